@@ -1,0 +1,46 @@
+// Wire codec: decodes and validates one Kafka message per EVENTS.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "events/event.h"
+#include "events/quarantine.h"
+
+namespace slamon::events {
+
+struct CodecOptions {
+  size_t max_message_bytes = 64 * 1024;  ///< larger messages are rejected as oversize
+};
+
+/// Either a validated Event or the Rejection explaining why not.
+using DecodeResult = std::variant<Event, Rejection>;
+
+/// Decodes one message (plain or CloudEvents structured JSON). Never throws;
+/// any input gives an Event or a Rejection with its reason. Thread-safe when
+/// each thread uses its own Decoder.
+class Decoder {
+ public:
+  explicit Decoder(CodecOptions options = {});
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  DecodeResult Decode(std::string_view raw);
+
+ private:
+  struct Impl;
+  CodecOptions options_;
+  Impl* impl_;
+};
+
+/// Parses an RFC 3339 timestamp with a mandatory offset (`Z` or ±HH:MM) into
+/// Unix seconds (fraction truncated). Returns false on any syntax or range error.
+bool ParseRfc3339(std::string_view s, int64_t* unix_seconds);
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+std::string FormatRfc3339(int64_t unix_seconds);
+
+}  // namespace slamon::events

@@ -1,0 +1,311 @@
+#include "events/event_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstdarg>
+#include <ctime>
+#include <unordered_set>
+
+#include "events/logging.h"
+#include "events/store_keys.h"
+#include "events/stored_format.h"
+
+namespace slamon::events {
+namespace {
+
+// Column family names, in the order of enum Cf.
+constexpr const char* kCfNames[] = {"default", "events", "dedupe", "offsets", "quarantine", "by_account", "by_ticket",
+                                    "meta"};
+static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
+
+constexpr std::string_view kMetaEventCount = "event_count";
+constexpr std::string_view kMetaTopicPrefix = "topic:";
+constexpr uint16_t kMaxTopics = 65535;
+
+// Routes RocksDB's info log into spdlog's [rocksdb] logger.
+class SpdlogRocksLogger : public rocksdb::Logger {
+ public:
+  SpdlogRocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), log_(Log("rocksdb")) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    char buf[1024];
+    vsnprintf(buf, sizeof(buf), format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      log_->error("{}", buf);
+    } else if (level >= rocksdb::InfoLogLevel::WARN_LEVEL) {
+      log_->warn("{}", buf);
+    } else {
+      log_->debug("{}", buf);
+    }
+  }
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+
+ private:
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
+  if (s.IsNotFound()) return Status::NotFound(std::move(msg));
+  return Status::IoError(std::move(msg));
+}
+
+rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions o;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = cache;
+  if (cf == Cf::kDedupe || cf == Cf::kOffsets || cf == Cf::kMeta) {
+    // Point lookups on every append: whole-key bloom filters make misses cheap.
+    t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
+    t.whole_key_filtering = true;
+  }
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  if (cf == Cf::kEvents) o.write_buffer_size = 64u << 20;
+  return o;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& options) {
+  std::unique_ptr<EventStore> store(new EventStore());
+  store->options_ = options;
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.info_log = std::make_shared<SpdlogRocksLogger>();
+  db_options.keep_log_file_num = 4;
+  db_options.IncreaseParallelism(2);
+  // Several column families share one WAL; flush them together so that no
+  // family's data can get ahead of another's after a crash.
+  db_options.atomic_flush = true;
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
+    descriptors.emplace_back(kCfNames[i], CfOptions(static_cast<Cf>(i), cache));
+  }
+  rocksdb::Status s;
+  if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, options.path, descriptors, &store->handles_, &store->db_);
+  } else {
+    s = rocksdb::DB::Open(db_options, options.path, descriptors, &store->handles_, &store->db_);
+  }
+  if (!s.ok()) return FromRocks(s, "cannot open event store at " + options.path);
+
+  // Load the topic registry and the event counter.
+  std::unique_ptr<rocksdb::Iterator> it(store->db_->NewIterator(rocksdb::ReadOptions(), store->cf(Cf::kMeta)));
+  for (it->Seek(kMetaTopicPrefix); it->Valid() && it->key().starts_with(kMetaTopicPrefix); it->Next()) {
+    std::string name = it->key().ToString().substr(kMetaTopicPrefix.size());
+    if (it->value().size() != 2) return Status::Corruption("bad topic id record for " + name);
+    uint16_t id = detail::GetBe16(it->value().data());
+    if (store->topic_names_.size() <= id) store->topic_names_.resize(id + 1);
+    store->topic_names_[id] = name;
+    store->topic_ids_.emplace(name, id);
+  }
+  std::string count;
+  s = store->db_->Get(rocksdb::ReadOptions(), store->cf(Cf::kMeta), kMetaEventCount, &count);
+  if (s.ok() && count.size() == 8) store->event_count_ = static_cast<int64_t>(detail::GetBe64(count.data()));
+  return store;
+}
+
+EventStore::~EventStore() {
+  Status s = Close();
+  if (!s.ok()) Log("store")->error("close failed: {}", s.message());
+}
+
+Status EventStore::Close() {
+  if (db_ == nullptr) return Status::OK();
+  Status result;
+  if (!options_.read_only) {
+    rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
+    if (!s.ok()) result = FromRocks(s, "flushing the WAL");
+  }
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  rocksdb::Status s = db_->Close();
+  if (!s.ok() && result.ok()) result = FromRocks(s, "closing the event store");
+  delete db_;
+  db_ = nullptr;
+  return result;
+}
+
+StatusOr<uint16_t> EventStore::TopicId(std::string_view topic, bool create, std::string* meta_put_key) {
+  if (auto it = topic_ids_.find(topic); it != topic_ids_.end()) return it->second;
+  if (!create) return Status::NotFound("unknown topic " + std::string(topic));
+  if (topic_names_.size() >= kMaxTopics) return Status::Invalid("too many topics in one store");
+  auto id = static_cast<uint16_t>(topic_names_.size());
+  topic_names_.emplace_back(topic);
+  topic_ids_.emplace(std::string(topic), id);
+  *meta_put_key = std::string(kMetaTopicPrefix) + std::string(topic);
+  return id;
+}
+
+Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result) {
+  if (options_.read_only) return Status::Invalid("event store is open read-only");
+  *result = AppendResult{};
+  rocksdb::WriteBatch wb;
+
+  // Resolve topic ids; new topics are registered in the same batch.
+  std::vector<uint16_t> topic_of(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::string new_key;
+    GET_OR_RET(topic_of[i], TopicId(batch[i].pos.topic, true, &new_key));
+    if (!new_key.empty()) {
+      char id[2];
+      detail::PutBe16(topic_of[i], id);
+      wb.Put(cf(Cf::kMeta), new_key, rocksdb::Slice(id, 2));
+    }
+  }
+
+  // Dedupe: one MultiGet for the whole batch, then in-batch duplicates.
+  std::vector<rocksdb::Slice> ids;
+  std::vector<size_t> id_item;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].event) {
+      ids.emplace_back(batch[i].event->id);
+      id_item.push_back(i);
+    }
+  }
+  std::vector<rocksdb::PinnableSlice> found(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  if (!ids.empty()) {
+    db_->MultiGet(rocksdb::ReadOptions(), cf(Cf::kDedupe), ids.size(), ids.data(), found.data(), statuses.data());
+  }
+  std::vector<bool> is_duplicate(batch.size(), false);
+  std::unordered_set<std::string_view> seen;
+  for (size_t k = 0; k < ids.size(); ++k) {
+    if (statuses[k].ok() || !seen.insert(batch[id_item[k]].event->id).second) {
+      is_duplicate[id_item[k]] = true;
+    } else if (!statuses[k].IsNotFound()) {
+      return FromRocks(statuses[k], "dedupe lookup");
+    }
+  }
+
+  std::map<std::pair<uint16_t, int32_t>, int64_t> next_offsets;
+  std::string value, key_buf;
+  const auto now = static_cast<int64_t>(std::time(nullptr));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const BatchItem& item = batch[i];
+    const std::string key = detail::EventKey(topic_of[i], item.pos.partition, item.pos.offset);
+    auto& next = next_offsets[{topic_of[i], item.pos.partition}];
+    next = std::max(next, item.pos.offset + 1);
+    if (item.event) {
+      if (is_duplicate[i]) {
+        ++result->duplicates;
+        continue;
+      }
+      const Event& e = *item.event;
+      value.clear();
+      EncodeStoredEvent(e, &value);
+      wb.Put(cf(Cf::kEvents), key, value);
+      wb.Put(cf(Cf::kDedupe), e.id, key);
+      wb.Put(cf(Cf::kByAccount), detail::AccountIndexKey(e.account_id, key), rocksdb::Slice());
+      if (e.HasTicket()) {
+        wb.Put(cf(Cf::kByTicket), detail::TicketIndexKey(e.account_id, e.ticket_id, key), rocksdb::Slice());
+      }
+      ++result->stored;
+      ++result->stored_by_type[static_cast<int>(e.type)];
+      result->last_occurred_at = std::max(result->last_occurred_at, e.occurred_at);
+    } else if (item.rejection) {
+      value.clear();
+      detail::EncodeQuarantine(*item.rejection, now, &value);
+      wb.Put(cf(Cf::kQuarantine), key, value);
+      ++result->quarantined;
+      ++result->rejected_by_reason[static_cast<int>(item.rejection->reason)];
+    }
+  }
+  for (const auto& [tp, next] : next_offsets) {
+    char v[8];
+    detail::PutBe64(static_cast<uint64_t>(next), v);
+    wb.Put(cf(Cf::kOffsets), detail::OffsetKey(tp.first, tp.second), rocksdb::Slice(v, 8));
+  }
+  const int64_t new_count = event_count_.load() + result->stored;
+  char c[8];
+  detail::PutBe64(static_cast<uint64_t>(new_count), c);
+  wb.Put(cf(Cf::kMeta), kMetaEventCount, rocksdb::Slice(c, 8));
+
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  SLAMON_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "appending a batch to the event store"));
+  event_count_ = new_count;
+  return Status::OK();
+}
+
+int64_t EventStore::NextOffset(std::string_view topic, int32_t partition) const {
+  auto it = topic_ids_.find(topic);
+  if (it == topic_ids_.end()) return -1;
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kOffsets), detail::OffsetKey(it->second, partition), &v);
+  if (!s.ok() || v.size() != 8) return -1;
+  return static_cast<int64_t>(detail::GetBe64(v.data()));
+}
+
+std::map<std::string, std::map<int32_t, int64_t>> EventStore::AllOffsets() const {
+  std::map<std::string, std::map<int32_t, int64_t>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(Cf::kOffsets)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != 6 || it->value().size() != 8) continue;
+    uint16_t topic = detail::GetBe16(it->key().data());
+    auto partition = static_cast<int32_t>(detail::GetBe32(it->key().data() + 2));
+    if (topic >= topic_names_.size()) continue;
+    out[topic_names_[topic]][partition] = static_cast<int64_t>(detail::GetBe64(it->value().data()));
+  }
+  return out;
+}
+
+Status EventStore::ScanEvents(const std::function<bool(const StoredEvent&)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2u << 20;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Cf::kEvents)));
+  StoredEvent se;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    SLAMON_RETURN_IF_ERROR(detail::DecodeEventKey(it->key().ToStringView(), topic_names_, &se.pos));
+    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(it->value().ToStringView(), &se.event));
+    if (!fn(se)) return Status::OK();
+  }
+  return FromRocks(it->status(), "scanning events");
+}
+
+Status EventStore::ScanAccount(std::string_view account_id, const std::function<bool(const StoredEvent&)>& fn) const {
+  const std::string prefix = detail::AccountIndexPrefix(account_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(Cf::kByAccount)));
+  StoredEvent se;
+  std::string value;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string_view event_key = it->key().ToStringView().substr(prefix.size());
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kEvents), rocksdb::Slice(event_key), &value);
+    if (!s.ok()) return FromRocks(s, "account index points at a missing event");
+    SLAMON_RETURN_IF_ERROR(detail::DecodeEventKey(event_key, topic_names_, &se.pos));
+    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(value, &se.event));
+    if (!fn(se)) return Status::OK();
+  }
+  return FromRocks(it->status(), "scanning the account index");
+}
+
+Status EventStore::ScanQuarantine(const std::function<bool(const QuarantinedMessage&)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(Cf::kQuarantine)));
+  QuarantinedMessage q;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    SLAMON_RETURN_IF_ERROR(detail::DecodeEventKey(it->key().ToStringView(), topic_names_, &q.pos));
+    SLAMON_RETURN_IF_ERROR(detail::DecodeQuarantine(it->value().ToStringView(), &q.rejection, &q.quarantined_at));
+    if (!fn(q)) return Status::OK();
+  }
+  return FromRocks(it->status(), "scanning the quarantine");
+}
+
+bool EventStore::Contains(std::string_view event_id) const {
+  std::string v;
+  return db_->Get(rocksdb::ReadOptions(), cf(Cf::kDedupe), rocksdb::Slice(event_id), &v).ok();
+}
+
+}  // namespace slamon::events

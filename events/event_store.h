@@ -1,0 +1,133 @@
+// The RocksDB event store: the source of truth of slamon (ARCHITECTURE.md
+// decision 1). Events, dedupe ids, indexes, quarantined messages and the
+// per-partition next offsets of one consumed batch are written in ONE synced
+// WriteBatch, so a crash at any instant neither loses nor duplicates an event.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/event.h"
+#include "events/quarantine.h"
+#include "events/status.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace slamon::events {
+
+/// Column families, one fixed table (see event_store.cc for key layouts).
+enum class Cf : int { kDefault = 0, kEvents, kDedupe, kOffsets, kQuarantine, kByAccount, kByTicket, kMeta, kCount };
+
+/// Where a message came from: the store is partitioned like the topic.
+struct SourcePos {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  bool operator<(const SourcePos& o) const {
+    return std::tie(topic, partition, offset) < std::tie(o.topic, o.partition, o.offset);
+  }
+};
+
+/// One consumed message, decoded (event) or rejected (rejection).
+struct BatchItem {
+  SourcePos pos;
+  std::optional<Event> event;
+  std::optional<Rejection> rejection;
+};
+
+/// What one AppendBatch did.
+struct AppendResult {
+  int64_t stored = 0;
+  int64_t duplicates = 0;
+  int64_t quarantined = 0;
+  int64_t stored_by_type[kEventTypeCount] = {};
+  int64_t rejected_by_reason[kRejectReasonCount] = {};
+  int64_t last_occurred_at = 0;  // max occurred_at among stored events, 0 if none
+};
+
+/// A stored event as read back.
+struct StoredEvent {
+  SourcePos pos;
+  Event event;
+};
+
+/// A quarantined message as read back.
+struct QuarantinedMessage {
+  SourcePos pos;
+  Rejection rejection;
+  int64_t quarantined_at = 0;  // Unix seconds
+};
+
+struct StoreOptions {
+  std::string path;
+  bool create_if_missing = true;
+  bool read_only = false;
+  bool sync = true;  ///< fsync every batch (group commit); tests of crash safety require it
+  size_t block_cache_bytes = 64u << 20;
+};
+
+/// Owner of the RocksDB handle. Thread-safety: AppendBatch is called from one
+/// ingest thread; the read methods may be called concurrently with it.
+class EventStore {
+ public:
+  static StatusOr<std::unique_ptr<EventStore>> Open(const StoreOptions& options);
+  ~EventStore();
+  EventStore(const EventStore&) = delete;
+  EventStore& operator=(const EventStore&) = delete;
+
+  /// Appends one consumed batch atomically: new events (duplicates of stored
+  /// ids or of earlier items of the same batch are dropped and counted),
+  /// their dedupe ids and index entries, quarantined messages, and for every
+  /// (topic, partition) in the batch the next offset = max offset + 1.
+  Status AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result);
+
+  /// The offset to resume (topic, partition) from, or -1 if never consumed.
+  int64_t NextOffset(std::string_view topic, int32_t partition) const;
+  /// All stored next offsets: topic -> partition -> next offset.
+  std::map<std::string, std::map<int32_t, int64_t>> AllOffsets() const;
+
+  /// Calls `fn` for every stored event in store order (topic id, partition,
+  /// offset). Stops early and returns OK when `fn` returns false.
+  Status ScanEvents(const std::function<bool(const StoredEvent&)>& fn) const;
+  /// The same for one account's events, via the account index.
+  Status ScanAccount(std::string_view account_id, const std::function<bool(const StoredEvent&)>& fn) const;
+  /// Quarantined messages in store order.
+  Status ScanQuarantine(const std::function<bool(const QuarantinedMessage&)>& fn) const;
+
+  /// Number of stored events (maintained counter, O(1)).
+  int64_t EventCount() const { return event_count_; }
+  /// Whether an event id is stored.
+  bool Contains(std::string_view event_id) const;
+
+  /// Flushes the WAL with sync, destroys column families, closes the DB.
+  /// Idempotent; the destructor calls it.
+  Status Close();
+
+  /// Raw access for tools and tests (verify, benchmarks).
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<int>(c)]; }
+
+ private:
+  EventStore() = default;
+  StatusOr<uint16_t> TopicId(std::string_view topic, bool create, std::string* meta_put_key);
+
+  rocksdb::DB* db_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, uint16_t, std::less<>> topic_ids_;
+  std::vector<std::string> topic_names_;  // by id
+  StoreOptions options_;
+  std::atomic<int64_t> event_count_{0};
+};
+
+}  // namespace slamon::events
