@@ -213,6 +213,7 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
         wb.Put(cf(Cf::kByTicket), detail::TicketIndexKey(e.account_id, e.ticket_id, key), rocksdb::Slice());
       }
       ++result->stored;
+      result->stored_items.push_back(i);
       ++result->stored_by_type[static_cast<int>(e.type)];
       result->last_occurred_at = std::max(result->last_occurred_at, e.occurred_at);
     } else if (item.rejection) {

@@ -1,0 +1,36 @@
+#include <iostream>
+
+#include "daemon/commands.h"
+#include "daemon/config.h"
+#if __has_include("daemon/replay_command.h")
+#include "daemon/replay_command.h"
+#define SLAMON_HAVE_REPLAY 1
+#endif
+
+namespace slamon::daemon {
+
+int RunCli(int argc, char** argv) {
+  CLI::App app{"slamon: event-sourced service-level monitoring for key-account customer service"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", SLAMON_VERSION);
+  AddRunCommand(app);
+  AddProduceCommand(app);
+  AddExportCommand(app);
+#ifdef SLAMON_HAVE_REPLAY
+  AddReplayCommand(app);
+#endif
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const ConfigError& e) {
+    std::cerr << "slamon: invalid configuration: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "slamon: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace slamon::daemon

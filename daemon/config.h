@@ -1,0 +1,63 @@
+// The daemon configuration: one YAML file plus `--set key=value` overrides,
+// loaded into typed settings and validated at start-up. Every error names the
+// file, the line and the field.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "events/kafka_source.h"
+
+namespace slamon::daemon {
+
+/// A configuration error: what() is "FILE:LINE: field F: reason".
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct StoreSettings {
+  std::string path = "slamon-data";
+  bool sync = true;  ///< fsync every batch; turning it off gives up crash safety
+};
+
+struct HttpSettings {
+  std::string listen = "127.0.0.1:9464";  ///< host:port; port 0 picks a free one
+  std::string basic_auth_user;            ///< empty: no authentication
+  std::string basic_auth_password;
+};
+
+/// The built-in event generator that feeds the embedded Kafka in the demo.
+struct GeneratorSettings {
+  bool enabled = false;
+  double rate = 50;  ///< messages per second
+  int accounts = 50;
+  uint64_t seed = 1;
+  double malformed_fraction = 0.01;
+  double duplicate_fraction = 0.01;
+};
+
+struct DaemonConfig {
+  std::string file;  ///< where it was loaded from
+  StoreSettings store;
+  events::KafkaSettings kafka;
+  int embedded_partitions = 4;
+  int64_t max_message_bytes = 64 * 1024;
+  HttpSettings http;
+  GeneratorSettings generator;
+  std::string log_level = "info";
+  YAML::Node root;  ///< the whole document, for the projections' sections (calendars, policies, health)
+};
+
+/// Loads and validates `file`, after applying `overrides` ("kafka.brokers=h:9092").
+/// Throws ConfigError.
+DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::string>& overrides = {});
+
+/// Splits "host:port"; throws ConfigError naming `field` when malformed.
+std::pair<std::string, int> ParseListenAddress(const std::string& value, const std::string& where);
+
+}  // namespace slamon::daemon

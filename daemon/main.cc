@@ -1,0 +1,3 @@
+#include "daemon/commands.h"
+
+int main(int argc, char** argv) { return slamon::daemon::RunCli(argc, argv); }

@@ -1,0 +1,143 @@
+// The Kafka source: a librdkafka consumer-group member that gathers batches of
+// messages with a rd_kafka_consumer_poll loop (ARCHITECTURE.md pitfalls: no
+// consume_batch_queue on librdkafka 2.0.x) and starts every assigned
+// partition at the offset the event store says, never at a broker-committed
+// offset.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "events/status.h"
+
+struct rd_kafka_s;
+struct rd_kafka_message_s;
+struct rd_kafka_topic_partition_list_s;
+struct rd_kafka_conf_s;
+
+namespace slamon::events {
+
+/// Typed settings plus a raw librdkafka property map (for SSL/SASL, tuning).
+struct KafkaSettings {
+  std::string brokers = "embedded";  ///< bootstrap servers, or "embedded" (librdkafka mock cluster in process)
+  std::vector<std::string> topics = {"slamon-events"};
+  std::string group_id = "slamon";
+  std::map<std::string, std::string> properties;  ///< passed to librdkafka as is; wins over defaults
+  int batch_max_messages = 5000;
+  std::chrono::milliseconds batch_max_wait{100};
+};
+
+namespace detail {
+struct KafkaDeleter {
+  void operator()(rd_kafka_s* rk) const;
+  void operator()(rd_kafka_message_s* m) const;
+  void operator()(rd_kafka_topic_partition_list_s* l) const;
+};
+}  // namespace detail
+
+using KafkaHandle = std::unique_ptr<rd_kafka_s, detail::KafkaDeleter>;
+using KafkaMessagePtr = std::unique_ptr<rd_kafka_message_s, detail::KafkaDeleter>;
+
+/// One consumed message, owned. Views stay valid while the Message lives.
+class Message {
+ public:
+  explicit Message(KafkaMessagePtr m);
+  std::string_view topic() const;
+  int32_t partition() const;
+  int64_t offset() const;
+  std::string_view key() const;
+  std::string_view payload() const;
+
+ private:
+  KafkaMessagePtr msg_;
+};
+
+enum class PollStatus { kMessages, kIdle, kFatal };
+
+/// Where to resume a partition: the store's next offset, or -1 for "from the beginning".
+using OffsetLookup = std::function<int64_t(std::string_view topic, int32_t partition)>;
+/// Called inside a rebalance, before partitions are taken away, with the
+/// messages gathered so far in the current poll: the caller must store them
+/// before it returns so that nothing consumed is lost or handed over twice.
+using FlushBeforeRevoke = std::function<void(std::vector<Message>& pending)>;
+
+/// Thread-safety: every method but Stop() must be called from one thread.
+class KafkaSource {
+ public:
+  static StatusOr<std::unique_ptr<KafkaSource>> Create(const KafkaSettings& settings, OffsetLookup lookup,
+                                                       FlushBeforeRevoke flush);
+  ~KafkaSource();
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  /// Gathers up to batch_max_messages within batch_max_wait into `batch`
+  /// (cleared first). kIdle: nothing arrived. kFatal: the client hit a fatal
+  /// error (message logged); the caller should stop.
+  PollStatus Poll(std::vector<Message>* batch);
+
+  /// Commits next offsets to Kafka asynchronously. Only for other tools' lag
+  /// views: slamon itself resumes from the store.
+  void CommitForVisibility(const std::map<std::pair<std::string, int32_t>, int64_t>& next_offsets);
+
+  /// True when partitions are assigned and every one reached the end of its log.
+  bool AllAssignedAtEof() const;
+  /// Assigned (topic, partition) pairs.
+  std::set<std::pair<std::string, int32_t>> Assignment() const { return assigned_; }
+  /// The high watermark last seen for a partition (cached, no network), or -1.
+  int64_t HighWatermark(const std::string& topic, int32_t partition) const;
+
+  /// Leaves the group (revoking partitions through the flush callback) and
+  /// closes the consumer. Idempotent.
+  void Close();
+
+  rd_kafka_s* handle() const { return rk_.get(); }
+
+ private:
+  KafkaSource() = default;
+  static void RebalanceCb(rd_kafka_s* rk, int err, rd_kafka_topic_partition_list_s* parts, void* opaque);
+  void OnRebalance(int err, rd_kafka_topic_partition_list_s* parts);
+
+  KafkaHandle rk_;
+  KafkaSettings settings_;
+  OffsetLookup lookup_;
+  FlushBeforeRevoke flush_;
+  std::vector<Message>* pending_ = nullptr;  // the batch being gathered by Poll
+  std::set<std::pair<std::string, int32_t>> assigned_;
+  std::set<std::pair<std::string, int32_t>> at_eof_;
+  bool fatal_ = false;
+  bool closed_ = false;
+};
+
+/// An in-process Kafka cluster (librdkafka's mock cluster) for the demo and
+/// fault-injection tests. Not for volume: it keeps ~5 MB per partition.
+class EmbeddedKafka {
+ public:
+  static StatusOr<std::unique_ptr<EmbeddedKafka>> Start(const std::vector<std::string>& topics, int partitions);
+  ~EmbeddedKafka();
+  const std::string& bootstrap() const { return bootstrap_; }
+  /// The mock cluster (rd_kafka_mock_cluster_t*), for fault injection.
+  void* mock_cluster() const { return mcluster_; }
+
+ private:
+  EmbeddedKafka() = default;
+  KafkaHandle rk_;
+  void* mcluster_ = nullptr;
+  std::string bootstrap_;
+};
+
+/// Creates a librdkafka configuration from `props`; on error returns the
+/// property name and librdkafka's reason.
+StatusOr<std::unique_ptr<::rd_kafka_conf_s, void (*)(::rd_kafka_conf_s*)>> MakeKafkaConf(
+    const std::map<std::string, std::string>& props);
+
+/// Routes librdkafka's log and error callbacks of `conf` into spdlog [kafka].
+void RouteKafkaLogs(::rd_kafka_conf_s* conf);
+
+}  // namespace slamon::events

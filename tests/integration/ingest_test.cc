@@ -1,0 +1,177 @@
+// Ingest against a real Kafka broker: exactly once, crash safety under
+// kill -9, and bad input that never blocks a partition.
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "tests/integration/ingest_fixture.h"
+
+namespace slamon::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    brokers_ = TestBrokers();
+    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+    topic_ = UniqueName("ingest");
+    CreateTopic(brokers_, topic_, kPartitions);
+  }
+
+  std::vector<std::string> Produce(int64_t count, const std::string& extra = "") {
+    std::vector<std::string> args = {SLAMON_BINARY, "produce", "--brokers", brokers_, "--topic", topic_,
+                                     "--count", std::to_string(count), "--accounts", "300", "--seed", "7"};
+    std::istringstream in(extra);
+    for (std::string w; in >> w;) args.push_back(w);
+    return args;
+  }
+
+  std::vector<std::string> Run(const std::string& config, bool exit_on_eof) {
+    std::vector<std::string> args = {SLAMON_BINARY, "run", "--config", config};
+    if (exit_on_eof) args.push_back("--exit-on-eof");
+    return args;
+  }
+
+  static constexpr int kPartitions = 4;
+  std::string brokers_, topic_;
+  TempDir dir_;
+};
+
+TEST_F(IngestTest, StoresHundredThousandEventsExactlyOnce) {
+  Process producer(Produce(100000, "--duplicate-fraction 0.01 --malformed-fraction 0.002"), dir_.Sub("produce.log"));
+  ASSERT_EQ(producer.Wait(seconds(180)), 0) << Tail(dir_.Sub("produce.log"));
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"));
+  Process daemon(Run(config, true), dir_.Sub("run.log"));
+  ASSERT_EQ(daemon.Wait(seconds(300)), 0) << Tail(dir_.Sub("run.log"));
+  TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
+  ASSERT_EQ(truth.messages, 100000u);
+  ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
+  // Running again over a fully ingested topic stores nothing new.
+  Process again(Run(config, true), dir_.Sub("run2.log"));
+  ASSERT_EQ(again.Wait(seconds(120)), 0) << Tail(dir_.Sub("run2.log"));
+  ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
+}
+
+TEST_F(IngestTest, SurvivesKillNineWhileIngesting) {
+  // Static membership lets a restarted daemon take its partitions back at once.
+  const std::string cfg2 = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"),
+                                       "  properties: {group.instance.id: crash-test, session.timeout.ms: \"6000\"}\n"
+                                       "  batch_max_messages: 2000\n");
+  Process producer(Produce(200000, "--rate 25000 --malformed-fraction 0.001 --duplicate-fraction 0.005"),
+                   dir_.Sub("produce.log"));
+  std::mt19937 rng(20261122);
+  std::uniform_int_distribution<int> delay_ms(300, 1800);
+  int kills = 0;
+  for (int round = 0; round < 12 && (kills < 5 || producer.Running()); ++round) {
+    Process daemon(Run(cfg2, false), dir_.Sub("run.log"));
+    std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
+    ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
+    daemon.Signal(SIGKILL);
+    ASSERT_EQ(daemon.Wait(seconds(10)), 128 + SIGKILL);
+    ++kills;
+  }
+  EXPECT_GE(kills, 5);
+  ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir_.Sub("produce.log"));
+  Process final_run(Run(cfg2, true), dir_.Sub("run.log"));
+  ASSERT_EQ(final_run.Wait(seconds(300)), 0) << Tail(dir_.Sub("run.log"));
+  TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
+  ASSERT_EQ(truth.messages, 200000u);
+  ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
+}
+
+TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
+  struct Bad {
+    std::string value;
+    events::RejectReason reason;
+  };
+  const std::vector<Bad> bad = {
+      {"{\"id\":\"x1\",\"type\":\"ticket.opened\"", events::RejectReason::kMalformedJson},
+      {"[1,2,3]", events::RejectReason::kMalformedJson},
+      {"", events::RejectReason::kMalformedJson},
+      {"{\"id\":\"x2\",\"type\":\"ticket.opened\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\xff\"}",
+       events::RejectReason::kInvalidUtf8},
+      {"{\"type\":\"ticket.opened\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\"}",
+       events::RejectReason::kMissingField},
+      {"{\"id\":\"x3\",\"type\":\"ticket.exploded\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\"}",
+       events::RejectReason::kUnknownType},
+      {"{\"id\":\"x4\",\"type\":\"ticket.opened\",\"occurred_at\":\"2026-11-20 09:15\",\"account_id\":\"a\","
+       "\"ticket_id\":\"T\",\"priority\":\"high\"}",
+       events::RejectReason::kBadTimestamp},
+      {"{\"id\":\"x5\",\"type\":\"ticket.opened\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\","
+       "\"ticket_id\":\"T\",\"priority\":\"whenever\"}",
+       events::RejectReason::kInvalidField},
+      {"{\"id\":\"x6\",\"type\":\"survey.answered\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\","
+       "\"score\":9}",
+       events::RejectReason::kInvalidField},
+      {"{\"id\":\"x7\",\"type\":\"interaction.logged\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\","
+       "\"kind\":\"call\",\"direction\":\"inbound\",\"pad\":\"" + std::string(70000, 'p') + "\"}",
+       events::RejectReason::kOversize},
+  };
+  // Interleave: valid, bad, valid, bad, ... all with the same key, so they
+  // share one partition and a bad message sits between good ones.
+  std::vector<std::pair<std::string, std::string>> messages;
+  int valid = 0;
+  for (size_t i = 0; i < bad.size(); ++i) {
+    messages.emplace_back("acme", "{\"id\":\"ok-" + std::to_string(i) +
+                                      "\",\"type\":\"ticket.opened\",\"occurred_at\":\"2026-11-20T09:15:00+08:00\","
+                                      "\"account_id\":\"acme\",\"ticket_id\":\"T-" + std::to_string(i) +
+                                      "\",\"priority\":\"high\"}");
+    ++valid;
+    messages.emplace_back("acme", bad[i].value);
+  }
+  messages.emplace_back("acme", "{\"id\":\"ok-last\",\"type\":\"account.churned\",\"occurred_at\":\"2026-11-21T00:00:00Z\","
+                                "\"account_id\":\"acme\"}");
+  ++valid;
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"));
+  Process daemon(Run(config, false), dir_.Sub("run.log"));
+  ProduceRaw(brokers_, topic_, messages);
+
+  int port = 0;
+  std::string metrics;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(90);
+  while (std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
+    if (port == 0) port = PortFromLog(dir_.Sub("run.log"));
+    if (port != 0) {
+      metrics = HttpGet(port, "/metrics");
+      if (SumMetric(metrics, "slamon_events_ingested_total") == valid &&
+          SumMetric(metrics, "slamon_events_rejected_total") == static_cast<double>(bad.size())) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+  EXPECT_EQ(SumMetric(metrics, "slamon_events_ingested_total"), valid) << metrics;
+  EXPECT_EQ(SumMetric(metrics, "slamon_events_rejected_total"), static_cast<double>(bad.size())) << metrics;
+  EXPECT_EQ(SumMetric(metrics, "slamon_events_rejected_total{reason=\"malformed_json\"}"), 3) << metrics;
+  EXPECT_NE(metrics.find("slamon_events_rejected_total{reason=\"oversize\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("slamon_events_rejected_total{reason=\"invalid_utf8\"} 1"), std::string::npos) << metrics;
+  EXPECT_TRUE(daemon.Running()) << "the daemon must survive bad input";
+  daemon.Signal(SIGTERM);
+  ASSERT_EQ(daemon.Wait(seconds(30)), 0) << Tail(dir_.Sub("run.log"));
+
+  auto store_or = events::EventStore::Open({.path = dir_.Sub("store"), .create_if_missing = false, .read_only = true});
+  ASSERT_TRUE(store_or.ok()) << store_or.status().message();
+  std::vector<events::QuarantinedMessage> q;
+  ASSERT_TRUE((*store_or)
+                  ->ScanQuarantine([&](const events::QuarantinedMessage& m) {
+                    q.push_back(m);
+                    return true;
+                  })
+                  .ok());
+  ASSERT_EQ(q.size(), bad.size());
+  std::sort(q.begin(), q.end(), [](const auto& a, const auto& b) { return a.pos.offset < b.pos.offset; });
+  for (size_t i = 0; i < bad.size(); ++i) {
+    EXPECT_EQ(q[i].rejection.reason, bad[i].reason) << "bad message " << i << ": " << q[i].rejection.detail;
+    EXPECT_EQ(q[i].rejection.raw, bad[i].value) << i;
+    EXPECT_FALSE(q[i].rejection.detail.empty());
+  }
+  EXPECT_EQ((*store_or)->EventCount(), valid);
+}
+
+}  // namespace
+}  // namespace slamon::testing

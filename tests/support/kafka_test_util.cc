@@ -1,0 +1,208 @@
+#include "tests/support/kafka_test_util.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "daemon/producer.h"
+
+extern char** environ;
+
+namespace slamon::testing {
+
+std::string TestBrokers() {
+  const char* b = std::getenv("SLAMON_TEST_BROKERS");
+  return b ? b : "";
+}
+
+std::string UniqueName(const std::string& prefix) {
+  static std::atomic<int> n{0};
+  return prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(time(nullptr)) + "-" + std::to_string(n++);
+}
+
+void CreateTopic(const std::string& brokers, const std::string& topic, int partitions) {
+  auto p = daemon::EventProducer::Create(brokers);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  Status s = (*p)->EnsureTopic(topic, partitions);
+  ASSERT_TRUE(s.ok()) << s.message();
+}
+
+namespace {
+rd_kafka_t* NewConsumer(const std::string& brokers) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof(err));
+  rd_kafka_conf_set(conf, "group.id", UniqueName("slamon-test-reader").c_str(), err, sizeof(err));
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof(err));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  if (rk == nullptr) ADD_FAILURE() << err;
+  return rk;
+}
+}  // namespace
+
+std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic, int partitions) {
+  std::map<int32_t, int64_t> out;
+  rd_kafka_t* rk = NewConsumer(brokers);
+  for (int p = 0; p < partitions; ++p) {
+    int64_t lo = 0, hi = 0;
+    auto e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 10000);
+    EXPECT_EQ(e, RD_KAFKA_RESP_ERR_NO_ERROR) << rd_kafka_err2str(e);
+    out[p] = hi;
+  }
+  rd_kafka_destroy(rk);
+  return out;
+}
+
+std::vector<RawMessage> ReadTopic(const std::string& brokers, const std::string& topic, int partitions) {
+  auto ends = EndOffsets(brokers, topic, partitions);
+  std::vector<RawMessage> out;
+  rd_kafka_t* rk = NewConsumer(brokers);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+  std::set<int32_t> pending;
+  for (int p = 0; p < partitions; ++p) {
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    if (ends[p] > 0) pending.insert(p);
+  }
+  rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(3);
+  while (!pending.empty() && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 500);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.push_back({m->partition, m->offset,
+                     std::string(static_cast<const char*>(m->key), m->key_len),
+                     std::string(static_cast<const char*>(m->payload), m->len)});
+      if (m->offset + 1 >= ends[m->partition]) pending.erase(m->partition);
+    }
+    rd_kafka_message_destroy(m);
+  }
+  EXPECT_TRUE(pending.empty()) << "timed out reading topic " << topic;
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return out;
+}
+
+void ProduceRaw(const std::string& brokers, const std::string& topic,
+                const std::vector<std::pair<std::string, std::string>>& messages) {
+  auto p = daemon::EventProducer::Create(brokers);
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  for (const auto& [k, v] : messages) ASSERT_TRUE((*p)->Send(topic, k, v).ok());
+  Status s = (*p)->Flush(30000);
+  ASSERT_TRUE(s.ok()) << s.message();
+}
+
+Process::Process(const std::vector<std::string>& args, const std::string& log_path) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot spawn " << args[0] << ": " << strerror(rc);
+    pid_ = -1;
+  }
+}
+
+Process::~Process() {
+  if (pid_ > 0 && !status_) {
+    kill(pid_, SIGKILL);
+    (void)Wait(std::chrono::seconds(10));
+  }
+}
+
+bool Process::Running() {
+  if (pid_ <= 0 || status_) return false;
+  return !Wait(std::chrono::milliseconds(0)).has_value();
+}
+
+void Process::Signal(int sig) {
+  if (pid_ > 0 && !status_) kill(pid_, sig);
+}
+
+std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
+  if (status_) return status_;
+  if (pid_ <= 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int st = 0;
+    struct rusage ru {};
+    pid_t r = wait4(pid_, &st, WNOHANG, &ru);
+    if (r == pid_) {
+      max_rss_kib_ = ru.ru_maxrss;
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return status_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+std::string WriteConfig(const std::string& dir, const std::string& brokers, const std::string& topic,
+                        const std::string& group, const std::string& kafka_extra) {
+  std::string path = dir + "/slamon.yaml";
+  std::ofstream f(path);
+  f << "store:\n  path: " << dir << "/store\n"
+    << "kafka:\n  brokers: " << brokers << "\n  topics: [" << topic << "]\n  group_id: " << group << "\n"
+    << kafka_extra << "http:\n  listen: 127.0.0.1:0\n";
+  return path;
+}
+
+std::string Tail(const std::string& path, size_t bytes) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string s = ss.str();
+  return s.size() > bytes ? s.substr(s.size() - bytes) : s;
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(2, 0);
+  cli.set_read_timeout(5, 0);
+  auto res = cli.Get(path);
+  if (!res) return {};
+  return res->body;
+}
+
+double SumMetric(const std::string& exposition, const std::string& metric) {
+  double sum = 0;
+  std::istringstream in(exposition);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(metric, 0) != 0) continue;
+    char next = line.size() > metric.size() ? line[metric.size()] : '\0';
+    if (next != '{' && next != ' ') continue;
+    sum += std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr);
+  }
+  return sum;
+}
+
+int PortFromLog(const std::string& log_path) {
+  static const std::regex re("metrics at http://127\\.0\\.0\\.1:([0-9]+)/metrics");
+  std::smatch m;
+  std::string text = Tail(log_path, 1 << 20);
+  if (std::regex_search(text, m, re)) return std::stoi(m[1]);
+  return 0;
+}
+
+}  // namespace slamon::testing

@@ -1,0 +1,69 @@
+// Helpers for tests against a real Kafka broker and the slamon binary.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slamon::testing {
+
+/// SLAMON_TEST_BROKERS, or empty (the caller skips loudly).
+std::string TestBrokers();
+/// A topic name unique to this process and call.
+std::string UniqueName(const std::string& prefix);
+/// Creates a topic (idempotent). Aborts the test on failure.
+void CreateTopic(const std::string& brokers, const std::string& topic, int partitions);
+/// High watermark per partition.
+std::map<int32_t, int64_t> EndOffsets(const std::string& brokers, const std::string& topic, int partitions);
+
+struct RawMessage {
+  int32_t partition;
+  int64_t offset;
+  std::string key, value;
+};
+/// Every message of the topic from offset 0 to the current ends.
+std::vector<RawMessage> ReadTopic(const std::string& brokers, const std::string& topic, int partitions);
+/// Produces raw messages (key, value) and waits for delivery.
+void ProduceRaw(const std::string& brokers, const std::string& topic,
+                const std::vector<std::pair<std::string, std::string>>& messages);
+
+/// A child process (the slamon binary) with stdout+stderr to a log file.
+class Process {
+ public:
+  Process(const std::vector<std::string>& args, const std::string& log_path);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  pid_t pid() const { return pid_; }
+  bool Running();
+  void Signal(int sig);
+  /// Waits up to `timeout`; returns the exit code (128+signal when killed),
+  /// or nullopt on timeout (the process keeps running).
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  /// Peak RSS in KiB of the exited child (from wait4), 0 if unknown.
+  long max_rss_kib() const { return max_rss_kib_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+  long max_rss_kib_ = 0;
+};
+
+/// Writes a daemon config for a real broker and returns its path.
+std::string WriteConfig(const std::string& dir, const std::string& brokers, const std::string& topic,
+                        const std::string& group, const std::string& kafka_extra = "");
+/// The tail of a log file, for failure messages.
+std::string Tail(const std::string& path, size_t bytes = 4000);
+/// GET http://127.0.0.1:port/path; empty on failure.
+std::string HttpGet(int port, const std::string& path);
+/// The sum of all samples of `metric` in a Prometheus text exposition.
+double SumMetric(const std::string& exposition, const std::string& metric);
+/// Reads "slamon: metrics at http://127.0.0.1:PORT/metrics" from a log; 0 until it appears.
+int PortFromLog(const std::string& log_path);
+
+}  // namespace slamon::testing
