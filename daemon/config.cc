@@ -132,7 +132,7 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
 
   const YAML::Node kafka = cfg.root["kafka"];
   r.OnlyKeys(kafka, "kafka", {"brokers", "topics", "group_id", "properties", "batch_max_messages",
-                              "batch_max_wait_ms", "max_message_bytes", "embedded_partitions"});
+                              "batch_max_wait_ms", "batch_max_bytes", "max_message_bytes", "embedded_partitions"});
   r.Get(kafka, "kafka", "brokers", &cfg.kafka.brokers);
   r.Get(kafka, "kafka", "topics", &cfg.kafka.topics);
   r.Get(kafka, "kafka", "group_id", &cfg.kafka.group_id);
@@ -141,6 +141,7 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   int64_t wait_ms = cfg.kafka.batch_max_wait.count();
   r.Get(kafka, "kafka", "batch_max_wait_ms", &wait_ms);
   cfg.kafka.batch_max_wait = std::chrono::milliseconds(wait_ms);
+  r.Get(kafka, "kafka", "batch_max_bytes", &cfg.kafka.batch_max_bytes);
   r.Get(kafka, "kafka", "max_message_bytes", &cfg.max_message_bytes);
   r.Get(kafka, "kafka", "embedded_partitions", &cfg.embedded_partitions);
   if (cfg.kafka.brokers.empty()) r.Fail(kafka["brokers"], "kafka.brokers", "must be host:port[,host:port] or embedded");
@@ -148,6 +149,9 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   if (cfg.kafka.group_id.empty()) r.Fail(kafka["group_id"], "kafka.group_id", "must not be empty");
   if (cfg.kafka.batch_max_messages < 1 || cfg.kafka.batch_max_messages > 100000) {
     r.Fail(kafka["batch_max_messages"], "kafka.batch_max_messages", "must be 1..100000");
+  }
+  if (cfg.kafka.batch_max_bytes < (1u << 16) || cfg.kafka.batch_max_bytes > (1u << 30)) {
+    r.Fail(kafka["batch_max_bytes"], "kafka.batch_max_bytes", "must be 65536..1073741824");
   }
   if (wait_ms < 1 || wait_ms > 60000) r.Fail(kafka["batch_max_wait_ms"], "kafka.batch_max_wait_ms", "must be 1..60000");
   if (cfg.max_message_bytes < 256 || cfg.max_message_bytes > (64 << 20)) {

@@ -64,12 +64,17 @@ Status IngestLoop::Run(events::KafkaSource* source, const std::atomic<bool>& sto
   std::vector<events::Message> batch;
   auto last_lag = std::chrono::steady_clock::now() - std::chrono::seconds(10);
   while (!stop) {
+    const auto t0 = std::chrono::steady_clock::now();
     events::PollStatus ps = source->Poll(&batch);
     if (ps == events::PollStatus::kFatal) return Status::Unavailable("the Kafka client failed fatally (see log)");
     if (ps == events::PollStatus::kMessages) {
+      const auto t1 = std::chrono::steady_clock::now();
       Status s = Ingest(batch, stop);
       if (!s.ok()) return s;
       source->CommitForVisibility(last_next_);
+      Log("ingest")->debug("batch of {} message(s): gathered in {:.1f} ms, stored in {:.1f} ms", batch.size(),
+                           std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count());
     }
     if (source->AllAssignedAtEof() && !caught_up_) {
       caught_up_ = true;

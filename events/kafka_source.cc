@@ -190,7 +190,8 @@ PollStatus KafkaSource::Poll(std::vector<Message>* batch) {
   if (fatal_) return PollStatus::kFatal;
   pending_ = batch;
   const auto deadline = std::chrono::steady_clock::now() + settings_.batch_max_wait;
-  while (static_cast<int>(batch->size()) < settings_.batch_max_messages) {
+  size_t bytes = 0;
+  while (static_cast<int>(batch->size()) < settings_.batch_max_messages && bytes < settings_.batch_max_bytes) {
     auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
     if (remaining <= 0) break;
@@ -211,6 +212,7 @@ PollStatus KafkaSource::Poll(std::vector<Message>* batch) {
       continue;
     }
     at_eof_.erase({rd_kafka_topic_name(m->rkt), m->partition});
+    bytes += m->len;
     batch->emplace_back(std::move(owned));
   }
   pending_ = nullptr;

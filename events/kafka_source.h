@@ -30,7 +30,8 @@ struct KafkaSettings {
   std::vector<std::string> topics = {"slamon-events"};
   std::string group_id = "slamon";
   std::map<std::string, std::string> properties;  ///< passed to librdkafka as is; wins over defaults
-  int batch_max_messages = 5000;
+  int batch_max_messages = 20000;
+  size_t batch_max_bytes = 32u << 20;  ///< payload bytes per batch, bounds memory with large messages
   std::chrono::milliseconds batch_max_wait{100};
 };
 
