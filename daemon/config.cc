@@ -70,8 +70,12 @@ void ApplyOverride(YAML::Node root, const std::string& assignment) {
   // through them edits the document.
   std::vector<YAML::Node> chain{root};
   size_t start = 0;
+  // librdkafka property names contain dots: everything after
+  // "kafka.properties." is one key.
+  const std::string props_prefix = "kafka.properties.";
+  const size_t last_segment = path.rfind(props_prefix, 0) == 0 ? props_prefix.size() : std::string::npos;
   while (true) {
-    size_t dot = path.find('.', start);
+    size_t dot = start == last_segment ? std::string::npos : path.find('.', start);
     std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (part.empty()) throw ConfigError(fmt::format("--set {}: empty key segment", assignment));
     YAML::Node parent = chain.back();

@@ -1,0 +1,79 @@
+// Daemon config: defaults, overrides, and rejection with file, line and field.
+#include "daemon/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/temp_dir.h"
+
+namespace slamon::daemon {
+namespace {
+
+std::string Write(const testing::TempDir& dir, const std::string& text) {
+  std::string path = dir.Sub("slamon.yaml");
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string ErrorOf(const std::string& path, const std::vector<std::string>& overrides = {}) {
+  try {
+    LoadDaemonConfig(path, overrides);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(DaemonConfig, DefaultsAndValues) {
+  testing::TempDir dir;
+  auto cfg = LoadDaemonConfig(Write(dir, "kafka:\n  brokers: 127.0.0.1:9092\n  topics: [a, b]\n"
+                                         "  properties: {security.protocol: SASL_SSL}\n"));
+  EXPECT_EQ(cfg.kafka.brokers, "127.0.0.1:9092");
+  EXPECT_EQ(cfg.kafka.topics, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(cfg.kafka.properties.at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(cfg.kafka.group_id, "slamon");
+  EXPECT_EQ(cfg.http.listen, "127.0.0.1:9464");
+  EXPECT_TRUE(cfg.store.sync);
+  EXPECT_EQ(cfg.max_message_bytes, 64 * 1024);
+}
+
+TEST(DaemonConfig, OverridesApplyBeforeValidation) {
+  testing::TempDir dir;
+  auto cfg = LoadDaemonConfig(Write(dir, "kafka: {brokers: embedded}\n"),
+                              {"kafka.brokers=10.0.0.1:9092", "http.listen=127.0.0.1:0", "store.sync=false",
+                               "kafka.properties.client.rack=eu1"});
+  EXPECT_EQ(cfg.kafka.brokers, "10.0.0.1:9092");
+  EXPECT_EQ(cfg.http.listen, "127.0.0.1:0");
+  EXPECT_FALSE(cfg.store.sync);
+  // librdkafka property names keep their dots.
+  EXPECT_EQ(cfg.kafka.properties.at("client.rack"), "eu1");
+}
+
+TEST(DaemonConfig, RejectsWithFileLineAndField) {
+  testing::TempDir dir;
+  struct Case {
+    std::string yaml, needle;
+  };
+  const std::vector<Case> cases = {
+      {"store:\n  path: x\nkafka:\n  batch_max_messages: 0\n", ":4: field kafka.batch_max_messages: must be 1..100000"},
+      {"kafka:\n  brokers: embedded\n  bogus: 1\n", ":3: field kafka.bogus: unknown setting"},
+      {"kafak:\n  brokers: x\n", ":1: field kafak: unknown section"},
+      {"http:\n  listen: localhost\n", "field http.listen: \"localhost\" is not host:port"},
+      {"kafka:\n  batch_max_wait_ms: soon\n", ":2: field kafka.batch_max_wait_ms: cannot read \"soon\" as an integer"},
+      {"log:\n  level: loud\n", ":2: field log.level: must be one of"},
+      {"kafka: {brokers: 'h:1'}\ngenerator: {enabled: true}\n", "field generator.enabled: the built-in generator"},
+      {"store: [1, 2\n", "invalid YAML"},
+  };
+  for (const auto& c : cases) {
+    std::string path = Write(dir, c.yaml);
+    std::string err = ErrorOf(path);
+    EXPECT_NE(err.find(path), std::string::npos) << c.yaml << " -> " << err;
+    EXPECT_NE(err.find(c.needle), std::string::npos) << c.yaml << " -> " << err;
+  }
+  EXPECT_NE(ErrorOf(dir.Sub("missing.yaml")).find("cannot read the config file"), std::string::npos);
+  EXPECT_NE(ErrorOf(Write(dir, "{}\n"), {"novalue"}).find("expected key=value"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slamon::daemon
