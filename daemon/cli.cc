@@ -2,10 +2,7 @@
 
 #include "daemon/commands.h"
 #include "daemon/config.h"
-#if __has_include("daemon/replay_command.h")
 #include "daemon/replay_command.h"
-#define SLAMON_HAVE_REPLAY 1
-#endif
 
 namespace slamon::daemon {
 
@@ -16,9 +13,7 @@ int RunCli(int argc, char** argv) {
   AddRunCommand(app);
   AddProduceCommand(app);
   AddExportCommand(app);
-#ifdef SLAMON_HAVE_REPLAY
   AddReplayCommand(app);
-#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,7 +8,8 @@ namespace slamon::daemon {
 namespace {
 
 // Top-level sections; the last three belong to the projections.
-const std::set<std::string> kSections = {"store", "kafka", "http", "generator", "log", "calendars", "policies", "health"};
+const std::set<std::string> kSections = {"store", "kafka",     "http",     "generator",
+                                         "log",   "calendars", "policies", "health"};
 
 class Reader {
  public:
@@ -37,8 +38,8 @@ class Reader {
     try {
       *out = n.as<T>();
     } catch (const YAML::Exception&) {
-      Fail(n, sect_name + "." + key, fmt::format("cannot read \"{}\" as {}", n.IsScalar() ? n.Scalar() : "a non-scalar",
-                                                 TypeName<T>()));
+      Fail(n, sect_name + "." + key,
+           fmt::format("cannot read \"{}\" as {}", n.IsScalar() ? n.Scalar() : "a non-scalar", TypeName<T>()));
     }
   }
 
@@ -135,8 +136,9 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   if (cfg.store.path.empty()) r.Fail(store, "store.path", "must not be empty");
 
   const YAML::Node kafka = cfg.root["kafka"];
-  r.OnlyKeys(kafka, "kafka", {"brokers", "topics", "group_id", "properties", "batch_max_messages",
-                              "batch_max_wait_ms", "batch_max_bytes", "max_message_bytes", "embedded_partitions"});
+  r.OnlyKeys(kafka, "kafka",
+             {"brokers", "topics", "group_id", "properties", "batch_max_messages", "batch_max_wait_ms",
+              "batch_max_bytes", "max_message_bytes", "embedded_partitions"});
   r.Get(kafka, "kafka", "brokers", &cfg.kafka.brokers);
   r.Get(kafka, "kafka", "topics", &cfg.kafka.topics);
   r.Get(kafka, "kafka", "group_id", &cfg.kafka.group_id);

@@ -54,9 +54,10 @@ void AddExportCommand(CLI::App& app) {
           if (c == '"' || c == '\\') detail += '\\';
           detail += c;
         }
-        std::printf("{\"topic\":\"%s\",\"partition\":%d,\"offset\":%lld,\"reason\":\"%s\",\"detail\":\"%s\",\"raw\":\"%s\"}\n",
-                    q.pos.topic.c_str(), q.pos.partition, static_cast<long long>(q.pos.offset),
-                    std::string(events::Name(q.rejection.reason)).c_str(), detail.c_str(), raw.c_str());
+        std::printf(
+            "{\"topic\":\"%s\",\"partition\":%d,\"offset\":%lld,\"reason\":\"%s\",\"detail\":\"%s\",\"raw\":\"%s\"}\n",
+            q.pos.topic.c_str(), q.pos.partition, static_cast<long long>(q.pos.offset),
+            std::string(events::Name(q.rejection.reason)).c_str(), detail.c_str(), raw.c_str());
         return true;
       });
     } else if (args->account.empty()) {

@@ -78,8 +78,7 @@ Status IngestLoop::Run(events::KafkaSource* source, const std::atomic<bool>& sto
     }
     if (source->AllAssignedAtEof() && !caught_up_) {
       caught_up_ = true;
-      Log("ingest")->info("caught up: every assigned partition is at its end ({} events stored)",
-                          store_->EventCount());
+      Log("ingest")->info("caught up: every assigned partition is at its end ({} events stored)", store_->EventCount());
     }
     const auto now = std::chrono::steady_clock::now();
     if (now - last_lag > std::chrono::seconds(1)) {

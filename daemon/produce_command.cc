@@ -27,7 +27,9 @@ void AddProduceCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("produce", "Produce synthetic customer-service events to Kafka");
   cmd->add_option("--brokers", a->brokers, "Bootstrap servers host:port[,...]")->required();
   cmd->add_option("--topic", a->topic, "Topic (created with --partitions when missing)")->capture_default_str();
-  cmd->add_option("--accounts", a->accounts, "Number of accounts")->capture_default_str()->check(CLI::Range(1, 10000000));
+  cmd->add_option("--accounts", a->accounts, "Number of accounts")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
   auto* rate = cmd->add_option("--rate", a->rate, "Messages per second (runs until Ctrl-C unless --count)")
                    ->check(CLI::PositiveNumber);
   auto* count = cmd->add_option("--count", a->count, "Number of messages, then exit")->check(CLI::PositiveNumber);

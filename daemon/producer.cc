@@ -13,8 +13,8 @@ StatusOr<std::unique_ptr<EventProducer>> EventProducer::Create(const std::string
                                                                const std::map<std::string, std::string>& properties) {
   std::unique_ptr<EventProducer> p(new EventProducer());
   std::map<std::string, std::string> props = {
-      {"bootstrap.servers", brokers}, {"client.id", "slamon-produce"}, {"linger.ms", "10"},
-      {"batch.num.messages", "10000"}, {"enable.idempotence", "true"}, {"compression.type", "lz4"},
+      {"bootstrap.servers", brokers},  {"client.id", "slamon-produce"}, {"linger.ms", "10"},
+      {"batch.num.messages", "10000"}, {"enable.idempotence", "true"},  {"compression.type", "lz4"},
   };
   for (const auto& [k, v] : properties) props[k] = v;
   GET_OR_RET(auto conf, events::MakeKafkaConf(props));
@@ -68,10 +68,10 @@ Status EventProducer::EnsureTopic(const std::string& topic, int partitions) {
 
 Status EventProducer::Send(const std::string& topic, std::string_view key, std::string_view value) {
   for (;;) {
-    rd_kafka_resp_err_t e = rd_kafka_producev(
-        rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
+    rd_kafka_resp_err_t e =
+        rd_kafka_producev(rk_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                          RD_KAFKA_V_KEY(const_cast<char*>(key.data()), key.size()),
+                          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_END);
     if (e == RD_KAFKA_RESP_ERR_NO_ERROR) break;
     if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL) return Status::Unavailable(std::string("produce: ") + rd_kafka_err2str(e));
     rd_kafka_poll(rk_.get(), 50);  // local queue full: let deliveries drain
@@ -96,7 +96,8 @@ Status EventProducer::Run(const std::string& topic, events::Generator& gen, int6
     if (rate > 0) {
       // Pace against the start time, not the previous send, so the average holds.
       auto due = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(stats->sent / rate));
-      if (due > Clock::now()) std::this_thread::sleep_until(std::min(due, Clock::now() + std::chrono::milliseconds(200)));
+      if (due > Clock::now())
+        std::this_thread::sleep_until(std::min(due, Clock::now() + std::chrono::milliseconds(200)));
       if (due > Clock::now()) continue;
     }
     events::GeneratedMessage m = gen.Next();

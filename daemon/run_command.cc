@@ -5,12 +5,14 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/business_metrics.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_loop.h"
 #include "daemon/metrics.h"
 #include "daemon/producer.h"
+#include "daemon/projection_host.h"
 #include "events/logging.h"
 
 namespace slamon::daemon {
@@ -73,6 +75,9 @@ void AddRunCommand(CLI::App& app) {
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
 
+    auto sla_config = projections::LoadSlaConfig(cfg.root, cfg.file);
+    if (!sla_config.ok()) throw ConfigError(sla_config.status().message());
+
     auto store_or = events::EventStore::Open({.path = cfg.store.path, .sync = cfg.store.sync});
     if (!store_or.ok()) Die(store_or.status().message());
     std::unique_ptr<events::EventStore> store = store_or.take();
@@ -94,14 +99,26 @@ void AddRunCommand(CLI::App& app) {
     auto registry = std::make_shared<prometheus::Registry>();
     PipelineMetrics metrics(registry);
     IngestLoop ingest(store.get(), &metrics, {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes)});
+    ProjectionHost projections(std::make_shared<const projections::SlaConfig>(sla_config.take()));
+    auto business = std::make_shared<BusinessMetrics>(&projections);
 
-    HttpServer http(cfg.http, [&ingest]() -> std::string {
+    HttpServer http(cfg.http, [&ingest, &projections]() -> std::string {
+      if (!projections.replayed()) return "replaying the event store";
       if (!ingest.store_writable()) return "event store not writable";
       if (!ingest.caught_up()) return "catching up with Kafka";
       return {};
     });
     http.AddCollectable(registry);
+    http.AddCollectable(business);
     if (Status s = http.Start(); !s.ok()) Die(s.message());
+
+    // Projections are rebuilt from the store before consuming: the store is
+    // the source of truth, Kafka only brings what is new.
+    if (Status s = projections.Replay(*store); !s.ok()) Die("replaying the event store: " + s.message());
+    metrics.SetReplaySeconds(projections.replay_seconds());
+    projections.Start();
+    ingest.set_on_stored(
+        [&projections](const std::vector<const events::Event*>& stored) { projections.OnStored(stored); });
     std::cout << "slamon: metrics at http://" << ParseListenAddress(cfg.http.listen, "http.listen").first << ":"
               << http.port() << "/metrics" << std::endl;
 
@@ -120,6 +137,7 @@ void AddRunCommand(CLI::App& app) {
     if (generator.joinable()) generator.join();
     (*source)->Close();
     source->reset();
+    projections.Stop();
     http.Stop();
     if (Status s = store->Close(); !s.ok()) Die(s.message());
     log->info("stopped cleanly: {} events in the store", store->EventCount());

@@ -58,11 +58,11 @@ struct Event {
 
   // ticket.*, survey.answered (optional there)
   std::string ticket_id;
-  Priority priority = Priority::kNormal;        // opened, priority_changed
-  TicketStatus status = TicketStatus::kOpen;    // status_changed
-  Author author = Author::kAgent;               // replied
-  bool is_public = true;                        // replied
-  std::string channel;                          // opened (optional)
+  Priority priority = Priority::kNormal;      // opened, priority_changed
+  TicketStatus status = TicketStatus::kOpen;  // status_changed
+  Author author = Author::kAgent;             // replied
+  bool is_public = true;                      // replied
+  std::string channel;                        // opened (optional)
 
   // account.upserted
   std::string name, tier, owner, owner_email, team, calendar;

@@ -11,6 +11,7 @@
 
 #include <cstdarg>
 #include <ctime>
+#include <filesystem>
 #include <unordered_set>
 
 #include "events/logging.h"
@@ -21,8 +22,8 @@ namespace slamon::events {
 namespace {
 
 // Column family names, in the order of enum Cf.
-constexpr const char* kCfNames[] = {"default", "events", "dedupe", "offsets", "quarantine", "by_account", "by_ticket",
-                                    "meta"};
+constexpr const char* kCfNames[] = {"default",    "events",     "dedupe",    "offsets",
+                                    "quarantine", "by_account", "by_ticket", "meta"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 constexpr std::string_view kMetaEventCount = "event_count";
@@ -63,7 +64,8 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 // strings: [len][account] for by_account, [len][account][len][ticket] for by_ticket.
 class LengthPrefixedTransform : public rocksdb::SliceTransform {
  public:
-  explicit LengthPrefixedTransform(int fields) : fields_(fields), name_("slamon.LengthPrefixed" + std::to_string(fields)) {}
+  explicit LengthPrefixedTransform(int fields)
+      : fields_(fields), name_("slamon.LengthPrefixed" + std::to_string(fields)) {}
   const char* Name() const override { return name_.c_str(); }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), PrefixLen(key)}; }
   bool InDomain(const rocksdb::Slice& key) const override { return PrefixLen(key) > 0; }
@@ -150,6 +152,11 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
     descriptors.emplace_back(kCfNames[i], CfOptions(static_cast<Cf>(i), cache));
+  }
+  if (options.create_if_missing && !options.read_only) {
+    // RocksDB logs a scary "NotFound" error for a missing directory it then creates.
+    std::error_code ec;
+    std::filesystem::create_directories(options.path, ec);
   }
   rocksdb::Status s;
   if (options.read_only) {

@@ -10,9 +10,9 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "events/event.h"
@@ -53,7 +53,7 @@ struct AppendResult {
   int64_t quarantined = 0;
   int64_t stored_by_type[kEventTypeCount] = {};
   int64_t rejected_by_reason[kRejectReasonCount] = {};
-  int64_t last_occurred_at = 0;  // max occurred_at among stored events, 0 if none
+  int64_t last_occurred_at = 0;      // max occurred_at among stored events, 0 if none
   std::vector<size_t> stored_items;  // indexes into the batch of the events that were stored
 };
 

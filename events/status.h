@@ -39,8 +39,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}                  // NOLINT(google-explicit-constructor)
-  StatusOr(Status status) : status_(std::move(status)) {}          // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
+  StatusOr(Status status) : status_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
@@ -59,10 +59,10 @@ class [[nodiscard]] StatusOr {
 }  // namespace slamon
 
 /// Returns the Status of `expr` from the enclosing function when it is not OK.
-#define SLAMON_RETURN_IF_ERROR(expr)     \
-  do {                                   \
-    ::slamon::Status _st = (expr);       \
-    if (!_st.ok()) return _st;           \
+#define SLAMON_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::slamon::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)
 
 #define SLAMON_CONCAT_INNER(a, b) a##b

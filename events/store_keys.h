@@ -99,8 +99,7 @@ inline std::string TicketIndexPrefix(std::string_view account_id, std::string_vi
   return k;
 }
 
-inline std::string TicketIndexKey(std::string_view account_id, std::string_view ticket_id,
-                                  std::string_view event_key) {
+inline std::string TicketIndexKey(std::string_view account_id, std::string_view ticket_id, std::string_view event_key) {
   std::string k = TicketIndexPrefix(account_id, ticket_id);
   k.append(event_key);
   return k;

@@ -108,9 +108,9 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
   e->score = r.Byte();
   e->contract_value.reset();
   if (flags & kFlagContractValue) e->contract_value = r.Fixed<double>();
-  for (std::string* s : {&e->id, &e->account_id, &e->ticket_id, &e->channel, &e->name, &e->tier, &e->owner,
-                         &e->owner_email, &e->team, &e->calendar, &e->renewal_date, &e->reason, &e->comment,
-                         &e->json}) {
+  for (std::string* s :
+       {&e->id, &e->account_id, &e->ticket_id, &e->channel, &e->name, &e->tier, &e->owner, &e->owner_email, &e->team,
+        &e->calendar, &e->renewal_date, &e->reason, &e->comment, &e->json}) {
     r.String(s);
   }
   if (!r.ok() || type >= kEventTypeCount || priority >= kPriorityCount || status > 4 || author > 1 || kind > 3 ||

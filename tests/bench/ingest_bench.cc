@@ -26,12 +26,12 @@ double BareConsumerSeconds(const std::string& brokers, const std::string& topic,
   const auto t0 = Clock::now();
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char err[512];
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"bootstrap.servers", brokers},
-           {"group.id", UniqueName("bench-bare")},
-           {"enable.auto.commit", "false"},
-           {"auto.offset.reset", "earliest"},
-           {"partition.assignment.strategy", "cooperative-sticky"}}) {
+  for (auto [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"bootstrap.servers", brokers},
+                                                        {"group.id", UniqueName("bench-bare")},
+                                                        {"enable.auto.commit", "false"},
+                                                        {"auto.offset.reset", "earliest"},
+                                                        {"partition.assignment.strategy", "cooperative-sticky"}}) {
     rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err));
   }
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
@@ -83,8 +83,8 @@ TEST(IngestBench, BareConsumerVsSlamonRun) {
   std::printf("\n[bench ingest] events=%lld partitions=%d (synced RocksDB batches)\n", static_cast<long long>(n),
               partitions);
   std::printf("[bench ingest] bare librdkafka consumer: %10.0f events/s (%.2f s)\n", bare_rate, bare_s);
-  std::printf("[bench ingest] slamon run:               %10.0f events/s (%.2f s, process start to exit)\n",
-              slamon_rate, slamon_s);
+  std::printf("[bench ingest] slamon run:               %10.0f events/s (%.2f s, process start to exit)\n", slamon_rate,
+              slamon_s);
   std::printf("[bench ingest] ratio slamon/bare:        %10.2f (target >= 0.80)\n", slamon_rate / bare_rate);
   std::printf("[bench ingest] slamon peak RSS:          %10.1f MiB\n", slamon.max_rss_kib() / 1024.0);
   std::fflush(stdout);

@@ -23,8 +23,9 @@ class IngestTest : public ::testing::Test {
   }
 
   std::vector<std::string> Produce(int64_t count, const std::string& extra = "") {
-    std::vector<std::string> args = {SLAMON_BINARY, "produce", "--brokers", brokers_, "--topic", topic_,
-                                     "--count", std::to_string(count), "--accounts", "300", "--seed", "7"};
+    std::vector<std::string> args = {SLAMON_BINARY, "produce", "--brokers", brokers_,
+                                     "--topic",     topic_,    "--count",   std::to_string(count),
+                                     "--accounts",  "300",     "--seed",    "7"};
     std::istringstream in(extra);
     for (std::string w; in >> w;) args.push_back(w);
     return args;
@@ -124,7 +125,8 @@ TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
        "\"score\":9}",
        events::RejectReason::kInvalidField},
       {"{\"id\":\"x7\",\"type\":\"interaction.logged\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\","
-       "\"kind\":\"call\",\"direction\":\"inbound\",\"pad\":\"" + std::string(70000, 'p') + "\"}",
+       "\"kind\":\"call\",\"direction\":\"inbound\",\"pad\":\"" +
+           std::string(70000, 'p') + "\"}",
        events::RejectReason::kOversize},
   };
   // Interleave: valid, bad, valid, bad, ... all with the same key, so they
@@ -134,13 +136,14 @@ TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
   for (size_t i = 0; i < bad.size(); ++i) {
     messages.emplace_back("acme", "{\"id\":\"ok-" + std::to_string(i) +
                                       "\",\"type\":\"ticket.opened\",\"occurred_at\":\"2026-11-20T09:15:00+08:00\","
-                                      "\"account_id\":\"acme\",\"ticket_id\":\"T-" + std::to_string(i) +
-                                      "\",\"priority\":\"high\"}");
+                                      "\"account_id\":\"acme\",\"ticket_id\":\"T-" +
+                                      std::to_string(i) + "\",\"priority\":\"high\"}");
     ++valid;
     messages.emplace_back("acme", bad[i].value);
   }
-  messages.emplace_back("acme", "{\"id\":\"ok-last\",\"type\":\"account.churned\",\"occurred_at\":\"2026-11-21T00:00:00Z\","
-                                "\"account_id\":\"acme\"}");
+  messages.emplace_back("acme",
+                        "{\"id\":\"ok-last\",\"type\":\"account.churned\",\"occurred_at\":\"2026-11-21T00:00:00Z\","
+                        "\"account_id\":\"acme\"}");
   ++valid;
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"));
   Process daemon(Run(config, false), dir_.Sub("run.log"));

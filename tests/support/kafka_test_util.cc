@@ -84,8 +84,7 @@ std::vector<RawMessage> ReadTopic(const std::string& brokers, const std::string&
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 500);
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      out.push_back({m->partition, m->offset,
-                     std::string(static_cast<const char*>(m->key), m->key_len),
+      out.push_back({m->partition, m->offset, std::string(static_cast<const char*>(m->key), m->key_len),
                      std::string(static_cast<const char*>(m->payload), m->len)});
       if (m->offset + 1 >= ends[m->partition]) pending.erase(m->partition);
     }

@@ -27,8 +27,9 @@ std::string ErrorOf(const std::string& path, const std::vector<std::string>& ove
 
 TEST(DaemonConfig, DefaultsAndValues) {
   testing::TempDir dir;
-  auto cfg = LoadDaemonConfig(Write(dir, "kafka:\n  brokers: 127.0.0.1:9092\n  topics: [a, b]\n"
-                                         "  properties: {security.protocol: SASL_SSL}\n"));
+  auto cfg = LoadDaemonConfig(Write(dir,
+                                    "kafka:\n  brokers: 127.0.0.1:9092\n  topics: [a, b]\n"
+                                    "  properties: {security.protocol: SASL_SSL}\n"));
   EXPECT_EQ(cfg.kafka.brokers, "127.0.0.1:9092");
   EXPECT_EQ(cfg.kafka.topics, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(cfg.kafka.properties.at("security.protocol"), "SASL_SSL");

@@ -1,8 +1,7 @@
 // Event store: append, dedupe, offsets, quarantine, indexes, reopen.
-#include "events/event_store.h"
-
 #include <gtest/gtest.h>
 
+#include "events/event_store.h"
 #include "events/stored_format.h"
 #include "tests/support/temp_dir.h"
 
@@ -133,10 +132,10 @@ TEST(EventStore, DropsDuplicatesAcrossAndWithinBatches) {
   AppendResult r;
   ASSERT_TRUE(store->AppendBatch({Item("t", 0, 0, MakeEvent("x", "acme", "T", 1))}, &r).ok());
   ASSERT_TRUE(store
-                  ->AppendBatch({Item("t", 0, 1, MakeEvent("x", "acme", "T", 1)),
-                                 Item("t", 0, 2, MakeEvent("y", "acme", "T", 2)),
-                                 Item("t", 0, 3, MakeEvent("y", "acme", "T", 2))},
-                                &r)
+                  ->AppendBatch(
+                      {Item("t", 0, 1, MakeEvent("x", "acme", "T", 1)), Item("t", 0, 2, MakeEvent("y", "acme", "T", 2)),
+                       Item("t", 0, 3, MakeEvent("y", "acme", "T", 2))},
+                      &r)
                   .ok());
   EXPECT_EQ(r.stored, 1);
   EXPECT_EQ(r.duplicates, 2);
@@ -183,11 +182,11 @@ TEST(EventStore, ReopenKeepsEventsOffsetsCountAndDedupe) {
   {
     auto store = OpenStore(dir.path());
     AppendResult r;
-    ASSERT_TRUE(store
-                    ->AppendBatch({Item("a", 0, 0, MakeEvent("1", "acme", "T", 1)),
-                                   Item("b", 2, 9, MakeEvent("2", "acme", "T", 2))},
-                                  &r)
-                    .ok());
+    ASSERT_TRUE(
+        store
+            ->AppendBatch(
+                {Item("a", 0, 0, MakeEvent("1", "acme", "T", 1)), Item("b", 2, 9, MakeEvent("2", "acme", "T", 2))}, &r)
+            .ok());
     ASSERT_TRUE(store->Close().ok());
   }
   auto store = OpenStore(dir.path());

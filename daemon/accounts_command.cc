@@ -1,0 +1,172 @@
+#include "daemon/accounts_command.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "events/codec.h"
+#include "events/event_store.h"
+#include "projections/health_config.h"
+#include "projections/health_projection.h"
+#include "projections/sla_config.h"
+#include "projections/sla_projection.h"
+
+namespace slamon::daemon {
+namespace {
+
+using projections::AccountRecord;
+
+struct AccountsArgs {
+  std::string store;
+  std::string config;
+  std::string as_of;
+  std::string account;
+  std::string format = "jsonl";
+};
+
+void Write(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+std::string Opt(const std::optional<double>& v) { return v ? projections::FormatDecimal(*v) : "-"; }
+
+void PrintTable(const std::vector<AccountRecord>& records) {
+  const std::vector<std::string> header = {"account_id", "tier",        "owner",       "csat_30d", "csat_90d",
+                                           "score",      "level",       "s_csat",      "s_sla",    "s_silence",
+                                           "s_reopen",   "top_signals", "renewal_soon"};
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(records.size() + 1);
+  rows.push_back(header);
+  for (const AccountRecord& r : records) {
+    auto signal = [&](projections::HealthSignal s) -> std::string {
+      return r.signals ? projections::FormatDecimal((*r.signals)[s]) : "-";
+    };
+    std::string top;
+    for (auto s : r.top_signals) top += (top.empty() ? "" : ",") + std::string(projections::HealthSignalName(s));
+    rows.push_back({r.account_id, r.tier, r.owner.empty() ? "-" : r.owner, Opt(r.csat_30d), Opt(r.csat_90d),
+                    Opt(r.health_score), std::string(projections::HealthLevelName(r.level)),
+                    signal(projections::HealthSignal::kCsat), signal(projections::HealthSignal::kSla),
+                    signal(projections::HealthSignal::kSilence), signal(projections::HealthSignal::kReopen),
+                    top.empty() ? "-" : top, r.renewal_soon ? "yes" : "no"});
+  }
+  std::vector<size_t> width(header.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out.append(width[i] - row[i].size() + 2, ' ');
+    }
+    out += '\n';
+    if (out.size() > (1u << 16)) {
+      Write(out);
+      out.clear();
+    }
+  }
+  Write(out);
+}
+
+// Both config sections come from one parse of the file, so their errors carry
+// the same file name and line numbers.
+int LoadConfigs(const std::string& path, std::shared_ptr<const projections::SlaConfig>* sla,
+                projections::HealthConfig* health) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    std::fprintf(stderr, "accounts: %s: cannot read file\n", path.c_str());
+    return 2;
+  } catch (const YAML::Exception& e) {
+    std::fprintf(stderr, "accounts: %s:%d: %s\n", path.c_str(), e.mark.line + 1, e.msg.c_str());
+    return 2;
+  }
+  auto sla_config = projections::LoadSlaConfig(root, path);
+  if (!sla_config.ok()) {
+    std::fprintf(stderr, "accounts: %s\n", sla_config.status().message().c_str());
+    return 2;
+  }
+  auto health_config = projections::LoadHealthConfig(root, path);
+  if (!health_config.ok()) {
+    std::fprintf(stderr, "accounts: %s\n", health_config.status().message().c_str());
+    return 2;
+  }
+  *sla = std::make_shared<const projections::SlaConfig>(sla_config.take());
+  *health = *health_config;
+  return 0;
+}
+
+int RunAccounts(const AccountsArgs& args) {
+  int64_t as_of = 0;
+  if (!events::ParseRfc3339(args.as_of, &as_of)) {
+    std::fprintf(stderr, "accounts: --as-of: not an RFC 3339 timestamp with offset: '%s'\n", args.as_of.c_str());
+    return 2;
+  }
+  std::shared_ptr<const projections::SlaConfig> sla_config;
+  projections::HealthConfig health_config;
+  if (int code = LoadConfigs(args.config, &sla_config, &health_config); code != 0) return code;
+  auto store =
+      events::EventStore::Open(events::StoreOptions{.path = args.store, .create_if_missing = false, .read_only = true});
+  if (!store.ok()) {
+    std::fprintf(stderr, "accounts: cannot open store %s: %s\n", args.store.c_str(), store.status().message().c_str());
+    return 1;
+  }
+  projections::SlaProjection sla(sla_config);
+  projections::HealthProjection health(health_config);
+  auto apply = [&](const events::StoredEvent& se) {
+    sla.Apply(se.event);
+    health.Apply(se.event);
+    return true;
+  };
+  const Status scanned =
+      args.account.empty() ? (*store)->ScanEvents(apply) : (*store)->ScanAccount(args.account, apply);
+  if (!scanned.ok()) {
+    std::fprintf(stderr, "accounts: reading the store failed: %s\n", scanned.message().c_str());
+    return 1;
+  }
+  const auto records = health.EvaluateAccounts(as_of, sla.Evaluate(as_of, args.account), args.account);
+  if (args.format == "table") {
+    PrintTable(records);
+    if (args.account.empty()) {
+      const auto churn = health.Churn(as_of);
+      const auto pct = churn.Percent();
+      std::fprintf(stderr, "churn rate 365d: %s (%lld of %lld accounts)\n",
+                   pct ? (projections::FormatDecimal(*pct) + " %").c_str() : "undefined",
+                   static_cast<long long>(churn.churned), static_cast<long long>(churn.live));
+    }
+  } else {
+    std::string out;
+    for (const auto& r : records) {
+      projections::AppendJsonl(r, &out);
+      if (out.size() > (1u << 16)) {
+        Write(out);
+        out.clear();
+      }
+    }
+    Write(out);
+  }
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+void AddAccountsCommand(CLI::App& app) {
+  auto args = std::make_shared<AccountsArgs>();
+  CLI::App* cmd = app.add_subcommand("accounts", "Print account health at a past instant, replayed from the store");
+  cmd->add_option("--store", args->store, "Event store directory")->required();
+  cmd->add_option("--config", args->config, "Daemon config file (calendars:, policies:, health:)")->required();
+  cmd->add_option("--as-of", args->as_of, "RFC 3339 instant, e.g. 2026-11-24T00:00:00Z")->required();
+  cmd->add_option("--account", args->account, "Only this account");
+  cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"jsonl", "table"}));
+  cmd->callback([args] {
+    const int code = RunAccounts(*args);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace slamon::daemon

@@ -1,0 +1,25 @@
+// `slamon accounts`: account health (CSAT, health score, churn warning) at a
+// past instant, recomputed from the store.
+#pragma once
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace slamon::daemon {
+
+/// Registers the `accounts` subcommand:
+///   slamon accounts --store DIR --config FILE --as-of RFC3339 [--account ID] [--format jsonl|table]
+/// It opens the store read-only, loads `calendars:`/`policies:` and `health:`
+/// from the config file, replays every stored event (or one account's) into
+/// the SLA and health projections and prints one record per account sorted by
+/// account_id: jsonl = projections::AppendJsonl(AccountRecord) (null for
+/// undefined values), table = an aligned human-readable view that also shows
+/// the top signals. The churn rate is printed to stderr with `table` only, so
+/// jsonl output stays one record per line.
+/// Exit codes, reported by throwing CLI::RuntimeError (App::exit returns
+/// them): 0 ok, 1 store error, 2 bad config or arguments (the message names
+/// the file, line and field).
+void AddAccountsCommand(CLI::App& app);
+
+}  // namespace slamon::daemon

@@ -1,0 +1,79 @@
+// The JSON API of the daemon (METRICS.md "HTTP endpoints"):
+//   GET /api/v1/breaches          running SLA instances in warning or breached state
+//   GET /api/v1/accounts/at-risk  accounts whose health level is at_risk
+// Per-ticket and per-account detail lives here, never in Prometheus series.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "projections/health_projection.h"
+#include "projections/sla_record.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace slamon::daemon {
+
+/// One running SLA instance at risk, as served by /api/v1/breaches.
+struct BreachItem {
+  std::string ticket_id;
+  std::string account_id;
+  std::string tier;
+  std::string account_owner;
+  events::Priority priority = events::Priority::kNormal;
+  projections::Metric metric = projections::Metric::kFirstResponse;
+  int cycle = 1;
+  projections::RiskLevel level = projections::RiskLevel::kWarning;  ///< kWarning or kBreached
+  std::optional<int64_t> breach_at;                                 ///< set when breached
+  std::optional<int64_t> due_at;                                    ///< set when active and not breached
+  int64_t start = 0;
+  int64_t elapsed_seconds = 0;
+  int64_t target_seconds = 0;
+
+  bool operator==(const BreachItem&) const = default;
+};
+
+/// The running (active or paused) instances of `records` whose level is
+/// warning or breached, with the owner from `owner_of(account_id)`, sorted
+/// breached first (by breach_at), then warnings (by due_at, paused last), then
+/// by ticket_id, metric, cycle. A helper for the daemon's provider.
+std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord>& records,
+                                        const std::function<std::string(std::string_view)>& owner_of);
+
+/// What the routes serve. The daemon fills the callbacks; they are called on
+/// httplib worker threads, concurrently, so they must be thread-safe — the
+/// daemon returns a copy of a cached result under its own lock. A callback
+/// that is empty or throws makes the route answer 503.
+struct ApiDataProvider {
+  /// Every account record (any level); the route filters and sorts.
+  std::function<std::vector<projections::AccountRecord>()> accounts;
+  /// Running warning/breached instances (e.g. from CollectBreaches).
+  std::function<std::vector<BreachItem>()> breaches;
+};
+
+/// Registers the routes on `server` (before it starts listening).
+///
+/// Query parameters (each at most once; any other parameter, a repeated one,
+/// an empty value or a bad value → 400 {"error": "..."}):
+///   tier=NAME             only this tier
+///   account_owner=ID      only this account owner
+///   limit=N               at most N items, 1 <= N <= 10000 (default: all)
+///
+/// /api/v1/accounts/at-risk lists only level `at_risk` (not `watch`: the list
+/// backs the SlamonAccountsAtRisk alert and its runbook), lowest score first,
+/// then by account: a JSON array of {"account","tier","owner","score","level",
+/// "signals":{"csat","sla","silence","reopen"},"top_signals":[...],
+/// "renewal_soon","csat_30d"}.
+/// /api/v1/breaches: a JSON array of {"ticket_id","account_id","tier",
+/// "account_owner","priority","metric","cycle","level","breach_at","due_at",
+/// "start","elapsed_seconds","target_seconds"}, times RFC 3339 UTC or null.
+/// Responses are `application/json`.
+void RegisterApiRoutes(httplib::Server& server, ApiDataProvider provider);
+
+}  // namespace slamon::daemon

@@ -1,0 +1,32 @@
+// Business metrics of METRICS.md, computed at scrape time from the latest
+// published projection snapshot (a prometheus::Collectable). No per-ticket or
+// per-account series; every tier/priority/metric/level combination is
+// present (zero, not missing).
+#pragma once
+
+#include <prometheus/collectable.h>
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "daemon/projection_host.h"
+
+namespace slamon::daemon {
+
+class BusinessMetrics : public prometheus::Collectable {
+ public:
+  explicit BusinessMetrics(const ProjectionHost* host);
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const ProjectionHost* host_;
+  std::set<std::string> config_tiers_;
+  // Counters must never go down, even when a late event rewrites history
+  // (a retroactive priority change can un-breach an instance): keep maxima.
+  mutable std::mutex mu_;
+  mutable std::map<std::string, double> counter_max_;
+};
+
+}  // namespace slamon::daemon

@@ -1,0 +1,95 @@
+#include "daemon/projection_host.h"
+
+#include <ctime>
+
+#include "events/logging.h"
+
+namespace slamon::daemon {
+namespace {
+int64_t WallClock() { return static_cast<int64_t>(std::time(nullptr)); }
+}  // namespace
+
+ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config)
+    : sla_config_(sla_config), sla_(std::move(sla_config), {.live = true}) {}
+
+ProjectionHost::~ProjectionHost() { Stop(); }
+
+Status ProjectionHost::Replay(const events::EventStore& store) {
+  const auto t0 = std::chrono::steady_clock::now();
+  int64_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    SLAMON_RETURN_IF_ERROR(store.ScanEvents([&](const events::StoredEvent& se) {
+      sla_.Apply(se.event);
+      ++n;
+      return true;
+    }));
+  }
+  Tick();
+  replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Log("projections")
+      ->info("replayed {} events in {:.2f} s ({:.0f} events/s): {} tickets, {} accounts", n, replay_seconds_,
+             replay_seconds_ > 0 ? n / replay_seconds_ : 0.0, sla_.ticket_count(), sla_.account_count());
+  replayed_ = true;
+  return Status::OK();
+}
+
+void ProjectionHost::OnStored(const std::vector<const events::Event*>& stored) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const events::Event* e : stored) sla_.Apply(*e);
+}
+
+void ProjectionHost::Tick() {
+  const int64_t now = WallClock();
+  std::shared_ptr<projections::SlaSnapshot> snap;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sla_.AdvanceTo(now);
+    snap = std::make_shared<projections::SlaSnapshot>(sla_.Snapshot());
+  }
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  snapshot_ = std::move(snap);
+}
+
+void ProjectionHost::Start(std::chrono::milliseconds period) {
+  clock_ = std::thread([this, period] {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    while (!stop_cv_.wait_for(lock, period, [this] { return stop_; })) {
+      lock.unlock();
+      Tick();
+      lock.lock();
+    }
+  });
+}
+
+void ProjectionHost::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (clock_.joinable()) clock_.join();
+}
+
+std::shared_ptr<const projections::SlaSnapshot> ProjectionHost::sla_snapshot() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return snapshot_;
+}
+
+std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = WallClock();
+  std::vector<projections::SlaRecord> out;
+  for (auto& r : sla_.Evaluate(now)) {
+    if (r.state == projections::InstanceState::kStopped) continue;
+    if (r.level != projections::RiskLevel::kOk) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+const std::string& ProjectionHost::OwnerOf(std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sla_.OwnerOf(account_id);
+}
+
+}  // namespace slamon::daemon

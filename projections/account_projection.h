@@ -1,0 +1,111 @@
+// The account projection: each account's attributes (account.upserted) and
+// churn state (account.churned) at any as-of time (EVENTS.md, SLA_SEMANTICS.md
+// "Churn warning").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "events/event.h"
+
+namespace slamon::projections {
+
+inline constexpr int64_t kDaySeconds = 86400;
+inline constexpr int64_t kChurnWindowSeconds = 365 * kDaySeconds;
+
+/// The payload of one account.upserted. "Latest upsert wins" replaces the
+/// whole set: an optional field missing from the latest upsert is empty.
+struct AccountAttributes {
+  std::string name;
+  std::string tier = "unknown";  ///< "unknown" until the first upsert, as for SLA policy selection
+  std::string owner;             ///< "" until the first upsert
+  std::string owner_email, team, calendar;
+  std::optional<double> contract_value;
+  std::string renewal_date;  ///< YYYY-MM-DD or ""
+
+  bool operator==(const AccountAttributes&) const = default;
+};
+
+/// One account at an as-of time.
+struct AccountState {
+  std::string account_id;
+  int64_t first_seen = 0;  ///< earliest occurred_at of any of its events
+  bool upserted = false;   ///< an account.upserted at or before as-of exists
+  /// Of the latest upsert at or before as-of in canonical order (defaults when !upserted).
+  AccountAttributes attributes;
+  /// The last lifecycle event (upsert or churn) at or before as-of in
+  /// canonical order is an account.churned. An upsert after a churn wins the
+  /// account back; at the same second the churn ranks later and wins.
+  bool churned = false;
+  std::optional<int64_t> churned_at;  ///< time of that churn when churned
+
+  bool operator==(const AccountState&) const = default;
+};
+
+/// Numerator and denominator of the churn rate.
+struct ChurnCounts {
+  int64_t churned = 0;  ///< accounts of `live` with an account.churned in the window
+  int64_t live = 0;     ///< accounts live at some instant of the window
+  /// churned / live × 100; undefined (nullopt) when no account was live.
+  std::optional<double> Percent() const;
+};
+
+/// Keeps every account's lifecycle events (compactly, in canonical order), so
+/// results never depend on arrival order and any as-of time can be asked.
+///
+/// Cost: Apply is O(log n + n) for an account with n lifecycle events (sorted
+/// insert; n is tiny in practice); At() is O(log n); AccountIds() and Churn()
+/// are O(accounts · log n).
+///
+/// Thread-safety: none for Apply(); the const methods may run concurrently
+/// with each other but not with Apply().
+class AccountProjection {
+ public:
+  /// Records one event. Every type marks the account as seen; upserts and
+  /// churns are kept. A second event with the same (occurred_at, type, id) is
+  /// ignored (a verbatim duplicate).
+  void Apply(const events::Event& e);
+
+  /// The account at `as_of`; nullopt when it has no event at or before as_of.
+  std::optional<AccountState> At(std::string_view account_id, int64_t as_of) const;
+  /// Ids of the accounts with an event at or before `as_of`, sorted.
+  std::vector<std::string> AccountIds(int64_t as_of) const;
+
+  /// Churn over the window (as_of − window, as_of] (SLA_SEMANTICS.md):
+  /// `live` counts accounts upserted at or before as_of that were live at some
+  /// instant of the window, i.e. not churned at the window start (at or
+  /// before it), or won back by an upsert inside the window; `churned` counts
+  /// those of them with an account.churned inside the window (even if won
+  /// back later in it). A churn of an account that was not live is ignored,
+  /// so the rate never exceeds 100.
+  ChurnCounts Churn(int64_t as_of, int64_t window_seconds = kChurnWindowSeconds) const;
+
+  size_t size() const { return accounts_.size(); }
+
+ private:
+  struct Lifecycle {
+    int64_t t = 0;
+    bool churn = false;  // account.churned (ranks after account.upserted)
+    std::string id;
+    AccountAttributes attributes;  // upserts only
+  };
+  struct Account {
+    std::string id;
+    int64_t first_seen = 0;
+    std::vector<Lifecycle> lifecycle;  // canonical order
+  };
+
+  static bool LifecycleLess(const Lifecycle& a, const Lifecycle& b);
+  /// Index of the last lifecycle event at or before `t`, or -1.
+  static ptrdiff_t LastAtOrBefore(const Account& a, int64_t t);
+  static bool ChurnedAt(const Account& a, int64_t t);
+
+  std::vector<Account> accounts_;
+  std::unordered_map<std::string, uint32_t> index_;
+};
+
+}  // namespace slamon::projections

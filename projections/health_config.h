@@ -1,0 +1,51 @@
+// Account health configuration: the `health:` key of the daemon config file
+// (SLA_SEMANTICS.md "Churn warning (account health)").
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "events/status.h"
+
+namespace YAML {
+class Node;
+}  // namespace YAML
+
+namespace slamon::projections {
+
+/// The four health signals. The numeric order is the documented order
+/// (csat, sla, silence, reopen) and breaks ties between top signals.
+enum class HealthSignal : uint8_t { kCsat = 0, kSla = 1, kSilence = 2, kReopen = 3 };
+inline constexpr int kHealthSignalCount = 4;
+
+/// Config / JSON names: "csat", "sla", "silence", "reopen".
+std::string_view HealthSignalName(HealthSignal s);
+std::optional<HealthSignal> ParseHealthSignal(std::string_view s);
+
+/// Validated health settings. Immutable after load; safe to share.
+struct HealthConfig {
+  /// Weight per signal, indexed by HealthSignal; each >= 0 and finite, and at
+  /// least one > 0. The score divides by their sum, so they need not add to 1.
+  std::array<double, kHealthSignalCount> weights = {0.35, 0.30, 0.20, 0.15};
+
+  double weight(HealthSignal s) const { return weights[static_cast<size_t>(s)]; }
+  double WeightSum() const { return weights[0] + weights[1] + weights[2] + weights[3]; }
+};
+
+/// Reads `health:` of `root` (optional; other top-level keys are ignored):
+///   health: {weights: {csat: 0.35, sla: 0.30, silence: 0.20, reopen: 0.15}}
+/// A signal not listed under `weights` keeps its default weight, so
+/// `{weights: {csat: 1}}` only changes csat (write `sla: 0` etc. to drop one).
+/// Rejected with "file:line: field: message": a non-map `health`/`weights`,
+/// an unknown key or signal, a weight that is not a finite number, a negative
+/// weight, and weights that are all zero. Never throws.
+StatusOr<HealthConfig> LoadHealthConfig(const YAML::Node& root, const std::string& file);
+
+/// Convenience for tests and tools: parses YAML text named `file` and calls
+/// LoadHealthConfig. Never throws.
+StatusOr<HealthConfig> LoadHealthConfigText(const std::string& yaml, const std::string& file);
+
+}  // namespace slamon::projections

@@ -1,0 +1,149 @@
+// The SLA projection: SLA instances per ticket (SLA_SEMANTICS.md "Clocks"),
+// for replay at an as-of time and for live mode with deadline timers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "events/event.h"
+#include "projections/sla_config.h"
+#include "projections/sla_record.h"
+#include "projections/sla_snapshot.h"
+#include "projections/string_index.h"
+#include "projections/ticket_fold.h"
+
+namespace slamon::projections {
+
+/// Keeps every ticket event (compactly) and every account upsert, so results
+/// never depend on arrival order: a ticket's instances are a fold over its
+/// events in canonical order, recomputed on demand.
+///
+/// Replay: Apply() all events, then Evaluate(as_of).
+///
+/// Live: Apply() events as they are stored and call AdvanceTo(now) with the
+/// wall clock (before every Snapshot()). AdvanceTo re-evaluates only the
+/// tickets that received events (or whose account changed) since the last
+/// call, and the tickets whose next deadline (warning or breach instant, or a
+/// future-dated event) the clock passed, taken from a min-heap; it never
+/// scans all open tickets. Snapshot() then equals the aggregation of
+/// Evaluate(now) (see AggregateRecords).
+///
+/// Thread-safety: none; one thread applies and advances. Evaluate() and
+/// Snapshot() are const and may run concurrently with each other, but not
+/// with Apply()/AdvanceTo(). Snapshot() returns a copy the caller may keep.
+struct SlaProjectionOptions {
+  bool live = false;  ///< maintain the timer heap and aggregated counters
+};
+
+class SlaProjection {
+ public:
+  using Options = SlaProjectionOptions;
+
+  explicit SlaProjection(std::shared_ptr<const SlaConfig> config, Options options = {});
+  ~SlaProjection();
+  SlaProjection(const SlaProjection&) = delete;
+  SlaProjection& operator=(const SlaProjection&) = delete;
+
+  /// Records one event (any type; types without SLA meaning are ignored).
+  /// An event id already applied to the same ticket is ignored.
+  void Apply(const events::Event& e);
+
+  /// All SLA instances at `as_of` (events after it ignored), sorted by
+  /// ticket_id, metric, cycle; only tickets of `account_filter` when not empty.
+  std::vector<SlaRecord> Evaluate(int64_t as_of, std::string_view account_filter = {}) const;
+
+  /// Live mode: moves the clock to `now` (never backwards).
+  void AdvanceTo(int64_t now);
+  /// Live mode: aggregated counters at the last AdvanceTo().
+  SlaSnapshot Snapshot() const;
+
+  /// The owner of the account's latest upsert ("" if none).
+  const std::string& OwnerOf(std::string_view account_id) const;
+  /// Histogram bounds used for first-response business seconds.
+  const std::vector<int64_t>& histogram_bounds() const { return histogram_bounds_; }
+
+  size_t ticket_count() const { return tickets_.size(); }
+  /// Approximate heap bytes held for tickets and accounts (replay state,
+  /// excluding live-mode records), for capacity planning.
+  size_t MemoryBytes() const;
+  size_t account_count() const { return accounts_.size(); }
+  const SlaConfig& config() const { return *config_; }
+
+ private:
+  struct Upsert {
+    int64_t t = 0;
+    std::string id;
+    uint32_t tier = 0;
+    uint32_t owner = 0;
+  };
+  struct Account {
+    std::string id;
+    std::vector<Upsert> upserts;    // canonical order
+    std::vector<uint32_t> tickets;  // live mode: tickets opened on this account
+  };
+  struct Ticket {
+    std::string id;
+    std::vector<detail::EventRec> events;  // canonical order
+  };
+  struct LiveTicket {
+    std::vector<SlaRecord> records;  // what is currently counted
+    std::string owner;               // the owner label they were counted under
+    std::vector<uint32_t> accounts;  // accounts whose tickets list holds this ticket
+    uint32_t generation = 0;
+    bool dirty = false;
+  };
+  struct Wake {
+    int64_t t;
+    uint32_t ticket;
+    uint32_t generation;
+    bool operator>(const Wake& o) const { return t > o.t; }
+  };
+
+  uint32_t InternAccount(std::string_view id);
+  uint32_t FindAccount(std::string_view id) const;
+  uint32_t InternTier(std::string_view tier);
+  uint32_t InternOwner(std::string_view owner);
+  uint32_t TierAt(uint32_t account, int64_t t) const;
+  int SelectPolicy(uint32_t tier, events::Priority p) const;
+  detail::FoldContext MakeContext() const;
+  /// Evaluates one ticket at as_of into `out`; returns the earliest future
+  /// instant at which the result can change without new events.
+  int64_t EvaluateTicket(uint32_t index, int64_t as_of, std::string_view account_filter, detail::TicketFold* fold,
+                         std::vector<TimeRange>* scratch, std::vector<SlaRecord>* out) const;
+  void MarkDirty(uint32_t ticket);
+  void Refresh(uint32_t ticket);
+
+  std::shared_ptr<const SlaConfig> config_;
+  Options options_;
+  std::vector<int64_t> histogram_bounds_;
+
+  std::vector<Account> accounts_;
+  detail::StringIndex account_index_;
+  std::vector<std::string> tiers_;  // interned; [0] = "unknown"
+  std::unordered_map<std::string, uint32_t> tier_index_;
+  std::vector<std::string> owners_;  // interned; [0] = ""
+  std::unordered_map<std::string, uint32_t> owner_index_;
+  std::vector<std::array<int16_t, events::kPriorityCount>> policy_cache_;  // by tier, priority
+
+  std::vector<Ticket> tickets_;
+  detail::StringIndex ticket_index_;
+
+  // Live mode.
+  int64_t now_ = std::numeric_limits<int64_t>::min();
+  std::vector<LiveTicket> live_;
+  std::vector<uint32_t> dirty_;
+  std::priority_queue<Wake, std::vector<Wake>, std::greater<Wake>> wakes_;
+  SlaAggregator aggregator_;
+  detail::TicketFold fold_scratch_;
+  std::vector<TimeRange> range_scratch_;
+  std::vector<SlaRecord> record_scratch_;
+};
+
+}  // namespace slamon::projections

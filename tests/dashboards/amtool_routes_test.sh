@@ -1,0 +1,53 @@
+#!/bin/sh
+# Routing cases for config/alertmanager.yml, checked with
+# `amtool config routes test --verify.receivers=...` (non-zero on mismatch).
+# Usage: amtool_routes_test.sh [path/to/alertmanager.yml]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+config=${1:-$here/../../config/alertmanager.yml}
+amtool=${AMTOOL:-amtool}
+failures=0
+cases=0
+
+# expect RECEIVERS LABEL=VALUE... : the alert must reach exactly RECEIVERS
+# (comma-separated, in routing order).
+expect() {
+  want=$1
+  shift
+  cases=$((cases + 1))
+  if got=$("$amtool" config routes test --config.file="$config" --verify.receivers="$want" "$@" 2>&1); then
+    echo "ok   $* -> $want"
+  else
+    echo "FAIL $* -> want $want, got: $(echo "$got" | grep -v '^Warning' | tr '\n' ' ')"
+    failures=$((failures + 1))
+  fi
+}
+
+[ -r "$config" ] || { echo "FAIL cannot read $config"; exit 1; }
+command -v "$amtool" >/dev/null 2>&1 || { echo "FAIL amtool not found (apt-get install prometheus-alertmanager)"; exit 1; }
+
+# An A-tier first-response breach for li.wei reaches li.wei only.
+expect owner-li.wei alertname=SlamonFirstResponseBreached tier=A account_owner=li.wei severity=page
+expect owner-li.wei alertname=SlamonFirstResponseAtRisk tier=A account_owner=li.wei severity=warning
+expect owner-li.wei alertname=SlamonAccountsAtRisk tier=C account_owner=li.wei severity=warning
+# maria.garcia's breach reaches hers, sam.okafor's his.
+expect owner-maria.garcia alertname=SlamonFirstResponseBreached tier=A account_owner=maria.garcia severity=page
+expect owner-maria.garcia alertname=SlamonFirstResponseBreached tier=B account_owner=maria.garcia severity=page
+expect owner-sam.okafor alertname=SlamonFirstResponseBreached tier=A account_owner=sam.okafor severity=page
+# An owner without a route of their own reaches the default receiver.
+expect default alertname=SlamonFirstResponseBreached tier=A account_owner=unknown.owner severity=page
+expect default alertname=SlamonAccountsAtRisk tier=B account_owner=nobody severity=warning
+# Owner names match exactly (no prefix or case folding).
+expect default alertname=SlamonFirstResponseBreached tier=A account_owner=li.wei.jr severity=page
+expect default alertname=SlamonFirstResponseBreached tier=A account_owner=Li.Wei severity=page
+# Alerts without an owner: pipeline pages and fast budget burn to the
+# on-call, slow budget burn to the ticket queue, the rest to default.
+expect oncall alertname=SlamonDown job=slamon severity=page
+expect oncall alertname=SlamonIngestStalled severity=page
+expect oncall alertname=SlamonConsumerLagHigh topic=slamon-events severity=page
+expect oncall alertname=SlamonSlaBudgetBurn tier=A severity=page
+expect tickets alertname=SlamonSlaBudgetBurn tier=A severity=ticket
+expect default alertname=SlamonSatisfactionBelowTarget tier=A window=30d severity=warning
+
+echo "$((cases - failures))/$cases routing cases passed"
+[ "$failures" -eq 0 ]
