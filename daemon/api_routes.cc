@@ -148,7 +148,9 @@ void RegisterApiRoutes(httplib::Server& server, ApiDataProvider provider) {
       std::vector<AccountRecord> records = shared->accounts();
       std::erase_if(records, [](const AccountRecord& r) { return r.level != projections::HealthLevel::kAtRisk; });
       std::sort(records.begin(), records.end(), [](const AccountRecord& a, const AccountRecord& b) {
-        return std::tie(*a.health_score, a.account_id) < std::tie(*b.health_score, b.account_id);
+        // value_or: an at_risk record always has a score, but a provider bug must not be UB here.
+        return std::make_tuple(a.health_score.value_or(0), std::string_view(a.account_id)) <
+               std::make_tuple(b.health_score.value_or(0), std::string_view(b.account_id));
       });
       return records;
     };

@@ -77,9 +77,12 @@ class ApiRoutesTest : public ::testing::Test {
     ApiDataProvider p;
     p.accounts = [] {
       return std::vector<AccountRecord>{
-          Account("zeta", "A", "li", 30, HealthLevel::kAtRisk),   Account("alpha", "B", "li", 45, HealthLevel::kAtRisk),
-          Account("beta", "A", "maria", 45, HealthLevel::kAtRisk), Account("gamma", "A", "li", 55, HealthLevel::kWatch),
-          Account("delta", "A", "li", 90, HealthLevel::kHealthy),  Account("omega", "A", "li", {}, HealthLevel::kChurned),
+          Account("zeta", "A", "li", 30, HealthLevel::kAtRisk),
+          Account("alpha", "B", "li", 45, HealthLevel::kAtRisk),
+          Account("beta", "A", "maria", 45, HealthLevel::kAtRisk),
+          Account("gamma", "A", "li", 55, HealthLevel::kWatch),
+          Account("delta", "A", "li", 90, HealthLevel::kHealthy),
+          Account("omega", "A", "li", {}, HealthLevel::kChurned),
       };
     };
     p.breaches = [] {
@@ -156,11 +159,11 @@ TEST_F(ApiRoutesTest, Breaches) {
 
 TEST_F(ApiRoutesTest, BadQueriesAre400) {
   Start(Fixture());
-  for (const char* path : {"/api/v1/breaches?limit=0", "/api/v1/breaches?limit=10001", "/api/v1/breaches?limit=-1",
-                           "/api/v1/breaches?limit=abc", "/api/v1/breaches?limit=1.5", "/api/v1/breaches?limit=",
-                           "/api/v1/breaches?limit=99999999999999999999", "/api/v1/breaches?owner=li",
-                           "/api/v1/breaches?tier=A&tier=B", "/api/v1/breaches?tier=",
-                           "/api/v1/accounts/at-risk?level=watch", "/api/v1/accounts/at-risk?limit=0"}) {
+  for (const char* path :
+       {"/api/v1/breaches?limit=0", "/api/v1/breaches?limit=10001", "/api/v1/breaches?limit=-1",
+        "/api/v1/breaches?limit=abc", "/api/v1/breaches?limit=1.5", "/api/v1/breaches?limit=",
+        "/api/v1/breaches?limit=99999999999999999999", "/api/v1/breaches?owner=li", "/api/v1/breaches?tier=A&tier=B",
+        "/api/v1/breaches?tier=", "/api/v1/accounts/at-risk?level=watch", "/api/v1/accounts/at-risk?limit=0"}) {
     auto [status, body] = Get(path);
     EXPECT_EQ(status, 400) << path;
     ASSERT_TRUE(body.contains("error")) << path;
