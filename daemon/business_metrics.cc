@@ -157,7 +157,70 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
     oldest.metric.push_back(std::move(s));
   }
   out.push_back(std::move(oldest));
+  CollectHealth(tiers, &out);
   return out;
+}
+
+void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vector<MetricFamily>* out) const {
+  auto h = host_->health_snapshot();
+  if (!h) return;
+  auto responses =
+      Family("slamon_csat_responses_total", "Survey answers, by the account's tier and owner.", MetricType::Counter);
+  for (const auto& [key, n] : h->csat_responses) {
+    const auto& [tier, owner, satisfied] = key;
+    auto s = Sample({{"tier", tier}, {"account_owner", owner}, {"satisfied", satisfied ? "true" : "false"}});
+    s.counter.value = static_cast<double>(n);
+    responses.metric.push_back(std::move(s));
+  }
+  out->push_back(std::move(responses));
+
+  // Undefined CSAT (no answers in the window) is absent, never 0.
+  auto csat = Family("slamon_csat_percent", "CSAT % (satisfied / answered) over the window.", MetricType::Gauge);
+  for (const auto& [tier, counts] : h->csat_30d_by_tier) {
+    if (auto pct = counts.Percent()) {
+      auto s = Sample({{"tier", tier}, {"window", "30d"}});
+      s.gauge.value = *pct;
+      csat.metric.push_back(std::move(s));
+    }
+  }
+  out->push_back(std::move(csat));
+
+  constexpr projections::HealthLevel kHealthLevels[] = {
+      projections::HealthLevel::kHealthy, projections::HealthLevel::kWatch, projections::HealthLevel::kAtRisk,
+      projections::HealthLevel::kChurned};
+  std::map<std::pair<std::string, projections::HealthLevel>, int64_t> by_level;
+  std::map<std::pair<std::string, std::string>, int64_t> at_risk;
+  std::set<std::string> all_tiers = tiers;
+  for (const auto& a : h->accounts) {
+    all_tiers.insert(a.tier);
+    ++by_level[{a.tier, a.level}];
+    if (a.level == projections::HealthLevel::kAtRisk) ++at_risk[{a.tier, a.owner}];
+  }
+  auto accounts = Family("slamon_accounts", "Accounts by health level.", MetricType::Gauge);
+  for (const auto& tier : all_tiers) {
+    for (auto level : kHealthLevels) {
+      auto s = Sample({{"tier", tier}, {"level", std::string(projections::HealthLevelName(level))}});
+      s.gauge.value = static_cast<double>(Get(by_level, std::make_pair(tier, level)));
+      accounts.metric.push_back(std::move(s));
+    }
+  }
+  out->push_back(std::move(accounts));
+  auto risk =
+      Family("slamon_accounts_at_risk", "At-risk accounts per account owner (non-zero only).", MetricType::Gauge);
+  for (const auto& [key, n] : at_risk) {
+    auto s = Sample({{"tier", key.first}, {"account_owner", key.second}});
+    s.gauge.value = static_cast<double>(n);
+    risk.metric.push_back(std::move(s));
+  }
+  out->push_back(std::move(risk));
+  auto churn = Family("slamon_churn_rate_percent", "Accounts churned in the window / accounts live in it × 100.",
+                      MetricType::Gauge);
+  if (auto pct = h->churn.Percent()) {
+    auto s = Sample({{"window", "365d"}});
+    s.gauge.value = *pct;
+    churn.metric.push_back(std::move(s));
+  }
+  out->push_back(std::move(churn));
 }
 
 }  // namespace slamon::daemon

@@ -21,6 +21,8 @@ class BusinessMetrics : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
+  void CollectHealth(const std::set<std::string>& tiers, std::vector<prometheus::MetricFamily>* out) const;
+
   const ProjectionHost* host_;
   std::set<std::string> config_tiers_;
   // Counters must never go down, even when a late event rewrites history

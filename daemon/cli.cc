@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "daemon/accounts_command.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/replay_command.h"
@@ -14,6 +15,7 @@ int RunCli(int argc, char** argv) {
   AddProduceCommand(app);
   AddExportCommand(app);
   AddReplayCommand(app);
+  AddAccountsCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

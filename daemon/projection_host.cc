@@ -9,8 +9,24 @@ namespace {
 int64_t WallClock() { return static_cast<int64_t>(std::time(nullptr)); }
 }  // namespace
 
-ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config)
-    : sla_config_(sla_config), sla_(std::move(sla_config), {.live = true}) {}
+ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config,
+                               projections::HealthConfig health_config, std::chrono::seconds health_period)
+    : sla_config_(sla_config),
+      sla_(std::move(sla_config), {.live = true}),
+      health_(std::move(health_config)),
+      health_period_(health_period) {}
+
+void ProjectionHost::ApplyLocked(const events::Event& e) {
+  sla_.Apply(e);
+  health_.Apply(e);
+  if (e.type == events::EventType::kSurveyAnswered) {
+    // A counter of answers by the tier and owner in force when answered.
+    auto state = health_.accounts().At(e.account_id, e.occurred_at);
+    std::string tier = state ? state->attributes.tier : "unknown";
+    std::string owner = state ? state->attributes.owner : "";
+    ++csat_responses_[{std::move(tier), std::move(owner), e.score >= 4}];
+  }
+}
 
 ProjectionHost::~ProjectionHost() { Stop(); }
 
@@ -20,7 +36,7 @@ Status ProjectionHost::Replay(const events::EventStore& store) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     SLAMON_RETURN_IF_ERROR(store.ScanEvents([&](const events::StoredEvent& se) {
-      sla_.Apply(se.event);
+      ApplyLocked(se.event);
       ++n;
       return true;
     }));
@@ -36,7 +52,7 @@ Status ProjectionHost::Replay(const events::EventStore& store) {
 
 void ProjectionHost::OnStored(const std::vector<const events::Event*>& stored) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const events::Event* e : stored) sla_.Apply(*e);
+  for (const events::Event* e : stored) ApplyLocked(*e);
 }
 
 void ProjectionHost::Tick() {
@@ -47,8 +63,37 @@ void ProjectionHost::Tick() {
     sla_.AdvanceTo(now);
     snap = std::make_shared<projections::SlaSnapshot>(sla_.Snapshot());
   }
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    snapshot_ = std::move(snap);
+  }
+  const auto steady = std::chrono::steady_clock::now();
+  if (health_snapshot() == nullptr || steady - last_health_ >= health_period_) {
+    last_health_ = steady;
+    RefreshHealth(now);
+  }
+}
+
+// Health signals change as time passes (silence grows, windows slide) even
+// without events, so the whole account set is re-evaluated periodically —
+// O(accounts + tickets) every health_period, never per scrape.
+void ProjectionHost::RefreshHealth(int64_t now) {
+  auto h = std::make_shared<HealthSnapshot>();
+  h->as_of = now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    h->accounts = health_.EvaluateAccounts(now, sla_.Evaluate(now));
+    h->csat_30d_by_tier = health_.csat().ByTier(now, projections::kCsatWindow30d, health_.accounts());
+    h->churn = health_.Churn(now);
+    h->csat_responses = csat_responses_;
+  }
   std::lock_guard<std::mutex> lock(snap_mu_);
-  snapshot_ = std::move(snap);
+  health_snapshot_ = std::move(h);
+}
+
+std::shared_ptr<const HealthSnapshot> ProjectionHost::health_snapshot() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return health_snapshot_;
 }
 
 void ProjectionHost::Start(std::chrono::milliseconds period) {
@@ -87,7 +132,7 @@ std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances() const {
   return out;
 }
 
-const std::string& ProjectionHost::OwnerOf(std::string_view account_id) const {
+std::string ProjectionHost::OwnerOf(std::string_view account_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   return sla_.OwnerOf(account_id);
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/api_routes.h"
 #include "daemon/business_metrics.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
@@ -14,6 +15,7 @@
 #include "daemon/producer.h"
 #include "daemon/projection_host.h"
 #include "events/logging.h"
+#include "projections/health_config.h"
 
 namespace slamon::daemon {
 namespace {
@@ -77,6 +79,8 @@ void AddRunCommand(CLI::App& app) {
 
     auto sla_config = projections::LoadSlaConfig(cfg.root, cfg.file);
     if (!sla_config.ok()) throw ConfigError(sla_config.status().message());
+    auto health_config = projections::LoadHealthConfig(cfg.root, cfg.file);
+    if (!health_config.ok()) throw ConfigError(health_config.status().message());
 
     auto store_or = events::EventStore::Open({.path = cfg.store.path, .sync = cfg.store.sync});
     if (!store_or.ok()) Die(store_or.status().message());
@@ -99,7 +103,7 @@ void AddRunCommand(CLI::App& app) {
     auto registry = std::make_shared<prometheus::Registry>();
     PipelineMetrics metrics(registry);
     IngestLoop ingest(store.get(), &metrics, {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes)});
-    ProjectionHost projections(std::make_shared<const projections::SlaConfig>(sla_config.take()));
+    ProjectionHost projections(std::make_shared<const projections::SlaConfig>(sla_config.take()), health_config.take());
     auto business = std::make_shared<BusinessMetrics>(&projections);
 
     HttpServer http(cfg.http, [&ingest, &projections]() -> std::string {
@@ -110,6 +114,17 @@ void AddRunCommand(CLI::App& app) {
     });
     http.AddCollectable(registry);
     http.AddCollectable(business);
+    RegisterApiRoutes(http.server(), {.accounts =
+                                          [&projections] {
+                                            auto h = projections.health_snapshot();
+                                            return h ? h->accounts : std::vector<projections::AccountRecord>{};
+                                          },
+                                      .breaches =
+                                          [&projections] {
+                                            return CollectBreaches(
+                                                projections.AtRiskInstances(),
+                                                [&projections](std::string_view a) { return projections.OwnerOf(a); });
+                                          }});
     if (Status s = http.Start(); !s.ok()) Die(s.message());
 
     // Projections are rebuilt from the store before consuming: the store is
