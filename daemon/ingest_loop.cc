@@ -52,10 +52,10 @@ Status IngestLoop::Ingest(std::vector<events::Message>& batch, const std::atomic
     next = std::max(next, item.pos.offset + 1);
   }
   if (on_stored_ && result.stored > 0) {
-    std::vector<const events::Event*> stored;
+    std::vector<events::Event> stored;
     stored.reserve(result.stored_items.size());
-    for (size_t i : result.stored_items) stored.push_back(&*items_[i].event);
-    on_stored_(stored);
+    for (size_t i : result.stored_items) stored.push_back(std::move(*items_[i].event));
+    on_stored_(std::move(stored));
   }
   return Status::OK();
 }

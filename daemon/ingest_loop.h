@@ -17,8 +17,9 @@ namespace slamon::daemon {
 class IngestLoop {
  public:
   /// Called after each stored batch with the events that were stored (not
-  /// duplicates, not rejects), in consumption order. Used by the projections.
-  using StoredHandler = std::function<void(const std::vector<const events::Event*>&)>;
+  /// duplicates, not rejects), in consumption order, moved out of the batch.
+  /// Used by the projections.
+  using StoredHandler = std::function<void(std::vector<events::Event>&&)>;
 
   IngestLoop(events::EventStore* store, PipelineMetrics* metrics, events::CodecOptions codec);
 

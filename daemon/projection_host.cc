@@ -50,9 +50,19 @@ Status ProjectionHost::Replay(const events::EventStore& store) {
   return Status::OK();
 }
 
-void ProjectionHost::OnStored(const std::vector<const events::Event*>& stored) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const events::Event* e : stored) ApplyLocked(*e);
+void ProjectionHost::OnStored(std::vector<events::Event>&& stored) {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    pending_.push_back(std::move(stored));
+  }
+  stop_cv_.notify_all();
+}
+
+size_t ProjectionHost::backlog() const {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  size_t n = 0;
+  for (const auto& v : pending_) n += v.size();
+  return n;
 }
 
 void ProjectionHost::Tick() {
@@ -98,10 +108,24 @@ std::shared_ptr<const HealthSnapshot> ProjectionHost::health_snapshot() const {
 
 void ProjectionHost::Start(std::chrono::milliseconds period) {
   clock_ = std::thread([this, period] {
+    auto next_tick = std::chrono::steady_clock::now() + period;
     std::unique_lock<std::mutex> lock(stop_mu_);
-    while (!stop_cv_.wait_for(lock, period, [this] { return stop_; })) {
+    for (;;) {
+      stop_cv_.wait_until(lock, next_tick, [this] { return stop_ || !pending_.empty(); });
+      if (stop_) break;
+      std::vector<std::vector<events::Event>> work;
+      work.swap(pending_);
       lock.unlock();
-      Tick();
+      if (!work.empty()) {
+        std::lock_guard<std::mutex> apply_lock(mu_);
+        for (const auto& batch : work) {
+          for (const auto& e : batch) ApplyLocked(e);
+        }
+      }
+      if (std::chrono::steady_clock::now() >= next_tick) {
+        Tick();
+        next_tick = std::chrono::steady_clock::now() + period;
+      }
       lock.lock();
     }
   });

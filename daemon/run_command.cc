@@ -2,6 +2,7 @@
 // (embedded Kafka + generator), HTTP endpoints, the ingest loop; shuts down
 // cleanly on SIGINT/SIGTERM (finish the batch, sync, close consumer, close store).
 #include <csignal>
+#include <ctime>
 #include <iostream>
 #include <thread>
 
@@ -114,17 +115,28 @@ void AddRunCommand(CLI::App& app) {
     });
     http.AddCollectable(registry);
     http.AddCollectable(business);
-    RegisterApiRoutes(http.server(), {.accounts =
-                                          [&projections] {
-                                            auto h = projections.health_snapshot();
-                                            return h ? h->accounts : std::vector<projections::AccountRecord>{};
-                                          },
-                                      .breaches =
-                                          [&projections] {
-                                            return CollectBreaches(
-                                                projections.AtRiskInstances(),
-                                                [&projections](std::string_view a) { return projections.OwnerOf(a); });
-                                          }});
+    RegisterApiRoutes(
+        http.server(),
+        {.accounts =
+             [&projections] {
+               auto h = projections.health_snapshot();
+               return h ? ApiData<projections::AccountRecord>{h->as_of, h->accounts}
+                        : ApiData<projections::AccountRecord>{static_cast<int64_t>(std::time(nullptr)), {}};
+             },
+         .breaches =
+             [&projections] {
+               // AtRiskInstances() evaluates at the wall-clock second it reads
+               // inside; the same second before and after the call pins it.
+               for (int attempt = 0;; ++attempt) {
+                 const int64_t before = static_cast<int64_t>(std::time(nullptr));
+                 auto records = projections.AtRiskInstances();
+                 if (static_cast<int64_t>(std::time(nullptr)) == before || attempt == 2) {
+                   return ApiData<BreachItem>{before, CollectBreaches(records, [&projections](std::string_view a) {
+                                                return projections.OwnerOf(a);
+                                              })};
+                 }
+               }
+             }});
     if (Status s = http.Start(); !s.ok()) Die(s.message());
 
     // Projections are rebuilt from the store before consuming: the store is
@@ -133,7 +145,7 @@ void AddRunCommand(CLI::App& app) {
     metrics.SetReplaySeconds(projections.replay_seconds());
     projections.Start();
     ingest.set_on_stored(
-        [&projections](const std::vector<const events::Event*>& stored) { projections.OnStored(stored); });
+        [&projections](std::vector<events::Event>&& stored) { projections.OnStored(std::move(stored)); });
     std::cout << "slamon: metrics at http://" << ParseListenAddress(cfg.http.listen, "http.listen").first << ":"
               << http.port() << "/metrics" << std::endl;
 

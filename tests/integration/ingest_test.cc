@@ -70,11 +70,19 @@ TEST_F(IngestTest, SurvivesKillNineWhileIngesting) {
   Process producer(Produce(200000, "--rate 25000 --malformed-fraction 0.001 --duplicate-fraction 0.005"),
                    dir_.Sub("produce.log"));
   std::mt19937 rng(20261122);
-  std::uniform_int_distribution<int> delay_ms(300, 1800);
+  std::uniform_int_distribution<int> delay_ms(50, 1200);
   int kills = 0;
   std::vector<int64_t> counts;
   for (int round = 0; round < 12 && (kills < 5 || producer.Running()); ++round) {
+    // Kill at a random moment after the daemon began consuming (start-up
+    // replays the store and joins the group first, which takes a while).
+    const size_t assigned_before = CountInFile(dir_.Sub("run.log"), "] assigned ");
     Process daemon(Run(cfg2, false), dir_.Sub("run.log"));
+    const auto join_deadline = std::chrono::steady_clock::now() + seconds(60);
+    while (CountInFile(dir_.Sub("run.log"), "] assigned ") == assigned_before &&
+           std::chrono::steady_clock::now() < join_deadline && daemon.Running()) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
     std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
     ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
     daemon.Signal(SIGKILL);

@@ -166,6 +166,16 @@ std::string WriteConfig(const std::string& dir, const std::string& brokers, cons
   return path;
 }
 
+size_t CountInFile(const std::string& path, const std::string& needle) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string text = ss.str();
+  size_t n = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + needle.size())) ++n;
+  return n;
+}
+
 std::string Tail(const std::string& path, size_t bytes) {
   std::ifstream f(path);
   std::stringstream ss;
@@ -202,6 +212,83 @@ int PortFromLog(const std::string& log_path) {
   std::string text = Tail(log_path, 1 << 20);
   if (std::regex_search(text, m, re)) return std::stoi(m[1]);
   return 0;
+}
+
+}  // namespace slamon::testing
+
+#include <algorithm>
+#include <cctype>
+
+namespace slamon::testing {
+
+RunResult RunCapture(const std::vector<std::string>& args, const std::string& dir, std::chrono::milliseconds timeout) {
+  static std::atomic<int> n{0};
+  const std::string stem = dir + "/run-capture-" + std::to_string(n++);
+  RunResult r;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, (stem + ".out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 2, (stem + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    r.err = std::string("cannot spawn ") + args[0] + ": " + strerror(rc);
+    return r;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int st = 0;
+    const pid_t w = waitpid(pid, &st, WNOHANG);
+    if (w == pid) {
+      r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      break;
+    }
+    if (w < 0 || std::chrono::steady_clock::now() >= deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      r.code = -1;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  r.out = slurp(stem + ".out");
+  r.err = slurp(stem + ".err");
+  return r;
+}
+
+std::string HttpResult::Header(const std::string& name) const {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return v;
+    }
+  }
+  return {};
+}
+
+HttpResult HttpGetFull(int port, const std::string& path) {
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(2, 0);
+  cli.set_read_timeout(30, 0);
+  HttpResult r;
+  auto res = cli.Get(path);
+  if (!res) return r;
+  r.status = res->status;
+  r.body = res->body;
+  for (const auto& [k, v] : res->headers) r.headers.emplace(k, v);
+  return r;
 }
 
 }  // namespace slamon::testing

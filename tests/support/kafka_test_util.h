@@ -57,6 +57,8 @@ class Process {
 /// Writes a daemon config for a real broker and returns its path.
 std::string WriteConfig(const std::string& dir, const std::string& brokers, const std::string& topic,
                         const std::string& group, const std::string& kafka_extra = "");
+/// Occurrences of `needle` in a file (0 when it does not exist).
+size_t CountInFile(const std::string& path, const std::string& needle);
 /// The tail of a log file, for failure messages.
 std::string Tail(const std::string& path, size_t bytes = 4000);
 /// GET http://127.0.0.1:port/path; empty on failure.
@@ -65,5 +67,31 @@ std::string HttpGet(int port, const std::string& path);
 double SumMetric(const std::string& exposition, const std::string& metric);
 /// Reads "slamon: metrics at http://127.0.0.1:PORT/metrics" from a log; 0 until it appears.
 int PortFromLog(const std::string& log_path);
+
+}  // namespace slamon::testing
+
+namespace slamon::testing {
+
+/// A finished child process: exit code (128+signal when killed, -1 on a spawn
+/// failure or timeout) and what it wrote to stdout and stderr, apart.
+struct RunResult {
+  int code = -1;
+  std::string out, err;
+};
+/// Runs `args` (argv[0] a path) to completion, at most `timeout` (then it is
+/// killed and code is -1); stdout and stderr go through files in `dir`.
+RunResult RunCapture(const std::vector<std::string>& args, const std::string& dir,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
+/// An HTTP response: status 0 when no response came.
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::multimap<std::string, std::string> headers;  ///< as httplib gives them (case-insensitive lookup there)
+  /// The value of header `name` (case-insensitive), "" when absent.
+  std::string Header(const std::string& name) const;
+};
+/// GET http://127.0.0.1:port/path with its status and headers.
+HttpResult HttpGetFull(int port, const std::string& path);
 
 }  // namespace slamon::testing
