@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cli_output.h"
 #include "events/codec.h"
 #include "events/event_store.h"
 #include "projections/health_config.h"
@@ -28,8 +29,6 @@ struct AccountsArgs {
   std::string account;
   std::string format = "jsonl";
 };
-
-void Write(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 
 std::string Opt(const std::optional<double>& v) { return v ? projections::FormatDecimal(*v) : "-"; }
 
@@ -52,23 +51,7 @@ void PrintTable(const std::vector<AccountRecord>& records) {
                     signal(projections::HealthSignal::kSilence), signal(projections::HealthSignal::kReopen),
                     top.empty() ? "-" : top, r.renewal_soon ? "yes" : "no"});
   }
-  std::vector<size_t> width(header.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) out.append(width[i] - row[i].size() + 2, ' ');
-    }
-    out += '\n';
-    if (out.size() > (1u << 16)) {
-      Write(out);
-      out.clear();
-    }
-  }
-  Write(out);
+  PrintAligned(rows);
 }
 
 // Both config sections come from one parse of the file, so their errors carry
@@ -109,24 +92,15 @@ int RunAccounts(const AccountsArgs& args) {
   std::shared_ptr<const projections::SlaConfig> sla_config;
   projections::HealthConfig health_config;
   if (int code = LoadConfigs(args.config, &sla_config, &health_config); code != 0) return code;
-  auto store =
-      events::EventStore::Open(events::StoreOptions{.path = args.store, .create_if_missing = false, .read_only = true});
-  if (!store.ok()) {
-    std::fprintf(stderr, "accounts: cannot open store %s: %s\n", args.store.c_str(), store.status().message().c_str());
-    return 1;
-  }
   projections::SlaProjection sla(sla_config);
   projections::HealthProjection health(health_config);
-  auto apply = [&](const events::StoredEvent& se) {
-    sla.Apply(se.event);
-    health.Apply(se.event);
-    return true;
-  };
-  const Status scanned =
-      args.account.empty() ? (*store)->ScanEvents(apply) : (*store)->ScanAccount(args.account, apply);
-  if (!scanned.ok()) {
-    std::fprintf(stderr, "accounts: reading the store failed: %s\n", scanned.message().c_str());
-    return 1;
+  if (int code = ReplayStore("accounts", args.store, args.account,
+                             [&](const events::Event& e) {
+                               sla.Apply(e);
+                               health.Apply(e);
+                             });
+      code != 0) {
+    return code;
   }
   const auto records = health.EvaluateAccounts(as_of, sla.Evaluate(as_of, args.account), args.account);
   if (args.format == "table") {
@@ -139,15 +113,7 @@ int RunAccounts(const AccountsArgs& args) {
                    static_cast<long long>(churn.churned), static_cast<long long>(churn.live));
     }
   } else {
-    std::string out;
-    for (const auto& r : records) {
-      projections::AppendJsonl(r, &out);
-      if (out.size() > (1u << 16)) {
-        Write(out);
-        out.clear();
-      }
-    }
-    Write(out);
+    PrintJsonl(records, [](const AccountRecord& r, std::string* out) { projections::AppendJsonl(r, out); });
   }
   std::fflush(stdout);
   return 0;

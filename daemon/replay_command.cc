@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cli_output.h"
 #include "events/codec.h"
 #include "events/event_store.h"
 #include "projections/sla_config.h"
@@ -22,8 +23,6 @@ struct ReplayArgs {
   std::string account;
   std::string format = "jsonl";
 };
-
-void Write(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 
 std::string Opt(const std::optional<int64_t>& t) { return t ? projections::FormatUtc(*t) : "-"; }
 
@@ -43,23 +42,7 @@ void PrintTable(const std::vector<projections::SlaRecord>& records) {
                     running ? std::string(projections::RiskLevelName(r.level)) : "-", std::to_string(r.target_seconds),
                     std::to_string(r.elapsed_seconds), r.breached ? "yes" : "no", Opt(r.breach_at), Opt(r.due_at)});
   }
-  std::vector<size_t> width(header.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) out.append(width[i] - row[i].size() + 2, ' ');
-    }
-    out += '\n';
-    if (out.size() > (1u << 16)) {
-      Write(out);
-      out.clear();
-    }
-  }
-  Write(out);
+  PrintAligned(rows);
 }
 
 int RunReplay(const ReplayArgs& args) {
@@ -73,35 +56,16 @@ int RunReplay(const ReplayArgs& args) {
     std::fprintf(stderr, "replay: %s\n", config.status().message().c_str());
     return 2;
   }
-  auto store = events::EventStore::Open(events::StoreOptions{.path = args.store, .read_only = true});
-  if (!store.ok()) {
-    std::fprintf(stderr, "replay: cannot open store %s: %s\n", args.store.c_str(), store.status().message().c_str());
-    return 1;
-  }
   projections::SlaProjection projection(std::make_shared<const projections::SlaConfig>(config.take()));
-  auto apply = [&](const events::StoredEvent& se) {
-    projection.Apply(se.event);
-    return true;
-  };
-  const Status scanned =
-      args.account.empty() ? (*store)->ScanEvents(apply) : (*store)->ScanAccount(args.account, apply);
-  if (!scanned.ok()) {
-    std::fprintf(stderr, "replay: reading the store failed: %s\n", scanned.message().c_str());
-    return 1;
+  if (int code = ReplayStore("replay", args.store, args.account, [&](const events::Event& e) { projection.Apply(e); });
+      code != 0) {
+    return code;
   }
   const auto records = projection.Evaluate(as_of, args.account);
   if (args.format == "table") {
     PrintTable(records);
   } else {
-    std::string out;
-    for (const auto& r : records) {
-      projections::AppendJsonl(r, &out);
-      if (out.size() > (1u << 16)) {
-        Write(out);
-        out.clear();
-      }
-    }
-    Write(out);
+    PrintJsonl(records, [](const projections::SlaRecord& r, std::string* out) { projections::AppendJsonl(r, out); });
   }
   std::fflush(stdout);
   return 0;

@@ -1,0 +1,52 @@
+#include "daemon/cli_output.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace slamon::daemon {
+
+void WriteStdout(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+void PrintAligned(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out.append(width[i] - row[i].size() + 2, ' ');
+    }
+    out += '\n';
+    if (out.size() > (1u << 16)) {
+      WriteStdout(out);
+      out.clear();
+    }
+  }
+  WriteStdout(out);
+}
+
+int ReplayStore(const std::string& command, const std::string& store_path, const std::string& account,
+                const std::function<void(const events::Event&)>& apply) {
+  auto store =
+      events::EventStore::Open(events::StoreOptions{.path = store_path, .create_if_missing = false, .read_only = true});
+  if (!store.ok()) {
+    std::fprintf(stderr, "%s: cannot open store %s: %s\n", command.c_str(), store_path.c_str(),
+                 store.status().message().c_str());
+    return 1;
+  }
+  auto fn = [&apply](const events::StoredEvent& se) {
+    apply(se.event);
+    return true;
+  };
+  const Status scanned = account.empty() ? (*store)->ScanEvents(fn) : (*store)->ScanAccount(account, fn);
+  if (!scanned.ok()) {
+    std::fprintf(stderr, "%s: reading the store failed: %s\n", command.c_str(), scanned.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace slamon::daemon

@@ -1,0 +1,40 @@
+// Shared by the offline CLI commands (replay, accounts): stdout writing,
+// aligned tables, and replaying a store (or one account of it).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "events/event_store.h"
+
+namespace slamon::daemon {
+
+/// Writes `s` to stdout as is.
+void WriteStdout(const std::string& s);
+
+/// Prints rows (the first is the header) as left-aligned columns two spaces apart.
+void PrintAligned(const std::vector<std::vector<std::string>>& rows);
+
+/// Appends one line per record with `append(record, &buffer)` and writes it
+/// out in chunks, so memory stays bounded by the records, not the text.
+template <typename Record, typename AppendFn>
+void PrintJsonl(const std::vector<Record>& records, AppendFn append) {
+  std::string out;
+  for (const auto& r : records) {
+    append(r, &out);
+    if (out.size() > (1u << 16)) {
+      WriteStdout(out);
+      out.clear();
+    }
+  }
+  WriteStdout(out);
+}
+
+/// Opens the store read-only and feeds every event (or one account's, via
+/// the account index) to `apply`. Returns 0, or prints `command: reason` to
+/// stderr and returns exit status 1.
+int ReplayStore(const std::string& command, const std::string& store_path, const std::string& account,
+                const std::function<void(const events::Event&)>& apply);
+
+}  // namespace slamon::daemon
