@@ -98,17 +98,18 @@ void Serve(const httplib::Request& req, httplib::Response& res, const Fetch& fet
   Filters filters;
   if (std::string error = ParseFilters(req, &filters); !error.empty()) return Reply(res, 400, json{{"error", error}});
   if (!fetch) return Reply(res, 503, json{{"error", "data not available yet"}});
-  std::vector<Item> items;
+  ApiData<Item> data;
   try {
-    items = fetch();
+    data = fetch();
   } catch (const std::exception& e) {
     return Reply(res, 503, json{{"error", std::string("data not available: ") + e.what()}});
   }
   json out = json::array();
-  for (const Item& item : items) {
+  for (const Item& item : data.items) {
     if (out.size() >= filters.limit) break;
     if (keep(item, filters)) out.push_back(to_json(item));
   }
+  res.set_header("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
   Reply(res, 200, out);
 }
 
@@ -145,16 +146,17 @@ void RegisterApiRoutes(httplib::Server& server, ApiDataProvider provider) {
   server.Get("/api/v1/accounts/at-risk", [shared](const httplib::Request& req, httplib::Response& res) {
     // Sorting a copy here keeps the provider free to return records in any order.
     auto fetch = [&]() {
-      std::vector<AccountRecord> records = shared->accounts();
+      ApiData<AccountRecord> data = shared->accounts();
+      std::vector<AccountRecord>& records = data.items;
       std::erase_if(records, [](const AccountRecord& r) { return r.level != projections::HealthLevel::kAtRisk; });
       std::sort(records.begin(), records.end(), [](const AccountRecord& a, const AccountRecord& b) {
         // value_or: an at_risk record always has a score, but a provider bug must not be UB here.
         return std::make_tuple(a.health_score.value_or(0), std::string_view(a.account_id)) <
                std::make_tuple(b.health_score.value_or(0), std::string_view(b.account_id));
       });
-      return records;
+      return data;
     };
-    std::function<std::vector<AccountRecord>()> fetch_if_set;
+    std::function<ApiData<AccountRecord>()> fetch_if_set;
     if (shared->accounts) fetch_if_set = fetch;
     Serve<AccountRecord>(
         req, res, fetch_if_set,

@@ -50,11 +50,22 @@ std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord
 /// httplib worker threads, concurrently, so they must be thread-safe — the
 /// daemon returns a copy of a cached result under its own lock. A callback
 /// that is empty or throws makes the route answer 503.
+/// A provider's answer: the items and the instant (Unix seconds) they
+/// describe, served as the `X-Slamon-As-Of` response header (RFC 3339 UTC) so
+/// that a client can replay the store at the same instant.
+template <typename Item>
+struct ApiData {
+  int64_t as_of = 0;
+  std::vector<Item> items;
+};
+
 struct ApiDataProvider {
-  /// Every account record (any level); the route filters and sorts.
-  std::function<std::vector<projections::AccountRecord>()> accounts;
-  /// Running warning/breached instances (e.g. from CollectBreaches).
-  std::function<std::vector<BreachItem>()> breaches;
+  /// Every account record (any level) and the health evaluation instant; the
+  /// route filters and sorts.
+  std::function<ApiData<projections::AccountRecord>()> accounts;
+  /// Running warning/breached instances (e.g. from CollectBreaches) and the
+  /// instant they were evaluated at.
+  std::function<ApiData<BreachItem>()> breaches;
 };
 
 /// Registers the routes on `server` (before it starts listening).
@@ -73,7 +84,8 @@ struct ApiDataProvider {
 /// /api/v1/breaches: a JSON array of {"ticket_id","account_id","tier",
 /// "account_owner","priority","metric","cycle","level","breach_at","due_at",
 /// "start","elapsed_seconds","target_seconds"}, times RFC 3339 UTC or null.
-/// Responses are `application/json`.
+/// Responses are `application/json`; a 200 carries the header
+/// `X-Slamon-As-Of: YYYY-MM-DDTHH:MM:SSZ`, the provider's as_of.
 void RegisterApiRoutes(httplib::Server& server, ApiDataProvider provider);
 
 }  // namespace slamon::daemon

@@ -73,22 +73,33 @@ class ApiRoutesTest : public ::testing::Test {
     EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << path;
     return {res->status, json::parse(res->body)};
   }
+  static constexpr int64_t kAccountsAsOf = 1795000000;  // 2026-11-18T11:06:40Z
+  static constexpr int64_t kBreachesAsOf = 1795000123;
+  // GET `path`: the X-Slamon-As-Of header of the response ("" when absent).
+  std::string AsOfHeader(const std::string& path) {
+    httplib::Client client("127.0.0.1", port_);
+    auto res = client.Get(path.c_str());
+    if (!res) throw std::runtime_error("no response for " + path);
+    return res->get_header_value("X-Slamon-As-Of");
+  }
   static ApiDataProvider Fixture() {
     ApiDataProvider p;
     p.accounts = [] {
-      return std::vector<AccountRecord>{
-          Account("zeta", "A", "li", 30, HealthLevel::kAtRisk),
-          Account("alpha", "B", "li", 45, HealthLevel::kAtRisk),
-          Account("beta", "A", "maria", 45, HealthLevel::kAtRisk),
-          Account("gamma", "A", "li", 55, HealthLevel::kWatch),
-          Account("delta", "A", "li", 90, HealthLevel::kHealthy),
-          Account("omega", "A", "li", {}, HealthLevel::kChurned),
-      };
+      return ApiData<AccountRecord>{kAccountsAsOf,
+                                    {
+                                        Account("zeta", "A", "li", 30, HealthLevel::kAtRisk),
+                                        Account("alpha", "B", "li", 45, HealthLevel::kAtRisk),
+                                        Account("beta", "A", "maria", 45, HealthLevel::kAtRisk),
+                                        Account("gamma", "A", "li", 55, HealthLevel::kWatch),
+                                        Account("delta", "A", "li", 90, HealthLevel::kHealthy),
+                                        Account("omega", "A", "li", {}, HealthLevel::kChurned),
+                                    }};
     };
     p.breaches = [] {
-      return std::vector<BreachItem>{Breach("T-1", "A", "li", RiskLevel::kBreached, 1000),
-                                     Breach("T-2", "B", "maria", RiskLevel::kWarning, 2000),
-                                     Breach("T-3", "A", "maria", RiskLevel::kBreached, 1500)};
+      return ApiData<BreachItem>{
+          kBreachesAsOf,
+          {Breach("T-1", "A", "li", RiskLevel::kBreached, 1000), Breach("T-2", "B", "maria", RiskLevel::kWarning, 2000),
+           Breach("T-3", "A", "maria", RiskLevel::kBreached, 1500)}};
     };
     return p;
   }
@@ -157,6 +168,14 @@ TEST_F(ApiRoutesTest, Breaches) {
   EXPECT_EQ(Field(Get("/api/v1/breaches?limit=1").second, "ticket_id"), (Ids{"T-1"}));
 }
 
+TEST_F(ApiRoutesTest, AsOfHeaderNamesTheInstantDescribed) {
+  Start(Fixture());
+  EXPECT_EQ(AsOfHeader("/api/v1/accounts/at-risk"), "2026-11-18T11:06:40Z");
+  EXPECT_EQ(AsOfHeader("/api/v1/accounts/at-risk?tier=Z"), "2026-11-18T11:06:40Z");
+  EXPECT_EQ(AsOfHeader("/api/v1/breaches"), "2026-11-18T11:08:43Z");
+  EXPECT_EQ(AsOfHeader("/api/v1/breaches?limit=0"), "");  // errors describe no instant
+}
+
 TEST_F(ApiRoutesTest, BadQueriesAre400) {
   Start(Fixture());
   for (const char* path :
@@ -174,7 +193,7 @@ TEST_F(ApiRoutesTest, BadQueriesAre400) {
 
 TEST_F(ApiRoutesTest, MissingOrFailingProviderIs503) {
   ApiDataProvider p;
-  p.breaches = []() -> std::vector<BreachItem> { throw std::runtime_error("replay in progress"); };
+  p.breaches = []() -> ApiData<BreachItem> { throw std::runtime_error("replay in progress"); };
   Start(std::move(p));
   auto [status, body] = Get("/api/v1/breaches");
   EXPECT_EQ(status, 503);

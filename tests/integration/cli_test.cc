@@ -1,0 +1,420 @@
+// The store-reading commands through the real binary (SLAMON_BINARY), on a
+// store built in-process from the events::Generator stream (no broker):
+// `replay` and `accounts` (jsonl and table) against the projections evaluated
+// in-process at the same as-of, `export` (all, --account, --quarantine)
+// against what was written, and the exit codes and messages of bad configs
+// and missing stores.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "events/codec.h"
+#include "events/event_store.h"
+#include "events/generator.h"
+#include "projections/health_config.h"
+#include "projections/health_projection.h"
+#include "projections/sla_config.h"
+#include "projections/sla_projection.h"
+#include "tests/support/kafka_test_util.h"
+#include "tests/support/temp_dir.h"
+
+namespace slamon::testing {
+namespace {
+
+constexpr const char* kTopic = "cli-events";
+constexpr int kPartitions = 3;
+constexpr int kMessages = 6000;
+
+// calendars:/policies: of config/slamon.example.yaml (business hours, tiered).
+constexpr const char* kSlaYaml = R"(calendars:
+  - name: cn-business
+    timezone: Asia/Shanghai
+    hours:
+      mon: ["09:00-12:00", "13:00-18:00"]
+      tue: ["09:00-12:00", "13:00-18:00"]
+      wed: ["09:00-12:00", "13:00-18:00"]
+      thu: ["09:00-12:00", "13:00-18:00"]
+      fri: ["09:00-12:00", "13:00-18:00"]
+    holidays: ["2026-10-01", "2026-10-02", "2026-10-05"]
+  - name: us-east
+    timezone: America/New_York
+    hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"],
+            thu: ["09:00-17:00"], fri: ["09:00-17:00"]}
+policies:
+  - name: tier-a
+    match: {tier: [A]}
+    calendar: cn-business
+    targets: {first_response: 1h, next_response: 2h, resolution: 8h}
+    pause_on: [pending, on_hold]
+    pause_metrics: [resolution, next_response]
+    warn_at: 0.75
+  - name: tier-b
+    match: {tier: [B]}
+    calendar: cn-business
+    targets: {first_response: 4h, resolution: 24h}
+  - name: tier-c-us
+    match: {tier: [C]}
+    calendar: us-east
+    targets: {first_response: 4h}
+  - name: default
+    calendar: 24x7
+    targets: {first_response: 4h}
+)";
+
+struct Written {
+  events::SourcePos pos;
+  events::Event event;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  // One store for the whole suite: built once from the generator stream.
+  static void SetUpTestSuite() {
+    dir_ = new TempDir();
+    store_path_ = dir_->Sub("store");
+    config_path_ = dir_->Sub("slamon.yaml");
+    std::ofstream(config_path_) << "store: {path: " << store_path_ << "}\n" << kSlaYaml;
+
+    events::GeneratorOptions go;
+    go.accounts = 60;
+    go.seed = 17;
+    go.malformed_fraction = 0.01;
+    go.duplicate_fraction = 0.01;
+    events::Generator gen(go);
+    events::Decoder decoder;
+    std::vector<events::BatchItem> batch;
+    std::map<int32_t, int64_t> next_offset;
+    std::set<std::string> ids;
+    int64_t last_time = 0;
+    for (int i = 0; i < kMessages; ++i) {
+      events::GeneratedMessage m = gen.Next();
+      const int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(m.key) % kPartitions);
+      events::BatchItem item;
+      item.pos = {kTopic, partition, next_offset[partition]++};
+      auto decoded = decoder.Decode(m.value);
+      if (auto* e = std::get_if<events::Event>(&decoded)) {
+        last_time = std::max(last_time, e->occurred_at);
+        if (ids.insert(e->id).second) {
+          generated_.push_back(*e);  // generation order, duplicates dropped
+          written_.push_back({item.pos, *e});
+        }
+        item.event = std::move(*e);
+      } else {
+        quarantined_.push_back({item.pos, std::get<events::Rejection>(decoded)});
+        item.rejection = std::get<events::Rejection>(decoded);
+      }
+      batch.push_back(std::move(item));
+    }
+    last_time_ = last_time;
+    auto store = events::EventStore::Open({.path = store_path_, .sync = false});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    // Several batches, so that duplicates cross batch boundaries too.
+    for (size_t begin = 0; begin < batch.size(); begin += 1000) {
+      std::vector<events::BatchItem> part(batch.begin() + begin,
+                                          batch.begin() + std::min(batch.size(), begin + size_t{1000}));
+      events::AppendResult r;
+      ASSERT_TRUE((*store)->AppendBatch(part, &r).ok());
+    }
+    ASSERT_EQ((*store)->EventCount(), static_cast<int64_t>(written_.size()));
+    ASSERT_TRUE((*store)->Close().ok());
+    // Store order: (topic, partition, offset).
+    std::stable_sort(written_.begin(), written_.end(),
+                     [](const Written& a, const Written& b) { return a.pos < b.pos; });
+    std::stable_sort(quarantined_.begin(), quarantined_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+    generated_.clear();
+    written_.clear();
+    quarantined_.clear();
+  }
+  void SetUp() override {
+    ASSERT_FALSE(written_.empty());
+    ASSERT_FALSE(quarantined_.empty()) << "the stream should hold malformed messages";
+  }
+
+  static RunResult Slamon(std::vector<std::string> args) {
+    args.insert(args.begin(), SLAMON_BINARY);
+    return RunCapture(args, dir_->path(), std::chrono::seconds(120));
+  }
+
+  // The projections fed in generation order (not store order) in-process.
+  static std::shared_ptr<const projections::SlaConfig> SlaConfig() {
+    auto c = projections::LoadSlaConfigText(kSlaYaml, "cli.yaml");
+    EXPECT_TRUE(c.ok()) << c.status().message();
+    return std::make_shared<const projections::SlaConfig>(c.take());
+  }
+  static std::string ExpectedReplay(int64_t as_of) {
+    projections::SlaProjection sla(SlaConfig());
+    for (const auto& e : generated_) sla.Apply(e);
+    std::string out;
+    for (const auto& r : sla.Evaluate(as_of)) projections::AppendJsonl(r, &out);
+    return out;
+  }
+  static std::vector<projections::AccountRecord> ExpectedAccounts(int64_t as_of) {
+    projections::SlaProjection sla(SlaConfig());
+    projections::HealthProjection health(projections::HealthConfig{});
+    for (const auto& e : generated_) {
+      sla.Apply(e);
+      health.Apply(e);
+    }
+    return health.EvaluateAccounts(as_of, sla.Evaluate(as_of));
+  }
+
+  static std::vector<std::string> Lines(const std::string& s) {
+    std::vector<std::string> out;
+    std::istringstream in(s);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  }
+  static std::vector<std::string> Columns(const std::string& line) {
+    std::vector<std::string> out;
+    std::istringstream in(line);
+    for (std::string w; in >> w;) out.push_back(w);
+    return out;
+  }
+
+  static TempDir* dir_;
+  static std::string store_path_, config_path_;
+  static std::vector<events::Event> generated_;
+  static std::vector<Written> written_;
+  static std::vector<std::pair<events::SourcePos, events::Rejection>> quarantined_;
+  static int64_t last_time_;
+};
+
+TempDir* CliTest::dir_ = nullptr;
+std::string CliTest::store_path_, CliTest::config_path_;
+std::vector<events::Event> CliTest::generated_;
+std::vector<Written> CliTest::written_;
+std::vector<std::pair<events::SourcePos, events::Rejection>> CliTest::quarantined_;
+int64_t CliTest::last_time_ = 0;
+
+TEST_F(CliTest, ReplayJsonlEqualsInProcessEvaluate) {
+  // Mid-stream (many instances running) and after the end (mostly stopped).
+  for (int64_t as_of : {last_time_ - 6 * 3600, last_time_ - 3600 + 17, last_time_ + 86400}) {
+    const std::string iso = events::FormatRfc3339(as_of);
+    const RunResult r = Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", iso});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string expected = ExpectedReplay(as_of);
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(r.out, expected) << "as of " << iso;
+    // --format jsonl is the default and the same bytes.
+    const RunResult j =
+        Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", iso, "--format", "jsonl"});
+    ASSERT_EQ(j.code, 0) << j.err;
+    EXPECT_EQ(j.out, r.out);
+  }
+  // Offsets in --as-of name the same instant.
+  const int64_t t = last_time_ - 6 * 3600;
+  const std::string utc = events::FormatRfc3339(t);
+  const RunResult z = Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", utc});
+  std::string shifted = events::FormatRfc3339(t + 8 * 3600);
+  shifted = shifted.substr(0, shifted.size() - 1) + "+08:00";
+  const RunResult p = Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", shifted});
+  ASSERT_EQ(p.code, 0) << p.err;
+  EXPECT_EQ(p.out, z.out) << utc << " vs " << shifted;
+}
+
+TEST_F(CliTest, ReplayRunningInstancesExistMidStream) {
+  const int64_t as_of = last_time_ - 6 * 3600;
+  const RunResult r =
+      Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", events::FormatRfc3339(as_of)});
+  ASSERT_EQ(r.code, 0) << r.err;
+  int running = 0, total = 0;
+  for (const auto& line : Lines(r.out)) {
+    auto j = nlohmann::json::parse(line);
+    ++total;
+    if (j.at("state") != "stopped") ++running;
+  }
+  std::printf("[cli] replay at %s: %d instances, %d running\n", events::FormatRfc3339(as_of).c_str(), total, running);
+  EXPECT_GT(running, 0);
+  EXPECT_GT(total, running);
+}
+
+TEST_F(CliTest, ReplayTableHasOneRowPerRecord) {
+  const int64_t as_of = last_time_ - 6 * 3600;
+  const std::string iso = events::FormatRfc3339(as_of);
+  const RunResult r =
+      Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", iso, "--format", "table"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  projections::SlaProjection sla(SlaConfig());
+  for (const auto& e : generated_) sla.Apply(e);
+  const auto records = sla.Evaluate(as_of);
+  const auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), records.size() + 1);
+  EXPECT_EQ(Columns(lines[0]), (std::vector<std::string>{"ticket_id", "account_id", "tier", "priority", "policy",
+                                                         "metric", "cycle", "start", "stop", "state", "level",
+                                                         "target_s", "elapsed_s", "breached", "breach_at", "due_at"}));
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto cols = Columns(lines[i + 1]);
+    ASSERT_EQ(cols.size(), 16u) << lines[i + 1];
+    const auto& rec = records[i];
+    EXPECT_EQ(cols[0], rec.ticket_id);
+    EXPECT_EQ(cols[1], rec.account_id);
+    EXPECT_EQ(cols[5], std::string(projections::MetricName(rec.metric)));
+    EXPECT_EQ(cols[6], std::to_string(rec.cycle));
+    EXPECT_EQ(cols[9], std::string(projections::InstanceStateName(rec.state)));
+    EXPECT_EQ(cols[12], std::to_string(rec.elapsed_seconds));
+    EXPECT_EQ(cols[13], rec.breached ? "yes" : "no");
+  }
+}
+
+TEST_F(CliTest, ReplayOneAccount) {
+  const int64_t as_of = last_time_ - 6 * 3600;
+  const std::string account = written_.front().event.account_id;
+  const RunResult r = Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of",
+                              events::FormatRfc3339(as_of), "--account", account});
+  ASSERT_EQ(r.code, 0) << r.err;
+  projections::SlaProjection sla(SlaConfig());
+  for (const auto& e : generated_) sla.Apply(e);
+  std::string expected;
+  for (const auto& rec : sla.Evaluate(as_of, account)) projections::AppendJsonl(rec, &expected);
+  EXPECT_EQ(r.out, expected);
+}
+
+TEST_F(CliTest, AccountsJsonlEqualsInProcessEvaluate) {
+  for (int64_t as_of : {last_time_ - 6 * 3600, last_time_ + 40 * 86400}) {
+    const std::string iso = events::FormatRfc3339(as_of);
+    const RunResult r = Slamon({"accounts", "--store", store_path_, "--config", config_path_, "--as-of", iso});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto records = ExpectedAccounts(as_of);
+    std::string expected;
+    for (const auto& rec : records) projections::AppendJsonl(rec, &expected);
+    EXPECT_EQ(r.out, expected) << "as of " << iso;
+    EXPECT_EQ(Lines(r.out).size(), 60u) << "one record per account";
+    std::map<std::string, int> levels;
+    for (const auto& rec : records) ++levels[std::string(projections::HealthLevelName(rec.level))];
+    std::printf("[cli] accounts at %s:", iso.c_str());
+    for (const auto& [level, n] : levels) std::printf(" %s=%d", level.c_str(), n);
+    std::printf("\n");
+  }
+}
+
+TEST_F(CliTest, AccountsTable) {
+  const int64_t as_of = last_time_ - 6 * 3600;
+  const RunResult r = Slamon({"accounts", "--store", store_path_, "--config", config_path_, "--as-of",
+                              events::FormatRfc3339(as_of), "--format", "table"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto records = ExpectedAccounts(as_of);
+  const auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), records.size() + 1);
+  EXPECT_EQ(Columns(lines[0]),
+            (std::vector<std::string>{"account_id", "tier", "owner", "csat_30d", "csat_90d", "score", "level", "s_csat",
+                                      "s_sla", "s_silence", "s_reopen", "top_signals", "renewal_soon"}));
+  for (size_t i = 0; i < records.size(); ++i) {
+    const auto cols = Columns(lines[i + 1]);
+    ASSERT_EQ(cols.size(), 13u) << lines[i + 1];
+    EXPECT_EQ(cols[0], records[i].account_id);
+    EXPECT_EQ(cols[1], records[i].tier);
+    EXPECT_EQ(cols[5], records[i].health_score ? projections::FormatDecimal(*records[i].health_score) : "-");
+    EXPECT_EQ(cols[6], std::string(projections::HealthLevelName(records[i].level)));
+  }
+  EXPECT_NE(r.err.find("churn rate 365d"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, ExportPrintsEveryStoredEventInStoreOrder) {
+  const RunResult r = Slamon({"export", "--store", store_path_});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string expected;
+  for (const auto& w : written_) expected += w.event.json + "\n";
+  EXPECT_EQ(Lines(r.out).size(), written_.size());
+  EXPECT_EQ(r.out, expected);
+}
+
+TEST_F(CliTest, ExportOneAccount) {
+  const std::string account = written_.back().event.account_id;
+  const RunResult r = Slamon({"export", "--store", store_path_, "--account", account});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string expected;
+  for (const auto& w : written_) {
+    if (w.event.account_id == account) expected += w.event.json + "\n";
+  }
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(r.out, expected);
+  const RunResult none = Slamon({"export", "--store", store_path_, "--account", "no-such-account"});
+  EXPECT_EQ(none.code, 0) << none.err;
+  EXPECT_EQ(none.out, "");
+}
+
+TEST_F(CliTest, ExportQuarantine) {
+  const RunResult r = Slamon({"export", "--store", store_path_, "--quarantine"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), quarantined_.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    nlohmann::json j;
+    ASSERT_NO_THROW(j = nlohmann::json::parse(lines[i])) << "not one JSON object: " << lines[i];
+    const auto& [pos, rejection] = quarantined_[i];
+    EXPECT_EQ(j.at("topic"), kTopic);
+    EXPECT_EQ(j.at("partition"), pos.partition);
+    EXPECT_EQ(j.at("offset"), pos.offset);
+    EXPECT_EQ(j.at("reason"), std::string(events::Name(rejection.reason)));
+    EXPECT_EQ(j.at("detail"), rejection.detail);
+    // Every raw byte comes back as the code point of the same value (bytes
+    // outside printable ASCII are written as \u00XX), so nothing is lost.
+    std::string expected_raw;
+    for (unsigned char c : rejection.raw) {
+      if (c < 0x80) {
+        expected_raw += static_cast<char>(c);
+      } else {
+        expected_raw += static_cast<char>(0xc0 | (c >> 6));
+        expected_raw += static_cast<char>(0x80 | (c & 0x3f));
+      }
+    }
+    EXPECT_EQ(j.at("raw").get<std::string>(), expected_raw);
+  }
+}
+
+TEST_F(CliTest, BadConfigExitsTwoNamingFileAndField) {
+  const std::string bad = dir_->Sub("bad.yaml");
+  std::ofstream(bad) << "policies:\n  - name: x\n    calendar: cn-biz\n    targets: {first_response: 1h}\n";
+  const std::string as_of = events::FormatRfc3339(last_time_);
+  for (const std::string& cmd : std::vector<std::string>{"replay", "accounts"}) {
+    const RunResult r = Slamon({cmd, "--store", store_path_, "--config", bad, "--as-of", as_of});
+    EXPECT_EQ(r.code, 2) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find(bad), std::string::npos) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find("policies[0].calendar"), std::string::npos) << cmd << ": " << r.err;
+    EXPECT_EQ(r.out, "") << cmd;
+  }
+  const std::string bad_health = dir_->Sub("bad-health.yaml");
+  std::ofstream(bad_health) << kSlaYaml << "health:\n  weights: {csat: -1}\n";
+  const RunResult h = Slamon({"accounts", "--store", store_path_, "--config", bad_health, "--as-of", as_of});
+  EXPECT_EQ(h.code, 2) << h.err;
+  EXPECT_NE(h.err.find(bad_health), std::string::npos) << h.err;
+  EXPECT_NE(h.err.find("csat"), std::string::npos) << h.err;
+  const RunResult bad_time =
+      Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", "2026-11-20 09:00"});
+  EXPECT_EQ(bad_time.code, 2) << bad_time.err;
+  EXPECT_NE(bad_time.err.find("--as-of"), std::string::npos) << bad_time.err;
+}
+
+TEST_F(CliTest, MissingStoreExitsOneNamingThePath) {
+  const std::string missing = dir_->Sub("no-such-store");
+  const std::string as_of = events::FormatRfc3339(last_time_);
+  const std::vector<std::vector<std::string>> commands = {
+      {"replay", "--store", missing, "--config", config_path_, "--as-of", as_of},
+      {"accounts", "--store", missing, "--config", config_path_, "--as-of", as_of},
+      {"export", "--store", missing},
+      {"export", "--store", missing, "--quarantine"},
+  };
+  for (const auto& args : commands) {
+    const RunResult r = Slamon(args);
+    EXPECT_EQ(r.code, 1) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find(missing), std::string::npos) << args[0] << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args[0];
+    EXPECT_FALSE(std::filesystem::exists(missing)) << args[0] << " created the missing store";
+  }
+}
+
+}  // namespace
+}  // namespace slamon::testing
