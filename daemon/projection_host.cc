@@ -145,9 +145,8 @@ std::shared_ptr<const projections::SlaSnapshot> ProjectionHost::sla_snapshot() c
   return snapshot_;
 }
 
-std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances() const {
+std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances(int64_t now) const {
   std::lock_guard<std::mutex> lock(mu_);
-  const int64_t now = WallClock();
   std::vector<projections::SlaRecord> out;
   for (auto& r : sla_.Evaluate(now)) {
     if (r.state == projections::InstanceState::kStopped) continue;

@@ -59,7 +59,7 @@ class ProjectionHost {
 
   /// Running instances in warning or breached state now (API). Evaluates
   /// every ticket: O(tickets), meant for API calls, not for scrapes.
-  std::vector<projections::SlaRecord> AtRiskInstances() const;
+  std::vector<projections::SlaRecord> AtRiskInstances(int64_t now) const;
   std::string OwnerOf(std::string_view account_id) const;  // a copy: the table may grow meanwhile
 
   const projections::SlaConfig& sla_config() const { return *sla_config_; }

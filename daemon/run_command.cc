@@ -55,6 +55,24 @@ std::thread StartGenerator(const GeneratorSettings& g, const std::string& broker
   });
 }
 
+// The JSON API reads the projections' latest health snapshot and evaluates
+// running SLA instances at the current second; each answer names its instant.
+ApiDataProvider ApiProvider(const ProjectionHost& projections) {
+  return {.accounts =
+              [&projections] {
+                auto h = projections.health_snapshot();
+                return h ? ApiData<projections::AccountRecord>{h->as_of, h->accounts}
+                         : ApiData<projections::AccountRecord>{static_cast<int64_t>(std::time(nullptr)), {}};
+              },
+          .breaches =
+              [&projections] {
+                const auto now = static_cast<int64_t>(std::time(nullptr));
+                return ApiData<BreachItem>{
+                    now, CollectBreaches(projections.AtRiskInstances(now),
+                                         [&projections](std::string_view a) { return projections.OwnerOf(a); })};
+              }};
+}
+
 }  // namespace
 
 void AddRunCommand(CLI::App& app) {
@@ -109,34 +127,15 @@ void AddRunCommand(CLI::App& app) {
 
     HttpServer http(cfg.http, [&ingest, &projections]() -> std::string {
       if (!projections.replayed()) return "replaying the event store";
+      // A short backlog is normal under load; a long one means stale answers.
+      if (projections.backlog() > 100000) return "projections catching up";
       if (!ingest.store_writable()) return "event store not writable";
       if (!ingest.caught_up()) return "catching up with Kafka";
       return {};
     });
     http.AddCollectable(registry);
     http.AddCollectable(business);
-    RegisterApiRoutes(
-        http.server(),
-        {.accounts =
-             [&projections] {
-               auto h = projections.health_snapshot();
-               return h ? ApiData<projections::AccountRecord>{h->as_of, h->accounts}
-                        : ApiData<projections::AccountRecord>{static_cast<int64_t>(std::time(nullptr)), {}};
-             },
-         .breaches =
-             [&projections] {
-               // AtRiskInstances() evaluates at the wall-clock second it reads
-               // inside; the same second before and after the call pins it.
-               for (int attempt = 0;; ++attempt) {
-                 const int64_t before = static_cast<int64_t>(std::time(nullptr));
-                 auto records = projections.AtRiskInstances();
-                 if (static_cast<int64_t>(std::time(nullptr)) == before || attempt == 2) {
-                   return ApiData<BreachItem>{before, CollectBreaches(records, [&projections](std::string_view a) {
-                                                return projections.OwnerOf(a);
-                                              })};
-                 }
-               }
-             }});
+    RegisterApiRoutes(http.server(), ApiProvider(projections));
     if (Status s = http.Start(); !s.ok()) Die(s.message());
 
     // Projections are rebuilt from the store before consuming: the store is
