@@ -146,8 +146,9 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   db_options.atomic_flush = true;
   // One writer (the ingest thread); the hashed dedupe memtable needs this off.
   db_options.allow_concurrent_memtable_write = false;
-  // Synced WAL bytes bound ingest on slow disks; JSON compresses well.
-  db_options.wal_compression = rocksdb::kZSTD;
+  // No wal_compression: RocksDB 7.8 (Debian) fails to re-read compressed WAL
+  // records that span blocks ("Corruption: bad WriteBatch Put"), and synced
+  // batches measured no faster with it.
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
