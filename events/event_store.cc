@@ -126,7 +126,7 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cac
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
-  if (cf == Cf::kEvents) o.write_buffer_size = 64u << 20;
+  o.write_buffer_size = cf == Cf::kEvents ? 64u << 20 : 16u << 20;
   return o;
 }
 
@@ -146,6 +146,9 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   db_options.atomic_flush = true;
   // One writer (the ingest thread); the hashed dedupe memtable needs this off.
   db_options.allow_concurrent_memtable_write = false;
+  // Bound all memtables together (8 column families would otherwise hold up
+  // to 8 x 2 x 64 MiB); flushes are atomic across families anyway.
+  db_options.db_write_buffer_size = 128u << 20;
   // No wal_compression: RocksDB 7.8 (Debian) fails to re-read compressed WAL
   // records that span blocks ("Corruption: bad WriteBatch Put"), and synced
   // batches measured no faster with it.
