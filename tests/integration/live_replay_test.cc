@@ -27,42 +27,8 @@ using nlohmann::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// calendars:/policies: as in config/demo.yaml, with the production-style
-// targets of config/slamon.example.yaml.
-constexpr const char* kSlaYaml = R"(calendars:
-  - name: cn-business
-    timezone: Asia/Shanghai
-    hours:
-      mon: ["09:00-12:00", "13:00-18:00"]
-      tue: ["09:00-12:00", "13:00-18:00"]
-      wed: ["09:00-12:00", "13:00-18:00"]
-      thu: ["09:00-12:00", "13:00-18:00"]
-      fri: ["09:00-12:00", "13:00-18:00"]
-    holidays: ["2026-10-01", "2026-10-02", "2026-10-05"]
-  - name: us-east
-    timezone: America/New_York
-    hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"],
-            thu: ["09:00-17:00"], fri: ["09:00-17:00"]}
-policies:
-  - name: tier-a
-    match: {tier: [A]}
-    calendar: cn-business
-    targets: {first_response: 1h, next_response: 2h, resolution: 8h}
-    pause_on: [pending, on_hold]
-    pause_metrics: [resolution, next_response]
-    warn_at: 0.75
-  - name: tier-b
-    match: {tier: [B]}
-    calendar: cn-business
-    targets: {first_response: 4h, resolution: 24h}
-  - name: tier-c-us
-    match: {tier: [C]}
-    calendar: us-east
-    targets: {first_response: 4h}
-  - name: default
-    calendar: 24x7
-    targets: {first_response: 4h}
-)";
+// calendars:/policies: of config/slamon.example.yaml (business hours, tiered).
+const std::string kSlaYaml = SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
 
 std::vector<json> JsonLines(const std::string& s) {
   std::vector<json> out;

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -164,6 +165,16 @@ std::string WriteConfig(const std::string& dir, const std::string& brokers, cons
     << "kafka:\n  brokers: " << brokers << "\n  topics: [" << topic << "]\n  group_id: " << group << "\n"
     << kafka_extra << "http:\n  listen: 127.0.0.1:0\n";
   return path;
+}
+
+std::string SlaSectionsOf(const std::string& config_path) {
+  YAML::Node root = YAML::LoadFile(config_path);
+  YAML::Node out;
+  out["calendars"] = root["calendars"];
+  out["policies"] = root["policies"];
+  YAML::Emitter e;
+  e << out;
+  return std::string(e.c_str()) + "\n";
 }
 
 size_t CountInFile(const std::string& path, const std::string& needle) {

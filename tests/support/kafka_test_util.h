@@ -57,6 +57,8 @@ class Process {
 /// Writes a daemon config for a real broker and returns its path.
 std::string WriteConfig(const std::string& dir, const std::string& brokers, const std::string& topic,
                         const std::string& group, const std::string& kafka_extra = "");
+/// The calendars: and policies: sections of a daemon config file, as YAML text.
+std::string SlaSectionsOf(const std::string& config_path);
 /// Occurrences of `needle` in a file (0 when it does not exist).
 size_t CountInFile(const std::string& path, const std::string& needle);
 /// The tail of a log file, for failure messages.
