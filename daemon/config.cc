@@ -55,7 +55,7 @@ class Reader {
   std::string file_;
 };
 
-void ApplyOverride(YAML::Node root, const std::string& assignment) {
+void ApplyOverride(YAML::Node& root, const std::string& assignment) {
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     throw ConfigError(fmt::format("--set {}: expected key=value (e.g. kafka.brokers=127.0.0.1:9092)", assignment));

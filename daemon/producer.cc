@@ -28,7 +28,7 @@ StatusOr<std::unique_ptr<EventProducer>> EventProducer::Create(const std::string
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err));
   if (rk == nullptr) return Status::Invalid(std::string("cannot create Kafka producer: ") + err);
-  conf.release();
+  static_cast<void>(conf.release());  // owned by rk now
   p->rk_.reset(rk);
   return p;
 }

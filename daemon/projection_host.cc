@@ -13,7 +13,7 @@ ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla
                                projections::HealthConfig health_config, std::chrono::seconds health_period)
     : sla_config_(sla_config),
       sla_(std::move(sla_config), {.live = true}),
-      health_(std::move(health_config)),
+      health_(health_config),
       health_period_(health_period) {}
 
 void ProjectionHost::ApplyLocked(const events::Event& e) {

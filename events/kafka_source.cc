@@ -106,7 +106,7 @@ StatusOr<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSettings& 
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof(err));
   if (rk == nullptr) return Status::Invalid(std::string("cannot create Kafka consumer: ") + err);
-  conf.release();  // owned by rk now
+  static_cast<void>(conf.release());  // owned by rk now
   src->rk_.reset(rk);
   rd_kafka_poll_set_consumer(rk);
 
@@ -254,7 +254,7 @@ StatusOr<std::unique_ptr<EmbeddedKafka>> EmbeddedKafka::Start(const std::vector<
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof(err));
   if (rk == nullptr) return Status::Invalid(std::string("cannot create the embedded Kafka handle: ") + err);
-  conf.release();
+  static_cast<void>(conf.release());  // owned by rk now
   ek->rk_.reset(rk);
   auto* mc = rd_kafka_mock_cluster_new(rk, 1);
   if (mc == nullptr) return Status::Unavailable("cannot start librdkafka's mock cluster");

@@ -31,7 +31,7 @@ void PutFixed(T v, std::string* out) {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
-  bool ok() const { return ok_; }
+  bool Ok() const { return ok_; }
 
   uint8_t Byte() {
     if (in_.empty()) return Fail<uint8_t>();
@@ -98,7 +98,7 @@ void EncodeStoredEvent(const Event& e, std::string* out) {
 Status DecodeStoredEvent(std::string_view value, Event* e) {
   Reader r(value);
   uint8_t version = r.Byte();
-  if (r.ok() && version != kStoredFormatVersion) {
+  if (r.Ok() && version != kStoredFormatVersion) {
     return Status::Corruption("stored event has unknown format version " + std::to_string(version));
   }
   uint8_t type = r.Byte();
@@ -113,7 +113,7 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
         &e->calendar, &e->renewal_date, &e->reason, &e->comment, &e->json}) {
     r.String(s);
   }
-  if (!r.ok() || type >= kEventTypeCount || priority >= kPriorityCount || status > 4 || author > 1 || kind > 3 ||
+  if (!r.Ok() || type >= kEventTypeCount || priority >= kPriorityCount || status > 4 || author > 1 || kind > 3 ||
       direction > 1) {
     return Status::Corruption("stored event value is truncated or has out-of-range fields");
   }

@@ -28,7 +28,7 @@ struct Calendar::Chunk {
   int64_t end = 0;                // ... of the next chunk's first date
   std::vector<TimeRange> ranges;  // sorted, disjoint, merged when touching
   std::vector<int64_t> prefix;    // prefix[i] = working seconds in ranges[0, i)
-  int64_t total() const { return prefix.back(); }
+  int64_t Total() const { return prefix.back(); }
   /// Working seconds in [begin, t) for t in [begin, end].
   int64_t Cum(int64_t t) const {
     auto it =
@@ -61,14 +61,14 @@ StatusOr<std::shared_ptr<const Calendar>> Calendar::Create(CalendarSpec spec) {
 }
 
 std::shared_ptr<const Calendar> Calendar::TwentyFourSeven() {
-  static const std::shared_ptr<const Calendar> instance = [] {
+  static const std::shared_ptr<const Calendar> kInstance = [] {
     CalendarSpec spec;
     spec.name = "24x7";
     spec.timezone = "UTC";
     for (auto& day : spec.hours) day.push_back({0, 86400});
     return std::shared_ptr<const Calendar>(new Calendar(std::move(spec), nullptr, true));
   }();
-  return instance;
+  return kInstance;
 }
 
 int64_t Calendar::LocalMidnightToUtc(int64_t local_day) const { return LocalToUtc(local_day * kDay); }
@@ -132,8 +132,8 @@ int64_t Calendar::BusinessSeconds(int64_t from, int64_t to) const {
   const int64_t kb = ChunkIndexOf(to);
   const Chunk& a = GetChunk(ka);
   if (ka == kb) return a.Cum(to) - a.Cum(from);
-  int64_t sum = a.total() - a.Cum(from);
-  for (int64_t k = ka + 1; k < kb; ++k) sum += GetChunk(k).total();
+  int64_t sum = a.Total() - a.Cum(from);
+  for (int64_t k = ka + 1; k < kb; ++k) sum += GetChunk(k).Total();
   return sum + GetChunk(kb).Cum(to);
 }
 
@@ -146,13 +146,13 @@ int64_t Calendar::InstantAfter(int64_t from, int64_t n) const {
   int64_t need = n + GetChunk(k).Cum(from);  // counted from the chunk's begin
   for (; k < chunk_count_; ++k) {
     const Chunk& c = GetChunk(k);
-    if (need <= c.total()) {
+    if (need <= c.Total()) {
       // The first range whose cumulative end reaches `need`.
       auto it = std::lower_bound(c.prefix.begin() + 1, c.prefix.end(), need);
       size_t i = static_cast<size_t>(it - (c.prefix.begin() + 1));
       return c.ranges[i].begin + (need - c.prefix[i]);
     }
-    need -= c.total();
+    need -= c.Total();
   }
   return kMaxInstant;
 }
