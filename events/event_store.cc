@@ -22,8 +22,8 @@ namespace slamon::events {
 namespace {
 
 // Column family names, in the order of enum Cf.
-constexpr const char* kCfNames[] = {"default",    "events",     "dedupe",    "offsets",
-                                    "quarantine", "by_account", "by_ticket", "meta"};
+constexpr const char* kCfNames[] = {"default",   "events", "dedupe", "offsets",  "quarantine", "by_account",
+                                    "by_ticket", "meta",   "chain",  "policies", "snapshots"};
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 constexpr std::string_view kMetaEventCount = "event_count";

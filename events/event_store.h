@@ -27,7 +27,22 @@ class ColumnFamilyHandle;
 namespace slamon::events {
 
 /// Column families, one fixed table (see event_store.cc for key layouts).
-enum class Cf : int { kDefault = 0, kEvents, kDedupe, kOffsets, kQuarantine, kByAccount, kByTicket, kMeta, kCount };
+/// kChain: per-event hash-chain links and per-partition heads; kPolicy:
+/// versioned policy records; kSnapshot: projection snapshots.
+enum class Cf : int {
+  kDefault = 0,
+  kEvents,
+  kDedupe,
+  kOffsets,
+  kQuarantine,
+  kByAccount,
+  kByTicket,
+  kMeta,
+  kChain,
+  kPolicy,
+  kSnapshot,
+  kCount
+};
 
 /// Where a message came from: the store is partitioned like the topic.
 struct SourcePos {
