@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "daemon/cli_output.h"
+#include "daemon/snapshot_command.h"
 #include "events/codec.h"
 #include "events/event_store.h"
 #include "projections/health_config.h"
 #include "projections/health_projection.h"
+#include "projections/policy_history.h"
 #include "projections/sla_config.h"
 #include "projections/sla_projection.h"
 
@@ -28,6 +30,8 @@ struct AccountsArgs {
   std::string as_of;
   std::string account;
   std::string format = "jsonl";
+  std::string policy = "at-open";
+  std::string snapshot = "auto";
 };
 
 std::string Opt(const std::optional<double>& v) { return v ? projections::FormatDecimal(*v) : "-"; }
@@ -92,13 +96,31 @@ int RunAccounts(const AccountsArgs& args) {
   std::shared_ptr<const projections::SlaConfig> sla_config;
   projections::HealthConfig health_config;
   if (int code = LoadConfigs(args.config, &sla_config, &health_config); code != 0) return code;
-  projections::SlaProjection sla(sla_config);
+  // --policy at-open: tickets under the store's policy version in force at
+  // their open, health under the version in force at --as-of; a store without
+  // policy records falls back to --config.
+  projections::SlaProjection::Options options;
+  if (args.policy == "at-open") {
+    auto history = projections::ReadPolicyHistory(args.store);
+    if (!history.ok()) {
+      std::fprintf(stderr, "accounts: %s\n", history.status().message().c_str());
+      return 1;
+    }
+    if ((*history)->empty()) {
+      std::fprintf(stderr, "accounts: note: the store has no policy history; using %s\n", args.config.c_str());
+    } else {
+      options.history = *history;
+      health_config = (*history)->At(as_of).health;
+    }
+  }
+  projections::SlaProjection sla(sla_config, options);
   projections::HealthProjection health(health_config);
-  if (int code = ReplayStore("accounts", args.store, args.account,
-                             [&](const events::Event& e) {
-                               sla.Apply(e);
-                               health.Apply(e);
-                             });
+  if (int code = ReplayStoreFrom("accounts", args.store, args.account, args.snapshot == "auto",
+                                 {.sla = &sla, .health = &health},
+                                 [&](const events::Event& e) {
+                                   sla.Apply(e);
+                                   health.Apply(e);
+                                 });
       code != 0) {
     return code;
   }
@@ -129,6 +151,14 @@ void AddAccountsCommand(CLI::App& app) {
   cmd->add_option("--as-of", args->as_of, "RFC 3339 instant, e.g. 2026-11-24T00:00:00Z")->required();
   cmd->add_option("--account", args->account, "Only this account");
   cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"jsonl", "table"}));
+  cmd->add_option("--policy", args->policy,
+                  "at-open: tickets under the policy version in force when they opened, health under the one in "
+                  "force at --as-of (the store's policy history); current: everything under --config")
+      ->check(CLI::IsMember({"at-open", "current"}));
+  cmd->add_option("--snapshot", args->snapshot,
+                  "auto: start from the newest projection snapshot and replay only the events after it; none: "
+                  "replay every event")
+      ->check(CLI::IsMember({"auto", "none"}));
   cmd->callback([args] {
     const int code = RunAccounts(*args);
     if (code != 0) throw CLI::RuntimeError(code);

@@ -10,6 +10,11 @@ namespace slamon::daemon {
 
 /// Registers the `accounts` subcommand:
 ///   slamon accounts --store DIR --config FILE --as-of RFC3339 [--account ID] [--format jsonl|table]
+///                   [--policy at-open|current]
+/// `--policy at-open` (default): SLA instances under the store's policy version
+/// in force at each ticket's open, health weights of the version in force at
+/// --as-of (the config file when the store has no policy records); `current`:
+/// everything under the config file.
 /// It opens the store read-only, loads `calendars:`/`policies:` and `health:`
 /// from the config file, replays every stored event (or one account's) into
 /// the SLA and health projections and prints one record per account sorted by

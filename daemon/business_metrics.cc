@@ -52,11 +52,18 @@ BusinessMetrics::BusinessMetrics(const ProjectionHost* host) : host_(host) {
 
 std::vector<MetricFamily> BusinessMetrics::Collect() const {
   std::vector<MetricFamily> out;
-  auto snap = host_->sla_snapshot();
+  auto [snap, generation] = host_->sla_snapshot_and_generation();
   if (!snap) return out;
   std::set<std::string> tiers = config_tiers_;
   tiers.insert(snap->tiers.begin(), snap->tiers.end());
   std::lock_guard<std::mutex> lock(mu_);
+  // Rebuilt projections (a partition moved to or from this instance) start
+  // the counters afresh: a counter reset, so that sums across instances
+  // never count a moved partition twice.
+  if (generation != counter_generation_) {
+    counter_max_.clear();
+    counter_generation_ = generation;
+  }
   auto monotonic = [this](const std::string& key, int64_t v) {
     double& m = counter_max_[key];
     m = std::max(m, static_cast<double>(v));

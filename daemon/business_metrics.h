@@ -29,6 +29,7 @@ class BusinessMetrics : public prometheus::Collectable {
   // (a retroactive priority change can un-breach an instance): keep maxima.
   mutable std::mutex mu_;
   mutable std::map<std::string, double> counter_max_;
+  mutable uint64_t counter_generation_ = 0;  // ProjectionHost::generation() counter_max_ belongs to
 };
 
 }  // namespace slamon::daemon

@@ -3,7 +3,11 @@
 #include "daemon/accounts_command.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "daemon/import_command.h"
 #include "daemon/replay_command.h"
+#include "daemon/report_command.h"
+#include "daemon/snapshot_command.h"
+#include "daemon/verify_command.h"
 
 namespace slamon::daemon {
 
@@ -16,10 +20,19 @@ int RunCli(int argc, char** argv) {
   AddExportCommand(app);
   AddReplayCommand(app);
   AddAccountsCommand(app);
+  AddVerifyCommand(app);
+  AddImportCommand(app);
+  AddReportCommand(app);
+  AddSnapshotCommand(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return app.exit(e);  // a subcommand's own exit status
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help / --version exit 0; every usage error (unknown option, a value
+    // outside its set, a missing required option) exits 2, like bad config.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
   } catch (const ConfigError& e) {
     std::cerr << "slamon: invalid configuration: " << e.what() << "\n";
     return 2;

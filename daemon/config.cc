@@ -8,8 +8,8 @@ namespace slamon::daemon {
 namespace {
 
 // Top-level sections; the last three belong to the projections.
-const std::set<std::string> kSections = {"store", "kafka",     "http",     "generator",
-                                         "log",   "calendars", "policies", "health"};
+const std::set<std::string> kSections = {"store",     "kafka",    "http",   "generator", "log",
+                                         "calendars", "policies", "health", "readiness", "snapshots"};
 
 class Reader {
  public:
@@ -137,12 +137,17 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
 
   const YAML::Node kafka = cfg.root["kafka"];
   r.OnlyKeys(kafka, "kafka",
-             {"brokers", "topics", "group_id", "properties", "batch_max_messages", "batch_max_wait_ms",
-              "batch_max_bytes", "max_message_bytes", "embedded_partitions"});
+             {"brokers", "topics", "group_id", "group_instance_id", "properties", "batch_max_messages",
+              "batch_max_wait_ms", "batch_max_bytes", "max_message_bytes", "embedded_partitions"});
   r.Get(kafka, "kafka", "brokers", &cfg.kafka.brokers);
   r.Get(kafka, "kafka", "topics", &cfg.kafka.topics);
   r.Get(kafka, "kafka", "group_id", &cfg.kafka.group_id);
   r.Get(kafka, "kafka", "properties", &cfg.kafka.properties);
+  // Static membership: a restart within session.timeout.ms keeps the
+  // member's partitions without a rebalance. Unique per instance.
+  std::string instance_id;
+  r.Get(kafka, "kafka", "group_instance_id", &instance_id);
+  if (!instance_id.empty()) cfg.kafka.properties["group.instance.id"] = instance_id;
   r.Get(kafka, "kafka", "batch_max_messages", &cfg.kafka.batch_max_messages);
   int64_t wait_ms = cfg.kafka.batch_max_wait.count();
   r.Get(kafka, "kafka", "batch_max_wait_ms", &wait_ms);
@@ -198,6 +203,20 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   if (cfg.generator.enabled && cfg.kafka.brokers != "embedded") {
     r.Fail(gen["enabled"], "generator.enabled", "the built-in generator only feeds kafka.brokers: embedded");
   }
+
+  const YAML::Node readiness = cfg.root["readiness"];
+  r.OnlyKeys(readiness, "readiness", {"max_lag"});
+  r.Get(readiness, "readiness", "max_lag", &cfg.ready_max_lag);
+  if (cfg.ready_max_lag < 0) r.Fail(readiness["max_lag"], "readiness.max_lag", "must be ≥ 0 (messages)");
+
+  const YAML::Node snapshots = cfg.root["snapshots"];
+  r.OnlyKeys(snapshots, "snapshots", {"every_events", "keep"});
+  r.Get(snapshots, "snapshots", "every_events", &cfg.snapshots.every_events);
+  r.Get(snapshots, "snapshots", "keep", &cfg.snapshots.keep);
+  if (cfg.snapshots.every_events < 0) {
+    r.Fail(snapshots["every_events"], "snapshots.every_events", "must be ≥ 0 (0 = no snapshots)");
+  }
+  if (cfg.snapshots.keep < 1 || cfg.snapshots.keep > 100) r.Fail(snapshots["keep"], "snapshots.keep", "must be 1..100");
 
   const YAML::Node log = cfg.root["log"];
   r.OnlyKeys(log, "log", {"level"});

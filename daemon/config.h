@@ -31,6 +31,14 @@ struct HttpSettings {
   std::string basic_auth_password;
 };
 
+/// Projection snapshots (issue 6): the daemon writes one every
+/// `every_events` applied events (0 = never) and keeps the newest `keep`;
+/// start-up and the offline commands replay only the events after the newest.
+struct SnapshotSettings {
+  int64_t every_events = 1000000;
+  int keep = 3;
+};
+
 /// The built-in event generator that feeds the embedded Kafka in the demo.
 struct GeneratorSettings {
   bool enabled = false;
@@ -49,6 +57,10 @@ struct DaemonConfig {
   int64_t max_message_bytes = 64 * 1024;
   HttpSettings http;
   GeneratorSettings generator;
+  SnapshotSettings snapshots;
+  /// readiness.max_lag: /readyz answers 503 while any owned partition lags
+  /// more (and a newly assigned partition is restoring until it lags less).
+  int64_t ready_max_lag = 1000;
   std::string log_level = "info";
   YAML::Node root;  ///< the whole document, for the projections' sections (calendars, policies, health)
 };

@@ -47,6 +47,28 @@ PipelineMetrics::PipelineMetrics(std::shared_ptr<prometheus::Registry> registry)
                      .Name("slamon_kafka_consumer_lag")
                      .Help("Messages between the stored next offset and the partition's high watermark.")
                      .Register(*registry_);
+  restoring_family_ = &prometheus::BuildGauge()
+                           .Name("slamon_partition_restoring")
+                           .Help(
+                               "Partitions this instance owns: 1 while restoring (not counted in the business "
+                               "metrics yet), 0 once counted.")
+                           .Register(*registry_);
+  auto gauge = [this](const char* name, const char* help) {
+    return &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  partitions_owned_ = gauge("slamon_partitions_owned", "Partitions assigned to this consumer-group member.");
+  restore_remaining_ =
+      gauge("slamon_restore_remaining_messages", "Messages still to consume before the restoring partitions count.");
+  rebuild_seconds_ = gauge("slamon_rebalance_rebuild_seconds",
+                           "Duration of the last rebuild of the projections after an ownership change.");
+  store_write_failing_ =
+      gauge("slamon_store_write_failing", "1 while event store writes fail (consumption paused, nothing committed).");
+  ready_ = gauge("slamon_ready", "1 when /readyz answers 200: restored, caught up, store writable.");
+  rebalances_ = &prometheus::BuildCounter()
+                     .Name("slamon_rebalances_total")
+                     .Help("Partition assignment changes seen by this consumer-group member.")
+                     .Register(*registry_)
+                     .Add({});
   prometheus::BuildGauge()
       .Name("slamon_build_info")
       .Help("Build information; the value is always 1.")
@@ -76,6 +98,29 @@ void PipelineMetrics::SetLag(const std::string& topic, int32_t partition, int64_
   // With several topics partition numbers repeat, so the topic is a label too.
   if (g == nullptr) g = &lag_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
   g->Set(static_cast<double>(std::max<int64_t>(lag, 0)));
+}
+
+}  // namespace slamon::daemon
+
+namespace slamon::daemon {
+
+void PipelineMetrics::SetPartitionRestoring(const std::string& topic, int32_t partition, bool restoring) {
+  std::lock_guard<std::mutex> lock(lag_mu_);
+  auto& g = restoring_[{topic, partition}];
+  if (g == nullptr) g = &restoring_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
+  g->Set(restoring ? 1 : 0);
+}
+
+void PipelineMetrics::RemovePartition(const std::string& topic, int32_t partition) {
+  std::lock_guard<std::mutex> lock(lag_mu_);
+  if (auto it = lag_.find({topic, partition}); it != lag_.end()) {
+    lag_family_->Remove(it->second);
+    lag_.erase(it);
+  }
+  if (auto it = restoring_.find({topic, partition}); it != restoring_.end()) {
+    restoring_family_->Remove(it->second);
+    restoring_.erase(it);
+  }
 }
 
 }  // namespace slamon::daemon

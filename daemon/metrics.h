@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "daemon/kafka_health_metrics.h"
 #include "events/event.h"
 #include "events/event_store.h"
 #include "events/quarantine.h"
@@ -30,6 +31,18 @@ class PipelineMetrics {
   void SetLag(const std::string& topic, int32_t partition, int64_t lag);
   void SetReplaySeconds(double seconds) { replay_seconds_->Set(seconds); }
 
+  // Scale-out (consumer-group membership) and readiness.
+  /// A partition this instance owns: restoring (1) or counted (0).
+  void SetPartitionRestoring(const std::string& topic, int32_t partition, bool restoring);
+  /// A partition revoked or lost: its lag and restoring series disappear.
+  void RemovePartition(const std::string& topic, int32_t partition);
+  void SetPartitionsOwned(size_t n) { partitions_owned_->Set(static_cast<double>(n)); }
+  void SetRestoreRemaining(int64_t n) { restore_remaining_->Set(static_cast<double>(n)); }
+  void OnRebalance() { rebalances_->Increment(); }
+  void SetRebuildSeconds(double seconds) { rebuild_seconds_->Set(seconds); }
+  void SetStoreWriteFailing(bool failing) { store_write_failing_->Set(failing ? 1 : 0); }
+  void SetReady(bool ready) { ready_->Set(ready ? 1 : 0); }
+
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
  private:
@@ -42,8 +55,17 @@ class PipelineMetrics {
   prometheus::Gauge* last_event_ts_;
   prometheus::Gauge* replay_seconds_;
   prometheus::Family<prometheus::Gauge>* lag_family_;
+  prometheus::Family<prometheus::Gauge>* restoring_family_;
+  prometheus::Gauge* partitions_owned_;
+  prometheus::Gauge* restore_remaining_;
+  prometheus::Counter* rebalances_;
+  prometheus::Gauge* rebuild_seconds_;
+  prometheus::Gauge* store_write_failing_;
+  prometheus::Gauge* ready_;
   std::mutex lag_mu_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_;
+  std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> restoring_;
+  KafkaHealthMetrics kafka_health_{*registry_};  // slamon_kafka_brokers_up, slamon_kafka_errors_total
 };
 
 }  // namespace slamon::daemon

@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "daemon/cli_output.h"
+#include "daemon/snapshot_command.h"
 #include "events/codec.h"
 #include "events/event_store.h"
+#include "projections/policy_history.h"
 #include "projections/sla_config.h"
 #include "projections/sla_projection.h"
 
@@ -22,6 +24,8 @@ struct ReplayArgs {
   std::string as_of;
   std::string account;
   std::string format = "jsonl";
+  std::string policy = "at-open";
+  std::string snapshot = "auto";
 };
 
 std::string Opt(const std::optional<int64_t>& t) { return t ? projections::FormatUtc(*t) : "-"; }
@@ -56,8 +60,25 @@ int RunReplay(const ReplayArgs& args) {
     std::fprintf(stderr, "replay: %s\n", config.status().message().c_str());
     return 2;
   }
-  projections::SlaProjection projection(std::make_shared<const projections::SlaConfig>(config.take()));
-  if (int code = ReplayStore("replay", args.store, args.account, [&](const events::Event& e) { projection.Apply(e); });
+  // --policy at-open: each ticket under the store's policy version in force
+  // at its open; a store without policy records falls back to --config.
+  projections::SlaProjection::Options options;
+  if (args.policy == "at-open") {
+    auto history = projections::ReadPolicyHistory(args.store);
+    if (!history.ok()) {
+      std::fprintf(stderr, "replay: %s\n", history.status().message().c_str());
+      return 1;
+    }
+    if ((*history)->empty()) {
+      std::fprintf(stderr, "replay: note: the store has no policy history; using %s for every ticket\n",
+                   args.config.c_str());
+    } else {
+      options.history = *history;
+    }
+  }
+  projections::SlaProjection projection(std::make_shared<const projections::SlaConfig>(config.take()), options);
+  if (int code = ReplayStoreFrom("replay", args.store, args.account, args.snapshot == "auto", {.sla = &projection},
+                                 [&](const events::Event& e) { projection.Apply(e); });
       code != 0) {
     return code;
   }
@@ -81,6 +102,14 @@ void AddReplayCommand(CLI::App& app) {
   cmd->add_option("--as-of", args->as_of, "RFC 3339 instant, e.g. 2026-11-24T00:00:00Z")->required();
   cmd->add_option("--account", args->account, "Only this account's tickets");
   cmd->add_option("--format", args->format, "Output format")->check(CLI::IsMember({"jsonl", "table"}));
+  cmd->add_option("--policy", args->policy,
+                  "at-open: judge each ticket under the policy version in force when it opened (the store's "
+                  "policy history); current: under --config")
+      ->check(CLI::IsMember({"at-open", "current"}));
+  cmd->add_option("--snapshot", args->snapshot,
+                  "auto: start from the newest projection snapshot and replay only the events after it; none: "
+                  "replay every event")
+      ->check(CLI::IsMember({"auto", "none"}));
   cmd->callback([args] {
     const int code = RunReplay(*args);
     if (code != 0) throw CLI::RuntimeError(code);

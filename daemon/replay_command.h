@@ -9,10 +9,14 @@ namespace slamon::daemon {
 
 /// Registers the `replay` subcommand:
 ///   slamon replay --store DIR --config FILE --as-of RFC3339 [--account ID] [--format jsonl|table]
+///                 [--policy at-open|current]
 /// It opens the store read-only, loads `calendars:`/`policies:` from the
 /// config file, applies every stored event (or one account's) and prints one
 /// SLA instance per line (SLA_SEMANTICS.md "Output record"), sorted by
-/// ticket_id, metric, cycle.
+/// ticket_id, metric, cycle. `--policy at-open` (default) judges each ticket
+/// under the store's policy version in force at its open (records then carry
+/// `policy_version`), falling back to the config file with a note on stderr
+/// when the store has no policy records; `current` uses the config file.
 /// Exit codes, reported by throwing CLI::RuntimeError (App::exit returns
 /// them): 0 ok, 1 store error, 2 bad config or arguments.
 void AddReplayCommand(CLI::App& app);

@@ -2,7 +2,9 @@
 // (embedded Kafka + generator), HTTP endpoints, the ingest loop; shuts down
 // cleanly on SIGINT/SIGTERM (finish the batch, sync, close consumer, close store).
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -15,8 +17,10 @@
 #include "daemon/metrics.h"
 #include "daemon/producer.h"
 #include "daemon/projection_host.h"
+#include "events/codec.h"
 #include "events/logging.h"
 #include "projections/health_config.h"
+#include "projections/policy_history.h"
 
 namespace slamon::daemon {
 namespace {
@@ -105,6 +109,15 @@ void AddRunCommand(CLI::App& app) {
     if (!store_or.ok()) Die(store_or.status().message());
     std::unique_ptr<events::EventStore> store = store_or.take();
     log->info("event store {} open: {} events", cfg.store.path, store->EventCount());
+    // Audit trail: a changed calendars:/policies:/health: becomes a new policy
+    // version from now on, so replays can judge tickets as they were judged.
+    // The live projections below use the current config for every ticket.
+    bool policy_appended = false;
+    auto policy = projections::RecordPolicyVersion(store.get(), cfg.root, static_cast<int64_t>(std::time(nullptr)),
+                                                   &policy_appended);
+    if (!policy.ok()) Die("recording the policy version: " + policy.status().message());
+    log->info("policy version {} in effect from {}{}", policy->version, events::FormatRfc3339(policy->effective_from),
+              policy_appended ? " (recorded now: the config changed)" : "");
 
     std::unique_ptr<events::EmbeddedKafka> embedded;
     std::thread generator;
@@ -121,17 +134,25 @@ void AddRunCommand(CLI::App& app) {
 
     auto registry = std::make_shared<prometheus::Registry>();
     PipelineMetrics metrics(registry);
-    IngestLoop ingest(store.get(), &metrics, {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes)});
+    IngestLoop ingest(store.get(), &metrics, {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes)},
+                      cfg.ready_max_lag);
+    if (const char* path = std::getenv("SLAMON_TESTING_FAIL_STORE_WRITES_WHILE_FILE_EXISTS")) {
+      // Fault injection for tests only: store writes fail while the file exists.
+      log->warn("TESTING: store writes fail while {} exists", path);
+      ingest.set_append_fault_for_testing([file = std::string(path)] {
+        return std::filesystem::exists(file) ? Status::IoError("injected store write failure (" + file + " exists)")
+                                             : Status::OK();
+      });
+    }
     ProjectionHost projections(std::make_shared<const projections::SlaConfig>(sla_config.take()), health_config.take());
+    projections.set_snapshots(cfg.snapshots.every_events, cfg.snapshots.keep);
     auto business = std::make_shared<BusinessMetrics>(&projections);
 
     HttpServer http(cfg.http, [&ingest, &projections]() -> std::string {
       if (!projections.replayed()) return "replaying the event store";
       // A short backlog is normal under load; a long one means stale answers.
       if (projections.backlog() > 100000) return "projections catching up";
-      if (!ingest.store_writable()) return "event store not writable";
-      if (!ingest.caught_up()) return "catching up with Kafka";
-      return {};
+      return ingest.NotReadyReason();  // assignment, restoring partitions, lag, store writes
     });
     http.AddCollectable(registry);
     http.AddCollectable(business);
@@ -145,6 +166,18 @@ void AddRunCommand(CLI::App& app) {
     projections.Start();
     ingest.set_on_stored(
         [&projections](std::vector<events::Event>&& stored) { projections.OnStored(std::move(stored)); });
+    // The replay covered every partition of the store; once the group assigns
+    // partitions, the projections hold the owned ones only (rebuilt on change).
+    PartitionSet replayed;
+    for (const auto& [topic, partitions] : store->AllOffsets()) {
+      for (const auto& [partition, next] : partitions) replayed.emplace(topic, partition);
+    }
+    ingest.set_counted(std::move(replayed));
+    ingest.set_on_coverage([&projections](bool all) { projections.set_holds_every_stored_partition(all); });
+    ingest.set_on_rebuild([&projections, &store](const PartitionSet& partitions, bool add_only, int64_t* events) {
+      return add_only ? projections.AddPartitions(*store, partitions, events)
+                      : projections.Rebuild(*store, partitions, events);
+    });
     std::cout << "slamon: metrics at http://" << ParseListenAddress(cfg.http.listen, "http.listen").first << ":"
               << http.port() << "/metrics" << std::endl;
 
@@ -152,8 +185,7 @@ void AddRunCommand(CLI::App& app) {
         cfg.kafka, [&store](std::string_view t, int32_t p) { return store->NextOffset(t, p); },
         [&ingest](std::vector<events::Message>& pending) {
           // A revoke must not lose what was gathered: store it now.
-          std::atomic<bool> no_stop{false};
-          (void)ingest.Ingest(pending, no_stop);
+          ingest.FlushBeforeRevoke(pending);
         });
     if (!source.ok()) Die(source.status().message());
 

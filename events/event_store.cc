@@ -9,9 +9,12 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <cstdarg>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <numeric>
 #include <unordered_set>
 
 #include "events/logging.h"
@@ -100,6 +103,7 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cac
   switch (cf) {
     case Cf::kEvents:
     case Cf::kQuarantine:
+    case Cf::kChain:
       o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(6));
       break;
     case Cf::kByAccount:
@@ -184,7 +188,32 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   std::string count;
   s = store->db_->Get(rocksdb::ReadOptions(), store->cf(Cf::kMeta), kMetaEventCount, &count);
   if (s.ok() && count.size() == 8) store->event_count_ = static_cast<int64_t>(detail::GetBe64(count.data()));
+  SLAMON_RETURN_IF_ERROR(store->LoadChainHeads());
   return store;
+}
+
+Status EventStore::LoadChainHeads() {
+  const rocksdb::Slice prefix(detail::kChainHeadPrefix.data(), detail::kChainHeadPrefix.size());
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(Cf::kChain)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != detail::kChainHeadKeySize || it->value().size() != detail::kChainHeadValueSize) {
+      return Status::Corruption("bad hash-chain head record in the event store");
+    }
+    const uint16_t topic = detail::GetBe16(it->key().data() + 6);
+    const auto partition = static_cast<int32_t>(detail::GetBe32(it->key().data() + 8));
+    Head& head = heads_[{topic, partition}];
+    std::memcpy(head.hash.data(), it->value().data(), head.hash.size());
+    head.last_offset = static_cast<int64_t>(detail::GetBe64(it->value().data() + 32));
+  }
+  return FromRocks(it->status(), "loading the hash-chain heads");
+}
+
+std::optional<std::pair<ChainHash, int64_t>> EventStore::ChainHead(std::string_view topic, int32_t partition) const {
+  auto t = topic_ids_.find(topic);
+  if (t == topic_ids_.end()) return std::nullopt;
+  auto it = heads_.find({t->second, partition});
+  if (it == heads_.end()) return std::nullopt;
+  return std::make_pair(it->second.hash, it->second.last_offset);
 }
 
 EventStore::~EventStore() {
@@ -225,6 +254,18 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
   rocksdb::WriteBatch wb;
 
   // Resolve topic ids; new topics are registered in the same batch.
+  // Topics registered by this batch are forgotten unless it is written, so
+  // that a retry registers them again.
+  struct TopicRollback {
+    EventStore* store;
+    size_t before;
+    bool written = false;
+    ~TopicRollback() {
+      if (written) return;
+      for (size_t id = before; id < store->topic_names_.size(); ++id) store->topic_ids_.erase(store->topic_names_[id]);
+      store->topic_names_.resize(before);
+    }
+  } rollback{this, topic_names_.size()};
   std::vector<uint16_t> topic_of(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     std::string new_key;
@@ -260,16 +301,49 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
     }
   }
 
-  std::map<std::pair<uint16_t, int32_t>, int64_t> next_offsets;
-  std::string value, key_buf;
-  const auto now = static_cast<int64_t>(std::time(nullptr));
+  // Per (topic, partition): the next offset, and the chain head advanced on
+  // a copy (the cache is updated only once the batch is written).
+  struct Partition {
+    int64_t next = 0;
+    int64_t last_seen = -1;
+    Head head;
+    bool head_changed = false;
+  };
+  std::map<std::pair<uint16_t, int32_t>, Partition> partitions;
+  std::vector<Partition*> partition_of(batch.size());
+  bool in_offset_order = true;
   for (size_t i = 0; i < batch.size(); ++i) {
+    const std::pair<uint16_t, int32_t> tp{topic_of[i], batch[i].pos.partition};
+    auto [it, inserted] = partitions.try_emplace(tp);
+    Partition& p = it->second;
+    if (inserted) {
+      if (auto h = heads_.find(tp); h != heads_.end()) p.head = h->second;
+    }
+    const int64_t offset = batch[i].pos.offset;
+    in_offset_order = in_offset_order && offset > p.last_seen;
+    p.last_seen = offset;
+    p.next = std::max(p.next, offset + 1);
+    partition_of[i] = &p;
+  }
+  // The chain follows offset order. Consumed batches are in offset order per
+  // partition; other callers' batches are put in it here.
+  std::vector<size_t> order(batch.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  if (!in_offset_order) {
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return std::tie(topic_of[a], batch[a].pos.partition, batch[a].pos.offset) <
+             std::tie(topic_of[b], batch[b].pos.partition, batch[b].pos.offset);
+    });
+  }
+
+  std::string value;
+  const auto now = static_cast<int64_t>(std::time(nullptr));
+  for (size_t i : order) {
     const BatchItem& item = batch[i];
     const std::string key = detail::EventKey(topic_of[i], item.pos.partition, item.pos.offset);
-    auto& next = next_offsets[{topic_of[i], item.pos.partition}];
-    next = std::max(next, item.pos.offset + 1);
+    Partition& part = *partition_of[i];
     if (item.event) {
-      if (is_duplicate[i]) {
+      if (is_duplicate[i] || item.pos.offset <= part.head.last_offset) {
         ++result->duplicates;
         continue;
       }
@@ -277,6 +351,11 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
       value.clear();
       EncodeStoredEvent(e, &value);
       wb.Put(cf(Cf::kEvents), key, value);
+      part.head.hash = hasher_.Link(part.head.hash, key, value);
+      part.head.last_offset = item.pos.offset;
+      part.head_changed = true;
+      wb.Put(cf(Cf::kChain), key,
+             rocksdb::Slice(reinterpret_cast<const char*>(part.head.hash.data()), part.head.hash.size()));
       wb.Put(cf(Cf::kDedupe), e.id, key);
       wb.Put(cf(Cf::kByAccount), detail::AccountIndexKey(e.account_id, key), rocksdb::Slice());
       if (e.HasTicket()) {
@@ -294,10 +373,18 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
       ++result->rejected_by_reason[static_cast<int>(item.rejection->reason)];
     }
   }
-  for (const auto& [tp, next] : next_offsets) {
+  if (!in_offset_order) std::sort(result->stored_items.begin(), result->stored_items.end());
+  for (const auto& [tp, part] : partitions) {
+    // A re-delivered position never moves the resume point behind the chain.
     char v[8];
-    detail::PutBe64(static_cast<uint64_t>(next), v);
+    detail::PutBe64(static_cast<uint64_t>(std::max(part.next, part.head.last_offset + 1)), v);
     wb.Put(cf(Cf::kOffsets), detail::OffsetKey(tp.first, tp.second), rocksdb::Slice(v, 8));
+    if (part.head_changed) {
+      char h[detail::kChainHeadValueSize];
+      std::memcpy(h, part.head.hash.data(), part.head.hash.size());
+      detail::PutBe64(static_cast<uint64_t>(part.head.last_offset), h + 32);
+      wb.Put(cf(Cf::kChain), detail::ChainHeadKey(tp.first, tp.second), rocksdb::Slice(h, sizeof(h)));
+    }
   }
   const int64_t new_count = event_count_.load() + result->stored;
   char c[8];
@@ -307,7 +394,11 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   SLAMON_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "appending a batch to the event store"));
+  rollback.written = true;
   event_count_ = new_count;
+  for (const auto& [tp, part] : partitions) {
+    if (part.head_changed) heads_[tp] = part.head;
+  }
   return Status::OK();
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "events/event.h"
+#include "events/hash_chain.h"
 #include "events/quarantine.h"
 #include "events/status.h"
 
@@ -104,8 +105,12 @@ class EventStore {
 
   /// Appends one consumed batch atomically: new events (duplicates of stored
   /// ids or of earlier items of the same batch are dropped and counted),
-  /// their dedupe ids and index entries, quarantined messages, and for every
-  /// (topic, partition) in the batch the next offset = max offset + 1.
+  /// their dedupe ids, index entries and hash-chain links (store_keys.h),
+  /// quarantined messages, and for every (topic, partition) in the batch the
+  /// next offset = max offset + 1 and the new chain head. The chain follows
+  /// offset order: an event at an offset at or below its partition's chain
+  /// head (a re-delivered position; storing it would overwrite a stored
+  /// event) is dropped and counted as a duplicate.
   Status AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result);
 
   /// The offset to resume (topic, partition) from, or -1 if never consumed.
@@ -130,6 +135,14 @@ class EventStore {
   /// Idempotent; the destructor calls it.
   Status Close();
 
+  /// The chain head of (topic, partition): the link and offset of its last
+  /// stored event, or nullopt when it has none. Not safe concurrently with
+  /// AppendBatch (call it from the ingest thread or on an idle store).
+  std::optional<std::pair<ChainHash, int64_t>> ChainHead(std::string_view topic, int32_t partition) const;
+
+  /// The topic names by id (for decoding keys in tools).
+  const std::vector<std::string>& TopicNames() const { return topic_names_; }
+
   /// Raw access for tools and tests (verify, benchmarks).
   rocksdb::DB* db() const { return db_; }
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<int>(c)]; }
@@ -137,6 +150,12 @@ class EventStore {
  private:
   EventStore() = default;
   StatusOr<uint16_t> TopicId(std::string_view topic, bool create, std::string* meta_put_key);
+  Status LoadChainHeads();
+
+  struct Head {
+    ChainHash hash = kGenesisHash;
+    int64_t last_offset = -1;
+  };
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -144,6 +163,8 @@ class EventStore {
   std::vector<std::string> topic_names_;  // by id
   StoreOptions options_;
   std::atomic<int64_t> event_count_{0};
+  std::map<std::pair<uint16_t, int32_t>, Head> heads_;  // cache of the chain heads, updated after each write
+  ChainHasher hasher_;
 };
 
 }  // namespace slamon::events

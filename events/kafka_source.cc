@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "events/kafka_health.h"
 #include "events/logging.h"
 
 namespace slamon::events {
@@ -34,6 +35,7 @@ void LogCb(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* buf
 }
 
 void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
+  KafkaHealth::Process().OnError(err, rd_kafka_type(rk) == RD_KAFKA_CONSUMER);
   auto log = Log("kafka");
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char fatal[512];
@@ -95,9 +97,11 @@ StatusOr<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSettings& 
       {"partition.assignment.strategy", "cooperative-sticky"},
       {"enable.partition.eof", "true"},
       {"max.poll.interval.ms", "300000"},
+      {"statistics.interval.ms", "1000"},  // broker states for KafkaHealth (slamon_kafka_brokers_up)
   };
   for (const auto& [k, v] : settings.properties) props[k] = v;
   GET_OR_RET(auto conf, MakeKafkaConf(props));
+  TrackKafkaStatistics(conf.get());
   rd_kafka_conf_set_opaque(conf.get(), src.get());
   rd_kafka_conf_set_rebalance_cb(
       conf.get(), [](rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts, void* opaque) {
@@ -162,6 +166,8 @@ void KafkaSource::OnRebalance(int err, rd_kafka_topic_partition_list_s* parts) {
     } else if (auto e = rd_kafka_assign(rk, parts); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
       log->error("assign failed: {}", rd_kafka_err2str(e));
     }
+    if (paused_) rd_kafka_pause_partitions(rk, parts);  // the store is refusing writes: fetch nothing new
+    ++generation_;
     return;
   }
   // Revoked or lost: store what was gathered first. Even for lost partitions
@@ -182,6 +188,37 @@ void KafkaSource::OnRebalance(int err, rd_kafka_topic_partition_list_s* parts) {
     }
   } else {
     rd_kafka_assign(rk, nullptr);
+  }
+  ++generation_;
+}
+
+void KafkaSource::PauseAll() {
+  paused_ = true;
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
+  for (const auto& [t, p] : assigned_) rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p);
+  if (list->cnt == 0) return;
+  if (auto e = rd_kafka_pause_partitions(rk_.get(), list.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Log("kafka")->warn("pause: {}", rd_kafka_err2str(e));
+  }
+}
+
+void KafkaSource::ResumeAt(const OffsetLookup& lookup) {
+  paused_ = false;
+  PartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size())));
+  for (const auto& [t, p] : assigned_) {
+    const int64_t next = lookup(t, p);
+    rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p)->offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
+    at_eof_.erase({t, p});
+  }
+  if (list->cnt == 0) return;
+  if (auto e = rd_kafka_resume_partitions(rk_.get(), list.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    Log("kafka")->warn("resume: {}", rd_kafka_err2str(e));
+  }
+  // Messages fetched (and dropped) while paused were never stored: fetch
+  // them again from where the store stands.
+  if (rd_kafka_error_t* e = rd_kafka_seek_partitions(rk_.get(), list.get(), 10000)) {
+    Log("kafka")->error("seek after resume: {}", rd_kafka_error_string(e));
+    rd_kafka_error_destroy(e);
   }
 }
 

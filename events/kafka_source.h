@@ -93,6 +93,17 @@ class KafkaSource {
   std::set<std::pair<std::string, int32_t>> Assignment() const { return assigned_; }
   /// The high watermark last seen for a partition (cached, no network), or -1.
   int64_t HighWatermark(const std::string& topic, int32_t partition) const;
+  /// Incremented by every assignment change (assign, revoke or loss).
+  uint64_t assignment_generation() const { return generation_; }
+
+  /// Backpressure: stops fetching every assigned partition (and every
+  /// partition assigned later) until ResumeAt(). Poll() keeps serving the
+  /// group (rebalances, max.poll.interval.ms) and returns no new messages.
+  void PauseAll();
+  /// Resumes fetching, each partition from `lookup` (the store's next offset,
+  /// or the beginning): what was fetched but not stored meanwhile comes again.
+  void ResumeAt(const OffsetLookup& lookup);
+  bool paused() const { return paused_; }
 
   /// Leaves the group (revoking partitions through the flush callback) and
   /// closes the consumer. Idempotent.
@@ -114,6 +125,8 @@ class KafkaSource {
   std::set<std::pair<std::string, int32_t>> at_eof_;
   bool fatal_ = false;
   bool closed_ = false;
+  bool paused_ = false;
+  uint64_t generation_ = 0;
 };
 
 /// An in-process Kafka cluster (librdkafka's mock cluster) for the demo and

@@ -7,8 +7,22 @@
 //   by_account  [len u16][account id][events key]       -> ""
 //   by_ticket   [len u16][account id][len u16][ticket id][events key] -> ""
 //   meta        "topic:<name>" -> topic id u16; "event_count" -> u64
+//   chain       events key                              -> link (32-byte SHA-256)
+//               [0xff 0xff]"head"[topic u16][partition u32] -> [head link 32][last offset u64]
 //
 // Integers are big-endian so that keys sort in store order.
+//
+// Hash chain (audit, events/hash_chain.h). The canonical bytes of a stored
+// event are its 14-byte events key followed by its stored value bytes
+// exactly as written to the events column family (stored_format.h), so a
+// value moved to another offset no longer matches. Per (topic, partition),
+// in offset order:
+//   link(first event) = SHA-256(32 zero bytes || canonical bytes)
+//   link(next event)  = SHA-256(link(previous event) || canonical bytes)
+// Links are written in the same WriteBatch as their event; the head holds the
+// link and offset of the partition's last event. Topic id 0xffff is never
+// assigned, so head keys (12 bytes) sort after every link key (14 bytes).
+// Quarantined messages are not chained.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +74,18 @@ inline std::string OffsetKey(uint16_t topic, int32_t partition) {
   std::string k(6, '\0');
   PutBe16(topic, k.data());
   PutBe32(static_cast<uint32_t>(partition), k.data() + 2);
+  return k;
+}
+
+inline constexpr std::string_view kChainHeadPrefix{"\xff\xffhead", 6};
+inline constexpr size_t kChainHeadKeySize = 12;
+inline constexpr size_t kChainHeadValueSize = 40;
+
+inline std::string ChainHeadKey(uint16_t topic, int32_t partition) {
+  std::string k(kChainHeadPrefix);
+  k.resize(kChainHeadKeySize);
+  PutBe16(topic, k.data() + 6);
+  PutBe32(static_cast<uint32_t>(partition), k.data() + 8);
   return k;
 }
 

@@ -14,6 +14,11 @@
 
 namespace slamon::projections {
 
+namespace detail {
+class StateWriter;
+class StateReader;
+}  // namespace detail
+
 inline constexpr int64_t kDaySeconds = 86400;
 inline constexpr int64_t kChurnWindowSeconds = 365 * kDaySeconds;
 
@@ -85,6 +90,12 @@ class AccountProjection {
   ChurnCounts Churn(int64_t as_of, int64_t window_seconds = kChurnWindowSeconds) const;
 
   size_t size() const { return accounts_.size(); }
+
+  /// Snapshot support (health_state.cc): appends the whole state / restores
+  /// it into an empty projection. LoadState returns false on malformed input
+  /// and then leaves the projection unchanged.
+  void SaveState(detail::StateWriter* w) const;
+  bool LoadState(detail::StateReader* r);
 
  private:
   struct Lifecycle {

@@ -69,6 +69,10 @@ class CsatProjection {
 
   size_t answer_count() const { return answer_count_; }
 
+  /// Snapshot support (health_state.cc), as AccountProjection::SaveState/LoadState.
+  void SaveState(detail::StateWriter* w) const;
+  bool LoadState(detail::StateReader* r);
+
  private:
   struct Answer {
     int64_t t = 0;

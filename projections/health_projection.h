@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "events/event.h"
+#include "events/status.h"
 #include "projections/account_projection.h"
 #include "projections/csat_projection.h"
 #include "projections/health_config.h"
@@ -132,6 +133,14 @@ class HealthProjection {
   const AccountProjection& accounts() const { return accounts_; }
   const CsatProjection& csat() const { return csat_; }
   const HealthConfig& config() const { return config_; }
+
+  /// Snapshot support (health_state.cc): appends the replay state (account,
+  /// CSAT and activity tables; not the config) to `out`.
+  void SaveState(std::string* out) const;
+  /// Restores a SaveState() output into this projection, which must be empty
+  /// (nothing applied); afterwards it behaves as if those events had been
+  /// applied. Corrupt or truncated input gives an error and leaves it unchanged.
+  Status LoadState(std::string_view in);
 
  private:
   struct Stamp {

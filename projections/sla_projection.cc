@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 namespace slamon::projections {
 namespace {
@@ -42,9 +43,10 @@ bool InsertSorted(Vec* v, T&& item, Less less) {
 
 SlaProjection::SlaProjection(std::shared_ptr<const SlaConfig> config, Options options)
     : config_(std::move(config)),
-      options_(options),
+      options_(std::move(options)),
       histogram_bounds_(FirstResponseBuckets(config_->AllTargets())),
       aggregator_(histogram_bounds_) {
+  if (options_.history) history_cache_.resize(options_.history->size());
   InternTier("unknown");
   InternOwner("");
 }
@@ -75,6 +77,13 @@ uint32_t SlaProjection::InternTier(std::string_view tier) {
     row[static_cast<size_t>(p)] = static_cast<int16_t>(config_->Select(tier, static_cast<events::Priority>(p)));
   }
   policy_cache_.push_back(row);
+  for (size_t v = 0; v < history_cache_.size(); ++v) {
+    const SlaConfig& config = *options_.history->epochs()[v].sla;
+    for (int p = 0; p < events::kPriorityCount; ++p) {
+      row[static_cast<size_t>(p)] = static_cast<int16_t>(config.Select(tier, static_cast<events::Priority>(p)));
+    }
+    history_cache_[v].push_back(row);
+  }
   return index;
 }
 
@@ -104,6 +113,26 @@ detail::FoldContext SlaProjection::MakeContext() const {
   ctx.config = config_.get();
   ctx.tier_at = [this](uint32_t account, int64_t t) { return TierAt(account, t); };
   ctx.select = [this](uint32_t tier, events::Priority p) { return SelectPolicy(tier, p); };
+  return ctx;
+}
+
+size_t SlaProjection::VersionOf(uint32_t ticket, int64_t as_of) const {
+  if (history_cache_.empty()) return kNoVersion;
+  // The fold opens the ticket at its first ticket.opened (events are sorted by time).
+  for (const detail::EventRec& r : tickets_[ticket].events) {
+    if (r.t > as_of) break;
+    if (r.type == EventType::kTicketOpened) return options_.history->IndexAt(r.t);
+  }
+  return kNoVersion;
+}
+
+detail::FoldContext SlaProjection::MakeContext(size_t version) const {
+  if (version == kNoVersion) return MakeContext();
+  detail::FoldContext ctx;
+  ctx.config = options_.history->epochs()[version].sla.get();
+  ctx.tier_at = [this](uint32_t account, int64_t t) { return TierAt(account, t); };
+  const auto& cache = history_cache_[version];
+  ctx.select = [&cache](uint32_t tier, events::Priority p) { return cache[tier][static_cast<size_t>(p)]; };
   return ctx;
 }
 
@@ -162,12 +191,14 @@ int64_t SlaProjection::EvaluateTicket(uint32_t index, int64_t as_of, std::string
                                  [](int64_t v, const detail::EventRec& r) { return v < r.t; });
   if (future != ticket.events.end()) next = future->t;
 
-  detail::FoldTicket(ticket.events, as_of, MakeContext(), fold);
+  const size_t version = VersionOf(index, as_of);
+  const detail::FoldContext ctx = MakeContext(version);
+  detail::FoldTicket(ticket.events, as_of, ctx, fold);
   if (!fold->opened) return next;
   const Account& account = accounts_[fold->account];
   if (!account_filter.empty() && account.id != account_filter) return next;
   for (const detail::InstanceSpan& span : fold->instances) {
-    const SlaPolicy& policy = config_->policies[static_cast<size_t>(span.policy)];
+    const SlaPolicy& policy = ctx.config->policies[static_cast<size_t>(span.policy)];
     const detail::InstanceTiming timing = detail::TimeInstance(span, policy, fold->statuses, as_of, scratch);
     SlaRecord& r = out->emplace_back();
     r.ticket_id = ticket.id;
@@ -186,6 +217,7 @@ int64_t SlaProjection::EvaluateTicket(uint32_t index, int64_t as_of, std::string
     if (timing.breach_at != detail::kNoStop) r.breach_at = timing.breach_at;
     if (timing.due_at != detail::kNoStop) r.due_at = timing.due_at;
     r.level = timing.level;
+    if (version != kNoVersion) r.policy_version = options_.history->epochs()[version].version;
     next = std::min(next, timing.next_change);
   }
   return next;

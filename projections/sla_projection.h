@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "events/event.h"
+#include "events/status.h"
+#include "projections/policy_history.h"
 #include "projections/sla_config.h"
 #include "projections/sla_record.h"
 #include "projections/sla_snapshot.h"
@@ -40,6 +42,13 @@ namespace slamon::projections {
 /// with Apply()/AdvanceTo(). Snapshot() returns a copy the caller may keep.
 struct SlaProjectionOptions {
   bool live = false;  ///< maintain the timer heap and aggregated counters
+  /// Policy history (replay, `--policy at-open`): when set and not empty, each
+  /// ticket is judged under the version in force at its open (policy
+  /// selection, re-selection on priority change, calendars, pauses, targets),
+  /// the first version for tickets opened before it; records carry that
+  /// version. The constructor's config then only sets histogram bounds and
+  /// config(). Unset: every ticket uses the constructor's config.
+  std::shared_ptr<const PolicyHistory> history = nullptr;
 };
 
 class SlaProjection {
@@ -75,6 +84,15 @@ class SlaProjection {
   size_t MemoryBytes() const;
   size_t account_count() const { return accounts_.size(); }
   const SlaConfig& config() const { return *config_; }
+
+  /// Snapshot support (sla_projection_state.cc): appends the replay state
+  /// (every applied event's compact record and every upsert) to `out`.
+  void SaveState(std::string* out) const;
+  /// Restores a SaveState() output into this projection, which must be empty
+  /// (nothing applied). Afterwards it behaves exactly as if those events had
+  /// been applied (live mode: all tickets dirty until the next AdvanceTo()).
+  /// Corrupt or truncated input gives an error and leaves it unchanged.
+  Status LoadState(std::string_view in);
 
  private:
   struct Upsert {
@@ -113,6 +131,10 @@ class SlaProjection {
   uint32_t TierAt(uint32_t account, int64_t t) const;
   int SelectPolicy(uint32_t tier, events::Priority p) const;
   detail::FoldContext MakeContext() const;
+  /// The history version in force at the ticket's open (kNoVersion when there
+  /// is no history or the ticket is not open at as_of).
+  size_t VersionOf(uint32_t ticket, int64_t as_of) const;
+  detail::FoldContext MakeContext(size_t version) const;
   /// Evaluates one ticket at as_of into `out`; returns the earliest future
   /// instant at which the result can change without new events.
   int64_t EvaluateTicket(uint32_t index, int64_t as_of, std::string_view account_filter, detail::TicketFold* fold,
@@ -144,6 +166,10 @@ class SlaProjection {
   detail::TicketFold fold_scratch_;
   std::vector<TimeRange> range_scratch_;
   std::vector<SlaRecord> record_scratch_;
+
+  // Policy history: per version, the policy_cache_ rows by tier.
+  static constexpr size_t kNoVersion = static_cast<size_t>(-1);
+  std::vector<std::vector<std::array<int16_t, events::kPriorityCount>>> history_cache_;
 };
 
 }  // namespace slamon::projections

@@ -60,6 +60,10 @@ void AppendJsonl(const SlaRecord& r, std::string* out) {
   AppendJsonString(PriorityName(r.priority), out);
   out->append(",\"policy\":");
   AppendJsonString(r.policy, out);
+  if (r.policy_version != 0) {
+    out->append(",\"policy_version\":");
+    out->append(std::to_string(r.policy_version));
+  }
   out->append(",\"metric\":");
   AppendJsonString(MetricName(r.metric), out);
   out->append(",\"cycle\":");

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -319,6 +322,21 @@ TEST(CodecTest, Rfc3339FormatRoundTrip) {
     int64_t back = -1;
     ASSERT_TRUE(ParseRfc3339(FormatRfc3339(s), &back)) << s;
     ASSERT_EQ(back, s);
+  }
+}
+
+// tests/fuzz/corpus seeds the decoder's fuzzer (scripts/fuzz) with every
+// input of the table; SLAMON_WRITE_FUZZ_SEEDS=1 rewrites the files.
+TEST(CodecTest, FuzzSeedsMatchTable) {
+  const std::string dir = std::string(SLAMON_SOURCE_DIR) + "/tests/fuzz/corpus/";
+  const bool write = std::getenv("SLAMON_WRITE_FUZZ_SEEDS") != nullptr;
+  for (const auto& tc : Cases()) {
+    const std::string path = dir + tc.name;
+    if (write) std::ofstream(path, std::ios::binary | std::ios::trunc) << tc.input;
+    std::ifstream in(path, std::ios::binary);
+    ASSERT_TRUE(in) << path << " is missing: run SLAMON_WRITE_FUZZ_SEEDS=1 slamon_codec_test";
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(content, tc.input) << path;
   }
 }
 

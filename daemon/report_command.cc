@@ -1,0 +1,160 @@
+#include "daemon/report_command.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <CLI/CLI.hpp>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "daemon/cli_output.h"
+#include "daemon/report_render.h"
+#include "events/codec.h"
+#include "projections/health_config.h"
+#include "projections/report.h"
+#include "projections/sla_config.h"
+
+namespace slamon::daemon {
+namespace {
+
+struct ReportArgs {
+  std::string store;
+  std::string config;
+  std::string from;
+  std::string to;
+  std::string format = "md";
+  std::string out;
+  std::optional<double> objective;
+};
+
+// Both config sections come from one parse of the file, so their errors carry
+// the same file name and line numbers.
+int LoadConfigs(const std::string& path, std::shared_ptr<const projections::SlaConfig>* sla,
+                projections::HealthConfig* health) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    std::fprintf(stderr, "report: %s: cannot read file\n", path.c_str());
+    return 2;
+  } catch (const YAML::Exception& e) {
+    std::fprintf(stderr, "report: %s:%d: %s\n", path.c_str(), e.mark.line + 1, e.msg.c_str());
+    return 2;
+  }
+  auto sla_config = projections::LoadSlaConfig(root, path);
+  if (!sla_config.ok()) {
+    std::fprintf(stderr, "report: %s\n", sla_config.status().message().c_str());
+    return 2;
+  }
+  auto health_config = projections::LoadHealthConfig(root, path);
+  if (!health_config.ok()) {
+    std::fprintf(stderr, "report: %s\n", health_config.status().message().c_str());
+    return 2;
+  }
+  *sla = std::make_shared<const projections::SlaConfig>(sla_config.take());
+  *health = *health_config;
+  return 0;
+}
+
+int WriteOutput(const std::string& path, const std::string& text) {
+  if (path.empty()) {
+    WriteStdout(text);
+    std::fflush(stdout);
+    return 0;
+  }
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << text;
+  f.close();
+  if (!f) {
+    std::fprintf(stderr, "report: --out: cannot write %s\n", path.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+int RunReport(const ReportArgs& args) {
+  if (args.format != "md" && args.format != "csv" && args.format != "html") {
+    std::fprintf(stderr, "report: --format: must be md, csv or html, got '%s'\n", args.format.c_str());
+    return 2;
+  }
+  projections::ReportOptions options;
+  if (!ParseReportTime(args.from, &options.from)) {
+    std::fprintf(stderr, "report: --from: not an RFC 3339 timestamp with offset or a YYYY-MM-DD date: '%s'\n",
+                 args.from.c_str());
+    return 2;
+  }
+  if (!ParseReportTime(args.to, &options.to)) {
+    std::fprintf(stderr, "report: --to: not an RFC 3339 timestamp with offset or a YYYY-MM-DD date: '%s'\n",
+                 args.to.c_str());
+    return 2;
+  }
+  if (options.from >= options.to) {
+    std::fprintf(stderr, "report: --from (%s) must be before --to (%s)\n", args.from.c_str(), args.to.c_str());
+    return 2;
+  }
+  if (args.objective) {
+    if (!(*args.objective > 0 && *args.objective <= 100)) {
+      std::fprintf(stderr, "report: --objective: must be a percentage in (0, 100], got %g\n", *args.objective);
+      return 2;
+    }
+    options.objective_percent = *args.objective;
+    options.objective_source = "--objective";
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(args.store, ec)) {
+    std::fprintf(stderr, "report: --store: no such directory: %s\n", args.store.c_str());
+    return 2;
+  }
+  std::shared_ptr<const projections::SlaConfig> sla_config;
+  projections::HealthConfig health_config;
+  if (int code = LoadConfigs(args.config, &sla_config, &health_config); code != 0) return code;
+
+  projections::ReportBuilder builder(sla_config, health_config);
+  if (int code = ReplayStore("report", args.store, "", [&](const events::Event& e) { builder.Apply(e); }); code != 0) {
+    return code;
+  }
+  const projections::Report report = builder.Build(options);
+  std::string text;
+  if (args.format == "csv") {
+    text = RenderReportCsv(report);
+  } else if (args.format == "html") {
+    text = RenderReportHtml(report);
+  } else {
+    text = RenderReportMarkdown(report);
+  }
+  return WriteOutput(args.out, text);
+}
+
+}  // namespace
+
+bool ParseReportTime(const std::string& s, int64_t* unix_seconds) {
+  if (s.size() == 10 && s[4] == '-' && s[7] == '-') {
+    for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    }
+    return events::ParseRfc3339(s + "T00:00:00Z", unix_seconds);
+  }
+  return events::ParseRfc3339(s, unix_seconds);
+}
+
+void AddReportCommand(CLI::App& app) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "report", "Compliance report over a window (SLA % met, breaches, CSAT, churn, accounts at risk) from the store");
+  cmd->add_option("--store", args->store, "Event store directory")->required();
+  cmd->add_option("--config", args->config, "Daemon config file (calendars:, policies:, health:)")->required();
+  cmd->add_option("--from", args->from, "Window start, included: RFC 3339 or YYYY-MM-DD (UTC)")->required();
+  cmd->add_option("--to", args->to, "Window end, excluded: RFC 3339 or YYYY-MM-DD (UTC)")->required();
+  cmd->add_option("--format", args->format, "Output format: md (default), csv or html");
+  cmd->add_option("--out", args->out, "Write the report to this file instead of stdout");
+  cmd->add_option("--objective", args->objective, "SLA objective, % of instances met (default 95)");
+  cmd->callback([args] {
+    const int code = RunReport(*args);
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+}
+
+}  // namespace slamon::daemon

@@ -1,0 +1,218 @@
+// SlaProjection::SaveState / LoadState: the replay state (every ticket's
+// compact event records and every account upsert) as a versioned binary blob
+// for projection snapshots (projections/snapshot.h).
+//
+// Layout (format 1), integers as varints, times as zigzag deltas from the
+// previous time written, ids prefix-coded against the previous id of their
+// kind (state_codec.h):
+//   "SLAP" 1
+//   tiers:   n, n × string                  (interned names, index 0 = "unknown")
+//   owners:  n, n × string                  (index 0 = "")
+//   accounts: n, n × {id, upserts: m, m × {Δt, id, tier index, owner index}}
+//   tickets: n, n × {id, events: m, m × {Δt, type, value, account index + 1 (0 = none), id}}
+#include <algorithm>
+
+#include "projections/sla_projection.h"
+#include "projections/state_codec.h"
+
+namespace slamon::projections {
+namespace {
+
+constexpr std::string_view kMagic = "SLAP";
+constexpr uint8_t kFormat = 1;
+
+// Deltas wrap instead of overflowing: any int64 pair round-trips.
+int64_t Delta(int64_t t, int64_t prev) {
+  return static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(prev));
+}
+int64_t Undelta(int64_t d, int64_t prev) {
+  return static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(d));
+}
+
+bool IsTicketType(uint8_t type) {
+  return type >= static_cast<uint8_t>(events::EventType::kTicketOpened) &&
+         type <= static_cast<uint8_t>(events::EventType::kTicketReopened);
+}
+
+// The `value` byte each type can carry (see ValueOf in sla_projection.cc).
+bool ValidValue(events::EventType type, uint8_t value) {
+  switch (type) {
+    case events::EventType::kTicketOpened:
+    case events::EventType::kTicketPriorityChanged:
+      return value < events::kPriorityCount;
+    case events::EventType::kTicketStatusChanged:
+      return value <= static_cast<uint8_t>(events::TicketStatus::kClosed);
+    case events::EventType::kTicketReplied:
+      return value <= (detail::EventRec::kCustomer | detail::EventRec::kPublic);
+    default:
+      return value == 0;
+  }
+}
+
+Status Corrupt(const std::string& what) { return Status::Corruption("SLA projection state: " + what); }
+
+}  // namespace
+
+void SlaProjection::SaveState(std::string* out) const {
+  detail::StateWriter w(out);
+  w.Header(kMagic, kFormat);
+  w.Varint(tiers_.size());
+  for (const std::string& t : tiers_) w.String(t);
+  w.Varint(owners_.size());
+  for (const std::string& o : owners_) w.String(o);
+
+  int64_t prev_t = 0;
+  std::string_view prev_account, prev_upsert;
+  w.Varint(accounts_.size());
+  for (const Account& a : accounts_) {
+    w.Prefixed(a.id, &prev_account);
+    w.Varint(a.upserts.size());
+    for (const Upsert& u : a.upserts) {
+      w.Signed(Delta(u.t, prev_t));
+      prev_t = u.t;
+      w.Prefixed(u.id, &prev_upsert);
+      w.Varint(u.tier);
+      w.Varint(u.owner);
+    }
+  }
+
+  std::string_view prev_ticket, prev_event;
+  w.Varint(tickets_.size());
+  for (const Ticket& t : tickets_) {
+    w.Prefixed(t.id, &prev_ticket);
+    w.Varint(t.events.size());
+    for (const detail::EventRec& e : t.events) {
+      w.Signed(Delta(e.t, prev_t));
+      prev_t = e.t;
+      w.Byte(static_cast<uint8_t>(e.type));
+      w.Byte(e.value);
+      w.Varint(e.account == detail::kNoAccount ? 0 : uint64_t{e.account} + 1);
+      w.Prefixed(e.id, &prev_event);
+    }
+  }
+}
+
+Status SlaProjection::LoadState(std::string_view in) {
+  if (!tickets_.empty() || !accounts_.empty()) return Status::Invalid("LoadState needs an empty SLA projection");
+  detail::StateReader r(in);
+  if (!r.Header(kMagic, kFormat)) return Corrupt("not an SLA projection state of format 1");
+
+  // Everything is decoded and checked into locals first; the projection is
+  // changed only once the whole input proved valid.
+  uint64_t n = 0;
+  std::vector<std::string> tiers, owners;
+  if (!r.Count(&n)) return Corrupt("truncated tier table");
+  tiers.resize(n);
+  for (auto& t : tiers) r.String(&t);
+  if (!r.Count(&n)) return Corrupt("truncated owner table");
+  owners.resize(n);
+  for (auto& o : owners) r.String(&o);
+  if (!r.ok()) return Corrupt("truncated tier or owner table");
+
+  int64_t prev_t = 0;
+  std::vector<Account> accounts;
+  detail::StringIndex account_index;
+  auto account_key = [&accounts](uint32_t i) -> std::string_view { return accounts[i].id; };
+  if (!r.Count(&n, 2)) return Corrupt("truncated account table");
+  accounts.resize(n);
+  std::string prev_account, prev_upsert;
+  for (uint32_t i = 0; i < accounts.size(); ++i) {
+    Account& a = accounts[i];
+    uint64_t m = 0;
+    if (!r.Prefixed(&a.id, prev_account) || !r.Count(&m, 4)) return Corrupt("truncated account");
+    prev_account = a.id;
+    if (account_index.Find(a.id, account_key) != detail::StringIndex::kMissing) return Corrupt("duplicate account");
+    account_index.Insert(a.id, i, account_key);
+    a.upserts.resize(m);
+    for (size_t k = 0; k < a.upserts.size(); ++k) {
+      Upsert& u = a.upserts[k];
+      int64_t d = 0;
+      uint64_t tier = 0, owner = 0;
+      if (!r.Signed(&d) || !r.Prefixed(&u.id, prev_upsert) || !r.Varint(&tier) || !r.Varint(&owner)) {
+        return Corrupt("truncated account upsert");
+      }
+      prev_upsert = u.id;
+      u.t = prev_t = Undelta(d, prev_t);
+      if (tier >= tiers.size() || owner >= owners.size()) return Corrupt("upsert names an unknown tier or owner");
+      u.tier = static_cast<uint32_t>(tier);
+      u.owner = static_cast<uint32_t>(owner);
+      if (k > 0) {
+        const Upsert& p = a.upserts[k - 1];
+        if (!(p.t != u.t ? p.t < u.t : p.id < u.id)) return Corrupt("upserts out of canonical order");
+      }
+    }
+  }
+
+  std::vector<Ticket> tickets;
+  detail::StringIndex ticket_index;
+  auto ticket_key = [&tickets](uint32_t i) -> std::string_view { return tickets[i].id; };
+  if (!r.Count(&n, 2)) return Corrupt("truncated ticket table");
+  tickets.resize(n);
+  std::string prev_ticket, prev_event;
+  for (uint32_t i = 0; i < tickets.size(); ++i) {
+    Ticket& t = tickets[i];
+    uint64_t m = 0;
+    if (!r.Prefixed(&t.id, prev_ticket) || !r.Count(&m, 6)) return Corrupt("truncated ticket");
+    prev_ticket = t.id;
+    if (ticket_index.Find(t.id, ticket_key) != detail::StringIndex::kMissing) return Corrupt("duplicate ticket");
+    ticket_index.Insert(t.id, i, ticket_key);
+    t.events.resize(m);
+    for (size_t k = 0; k < t.events.size(); ++k) {
+      detail::EventRec& e = t.events[k];
+      int64_t d = 0;
+      uint8_t type = 0;
+      uint64_t account = 0;
+      if (!r.Signed(&d) || !r.Byte(&type) || !r.Byte(&e.value) || !r.Varint(&account) ||
+          !r.Prefixed(&e.id, prev_event)) {
+        return Corrupt("truncated ticket event");
+      }
+      prev_event = e.id;
+      e.t = prev_t = Undelta(d, prev_t);
+      if (!IsTicketType(type)) return Corrupt("ticket event of a non-ticket type");
+      e.type = static_cast<events::EventType>(type);
+      if (!ValidValue(e.type, e.value)) return Corrupt("ticket event with an impossible value");
+      if (account > accounts.size()) return Corrupt("ticket event names an unknown account");
+      e.account = account == 0 ? detail::kNoAccount : static_cast<uint32_t>(account - 1);
+      if ((e.type == events::EventType::kTicketOpened) != (e.account != detail::kNoAccount)) {
+        return Corrupt("account set on a ticket event other than ticket.opened, or missing on one");
+      }
+      if (k > 0 && !detail::RecLess(t.events[k - 1], e)) return Corrupt("ticket events out of canonical order");
+    }
+  }
+  if (!r.done()) return Corrupt(r.ok() ? "trailing bytes" : "truncated");
+
+  // Commit. Tiers and owners are interned anew: the current config decides
+  // their policies (the state holds events, not judgements).
+  std::vector<uint32_t> tier_of(tiers.size()), owner_of(owners.size());
+  for (size_t i = 0; i < tiers.size(); ++i) tier_of[i] = InternTier(tiers[i]);
+  for (size_t i = 0; i < owners.size(); ++i) owner_of[i] = InternOwner(owners[i]);
+  for (Account& a : accounts) {
+    for (Upsert& u : a.upserts) {
+      u.tier = tier_of[u.tier];
+      u.owner = owner_of[u.owner];
+    }
+  }
+  accounts_ = std::move(accounts);
+  account_index_ = std::move(account_index);
+  tickets_ = std::move(tickets);
+  ticket_index_ = std::move(ticket_index);
+  if (options_.live) {
+    // As if every event had just been applied: link tickets to their accounts
+    // and mark them all dirty, so the next AdvanceTo() evaluates each once.
+    live_.assign(tickets_.size(), LiveTicket{});
+    for (uint32_t ti = 0; ti < tickets_.size(); ++ti) {
+      for (const detail::EventRec& e : tickets_[ti].events) {
+        if (e.account == detail::kNoAccount) continue;
+        auto& linked = live_[ti].accounts;
+        if (std::find(linked.begin(), linked.end(), e.account) == linked.end()) {
+          linked.push_back(e.account);
+          accounts_[e.account].tickets.push_back(ti);
+        }
+      }
+      MarkDirty(ti);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace slamon::projections
