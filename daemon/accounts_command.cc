@@ -1,7 +1,5 @@
 #include "daemon/accounts_command.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -58,35 +56,6 @@ void PrintTable(const std::vector<AccountRecord>& records) {
   PrintAligned(rows);
 }
 
-// Both config sections come from one parse of the file, so their errors carry
-// the same file name and line numbers.
-int LoadConfigs(const std::string& path, std::shared_ptr<const projections::SlaConfig>* sla,
-                projections::HealthConfig* health) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    std::fprintf(stderr, "accounts: %s: cannot read file\n", path.c_str());
-    return 2;
-  } catch (const YAML::Exception& e) {
-    std::fprintf(stderr, "accounts: %s:%d: %s\n", path.c_str(), e.mark.line + 1, e.msg.c_str());
-    return 2;
-  }
-  auto sla_config = projections::LoadSlaConfig(root, path);
-  if (!sla_config.ok()) {
-    std::fprintf(stderr, "accounts: %s\n", sla_config.status().message().c_str());
-    return 2;
-  }
-  auto health_config = projections::LoadHealthConfig(root, path);
-  if (!health_config.ok()) {
-    std::fprintf(stderr, "accounts: %s\n", health_config.status().message().c_str());
-    return 2;
-  }
-  *sla = std::make_shared<const projections::SlaConfig>(sla_config.take());
-  *health = *health_config;
-  return 0;
-}
-
 int RunAccounts(const AccountsArgs& args) {
   int64_t as_of = 0;
   if (!events::ParseRfc3339(args.as_of, &as_of)) {
@@ -95,7 +64,7 @@ int RunAccounts(const AccountsArgs& args) {
   }
   std::shared_ptr<const projections::SlaConfig> sla_config;
   projections::HealthConfig health_config;
-  if (int code = LoadConfigs(args.config, &sla_config, &health_config); code != 0) return code;
+  if (int code = LoadProjectionConfigs("accounts", args.config, &sla_config, &health_config); code != 0) return code;
   // --policy at-open: tickets under the store's policy version in force at
   // their open, health under the version in force at --as-of; a store without
   // policy records falls back to --config.

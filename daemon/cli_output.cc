@@ -1,5 +1,7 @@
 #include "daemon/cli_output.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cstdio>
 
@@ -46,6 +48,33 @@ int ReplayStore(const std::string& command, const std::string& store_path, const
     std::fprintf(stderr, "%s: reading the store failed: %s\n", command.c_str(), scanned.message().c_str());
     return 1;
   }
+  return 0;
+}
+
+int LoadProjectionConfigs(const std::string& command, const std::string& path,
+                          std::shared_ptr<const projections::SlaConfig>* sla, projections::HealthConfig* health) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    std::fprintf(stderr, "%s: %s: cannot read file\n", command.c_str(), path.c_str());
+    return 2;
+  } catch (const YAML::Exception& e) {
+    std::fprintf(stderr, "%s: %s:%d: %s\n", command.c_str(), path.c_str(), e.mark.line + 1, e.msg.c_str());
+    return 2;
+  }
+  auto sla_config = projections::LoadSlaConfig(root, path);
+  if (!sla_config.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command.c_str(), sla_config.status().message().c_str());
+    return 2;
+  }
+  auto health_config = projections::LoadHealthConfig(root, path);
+  if (!health_config.ok()) {
+    std::fprintf(stderr, "%s: %s\n", command.c_str(), health_config.status().message().c_str());
+    return 2;
+  }
+  *sla = std::make_shared<const projections::SlaConfig>(sla_config.take());
+  *health = *health_config;
   return 0;
 }
 

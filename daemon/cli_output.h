@@ -1,12 +1,15 @@
-// Shared by the offline CLI commands (replay, accounts): stdout writing,
-// aligned tables, and replaying a store (or one account of it).
+// Shared by the offline CLI commands (replay, accounts, report): stdout
+// writing, aligned tables, config loading, replaying a store (or one account).
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "events/event_store.h"
+#include "projections/health_config.h"
+#include "projections/sla_config.h"
 
 namespace slamon::daemon {
 
@@ -36,5 +39,11 @@ void PrintJsonl(const std::vector<Record>& records, AppendFn append) {
 /// stderr and returns exit status 1.
 int ReplayStore(const std::string& command, const std::string& store_path, const std::string& account,
                 const std::function<void(const events::Event&)>& apply);
+
+/// Loads the SLA and health sections of one config file (one parse, so both
+/// report the same file and line numbers). Returns 0, or prints
+/// `command: file:line: field: reason` to stderr and returns exit status 2.
+int LoadProjectionConfigs(const std::string& command, const std::string& path,
+                          std::shared_ptr<const projections::SlaConfig>* sla, projections::HealthConfig* health);
 
 }  // namespace slamon::daemon

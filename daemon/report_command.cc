@@ -1,7 +1,5 @@
 #include "daemon/report_command.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdio>
@@ -29,35 +27,6 @@ struct ReportArgs {
   std::string out;
   std::optional<double> objective;
 };
-
-// Both config sections come from one parse of the file, so their errors carry
-// the same file name and line numbers.
-int LoadConfigs(const std::string& path, std::shared_ptr<const projections::SlaConfig>* sla,
-                projections::HealthConfig* health) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    std::fprintf(stderr, "report: %s: cannot read file\n", path.c_str());
-    return 2;
-  } catch (const YAML::Exception& e) {
-    std::fprintf(stderr, "report: %s:%d: %s\n", path.c_str(), e.mark.line + 1, e.msg.c_str());
-    return 2;
-  }
-  auto sla_config = projections::LoadSlaConfig(root, path);
-  if (!sla_config.ok()) {
-    std::fprintf(stderr, "report: %s\n", sla_config.status().message().c_str());
-    return 2;
-  }
-  auto health_config = projections::LoadHealthConfig(root, path);
-  if (!health_config.ok()) {
-    std::fprintf(stderr, "report: %s\n", health_config.status().message().c_str());
-    return 2;
-  }
-  *sla = std::make_shared<const projections::SlaConfig>(sla_config.take());
-  *health = *health_config;
-  return 0;
-}
 
 int WriteOutput(const std::string& path, const std::string& text) {
   if (path.empty()) {
@@ -110,7 +79,7 @@ int RunReport(const ReportArgs& args) {
   }
   std::shared_ptr<const projections::SlaConfig> sla_config;
   projections::HealthConfig health_config;
-  if (int code = LoadConfigs(args.config, &sla_config, &health_config); code != 0) return code;
+  if (int code = LoadProjectionConfigs("report", args.config, &sla_config, &health_config); code != 0) return code;
 
   projections::ReportBuilder builder(sla_config, health_config);
   if (int code = ReplayStore("report", args.store, "", [&](const events::Event& e) { builder.Apply(e); }); code != 0) {

@@ -22,48 +22,16 @@
 #include "projections/account_projection.h"
 #include "projections/sla_config.h"
 #include "projections/sla_projection.h"
+#include "tests/projections/sla_test_util.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
 namespace {
 
-// The calendars and policies of config/slamon.example.yaml, copied so that
-// edits to the example do not move the golden files.
-constexpr const char* kSlaYaml = R"(calendars:
-  - name: cn-business
-    timezone: Asia/Shanghai
-    hours:
-      mon: ["09:00-12:00", "13:00-18:00"]
-      tue: ["09:00-12:00", "13:00-18:00"]
-      wed: ["09:00-12:00", "13:00-18:00"]
-      thu: ["09:00-12:00", "13:00-18:00"]
-      fri: ["09:00-12:00", "13:00-18:00"]
-    holidays: ["2026-10-01", "2026-10-02", "2026-10-05"]
-  - name: us-east
-    timezone: America/New_York
-    hours: {mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"],
-            thu: ["09:00-17:00"], fri: ["09:00-17:00"]}
-policies:
-  - name: tier-a
-    match: {tier: [A]}
-    calendar: cn-business
-    targets: {first_response: 1h, next_response: 2h, resolution: 8h}
-    pause_on: [pending, on_hold]
-    pause_metrics: [resolution, next_response]
-    warn_at: 0.75
-  - name: tier-b
-    match: {tier: [B]}
-    calendar: cn-business
-    targets: {first_response: 4h, resolution: 24h}
-  - name: tier-c-us
-    match: {tier: [C]}
-    calendar: us-east
-    targets: {first_response: 4h}
-  - name: default
-    calendar: 24x7
-    targets: {first_response: 4h}
-)";
+// The SLA_SEMANTICS.md configuration (a fixed contract), so that edits to the
+// example config do not move the golden files.
+constexpr const char* kSlaYaml = projections::testing::kDocConfig;
 constexpr const char* kFrom = "2025-11-21";
 constexpr const char* kTo = "2026-01-06";
 
