@@ -16,13 +16,8 @@ namespace {
 
 constexpr std::string_view kMagic = "SLAH";
 constexpr uint8_t kFormat = 1;
-
-int64_t Delta(int64_t t, int64_t prev) {
-  return static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(prev));
-}
-int64_t Undelta(int64_t d, int64_t prev) {
-  return static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(d));
-}
+using detail::Delta;
+using detail::Undelta;
 
 // Strictly increasing (t, id): what the sorted inserts with duplicate checks keep.
 template <typename T>

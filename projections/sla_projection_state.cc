@@ -20,14 +20,8 @@ namespace {
 
 constexpr std::string_view kMagic = "SLAP";
 constexpr uint8_t kFormat = 1;
-
-// Deltas wrap instead of overflowing: any int64 pair round-trips.
-int64_t Delta(int64_t t, int64_t prev) {
-  return static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(prev));
-}
-int64_t Undelta(int64_t d, int64_t prev) {
-  return static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(d));
-}
+using detail::Delta;
+using detail::Undelta;
 
 bool IsTicketType(uint8_t type) {
   return type >= static_cast<uint8_t>(events::EventType::kTicketOpened) &&

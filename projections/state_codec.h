@@ -12,6 +12,15 @@
 
 namespace slamon::projections::detail {
 
+/// Time deltas for compact encoding. They wrap instead of overflowing, so any
+/// int64 pair round-trips: Undelta(Delta(t, prev), prev) == t.
+inline int64_t Delta(int64_t t, int64_t prev) {
+  return static_cast<int64_t>(static_cast<uint64_t>(t) - static_cast<uint64_t>(prev));
+}
+inline int64_t Undelta(int64_t d, int64_t prev) {
+  return static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(d));
+}
+
 /// Appends to a caller-owned string. Never fails.
 class StateWriter {
  public:
