@@ -16,7 +16,7 @@ void ApplyTo(projections::SlaProjection& sla, projections::HealthProjection& hea
              const events::Event& e) {
   sla.Apply(e);
   health.Apply(e);
-  if (e.type == events::EventType::kSurveyAnswered) {
+  if (e.IsCsatAnswer()) {
     // A counter of answers by the tier and owner in force when answered.
     auto state = health.accounts().At(e.account_id, e.occurred_at);
     std::string tier = state ? state->attributes.tier : "unknown";

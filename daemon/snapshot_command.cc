@@ -58,7 +58,7 @@ int RunSnapshot(const SnapshotArgs& args) {
   auto apply = [&](const events::Event& e) {
     sla.Apply(e);
     health.Apply(e);
-    if (e.type == events::EventType::kSurveyAnswered) {
+    if (e.IsCsatAnswer()) {
       auto state = health.accounts().At(e.account_id, e.occurred_at);
       ++csat[{state ? state->attributes.tier : "unknown", state ? state->attributes.owner : "", e.score >= 4}];
     }

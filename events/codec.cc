@@ -71,6 +71,11 @@ bool ParseDatePrefix(std::string_view s, int64_t* days) {
   return true;
 }
 
+// ISO 4217 alphabetic code: three ASCII upper-case letters.
+bool IsCurrencyCode(std::string_view s) {
+  return s.size() == 3 && std::all_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
 bool IsValidDate(std::string_view s) {
   int64_t days;
   return s.size() == 10 && ParseDatePrefix(s, &days);
@@ -179,7 +184,27 @@ Check DecodePayload(dom::object p, Event* ev) {
     case EventType::kTicketOpened:
       SLAMON_CHECK(RequiredId(p, "ticket_id", &ev->ticket_id));
       SLAMON_CHECK(RequiredEnum(p, "priority", &ParsePriority, kPriorityChoices, &ev->priority));
-      return OptionalString(p, "channel", &ev->channel);
+      SLAMON_CHECK(OptionalString(p, "channel", &ev->channel));
+      return OptionalString(p, "category", &ev->category, kMaxIdBytes);
+    case EventType::kTicketAssigned:
+      SLAMON_CHECK(RequiredId(p, "ticket_id", &ev->ticket_id));
+      SLAMON_CHECK(RequiredId(p, "group", &ev->group));
+      return OptionalString(p, "assignee", &ev->assignee, kMaxIdBytes);
+    case EventType::kOrderPlaced: {
+      SLAMON_CHECK(RequiredId(p, "order_id", &ev->order_id));
+      auto e = Field(p, "amount");
+      if (!e) return Missing("amount");
+      double v;
+      if (e->get_double().get(v) != simdjson::SUCCESS || !(v >= 0) || v > 1e15) {
+        return Invalid("amount", "expected a number >= 0");
+      }
+      ev->amount = v;
+      SLAMON_CHECK(OptionalString(p, "currency", &ev->currency));
+      if (!ev->currency.empty() && !IsCurrencyCode(ev->currency)) {
+        return Invalid("currency", "expected an ISO 4217 code of three upper-case letters");
+      }
+      return std::nullopt;
+    }
     case EventType::kTicketPriorityChanged:
       SLAMON_CHECK(RequiredId(p, "ticket_id", &ev->ticket_id));
       return RequiredEnum(p, "priority", &ParsePriority, kPriorityChoices, &ev->priority);
@@ -201,13 +226,18 @@ Check DecodePayload(dom::object p, Event* ev) {
       return RequiredId(p, "ticket_id", &ev->ticket_id);
     case EventType::kSurveyAnswered: {
       SLAMON_CHECK(OptionalString(p, "ticket_id", &ev->ticket_id, kMaxIdBytes));
+      if (Field(p, "kind")) {
+        SLAMON_CHECK(RequiredEnum(p, "kind", &ParseSurveyKind, "expected one of csat, nps", &ev->survey_kind));
+      }
+      const bool nps = ev->survey_kind == SurveyKind::kNps;
       auto e = Field(p, "score");
       if (!e) return Missing("score");
       // Only a JSON integer token counts: 4.0 is a float on the wire and most
       // likely a producer computing an average, which CSAT must not accept.
       int64_t v;
-      if (e->type() != dom::element_type::INT64 || e->get_int64().get(v) != simdjson::SUCCESS || v < 1 || v > 5) {
-        return Invalid("score", "expected an integer 1-5");
+      if (e->type() != dom::element_type::INT64 || e->get_int64().get(v) != simdjson::SUCCESS || v < (nps ? 0 : 1) ||
+          v > (nps ? 10 : 5)) {
+        return Invalid("score", nps ? "expected an integer 0-10 for an nps answer" : "expected an integer 1-5");
       }
       ev->score = static_cast<int>(v);
       return OptionalString(p, "comment", &ev->comment);

@@ -9,8 +9,9 @@
 
 namespace slamon::events {
 
-/// Event types. The numeric value is the canonical type rank of
-/// SLA_SEMANTICS.md: events are ordered by (occurred_at, rank, id).
+/// Event types. The numeric value is the stored type code (it is written into
+/// every stored event, so it never changes); the canonical ordering rank is
+/// Rank() below, because later types slot between earlier ones.
 enum class EventType : uint8_t {
   kAccountUpserted = 0,
   kAccountChurned = 1,
@@ -22,8 +23,18 @@ enum class EventType : uint8_t {
   kTicketReopened = 7,
   kSurveyAnswered = 8,
   kInteractionLogged = 9,
+  kTicketAssigned = 10,
+  kOrderPlaced = 11,
 };
-inline constexpr int kEventTypeCount = 10;
+inline constexpr int kEventTypeCount = 12;
+
+/// Canonical type rank: events are ordered by (occurred_at, rank, id).
+/// ticket.assigned ranks between ticket.priority_changed and ticket.replied;
+/// order.placed after interaction.logged.
+constexpr int Rank(EventType t) {
+  constexpr int kRanks[kEventTypeCount] = {0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 5, 11};
+  return kRanks[static_cast<int>(t)];
+}
 
 enum class Priority : uint8_t { kUrgent = 0, kHigh = 1, kNormal = 2, kLow = 3 };
 inline constexpr int kPriorityCount = 4;
@@ -31,6 +42,8 @@ enum class TicketStatus : uint8_t { kOpen = 0, kPending = 1, kOnHold = 2, kSolve
 enum class Author : uint8_t { kAgent = 0, kCustomer = 1 };
 enum class InteractionKind : uint8_t { kCall = 0, kMeeting = 1, kEmail = 2, kQbr = 3 };
 enum class Direction : uint8_t { kInbound = 0, kOutbound = 1 };
+/// survey.answered `kind`: csat scores are 1-5, nps scores 0-10.
+enum class SurveyKind : uint8_t { kCsat = 0, kNps = 1 };
 
 /// Wire names ("ticket.opened", "high", "on_hold", ...). Parse* return
 /// nullopt for an unknown name.
@@ -40,12 +53,14 @@ std::string_view Name(TicketStatus s);
 std::string_view Name(Author a);
 std::string_view Name(InteractionKind k);
 std::string_view Name(Direction d);
+std::string_view Name(SurveyKind k);
 std::optional<EventType> ParseEventType(std::string_view s);
 std::optional<Priority> ParsePriority(std::string_view s);
 std::optional<TicketStatus> ParseTicketStatus(std::string_view s);
 std::optional<Author> ParseAuthor(std::string_view s);
 std::optional<InteractionKind> ParseInteractionKind(std::string_view s);
 std::optional<Direction> ParseDirection(std::string_view s);
+std::optional<SurveyKind> ParseSurveyKind(std::string_view s);
 
 /// A validated event. Only the payload fields of its `type` are meaningful
 /// (EVENTS.md "Types"); the others keep their defaults. Times are Unix
@@ -63,16 +78,26 @@ struct Event {
   Author author = Author::kAgent;             // replied
   bool is_public = true;                      // replied
   std::string channel;                        // opened (optional)
+  std::string category;                       // opened (optional)
+
+  // ticket.assigned
+  std::string group, assignee;  // assignee optional
 
   // account.upserted
   std::string name, tier, owner, owner_email, team, calendar;
   std::optional<double> contract_value;
   std::string renewal_date;  // YYYY-MM-DD or empty
 
-  // account.churned (reason), survey.answered (score, comment)
+  // account.churned (reason), survey.answered (score, kind, comment)
   std::string reason;
   int score = 0;
+  SurveyKind survey_kind = SurveyKind::kCsat;
   std::string comment;
+
+  // order.placed (currency optional: empty means the configured currency)
+  std::string order_id;
+  double amount = 0;
+  std::string currency;
 
   // interaction.logged
   InteractionKind kind = InteractionKind::kEmail;
@@ -83,12 +108,14 @@ struct Event {
   std::string json;
 
   bool HasTicket() const { return !ticket_id.empty(); }
+  /// A CSAT answer (survey.answered of kind csat); NPS answers are not CSAT.
+  bool IsCsatAnswer() const { return type == EventType::kSurveyAnswered && survey_kind == SurveyKind::kCsat; }
 };
 
-/// Canonical order of SLA_SEMANTICS.md: (occurred_at, type rank, id).
+/// Canonical order: (occurred_at, type rank, id).
 inline bool CanonicalLess(const Event& a, const Event& b) {
   if (a.occurred_at != b.occurred_at) return a.occurred_at < b.occurred_at;
-  if (a.type != b.type) return a.type < b.type;
+  if (a.type != b.type) return Rank(a.type) < Rank(b.type);
   return a.id < b.id;
 }
 

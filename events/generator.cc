@@ -72,6 +72,9 @@ constexpr std::array<std::string_view, 10> kCompanySuffixes = {"Logistics", "Ret
                                                                "Labs",      "Bank",   "Media",  "Systems", "Travel"};
 constexpr std::array<std::string_view, 3> kTeams = {"apac", "emea", "amer"};
 constexpr std::array<std::string_view, 4> kChannels = {"email", "phone", "chat", "portal"};
+constexpr std::array<std::string_view, 4> kGroups = {"after_sales", "tech", "sales", "finance"};
+constexpr std::array<std::string_view, 5> kCategories = {"complaint", "billing", "technical", "delivery", "inquiry"};
+constexpr std::array<std::string_view, 4> kAssignees = {"wang", "liu", "chen", "zhang"};
 constexpr std::array<std::string_view, 6> kSubjects = {"Cannot log in",   "Invoice question", "Export fails",
                                                        "API returns 500", "Feature request",  "Data looks wrong"};
 constexpr std::array<std::string_view, 4> kChurnReasons = {"budget", "moved to competitor", "product fit",
@@ -201,6 +204,13 @@ struct Generator::Impl {
     d.payload.Str("status", Name(s));
     return d;
   }
+  Draft Assign(const Ticket& t) {
+    const size_t g = rng.Below(kGroups.size());
+    const size_t who = rng.Below(kAssignees.size());
+    Draft d = Plain(t, EventType::kTicketAssigned);
+    d.payload.Str("group", kGroups[g]).Str("assignee", kAssignees[who]);
+    return d;
+  }
   Draft ChangePriority(Ticket& t) {
     t.priority = static_cast<Priority>((static_cast<int>(t.priority) + 1 + rng.Below(3)) % 4);
     Draft d = Plain(t, EventType::kTicketPriorityChanged);
@@ -229,7 +239,7 @@ struct Generator::Impl {
   std::vector<Ticket> tickets;
   std::vector<uint32_t> free_slots;
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
-  uint64_t seq = 0, event_counter = 0, ticket_counter = 0, malformed_counter = 0;
+  uint64_t seq = 0, event_counter = 0, ticket_counter = 0, malformed_counter = 0, order_counter = 0;
   int64_t clock_ms, next_arrival_ms = 0;
   size_t bootstrapped = 0;
   std::vector<GeneratedMessage> recent;
@@ -365,7 +375,7 @@ Draft Generator::Impl::Spontaneous() {
     a = static_cast<uint32_t>(rng.Below(n));
   }
   Account& acct = accounts[a];
-  switch (rng.Weighted(std::array<int, 4>{660, 285, 52, 3})) {
+  switch (rng.Weighted(std::array<int, 5>{660, 285, 52, 3, 40})) {
     case 0:
       if (acct.open_tickets < kMaxOpenTicketsPerAccount) return OpenTicket(a);
       [[fallthrough]];
@@ -390,6 +400,15 @@ Draft Generator::Impl::Spontaneous() {
         acct.renewal_at += int64_t{365} * 86400;
       }
       return Upsert(a);
+    }
+    case 4: {
+      // An order: amounts scale with the account's contract value; a few in another currency.
+      Draft d{EventType::kOrderPlaced, a, {}};
+      const int64_t amount = std::max<int64_t>(100, acct.contract_value / 20) * rng.Between(20, 180) / 100;
+      const bool foreign = rng.Percent(5);
+      d.payload.Str("order_id", "o-" + std::to_string(++order_counter)).Int("amount", amount);
+      if (foreign) d.payload.Str("currency", "USD");
+      return d;
     }
     default: {
       // Unhappy accounts are the ones that leave.
@@ -425,6 +444,7 @@ Draft Generator::Impl::OpenTicket(uint32_t a) {
   Draft d{EventType::kTicketOpened, a, {}};
   d.payload.Str("ticket_id", TicketId(t.number)).Str("priority", Name(t.priority));
   d.payload.Str("channel", rng.Of(kChannels)).Str("subject", rng.Of(kSubjects));
+  d.payload.Str("category", rng.Of(kCategories));
   return d;
 }
 
@@ -452,7 +472,8 @@ Draft Generator::Impl::TicketStep(uint32_t slot) {
     case Step::kFirstResponse:
       if (r < 6) return Later(slot, t.step, agent / 2, Reply(t, Author::kAgent, false));
       if (r < 10) return Later(slot, t.step, agent, ChangePriority(t));
-      if (r < 12) return Resolve(slot);  // closed as a duplicate without a reply
+      if (r < 12) return Resolve(slot);                              // closed as a duplicate without a reply
+      if (r < 20) return Later(slot, t.step, agent / 2, Assign(t));  // routed to a department first
       return Later(slot, Step::kAfterAgent, talk, Reply(t, Author::kAgent, true));
     case Step::kAfterAgent:
       if (t.events > 16 || r >= 65) return Resolve(slot);
@@ -461,7 +482,8 @@ Draft Generator::Impl::TicketStep(uint32_t slot) {
         return Later(slot, Step::kUnpause, pause, Status(t, r < 52 ? TicketStatus::kPending : TicketStatus::kOnHold));
       }
       if (r < 62) return Later(slot, t.step, talk, Reply(t, Author::kAgent, false));
-      return Later(slot, t.step, talk, ChangePriority(t));
+      if (r < 64) return Later(slot, t.step, talk, ChangePriority(t));
+      return Later(slot, t.step, talk, Assign(t));  // handed to another department
     case Step::kAfterCustomer:
       if (r < 85) return Later(slot, Step::kAfterAgent, talk, Reply(t, Author::kAgent, true));
       if (r < 95) return Later(slot, t.step, agent / 2, Reply(t, Author::kAgent, false));
@@ -476,8 +498,15 @@ Draft Generator::Impl::TicketStep(uint32_t slot) {
       const size_t bucket = accounts[t.account].unhappy ? rng.Weighted(std::array<int, 5>{20, 25, 25, 20, 10})
                                                         : rng.Weighted(std::array<int, 5>{1, 2, 6, 28, 63});
       const int score = 1 + static_cast<int>(bucket);
+      const bool nps = rng.Percent(20);
       Draft d = Plain(t, EventType::kSurveyAnswered);
-      d.payload.Int("score", score);
+      if (nps) {
+        // The same satisfaction on the 0-10 scale: 5 -> 10, 4 -> 8-9, 3 -> 6-7, 2 -> 4-5, 1 -> 0.
+        const int nps_score = static_cast<int>(std::min<int64_t>(10, (score - 1) * 2 + 2 + rng.Below(2)));
+        d.payload.Str("kind", "nps").Int("score", score == 1 ? 0 : nps_score);
+      } else {
+        d.payload.Int("score", score);
+      }
       if (rng.Percent(30)) d.payload.Str("comment", score >= 4 ? rng.Of(kHappyComments) : rng.Of(kUnhappyComments));
       if (rng.Percent(40)) return Later(slot, Step::kClose, Scaled(rng.Between(86400, 259200)), std::move(d));
       Finish(slot);

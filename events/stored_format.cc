@@ -93,12 +93,16 @@ void EncodeStoredEvent(const Event& e, std::string* out) {
                                &e.owner_email, &e.team, &e.calendar, &e.renewal_date, &e.reason, &e.comment, &e.json}) {
     PutString(*s, out);
   }
+  // Version 2 tail.
+  out->push_back(static_cast<char>(e.survey_kind));
+  PutFixed<double>(e.amount, out);
+  for (const std::string* s : {&e.category, &e.group, &e.assignee, &e.order_id, &e.currency}) PutString(*s, out);
 }
 
 Status DecodeStoredEvent(std::string_view value, Event* e) {
   Reader r(value);
   uint8_t version = r.Byte();
-  if (r.Ok() && version != kStoredFormatVersion) {
+  if (r.Ok() && version != kStoredFormatVersion && version != kStoredFormatVersionV1) {
     return Status::Corruption("stored event has unknown format version " + std::to_string(version));
   }
   uint8_t type = r.Byte();
@@ -113,8 +117,17 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
         &e->calendar, &e->renewal_date, &e->reason, &e->comment, &e->json}) {
     r.String(s);
   }
-  if (!r.Ok() || type >= kEventTypeCount || priority >= kPriorityCount || status > 4 || author > 1 || kind > 3 ||
-      direction > 1) {
+  uint8_t survey_kind = 0;
+  e->amount = 0;
+  if (version == kStoredFormatVersion) {
+    survey_kind = r.Byte();
+    e->amount = r.Fixed<double>();
+    for (std::string* s : {&e->category, &e->group, &e->assignee, &e->order_id, &e->currency}) r.String(s);
+  } else {
+    for (std::string* s : {&e->category, &e->group, &e->assignee, &e->order_id, &e->currency}) s->clear();
+  }
+  if (!r.Ok() || type >= kEventTypeCount || survey_kind > 1 || priority >= kPriorityCount || status > 4 || author > 1 ||
+      kind > 3 || direction > 1) {
     return Status::Corruption("stored event value is truncated or has out-of-range fields");
   }
   e->type = static_cast<EventType>(type);
@@ -124,6 +137,7 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
   e->author = static_cast<Author>(author);
   e->kind = static_cast<InteractionKind>(kind);
   e->direction = static_cast<Direction>(direction);
+  e->survey_kind = static_cast<SurveyKind>(survey_kind);
   return Status::OK();
 }
 

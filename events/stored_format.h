@@ -12,7 +12,11 @@
 
 namespace slamon::events {
 
-inline constexpr uint8_t kStoredFormatVersion = 1;
+/// Version 2 appends the fields of ticket.assigned, order.placed, the survey
+/// kind and the ticket category. Version 1 values (stores written before) are
+/// still read: those fields take their defaults.
+inline constexpr uint8_t kStoredFormatVersion = 2;
+inline constexpr uint8_t kStoredFormatVersionV1 = 1;
 
 /// Appends the stored encoding of `event` to `out`.
 void EncodeStoredEvent(const Event& event, std::string* out);

@@ -11,7 +11,7 @@ std::optional<double> CsatCounts::Percent() const {
 }
 
 void CsatProjection::Apply(const events::Event& e) {
-  if (e.type != events::EventType::kSurveyAnswered) return;
+  if (!e.IsCsatAnswer()) return;
   auto [it, inserted] = index_.try_emplace(e.account_id, static_cast<uint32_t>(accounts_.size()));
   if (inserted) accounts_.push_back(Account{e.account_id, {}});
   auto& answers = accounts_[it->second].answers;

@@ -35,7 +35,7 @@ struct EventRec {
 /// Canonical order (occurred_at, type rank, id).
 inline bool RecLess(const EventRec& a, const EventRec& b) {
   if (a.t != b.t) return a.t < b.t;
-  if (a.type != b.type) return a.type < b.type;
+  if (a.type != b.type) return events::Rank(a.type) < events::Rank(b.type);
   return a.id < b.id;
 }
 

@@ -210,6 +210,50 @@ std::vector<Case> Cases() {
   c.push_back({"renewal_date_invalid",
                Plain("account.upserted", R"("name":"A","tier":"A","owner":"o","renewal_date":"2027-13-01")"),
                R::kInvalidField});
+  // ---- types and fields added later: ticket.assigned, order.placed, survey kind, category ----
+  c.push_back({"assigned", Plain("ticket.assigned", R"("ticket_id":"T-1","group":"tech","assignee":"wang")"),
+               std::nullopt, [](const Event& e) {
+                 EXPECT_EQ(e.type, EventType::kTicketAssigned);
+                 EXPECT_EQ(e.group, "tech");
+                 EXPECT_EQ(e.assignee, "wang");
+               }});
+  c.push_back({"assigned_no_assignee", Plain("ticket.assigned", R"("ticket_id":"T-1","group":"finance")"), std::nullopt,
+               [](const Event& e) { EXPECT_TRUE(e.assignee.empty()); }});
+  c.push_back({"assigned_no_group", Plain("ticket.assigned", R"("ticket_id":"T-1")"), R::kMissingField});
+  c.push_back({"assigned_empty_group", Plain("ticket.assigned", R"("ticket_id":"T-1","group":"")"), R::kInvalidField});
+  c.push_back({"order", Plain("order.placed", R"("order_id":"o-1","amount":1250.5,"currency":"USD")"), std::nullopt,
+               [](const Event& e) {
+                 EXPECT_EQ(e.type, EventType::kOrderPlaced);
+                 EXPECT_EQ(e.order_id, "o-1");
+                 EXPECT_DOUBLE_EQ(e.amount, 1250.5);
+                 EXPECT_EQ(e.currency, "USD");
+               }});
+  c.push_back({"order_int_amount_no_currency", Plain("order.placed", R"("order_id":"o-1","amount":0)"), std::nullopt,
+               [](const Event& e) {
+                 EXPECT_DOUBLE_EQ(e.amount, 0);
+                 EXPECT_TRUE(e.currency.empty());
+               }});
+  c.push_back({"order_negative", Plain("order.placed", R"("order_id":"o-1","amount":-1)"), R::kInvalidField});
+  c.push_back({"order_amount_string", Plain("order.placed", R"("order_id":"o-1","amount":"10")"), R::kInvalidField});
+  c.push_back({"order_no_amount", Plain("order.placed", R"("order_id":"o-1")"), R::kMissingField});
+  c.push_back({"order_no_id", Plain("order.placed", R"("amount":5)"), R::kMissingField});
+  c.push_back({"order_bad_currency", Plain("order.placed", R"("order_id":"o-1","amount":5,"currency":"usd")"),
+               R::kInvalidField});
+  c.push_back({"nps_0", Plain("survey.answered", R"("kind":"nps","score":0)"), std::nullopt, [](const Event& e) {
+                 EXPECT_EQ(e.survey_kind, SurveyKind::kNps);
+                 EXPECT_EQ(e.score, 0);
+                 EXPECT_FALSE(e.IsCsatAnswer());
+               }});
+  c.push_back({"nps_10", Plain("survey.answered", R"("kind":"nps","score":10)"), std::nullopt,
+               [](const Event& e) { EXPECT_EQ(e.score, 10); }});
+  c.push_back({"nps_11", Plain("survey.answered", R"("kind":"nps","score":11)"), R::kInvalidField});
+  c.push_back({"csat_explicit", Plain("survey.answered", R"("kind":"csat","score":5)"), std::nullopt,
+               [](const Event& e) { EXPECT_TRUE(e.IsCsatAnswer()); }});
+  c.push_back({"csat_explicit_0", Plain("survey.answered", R"("kind":"csat","score":0)"), R::kInvalidField});
+  c.push_back({"survey_bad_kind", Plain("survey.answered", R"("kind":"ces","score":3)"), R::kInvalidField});
+  c.push_back({"opened_category",
+               Plain("ticket.opened", R"("ticket_id":"T-1","priority":"high","category":"complaint")"), std::nullopt,
+               [](const Event& e) { EXPECT_EQ(e.category, "complaint"); }});
   c.push_back({"ce_missing_data",
                R"({"specversion":"1.0","id":"e","type":"account.churned","time":"2026-11-20T09:15:00Z","subject":"a"})",
                R::kMissingField});
@@ -286,7 +330,31 @@ TEST(CodecTest, EnumNamesRoundTrip) {
   EXPECT_EQ(Name(EventType::kTicketPriorityChanged), "ticket.priority_changed");
   EXPECT_EQ(Name(TicketStatus::kOnHold), "on_hold");
   EXPECT_FALSE(ParseEventType("ticket.Opened").has_value());
+  EXPECT_EQ(Name(EventType::kTicketAssigned), "ticket.assigned");
+  EXPECT_EQ(Name(EventType::kOrderPlaced), "order.placed");
+  EXPECT_EQ(ParseSurveyKind("nps"), SurveyKind::kNps);
+  EXPECT_FALSE(ParseSurveyKind("NPS").has_value());
   EXPECT_FALSE(ParsePriority("").has_value());
+}
+
+// Canonical type ranks: ticket.assigned between priority_changed and replied,
+// order.placed after interaction.logged; the older types keep their order.
+TEST(CodecTest, CanonicalRanks) {
+  const std::vector<EventType> order = {
+      EventType::kAccountUpserted,     EventType::kAccountChurned,        EventType::kTicketOpened,
+      EventType::kTicketStatusChanged, EventType::kTicketPriorityChanged, EventType::kTicketAssigned,
+      EventType::kTicketReplied,       EventType::kTicketResolved,        EventType::kTicketReopened,
+      EventType::kSurveyAnswered,      EventType::kInteractionLogged,     EventType::kOrderPlaced};
+  ASSERT_EQ(order.size(), static_cast<size_t>(kEventTypeCount));
+  for (size_t i = 0; i < order.size(); ++i) EXPECT_EQ(Rank(order[i]), static_cast<int>(i)) << Name(order[i]);
+  Event a, b;
+  a.occurred_at = b.occurred_at = 10;
+  a.type = EventType::kTicketAssigned;
+  b.type = EventType::kTicketReplied;
+  a.id = "z";
+  b.id = "a";
+  EXPECT_TRUE(CanonicalLess(a, b));
+  EXPECT_FALSE(CanonicalLess(b, a));
 }
 
 TEST(CodecTest, Rfc3339Parse) {

@@ -125,7 +125,7 @@ TEST(GeneratorTest, CleanStreamDecodesAndCoversEveryType) {
   Decoder decoder;
   std::map<EventType, int> types;
   std::map<Priority, int> opened_priority;
-  int surveys = 0, satisfied = 0, internal_notes = 0;
+  int surveys = 0, satisfied = 0, internal_notes = 0, nps_answers = 0, categorised = 0;
   for (const auto& m : msgs) {
     ASSERT_TRUE(m.valid);
     ASSERT_FALSE(m.duplicate);
@@ -134,16 +134,20 @@ TEST(GeneratorTest, CleanStreamDecodesAndCoversEveryType) {
     const Event& e = std::get<Event>(r);
     ++types[e.type];
     if (e.type == EventType::kTicketOpened) ++opened_priority[e.priority];
-    if (e.type == EventType::kSurveyAnswered) {
+    if (e.IsCsatAnswer()) {
       ++surveys;
       satisfied += e.score >= 4;
     }
+    nps_answers += e.type == EventType::kSurveyAnswered && !e.IsCsatAnswer();
+    categorised += e.type == EventType::kTicketOpened && !e.category.empty();
     internal_notes += e.type == EventType::kTicketReplied && !e.is_public;
   }
   for (int t = 0; t < kEventTypeCount; ++t) {
     EXPECT_GT(types[static_cast<EventType>(t)], 0) << Name(static_cast<EventType>(t));
   }
   EXPECT_GT(internal_notes, 0);
+  EXPECT_GT(nps_answers, 0);
+  EXPECT_EQ(categorised, types[EventType::kTicketOpened]);
   const double opened = types[EventType::kTicketOpened];
   EXPECT_NEAR(opened_priority[Priority::kUrgent] / opened, 0.05, 0.03);
   EXPECT_NEAR(opened_priority[Priority::kNormal] / opened, 0.55, 0.05);

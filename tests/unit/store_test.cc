@@ -68,6 +68,13 @@ TEST(StoredFormat, RoundTripsEveryField) {
   e.score = 4;
   e.kind = InteractionKind::kQbr;
   e.direction = Direction::kOutbound;
+  e.survey_kind = SurveyKind::kNps;
+  e.category = "complaint";
+  e.group = "tech";
+  e.assignee = "wang";
+  e.order_id = "o-7";
+  e.amount = 1234.25;
+  e.currency = "USD";
   std::string bytes;
   EncodeStoredEvent(e, &bytes);
   Event d;
@@ -86,11 +93,51 @@ TEST(StoredFormat, RoundTripsEveryField) {
   EXPECT_EQ(d.score, 4);
   EXPECT_EQ(d.kind, InteractionKind::kQbr);
   EXPECT_EQ(d.direction, Direction::kOutbound);
+  EXPECT_EQ(d.survey_kind, SurveyKind::kNps);
+  EXPECT_EQ(d.category, "complaint");
+  EXPECT_EQ(d.group, "tech");
+  EXPECT_EQ(d.assignee, "wang");
+  EXPECT_EQ(d.order_id, "o-7");
+  EXPECT_DOUBLE_EQ(d.amount, 1234.25);
+  EXPECT_EQ(d.currency, "USD");
   EXPECT_EQ(d.json, e.json);
   // Truncation anywhere is corruption, never a crash.
   for (size_t n = 0; n < bytes.size(); ++n) {
     EXPECT_FALSE(DecodeStoredEvent(std::string_view(bytes).substr(0, n), &d).ok()) << n;
   }
+}
+
+// A value written by the first stored format (version 1, before the v2 tail of
+// ticket.assigned / order.placed / survey kind / category fields) still decodes.
+TEST(StoredFormat, ReadsVersionOneValues) {
+  // Version 1 layout: version, type, occurred_at (8, little endian), flags, priority, status,
+  // author, kind, direction, score, then 14 length-prefixed strings (varint lengths).
+  std::string v1;
+  v1.push_back(1);                                              // version
+  v1.push_back(static_cast<char>(EventType::kSurveyAnswered));  // type
+  const int64_t t = 1763600400;
+  for (int i = 0; i < 8; ++i) v1.push_back(static_cast<char>((t >> (8 * i)) & 0xff));
+  v1.push_back(1);                // flags: public
+  v1.append({2, 0, 0, 2, 0, 5});  // priority, status, author, kind, direction, score
+  const std::vector<std::string> strings = {"e-1", "acme", "T-1", "", "", "", "", "", "", "", "", "", "", "{}"};
+  for (const auto& str : strings) {
+    v1.push_back(static_cast<char>(str.size()));
+    v1.append(str);
+  }
+  Event d;
+  d.group = "stale";  // decoding must reset the fields a v1 value does not carry
+  d.amount = 9;
+  ASSERT_TRUE(DecodeStoredEvent(v1, &d).ok());
+  EXPECT_EQ(d.type, EventType::kSurveyAnswered);
+  EXPECT_EQ(d.occurred_at, t);
+  EXPECT_EQ(d.id, "e-1");
+  EXPECT_EQ(d.ticket_id, "T-1");
+  EXPECT_EQ(d.score, 5);
+  EXPECT_EQ(d.json, "{}");
+  EXPECT_EQ(d.survey_kind, SurveyKind::kCsat);
+  EXPECT_TRUE(d.group.empty());
+  EXPECT_DOUBLE_EQ(d.amount, 0);
+  EXPECT_TRUE(d.IsCsatAnswer());
 }
 
 TEST(EventStore, AppendsAndScansInStoreOrder) {
