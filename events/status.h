@@ -13,7 +13,7 @@ namespace slamon {
 /// The outcome of an operation that can fail. Cheap when OK (no allocation).
 class [[nodiscard]] Status {
  public:
-  enum Code { kOk = 0, kInvalidArgument, kNotFound, kCorruption, kIoError, kUnavailable, kAborted };
+  enum Code { kOk = 0, kInvalidArgument, kNotFound, kCorruption, kIoError, kUnavailable, kAborted, kInternal };
 
   Status() = default;
   Status(Code code, std::string msg) : code_(code), msg_(std::move(msg)) {}
@@ -39,8 +39,14 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  StatusOr(Status status) : status_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  /// An error. An OK status carries no value, which is a programming error
+  /// (as kvrocks' CHECK refuses it): it becomes an internal error instead of
+  /// an "ok" StatusOr whose value is missing.
+  StatusOr(Status status)  // NOLINT(google-explicit-constructor)
+      : status_(status.ok()
+                    ? Status(Status::kInternal, "internal error: StatusOr built from an OK status without a value")
+                    : std::move(status)) {}
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }

@@ -90,13 +90,14 @@ void EncodeStoredEvent(const Event& e, std::string* out) {
   out->push_back(static_cast<char>(e.score));
   if (e.contract_value) PutFixed<double>(*e.contract_value, out);
   for (const std::string* s : {&e.id, &e.account_id, &e.ticket_id, &e.channel, &e.name, &e.tier, &e.owner,
-                               &e.owner_email, &e.team, &e.calendar, &e.renewal_date, &e.reason, &e.comment, &e.json}) {
+                               &e.owner_email, &e.team, &e.calendar, &e.renewal_date, &e.reason, &e.comment}) {
     PutString(*s, out);
   }
-  // Version 2 tail.
+  // Version 2 fields, then the JSON text last (as in version 1).
   out->push_back(static_cast<char>(e.survey_kind));
   PutFixed<double>(e.amount, out);
   for (const std::string* s : {&e.category, &e.group, &e.assignee, &e.order_id, &e.currency}) PutString(*s, out);
+  PutString(e.json, out);
 }
 
 Status DecodeStoredEvent(std::string_view value, Event* e) {
@@ -112,9 +113,8 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
   e->score = r.Byte();
   e->contract_value.reset();
   if (flags & kFlagContractValue) e->contract_value = r.Fixed<double>();
-  for (std::string* s :
-       {&e->id, &e->account_id, &e->ticket_id, &e->channel, &e->name, &e->tier, &e->owner, &e->owner_email, &e->team,
-        &e->calendar, &e->renewal_date, &e->reason, &e->comment, &e->json}) {
+  for (std::string* s : {&e->id, &e->account_id, &e->ticket_id, &e->channel, &e->name, &e->tier, &e->owner,
+                         &e->owner_email, &e->team, &e->calendar, &e->renewal_date, &e->reason, &e->comment}) {
     r.String(s);
   }
   uint8_t survey_kind = 0;
@@ -126,6 +126,7 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
   } else {
     for (std::string* s : {&e->category, &e->group, &e->assignee, &e->order_id, &e->currency}) s->clear();
   }
+  r.String(&e->json);
   if (!r.Ok() || type >= kEventTypeCount || survey_kind > 1 || priority >= kPriorityCount || status > 4 || author > 1 ||
       kind > 3 || direction > 1) {
     return Status::Corruption("stored event value is truncated or has out-of-range fields");

@@ -12,7 +12,7 @@
 
 namespace slamon::events {
 
-/// Version 2 appends the fields of ticket.assigned, order.placed, the survey
+/// Version 2 adds the fields of ticket.assigned, order.placed, the survey
 /// kind and the ticket category. Version 1 values (stores written before) are
 /// still read: those fields take their defaults.
 inline constexpr uint8_t kStoredFormatVersion = 2;

@@ -49,7 +49,7 @@ struct Built {
     return [this](const events::Event& e) {
       sla.Apply(e);
       health.Apply(e);
-      if (e.type == events::EventType::kSurveyAnswered) ++csat[{"t", e.account_id, e.score >= 4}];
+      if (e.IsCsatAnswer()) ++csat[{"t", e.account_id, e.score >= 4}];
       ++events;
       max_occurred_at = std::max(max_occurred_at, e.occurred_at);
     };
