@@ -16,7 +16,7 @@ namespace {
 std::string Hex(const unsigned char* p, unsigned int n) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(n * 2);
+  out.reserve(size_t{n} * 2);
   for (unsigned int i = 0; i < n; ++i) {
     out += kDigits[p[i] >> 4];
     out += kDigits[p[i] & 15];

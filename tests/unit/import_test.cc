@@ -304,6 +304,37 @@ TEST(Import, TheSameFileWithAppendedLinesImportsOnlyTheNewLines) {
   EXPECT_EQ(StoreCounts(dir.Sub("store")), std::make_pair(x.stored, x.quarantined));
 }
 
+TEST(Import, AnUnterminatedLastLineThatGrewMakesItAnotherFile) {
+  TempDir dir;
+  const std::string whole = dir.Sub("whole.jsonl"), f = dir.Sub("f.jsonl"), ref = dir.Sub("ref.jsonl");
+  std::vector<events::Event> none;
+  WriteFile(whole, 60, &none, 51, 0);
+  const std::vector<std::string> lines = ReadLines(whole);
+  {
+    std::ofstream out(f, std::ios::binary);
+    for (size_t i = 0; i < 20; ++i) out << lines[i] << (i + 1 < 20 ? "\n" : "");  // no final newline
+  }
+  ImportCounts first, second, same;
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = f}, &first), 0);
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = f}, &same), 0);
+  EXPECT_FALSE(same.new_file);  // unchanged: still the same file
+  EXPECT_EQ(same.resumed, 20);
+  // Bytes appended to an unterminated last line may extend that line, so the
+  // file is another one (here the line only gets its newline; dedupe drops
+  // the stored events).
+  std::ofstream(f, std::ios::binary | std::ios::app) << "\n";
+  WriteLines(f, lines, 20, 40, std::ios::app);
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = f}, &second), 0);
+  EXPECT_TRUE(second.new_file);
+  EXPECT_EQ(second.resumed, 0);
+  EXPECT_NE(second.partition, first.partition);
+  // Everything is in the store once, as if the final file was imported alone.
+  WriteLines(ref, ReadLines(f), 0, ReadLines(f).size());
+  ImportCounts alone;
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("alone"), .file = ref}, &alone), 0);
+  EXPECT_EQ(StoreCounts(dir.Sub("store")).first, StoreCounts(dir.Sub("alone")).first);
+}
+
 TEST(Verify, ExitCodesForBadPathsAndABrokenStore) {
   TempDir dir;
   RunResult r = Slamon({"verify", "--store", dir.Sub("nope")}, dir.path());
