@@ -248,7 +248,8 @@ StatusOr<uint16_t> EventStore::TopicId(std::string_view topic, bool create, std:
   return id;
 }
 
-Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result) {
+Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result,
+                               const std::vector<std::pair<std::string, std::string>>& meta) {
   if (options_.read_only) return Status::Invalid("event store is open read-only");
   *result = AppendResult{};
   rocksdb::WriteBatch wb;
@@ -390,6 +391,7 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
   char c[8];
   detail::PutBe64(static_cast<uint64_t>(new_count), c);
   wb.Put(cf(Cf::kMeta), kMetaEventCount, rocksdb::Slice(c, 8));
+  for (const auto& [k, v] : meta) wb.Put(cf(Cf::kMeta), k, v);
 
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;

@@ -110,8 +110,12 @@ class EventStore {
   /// next offset = max offset + 1 and the new chain head. The chain follows
   /// offset order: an event at an offset at or below its partition's chain
   /// head (a re-delivered position; storing it would overwrite a stored
-  /// event) is dropped and counted as a duplicate.
-  Status AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result);
+  /// event) is dropped and counted as a duplicate. `meta` key/values are put
+  /// into the meta column family in the same WriteBatch (a tool's resume
+  /// record that must never disagree with the events; keys must not start
+  /// with "topic:" nor be "event_count").
+  Status AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result,
+                     const std::vector<std::pair<std::string, std::string>>& meta = {});
 
   /// The offset to resume (topic, partition) from, or -1 if never consumed.
   int64_t NextOffset(std::string_view topic, int32_t partition) const;

@@ -1,7 +1,9 @@
-// `slamon import` (daemon/import_command.h): a generated JSONL file with
-// malformed lines, duplicate ids, blank lines and ids already stored from
-// Kafka is backfilled with exact counts; the store then verifies clean, a
-// re-run adds nothing and an interrupted import resumes. Exit codes and
+// `slamon import --store` (daemon/import_command.h): a generated JSONL file
+// with malformed lines, duplicate ids, blank lines and ids already stored
+// from Kafka is backfilled with exact counts; the store then verifies clean,
+// a re-run adds nothing and an interrupted import resumes. Resume is tied to
+// the file's bytes: another file is imported in full, the same file with
+// lines appended imports only the new lines. Exit codes and
 // `slamon verify` are checked through the real binary (SLAMON_BINARY).
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -35,10 +37,11 @@ struct Expected {
 // Writes `messages` generator lines (plus blank and hand-made bad lines) and
 // returns the counts an import must give once `kafka_events` (40 of the
 // file's events, filled here) are in the store before.
-Expected WriteFile(const std::string& path, int messages, std::vector<events::Event>* kafka_events) {
+Expected WriteFile(const std::string& path, int messages, std::vector<events::Event>* kafka_events, uint64_t seed = 21,
+                   size_t kafka_count = 40) {
   events::GeneratorOptions go;
   go.accounts = 30;
-  go.seed = 21;
+  go.seed = seed;
   go.malformed_fraction = 0.03;
   go.duplicate_fraction = 0.03;
   events::Generator gen(go);
@@ -56,7 +59,7 @@ Expected WriteFile(const std::string& path, int messages, std::vector<events::Ev
       ++x.by_reason[static_cast<int>(*m.expected_reason)];
     } else if (m.duplicate || !ids.insert(m.id).second) {
       ++x.duplicates;
-    } else if (kafka_events->size() < 40 && i % 3 == 0) {
+    } else if (kafka_events->size() < kafka_count && i % 3 == 0) {
       // Also consumed from Kafka before the import: a duplicate there.
       kafka_events->push_back(std::get<events::Event>(decoder.Decode(m.value)));
       ++x.duplicates;
@@ -166,9 +169,9 @@ TEST(Import, InterruptedImportResumesAfterTheLastStoredLine) {
   ASSERT_EQ(daemon::RunImport({.store = dir.Sub("whole"), .file = file, .batch = 256}, &whole), 0);
   ASSERT_EQ(daemon::RunImport({.store = dir.Sub("resumed"), .file = part, .batch = 256}, &first), 0);
   ASSERT_EQ(daemon::RunImport({.store = dir.Sub("resumed"), .file = file, .batch = 256}, &second), 0);
-  size_t last_item = 899;  // the last non-blank line of the part
-  while (lines[last_item].find_first_not_of(" \t\r") == std::string::npos) --last_item;
-  EXPECT_EQ(second.resumed, static_cast<int64_t>(last_item + 1));
+  EXPECT_FALSE(second.new_file);
+  EXPECT_EQ(second.partition, first.partition);
+  EXPECT_EQ(second.resumed, 900);  // the whole part, trailing blank lines too
   EXPECT_EQ(first.stored + second.stored, whole.stored);
   EXPECT_EQ(first.duplicates + second.duplicates, whole.duplicates);
   EXPECT_EQ(first.quarantined + second.quarantined, whole.quarantined);
@@ -191,6 +194,145 @@ TEST(Import, ExitCodesForMissingFileAndLockedStore) {
   r = Slamon({"import", "--store", store, "--file", file}, dir.path());
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("stop the daemon first"), std::string::npos) << r.err;
+}
+
+// What a store holds: events and quarantined messages.
+std::pair<int64_t, int64_t> StoreCounts(const std::string& store_path) {
+  auto store = events::EventStore::Open({.path = store_path, .create_if_missing = false, .read_only = true});
+  EXPECT_TRUE(store.ok()) << store.status().message();
+  if (!store.ok()) return {-1, -1};
+  int64_t quarantined = 0;
+  EXPECT_TRUE((*store)->ScanQuarantine([&](const events::QuarantinedMessage&) { return ++quarantined > 0; }).ok());
+  return {(*store)->EventCount(), quarantined};
+}
+
+std::vector<std::string> ReadLines(const std::string& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path, std::ios::binary);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+void WriteLines(const std::string& path, const std::vector<std::string>& lines, size_t from, size_t to,
+                std::ios::openmode mode = std::ios::trunc) {
+  std::ofstream out(path, std::ios::binary | std::ios::out | mode);
+  for (size_t i = from; i < to; ++i) out << lines[i] << "\n";
+}
+
+TEST(Import, ASecondFileWithDifferentIdsIsImportedInFull) {
+  TempDir dir;
+  const std::string a = dir.Sub("a.jsonl"), b = dir.Sub("b.jsonl"), store = dir.Sub("store");
+  std::vector<events::Event> none;
+  const Expected xa = WriteFile(a, 1500, &none, 21, 0);
+  const Expected xb = WriteFile(b, 1200, &none, 22, 0);  // other seed: other event ids
+  ImportCounts ca, cb, b_alone;
+  ASSERT_EQ(daemon::RunImport({.store = store, .file = a, .batch = 300}, &ca), 0);
+  ASSERT_EQ(daemon::RunImport({.store = store, .file = b, .batch = 300}, &cb), 0);
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("b-alone"), .file = b, .batch = 300}, &b_alone), 0);
+  EXPECT_EQ(ca.stored, xa.stored);
+  EXPECT_TRUE(cb.new_file);
+  EXPECT_EQ(cb.resumed, 0);
+  EXPECT_EQ(cb.lines, xb.lines);
+  EXPECT_EQ(cb.stored, xb.stored);
+  EXPECT_EQ(cb.stored, b_alone.stored);
+  EXPECT_EQ(cb.quarantined, xb.quarantined);
+  EXPECT_EQ(cb.duplicates, xb.duplicates);
+  EXPECT_NE(cb.partition, ca.partition);
+  EXPECT_EQ(StoreCounts(store), std::make_pair(xa.stored + xb.stored, xa.quarantined + xb.quarantined));
+  RunResult v = Slamon({"verify", "--store", store}, dir.path());
+  EXPECT_EQ(v.code, 0) << v.out << v.err;
+
+  // A file with a's first line but other lines after it is another file too:
+  // all of it goes through dedupe (only the first line is a duplicate).
+  const std::string c = dir.Sub("c.jsonl");
+  std::vector<std::string> lines = ReadLines(b);
+  lines.insert(lines.begin(), ReadLines(a).front());
+  WriteLines(c, lines, 0, lines.size());
+  ImportCounts cc;
+  ASSERT_EQ(daemon::RunImport({.store = store, .file = c}, &cc), 0);
+  EXPECT_TRUE(cc.new_file);
+  EXPECT_EQ(cc.resumed, 0);
+  EXPECT_EQ(cc.lines, xb.lines + 1);
+  EXPECT_EQ(cc.stored, 0);
+  EXPECT_EQ(cc.duplicates, xb.stored + xb.duplicates + 1);
+}
+
+TEST(Import, ReRunOfTheSameFileResumesEvenAfterOtherFiles) {
+  TempDir dir;
+  const std::string a = dir.Sub("a.jsonl"), b = dir.Sub("b.jsonl"), store = dir.Sub("store");
+  std::vector<events::Event> none;
+  const Expected xa = WriteFile(a, 1000, &none, 31, 0);
+  const Expected xb = WriteFile(b, 800, &none, 32, 0);
+  ImportCounts c;
+  ASSERT_EQ(daemon::RunImport({.store = store, .file = a, .batch = 256}, &c), 0);
+  const auto after_a = StoreCounts(store);
+  ASSERT_EQ(after_a, std::make_pair(xa.stored, xa.quarantined));
+  for (const std::string& f : {a, b, a}) {  // a again, then again after b
+    ASSERT_EQ(daemon::RunImport({.store = store, .file = f, .batch = 256}, &c), 0);
+  }
+  EXPECT_FALSE(c.new_file);
+  EXPECT_EQ(c.resumed, xa.lines);
+  EXPECT_EQ(c.lines, xa.lines);
+  EXPECT_EQ(c.stored + c.duplicates + c.quarantined + c.empty, 0);
+  // Quarantined lines are not deduped: a re-imported line would show here.
+  EXPECT_EQ(StoreCounts(store), std::make_pair(xa.stored + xb.stored, xa.quarantined + xb.quarantined));
+}
+
+TEST(Import, TheSameFileWithAppendedLinesImportsOnlyTheNewLines) {
+  TempDir dir;
+  const std::string whole = dir.Sub("whole.jsonl"), growing = dir.Sub("growing.jsonl");
+  std::vector<events::Event> none;
+  const Expected x = WriteFile(whole, 1500, &none, 41, 0);
+  const std::vector<std::string> lines = ReadLines(whole);
+  WriteLines(growing, lines, 0, 700);
+  ImportCounts first, second, third;
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = growing, .batch = 200}, &first), 0);
+  WriteLines(growing, lines, 700, 1100, std::ios::app);
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = growing, .batch = 200}, &second), 0);
+  WriteLines(growing, lines, 1100, lines.size(), std::ios::app);
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = growing, .batch = 200}, &third), 0);
+  EXPECT_TRUE(first.new_file);
+  EXPECT_FALSE(second.new_file);
+  EXPECT_FALSE(third.new_file);
+  EXPECT_EQ(second.resumed, 700);
+  EXPECT_EQ(third.resumed, 1100);
+  EXPECT_EQ(third.lines, static_cast<int64_t>(lines.size()));
+  EXPECT_EQ(first.stored + second.stored + third.stored, x.stored);
+  EXPECT_EQ(first.duplicates + second.duplicates + third.duplicates, x.duplicates);
+  EXPECT_EQ(first.quarantined + second.quarantined + third.quarantined, x.quarantined);
+  EXPECT_EQ(first.empty + second.empty + third.empty, x.blank);
+  EXPECT_EQ(StoreCounts(dir.Sub("store")), std::make_pair(x.stored, x.quarantined));
+}
+
+TEST(Import, AnUnterminatedLastLineThatGrewMakesItAnotherFile) {
+  TempDir dir;
+  const std::string whole = dir.Sub("whole.jsonl"), f = dir.Sub("f.jsonl"), ref = dir.Sub("ref.jsonl");
+  std::vector<events::Event> none;
+  WriteFile(whole, 60, &none, 51, 0);
+  const std::vector<std::string> lines = ReadLines(whole);
+  {
+    std::ofstream out(f, std::ios::binary);
+    for (size_t i = 0; i < 20; ++i) out << lines[i] << (i + 1 < 20 ? "\n" : "");  // no final newline
+  }
+  ImportCounts first, second, same;
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = f}, &first), 0);
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = f}, &same), 0);
+  EXPECT_FALSE(same.new_file);  // unchanged: still the same file
+  EXPECT_EQ(same.resumed, 20);
+  // Bytes appended to an unterminated last line may extend that line, so the
+  // file is another one (here the line only gets its newline; dedupe drops
+  // the stored events).
+  std::ofstream(f, std::ios::binary | std::ios::app) << "\n";
+  WriteLines(f, lines, 20, 40, std::ios::app);
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("store"), .file = f}, &second), 0);
+  EXPECT_TRUE(second.new_file);
+  EXPECT_EQ(second.resumed, 0);
+  EXPECT_NE(second.partition, first.partition);
+  // Everything is in the store once, as if the final file was imported alone.
+  WriteLines(ref, ReadLines(f), 0, ReadLines(f).size());
+  ImportCounts alone;
+  ASSERT_EQ(daemon::RunImport({.store = dir.Sub("alone"), .file = ref}, &alone), 0);
+  EXPECT_EQ(StoreCounts(dir.Sub("store")).first, StoreCounts(dir.Sub("alone")).first);
 }
 
 TEST(Verify, ExitCodesForBadPathsAndABrokenStore) {
