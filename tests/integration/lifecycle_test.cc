@@ -278,7 +278,7 @@ TEST_F(LifecycleTest, ImportOnAFullDiskExitsOneWithoutAbort) {
     go.malformed_fraction = 0;
     go.duplicate_fraction = 0;
     events::Generator gen(go);
-    for (int i = 0; i < 40000; ++i) out << gen.Next().value << "\n";
+    for (int i = 0; i < 80000; ++i) out << gen.Next().value << "\n";
   }
   ASSERT_GT(std::filesystem::file_size(file), 8u << 20) << "the file must not fit on the disk";
   const std::string store = dir_.Sub("disk/store");

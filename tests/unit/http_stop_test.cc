@@ -17,6 +17,12 @@ namespace {
 
 using std::chrono::seconds;
 
+HttpSettings AnyPort() {
+  HttpSettings s;
+  s.listen = "127.0.0.1:0";
+  return s;
+}
+
 // Runs `fn` with a bound; a hang ends the whole test binary (a stuck thread
 // cannot be cancelled) with a message naming the case.
 template <typename Fn>
@@ -36,7 +42,7 @@ void Bounded(const char* what, Fn fn, seconds bound = seconds(60)) {
 TEST(HttpServerStop, StopImmediatelyAfterStartNeverHangs) {
   Bounded("Start();Stop() x300", [] {
     for (int i = 0; i < 300; ++i) {
-      HttpServer http({.listen = "127.0.0.1:0"}, nullptr);
+      HttpServer http(AnyPort(), nullptr);
       ASSERT_TRUE(http.Start().ok());
       ASSERT_GT(http.port(), 0);
       http.Stop();
@@ -47,7 +53,7 @@ TEST(HttpServerStop, StopImmediatelyAfterStartNeverHangs) {
 TEST(HttpServerStop, DestructorAfterStartNeverHangs) {
   Bounded("Start();~HttpServer x300", [] {
     for (int i = 0; i < 300; ++i) {
-      HttpServer http({.listen = "127.0.0.1:0"}, nullptr);
+      HttpServer http(AnyPort(), nullptr);
       ASSERT_TRUE(http.Start().ok());
     }
   });
@@ -55,9 +61,9 @@ TEST(HttpServerStop, DestructorAfterStartNeverHangs) {
 
 TEST(HttpServerStop, StopWithoutStartAndTwice) {
   Bounded("Stop() without Start(), Stop() twice", [] {
-    HttpServer never({.listen = "127.0.0.1:0"}, nullptr);
+    HttpServer never(AnyPort(), nullptr);
     never.Stop();
-    HttpServer twice({.listen = "127.0.0.1:0"}, nullptr);
+    HttpServer twice(AnyPort(), nullptr);
     ASSERT_TRUE(twice.Start().ok());
     twice.Stop();
     twice.Stop();
