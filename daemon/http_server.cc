@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <prometheus/text_serializer.h>
 
+#include <chrono>
+
 #include "events/logging.h"
 
 namespace slamon::daemon {
@@ -57,16 +59,23 @@ Status HttpServer::Start() {
   if (port_ <= 0) {
     return Status::Unavailable("cannot listen on " + settings_.listen + " (address in use or not local?)");
   }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  listener_done_ = false;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listener_done_ = true;
+  });
   Log("http")->info("serving /metrics, /healthz, /readyz on http://{}:{}", host, port_);
   return Status::OK();
 }
 
 void HttpServer::Stop() {
-  if (thread_.joinable()) {
-    server_->stop();
-    thread_.join();
-  }
+  if (!thread_.joinable()) return;
+  // cpp-httplib's stop() does nothing until the listener thread has entered
+  // its accept loop, and join() would then wait forever: wait for it (or for
+  // the thread to have ended on its own) first.
+  while (!server_->is_running() && !listener_done_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server_->stop();
+  thread_.join();
 }
 
 }  // namespace slamon::daemon

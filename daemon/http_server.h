@@ -49,6 +49,7 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::thread thread_;
+  std::atomic<bool> listener_done_{false};  // the listener thread returned (Stop() must not wait for it then)
   int port_ = 0;
 };
 

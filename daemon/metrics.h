@@ -30,6 +30,12 @@ class PipelineMetrics {
   /// Lag of a partition: high watermark - next offset.
   void SetLag(const std::string& topic, int32_t partition, int64_t lag);
   void SetReplaySeconds(double seconds) { replay_seconds_->Set(seconds); }
+  /// The store gauges as the store holds them at open, so that they are
+  /// right before the first batch after a restart.
+  void SetStoreState(int64_t events, int64_t newest_occurred_at) {
+    store_events_->Set(static_cast<double>(events));
+    last_event_ts_->Set(static_cast<double>(newest_occurred_at));
+  }
 
   // Scale-out (consumer-group membership) and readiness.
   /// A partition this instance owns: restoring (1) or counted (0).

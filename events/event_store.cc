@@ -30,6 +30,9 @@ constexpr const char* kCfNames[] = {"default",   "events", "dedupe", "offsets", 
 static_assert(std::size(kCfNames) == static_cast<size_t>(Cf::kCount));
 
 constexpr std::string_view kMetaEventCount = "event_count";
+// The largest occurred_at among stored events, written in the batch that
+// raised it: read at open for the gauges, instead of a scan.
+constexpr std::string_view kMetaNewestOccurredAt = "newest_occurred_at";
 constexpr std::string_view kMetaTopicPrefix = "topic:";
 constexpr uint16_t kMaxTopics = 65535;
 
@@ -188,6 +191,13 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   std::string count;
   s = store->db_->Get(rocksdb::ReadOptions(), store->cf(Cf::kMeta), kMetaEventCount, &count);
   if (s.ok() && count.size() == 8) store->event_count_ = static_cast<int64_t>(detail::GetBe64(count.data()));
+  std::string newest;
+  s = store->db_->Get(rocksdb::ReadOptions(), store->cf(Cf::kMeta), kMetaNewestOccurredAt, &newest);
+  if (s.ok() && newest.size() == 8) {
+    store->newest_occurred_at_ = static_cast<int64_t>(detail::GetBe64(newest.data()));
+  } else if (store->event_count_ == 0) {
+    store->newest_occurred_at_ = 0;
+  }  // else a store written before the record existed: computed on first use
   SLAMON_RETURN_IF_ERROR(store->LoadChainHeads());
   return store;
 }
@@ -216,22 +226,42 @@ std::optional<std::pair<ChainHash, int64_t>> EventStore::ChainHead(std::string_v
   return std::make_pair(it->second.hash, it->second.last_offset);
 }
 
+int64_t EventStore::NewestOccurredAt() const {
+  if (newest_occurred_at_ >= 0) return newest_occurred_at_;
+  int64_t newest = 0;
+  Status s = ScanEvents([&newest](const StoredEvent& e) {
+    newest = std::max(newest, e.event.occurred_at);
+    return true;
+  });
+  if (!s.ok()) return 0;  // a gauge, not worth failing for: the next batch sets it
+  newest_occurred_at_ = newest;
+  return newest;
+}
+
 EventStore::~EventStore() {
   Status s = Close();
-  if (!s.ok()) Log("store")->error("close failed: {}", s.message());
+  if (!s.ok()) Log("store")->error("{}", s.message());
 }
 
 Status EventStore::Close() {
   if (db_ == nullptr) return Status::OK();
   Status result;
   if (!options_.read_only) {
-    rocksdb::Status s = db_->FlushWAL(/*sync=*/true);
-    if (!s.ok()) result = FromRocks(s, "flushing the WAL");
+    if (!write_error_.empty()) {
+      // After a failed write RocksDB is in a background-error state in which
+      // syncing the WAL trips its own assertions (an abort): do not try. What
+      // earlier synced batches wrote is on disk already; the failed batch is
+      // not, and its offsets were not either.
+      result = Status::IoError("cannot sync " + options_.path + ": " + write_error_);
+    } else if (rocksdb::Status s = db_->FlushWAL(/*sync=*/true); !s.ok()) {
+      result = FromRocks(s, "cannot sync " + options_.path);
+    }
   }
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   rocksdb::Status s = db_->Close();
-  if (!s.ok() && result.ok()) result = FromRocks(s, "closing the event store");
+  // With a write already failed, Close() repeats that error: reported above.
+  if (!s.ok() && result.ok()) result = FromRocks(s, "closing the event store " + options_.path);
   delete db_;
   db_ = nullptr;
   return result;
@@ -392,12 +422,26 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
   detail::PutBe64(static_cast<uint64_t>(new_count), c);
   wb.Put(cf(Cf::kMeta), kMetaEventCount, rocksdb::Slice(c, 8));
   for (const auto& [k, v] : meta) wb.Put(cf(Cf::kMeta), k, v);
+  // Unknown (an older store not scanned yet) stays unknown: a batch's own
+  // maximum could be below what is stored.
+  const int64_t newest = newest_occurred_at_.load();
+  const bool newer = newest >= 0 && result->last_occurred_at > newest;
+  if (newer) {
+    char t[8];
+    detail::PutBe64(static_cast<uint64_t>(result->last_occurred_at), t);
+    wb.Put(cf(Cf::kMeta), kMetaNewestOccurredAt, rocksdb::Slice(t, 8));
+  }
 
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  SLAMON_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &wb), "appending a batch to the event store"));
+  if (rocksdb::Status w = db_->Write(wo, &wb); !w.ok()) {
+    write_error_ = w.ToString();
+    return FromRocks(w, "appending a batch to the event store");
+  }
+  write_error_.clear();
   rollback.written = true;
   event_count_ = new_count;
+  if (newer) newest_occurred_at_ = result->last_occurred_at;
   for (const auto& [tp, part] : partitions) {
     if (part.head_changed) heads_[tp] = part.head;
   }

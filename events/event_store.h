@@ -132,11 +132,17 @@ class EventStore {
 
   /// Number of stored events (maintained counter, O(1)).
   int64_t EventCount() const { return event_count_; }
+  /// The largest occurred_at among stored events (Unix seconds), 0 when
+  /// empty. O(1), but a store written by an older slamon is scanned once.
+  /// Not safe concurrently with AppendBatch.
+  int64_t NewestOccurredAt() const;
   /// Whether an event id is stored.
   bool Contains(std::string_view event_id) const;
 
   /// Flushes the WAL with sync, destroys column families, closes the DB.
-  /// Idempotent; the destructor calls it.
+  /// Idempotent; the destructor calls it. After a failed AppendBatch (disk
+  /// full, I/O error) the WAL is not synced: what earlier batches stored is
+  /// kept and the error is returned ("cannot sync PATH: ...").
   Status Close();
 
   /// The chain head of (topic, partition): the link and offset of its last
@@ -167,7 +173,9 @@ class EventStore {
   std::vector<std::string> topic_names_;  // by id
   StoreOptions options_;
   std::atomic<int64_t> event_count_{0};
-  std::map<std::pair<uint16_t, int32_t>, Head> heads_;  // cache of the chain heads, updated after each write
+  mutable std::atomic<int64_t> newest_occurred_at_{-1};  // -1: not known yet (see NewestOccurredAt)
+  std::string write_error_;                              // of the last AppendBatch write, empty when it succeeded
+  std::map<std::pair<uint16_t, int32_t>, Head> heads_;   // cache of the chain heads, updated after each write
   ChainHasher hasher_;
 };
 

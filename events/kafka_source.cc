@@ -57,16 +57,40 @@ void RouteKafkaLogs(rd_kafka_conf_t* conf) {
 }
 
 StatusOr<std::unique_ptr<rd_kafka_conf_t, void (*)(rd_kafka_conf_t*)>> MakeKafkaConf(
-    const std::map<std::string, std::string>& props) {
+    const std::map<std::string, std::string>& props, RejectedProperty* rejected) {
   std::unique_ptr<rd_kafka_conf_t, void (*)(rd_kafka_conf_t*)> conf(rd_kafka_conf_new(), rd_kafka_conf_destroy);
   char err[512];
   for (const auto& [k, v] : props) {
     if (rd_kafka_conf_set(conf.get(), k.c_str(), v.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+      if (rejected != nullptr) *rejected = {k, err};
       return Status::Invalid("kafka property \"" + k + "\": " + err);
     }
   }
   RouteKafkaLogs(conf.get());
   return conf;
+}
+
+std::map<std::string, std::string> ConsumerProperties(const KafkaSettings& settings) {
+  std::map<std::string, std::string> props = {
+      {"bootstrap.servers", settings.brokers},
+      {"group.id", settings.group_id},
+      {"client.id", "slamon"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"auto.offset.reset", "earliest"},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"enable.partition.eof", "true"},
+      {"max.poll.interval.ms", "300000"},
+      {"statistics.interval.ms", "1000"},  // broker states for KafkaHealth (slamon_kafka_brokers_up)
+  };
+  for (const auto& [k, v] : settings.properties) props[k] = v;
+  return props;
+}
+
+std::optional<RejectedProperty> CheckConsumerProperties(const KafkaSettings& settings) {
+  RejectedProperty rejected;
+  if (MakeKafkaConf(ConsumerProperties(settings), &rejected).ok()) return std::nullopt;
+  return rejected;
 }
 
 Message::Message(KafkaMessagePtr m) : msg_(std::move(m)) {}
@@ -87,20 +111,7 @@ StatusOr<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSettings& 
   src->lookup_ = std::move(lookup);
   src->flush_ = std::move(flush);
 
-  std::map<std::string, std::string> props = {
-      {"bootstrap.servers", settings.brokers},
-      {"group.id", settings.group_id},
-      {"client.id", "slamon"},
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      {"auto.offset.reset", "earliest"},
-      {"partition.assignment.strategy", "cooperative-sticky"},
-      {"enable.partition.eof", "true"},
-      {"max.poll.interval.ms", "300000"},
-      {"statistics.interval.ms", "1000"},  // broker states for KafkaHealth (slamon_kafka_brokers_up)
-  };
-  for (const auto& [k, v] : settings.properties) props[k] = v;
-  GET_OR_RET(auto conf, MakeKafkaConf(props));
+  GET_OR_RET(auto conf, MakeKafkaConf(ConsumerProperties(settings)));
   TrackKafkaStatistics(conf.get());
   rd_kafka_conf_set_opaque(conf.get(), src.get());
   rd_kafka_conf_set_rebalance_cb(
@@ -113,16 +124,19 @@ StatusOr<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSettings& 
   static_cast<void>(conf.release());  // owned by rk now
   src->rk_.reset(rk);
   rd_kafka_poll_set_consumer(rk);
+  return src;
+}
 
-  PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(settings.topics.size())));
-  for (const auto& t : settings.topics)
+Status KafkaSource::Subscribe() {
+  PartitionList topics(rd_kafka_topic_partition_list_new(static_cast<int>(settings_.topics.size())));
+  for (const auto& t : settings_.topics)
     rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-  if (auto e = rd_kafka_subscribe(rk, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (auto e = rd_kafka_subscribe(rk_.get(), topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::Invalid(std::string("cannot subscribe: ") + rd_kafka_err2str(e));
   }
-  Log("kafka")->info("consumer group \"{}\" subscribed to {} at {}", settings.group_id, fmt::join(settings.topics, ","),
-                     settings.brokers);
-  return src;
+  Log("kafka")->info("consumer group \"{}\" subscribed to {} at {}", settings_.group_id,
+                     fmt::join(settings_.topics, ","), settings_.brokers);
+  return Status::OK();
 }
 
 KafkaSource::~KafkaSource() { Close(); }

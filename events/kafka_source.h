@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -72,8 +73,13 @@ using FlushBeforeRevoke = std::function<void(std::vector<Message>& pending)>;
 /// Thread-safety: every method but Stop() must be called from one thread.
 class KafkaSource {
  public:
+  /// Creates the consumer without joining the group (no network traffic
+  /// that matters, no callback runs): a bad configuration fails here,
+  /// before anything else is started. Subscribe() joins the group.
   static StatusOr<std::unique_ptr<KafkaSource>> Create(const KafkaSettings& settings, OffsetLookup lookup,
                                                        FlushBeforeRevoke flush);
+  /// Subscribes to the topics: partitions are assigned during Poll().
+  Status Subscribe();
   ~KafkaSource();
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -146,10 +152,23 @@ class EmbeddedKafka {
   std::string bootstrap_;
 };
 
+/// A property librdkafka refused: its name and librdkafka's reason.
+struct RejectedProperty {
+  std::string name;
+  std::string reason;
+};
+
 /// Creates a librdkafka configuration from `props`; on error returns the
-/// property name and librdkafka's reason.
+/// property name and librdkafka's reason (also in `rejected` when given).
 StatusOr<std::unique_ptr<::rd_kafka_conf_s, void (*)(::rd_kafka_conf_s*)>> MakeKafkaConf(
-    const std::map<std::string, std::string>& props);
+    const std::map<std::string, std::string>& props, RejectedProperty* rejected = nullptr);
+
+/// The consumer's librdkafka properties: slamon's defaults with
+/// `settings.properties` over them.
+std::map<std::string, std::string> ConsumerProperties(const KafkaSettings& settings);
+/// Applies every consumer property to a throwaway librdkafka configuration
+/// (no client is created): the first one refused, or nullopt.
+std::optional<RejectedProperty> CheckConsumerProperties(const KafkaSettings& settings);
 
 /// Routes librdkafka's log and error callbacks of `conf` into spdlog [kafka].
 void RouteKafkaLogs(::rd_kafka_conf_s* conf);
