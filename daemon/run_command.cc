@@ -119,19 +119,6 @@ void AddRunCommand(CLI::App& app) {
     log->info("policy version {} in effect from {}{}", policy->version, events::FormatRfc3339(policy->effective_from),
               policy_appended ? " (recorded now: the config changed)" : "");
 
-    std::unique_ptr<events::EmbeddedKafka> embedded;
-    std::thread generator;
-    std::atomic<bool> generator_stop{false};
-    if (cfg.kafka.brokers == "embedded") {
-      auto ek = events::EmbeddedKafka::Start(cfg.kafka.topics, cfg.embedded_partitions);
-      if (!ek.ok()) Die(ek.status().message());
-      embedded = ek.take();
-      cfg.kafka.brokers = embedded->bootstrap();
-      if (cfg.generator.enabled) {
-        generator = StartGenerator(cfg.generator, cfg.kafka.brokers, cfg.kafka.topics.front(), generator_stop);
-      }
-    }
-
     auto registry = std::make_shared<prometheus::Registry>();
     PipelineMetrics metrics(registry);
     IngestLoop ingest(store.get(), &metrics, {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes)},
@@ -156,8 +143,25 @@ void AddRunCommand(CLI::App& app) {
     });
     http.AddCollectable(registry);
     http.AddCollectable(business);
-    RegisterApiRoutes(http.server(), ApiProvider(projections));
-    if (Status s = http.Start(); !s.ok()) Die(s.message());
+    RegisterApiRoutes(http, ApiProvider(projections));
+    if (Status s = http.Start(); !s.ok()) {
+      // Before any thread is started: nothing to unwind but the store.
+      std::cerr << "slamon run: " << s.message() << std::endl;
+      Die(s.message());
+    }
+
+    std::unique_ptr<events::EmbeddedKafka> embedded;
+    std::thread generator;
+    std::atomic<bool> generator_stop{false};
+    if (cfg.kafka.brokers == "embedded") {
+      auto ek = events::EmbeddedKafka::Start(cfg.kafka.topics, cfg.embedded_partitions);
+      if (!ek.ok()) Die(ek.status().message());
+      embedded = ek.take();
+      cfg.kafka.brokers = embedded->bootstrap();
+      if (cfg.generator.enabled) {
+        generator = StartGenerator(cfg.generator, cfg.kafka.brokers, cfg.kafka.topics.front(), generator_stop);
+      }
+    }
 
     // Projections are rebuilt from the store before consuming: the store is
     // the source of truth, Kafka only brings what is new.
