@@ -1,12 +1,11 @@
 #include "daemon/api_routes.h"
 
-#include "daemon/http_server.h"
-
-
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <tuple>
+
+#include "daemon/http_server.h"
 
 namespace slamon::daemon {
 namespace {

@@ -35,8 +35,8 @@ struct HttpSettings {
   /// A request head must arrive whole within this (from accept, or from its
   /// first byte on a kept-alive connection): the slowloris defence.
   std::chrono::milliseconds header_timeout{10000};
-  std::chrono::milliseconds body_timeout{10000};  ///< a request body, after its head
-  std::chrono::milliseconds idle_timeout{60000};  ///< a kept-alive connection waiting for its next request
+  std::chrono::milliseconds body_timeout{10000};   ///< a request body, after its head
+  std::chrono::milliseconds idle_timeout{60000};   ///< a kept-alive connection waiting for its next request
   std::chrono::milliseconds write_timeout{10000};  ///< a response, to a client that does not read
   int worker_threads = 2;                          ///< run handlers (not /healthz) off the loop thread
 };

@@ -178,8 +178,8 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     // Timeouts, resets and end of stream: nobody is listening for an answer.
     if (ec == http::error::header_limit) return Send(Error(431, "request head too large"), false);
     if (ec == http::error::body_limit) return Send(Error(413, "request body too large"), false);
-    if (ec.category() == http::make_error_code(http::error::bad_target).category() && ec != http::error::end_of_stream &&
-        ec != http::error::partial_message) {
+    if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
       return Send(Error(400, "malformed request"), false);
     }
     Close();
@@ -209,10 +209,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     // kept alive by the closures, and no read is pending meanwhile.
     asio::post(server_->workers_, [self = shared_from_this(), route, req = std::move(req), keep_alive]() mutable {
       HttpResponse res = Run(*route, req);
-      asio::post(self->stream_.get_executor(),
-                 [self = std::move(self), res = std::move(res), keep_alive]() mutable {
-                   self->Send(std::move(res), keep_alive);
-                 });
+      auto loop = self->stream_.get_executor();  // before `self` is moved into the closure
+      asio::post(loop, [self = std::move(self), res = std::move(res), keep_alive]() mutable {
+        self->Send(std::move(res), keep_alive);
+      });
     });
   }
 
@@ -354,13 +354,13 @@ HttpServer::HttpServer(HttpSettings settings, ReadinessProbe ready)
         families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
       }
     }
-    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                        prometheus::TextSerializer().Serialize(families), {}};
+    return HttpResponse{
+        200, "text/plain; version=0.0.4; charset=utf-8", prometheus::TextSerializer().Serialize(families), {}};
   });
   // Liveness is answered on the loop thread: it must not queue behind a slow
   // scrape or API call on the workers.
-  impl_->exact_["/healthz"] = Route{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); },
-                                    true};
+  impl_->exact_["/healthz"] =
+      Route{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); }, true};
   Get("/readyz", [impl = impl_.get()](const HttpRequest&) {
     const std::string why = impl->ready_ ? impl->ready_() : std::string();
     if (why.empty()) return HttpResponse::Json(200, "{\"ready\":true}\n");
