@@ -31,8 +31,8 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using ErrorCode = boost::system::error_code;
 
-constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr size_t kMaxBodyBytes = 64 * 1024;  // every route is GET: a body is only ever read to be discarded
+constexpr size_t kMaxHeaderBytes = 16384;
+constexpr size_t kMaxBodyBytes = 65536;  // every route is GET: a body is only ever read to be discarded
 constexpr const char* kAllow = "GET, HEAD";
 constexpr std::string_view kRefusal =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 33\r\n"
