@@ -1,11 +1,11 @@
 #include "daemon/api_routes.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <tuple>
+
+#include "daemon/http_server.h"
 
 namespace slamon::daemon {
 namespace {
@@ -24,7 +24,7 @@ struct Filters {
 };
 
 // Parses the query; returns an error message, or "" when the query is valid.
-std::string ParseFilters(const httplib::Request& req, Filters* f) {
+std::string ParseFilters(const HttpRequest& req, Filters* f) {
   for (const auto& [key, value] : req.params) {
     if (req.params.count(key) > 1) return "query parameter '" + key + "' given more than once";
     if (value.empty()) return "query parameter '" + key + "' is empty";
@@ -45,10 +45,7 @@ std::string ParseFilters(const httplib::Request& req, Filters* f) {
   return "";
 }
 
-void Reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), kJson);
-}
+HttpResponse Reply(int status, const json& body) { return HttpResponse{status, kJson, body.dump(), {}}; }
 
 json Time(const std::optional<int64_t>& t) { return t ? json(projections::FormatUtc(*t)) : json(nullptr); }
 json Number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
@@ -93,24 +90,22 @@ json BreachJson(const BreachItem& b) {
 
 // Runs `fetch` and answers with the filtered items, or the error.
 template <typename Item, typename Fetch, typename Keep, typename ToJson>
-void Serve(const httplib::Request& req, httplib::Response& res, const Fetch& fetch, const Keep& keep,
-           const ToJson& to_json) {
+HttpResponse Serve(const HttpRequest& req, const Fetch& fetch, const Keep& keep, const ToJson& to_json) {
   Filters filters;
-  if (std::string error = ParseFilters(req, &filters); !error.empty()) return Reply(res, 400, json{{"error", error}});
-  if (!fetch) return Reply(res, 503, json{{"error", "data not available yet"}});
+  if (std::string error = ParseFilters(req, &filters); !error.empty()) return Reply(400, json{{"error", error}});
+  if (!fetch) return Reply(503, json{{"error", "data not available yet"}});
   ApiData<Item> data;
   try {
     data = fetch();
   } catch (const std::exception& e) {
-    return Reply(res, 503, json{{"error", std::string("data not available: ") + e.what()}});
+    return Reply(503, json{{"error", std::string("data not available: ") + e.what()}});
   }
   json out = json::array();
   for (const Item& item : data.items) {
     if (out.size() >= filters.limit) break;
     if (keep(item, filters)) out.push_back(to_json(item));
   }
-  res.set_header("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
-  Reply(res, 200, out);
+  return Reply(200, out).SetHeader("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
 }
 
 }  // namespace
@@ -133,17 +128,17 @@ std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord
   return out;
 }
 
-void RegisterApiRoutes(httplib::Server& server, ApiDataProvider provider) {
+void RegisterApiRoutes(HttpServer& server, ApiDataProvider provider) {
   auto shared = std::make_shared<const ApiDataProvider>(std::move(provider));
-  server.Get("/api/v1/breaches", [shared](const httplib::Request& req, httplib::Response& res) {
-    Serve<BreachItem>(
-        req, res, shared->breaches,
+  server.Get("/api/v1/breaches", [shared](const HttpRequest& req) {
+    return Serve<BreachItem>(
+        req, shared->breaches,
         [](const BreachItem& b, const Filters& f) {
           return (!f.tier || b.tier == *f.tier) && (!f.account_owner || b.account_owner == *f.account_owner);
         },
         BreachJson);
   });
-  server.Get("/api/v1/accounts/at-risk", [shared](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/api/v1/accounts/at-risk", [shared](const HttpRequest& req) {
     // Sorting a copy here keeps the provider free to return records in any order.
     auto fetch = [&]() {
       ApiData<AccountRecord> data = shared->accounts();
@@ -158,8 +153,8 @@ void RegisterApiRoutes(httplib::Server& server, ApiDataProvider provider) {
     };
     std::function<ApiData<AccountRecord>()> fetch_if_set;
     if (shared->accounts) fetch_if_set = fetch;
-    Serve<AccountRecord>(
-        req, res, fetch_if_set,
+    return Serve<AccountRecord>(
+        req, fetch_if_set,
         [](const AccountRecord& r, const Filters& f) {
           return (!f.tier || r.tier == *f.tier) && (!f.account_owner || r.owner == *f.account_owner);
         },

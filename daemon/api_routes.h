@@ -14,11 +14,9 @@
 #include "projections/health_projection.h"
 #include "projections/sla_record.h"
 
-namespace httplib {
-class Server;
-}  // namespace httplib
-
 namespace slamon::daemon {
+
+class HttpServer;
 
 /// One running SLA instance at risk, as served by /api/v1/breaches.
 struct BreachItem {
@@ -47,7 +45,7 @@ std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord
                                         const std::function<std::string(std::string_view)>& owner_of);
 
 /// What the routes serve. The daemon fills the callbacks; they are called on
-/// httplib worker threads, concurrently, so they must be thread-safe — the
+/// the HTTP server's worker threads, concurrently, so they must be thread-safe — the
 /// daemon returns a copy of a cached result under its own lock. A callback
 /// that is empty or throws makes the route answer 503.
 /// A provider's answer: the items and the instant (Unix seconds) they
@@ -86,6 +84,6 @@ struct ApiDataProvider {
 /// "start","elapsed_seconds","target_seconds"}, times RFC 3339 UTC or null.
 /// Responses are `application/json`; a 200 carries the header
 /// `X-Slamon-As-Of: YYYY-MM-DDTHH:MM:SSZ`, the provider's as_of.
-void RegisterApiRoutes(httplib::Server& server, ApiDataProvider provider);
+void RegisterApiRoutes(HttpServer& server, ApiDataProvider provider);
 
 }  // namespace slamon::daemon

@@ -173,8 +173,19 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   }
 
   const YAML::Node http = cfg.root["http"];
-  r.OnlyKeys(http, "http", {"listen", "basic_auth"});
+  r.OnlyKeys(http, "http", {"listen", "basic_auth", "max_connections", "header_timeout_ms", "idle_timeout_ms"});
   r.Get(http, "http", "listen", &cfg.http.listen);
+  r.Get(http, "http", "max_connections", &cfg.http.max_connections);
+  if (cfg.http.max_connections < 1 || cfg.http.max_connections > 100000) {
+    r.Fail(http["max_connections"], "http.max_connections", "must be 1..100000");
+  }
+  for (auto [key, field] : {std::pair{"header_timeout_ms", &cfg.http.header_timeout},
+                            std::pair{"idle_timeout_ms", &cfg.http.idle_timeout}}) {
+    int64_t ms = field->count();
+    r.Get(http, "http", key, &ms);
+    if (ms < 100 || ms > 3600000) r.Fail(http[key], std::string("http.") + key, "must be 100..3600000 (milliseconds)");
+    *field = std::chrono::milliseconds(ms);
+  }
   (void)ParseListenAddress(cfg.http.listen, fmt::format("{}: field http.listen", file));
   if (http.IsDefined() && http["basic_auth"].IsDefined()) {
     const YAML::Node auth = http["basic_auth"];

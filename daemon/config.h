@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,15 @@ struct HttpSettings {
   std::string listen = "127.0.0.1:9464";  ///< host:port; port 0 picks a free one
   std::string basic_auth_user;            ///< empty: no authentication
   std::string basic_auth_password;
+  /// Open connections at most; one more is answered 503 and closed at once.
+  int max_connections = 1024;
+  /// A request head must arrive whole within this (from accept, or from its
+  /// first byte on a kept-alive connection): the slowloris defence.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{10000};   ///< a request body, after its head
+  std::chrono::milliseconds idle_timeout{60000};   ///< a kept-alive connection waiting for its next request
+  std::chrono::milliseconds write_timeout{10000};  ///< a response, to a client that does not read
+  int worker_threads = 2;                          ///< run handlers (not /healthz) off the loop thread
 };
 
 /// Projection snapshots (issue 6): the daemon writes one every

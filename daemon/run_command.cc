@@ -214,7 +214,7 @@ void AddRunCommand(CLI::App& app) {
     });
     http.AddCollectable(registry);
     http.AddCollectable(business);
-    RegisterApiRoutes(http.server(), ApiProvider(projections));
+    RegisterApiRoutes(http, ApiProvider(projections));
     // The consumer is created (not subscribed) now: librdkafka checks the
     // whole configuration here, before any thread of ours runs.
     auto source_or = events::KafkaSource::Create(

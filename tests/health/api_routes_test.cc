@@ -5,9 +5,12 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <thread>
+
+#include "daemon/http_server.h"
 
 namespace slamon::daemon {
 namespace {
@@ -52,16 +55,16 @@ BreachItem Breach(const std::string& ticket, const std::string& tier, const std:
 class ApiRoutesTest : public ::testing::Test {
  protected:
   void Start(ApiDataProvider provider) {
-    RegisterApiRoutes(server_, std::move(provider));
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    HttpSettings settings;
+    settings.listen = "127.0.0.1:0";
+    server_ = std::make_unique<HttpServer>(settings, nullptr);
+    RegisterApiRoutes(*server_, std::move(provider));
+    ASSERT_TRUE(server_->Start().ok());
+    port_ = server_->port();
     ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    ASSERT_TRUE(server_.is_running());
   }
   void TearDown() override {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
+    if (server_) server_->Stop();
   }
   // GET `path`: status and parsed body (checks the JSON content type).
   std::pair<int, json> Get(const std::string& path) {
@@ -104,8 +107,7 @@ class ApiRoutesTest : public ::testing::Test {
     return p;
   }
 
-  httplib::Server server_;
-  std::thread thread_;
+  std::unique_ptr<HttpServer> server_;
   int port_ = 0;
 };
 

@@ -35,18 +35,23 @@ TEST(DaemonConfig, DefaultsAndValues) {
   EXPECT_EQ(cfg.kafka.properties.at("security.protocol"), "SASL_SSL");
   EXPECT_EQ(cfg.kafka.group_id, "slamon");
   EXPECT_EQ(cfg.http.listen, "127.0.0.1:9464");
+  EXPECT_EQ(cfg.http.max_connections, 1024);
+  EXPECT_EQ(cfg.http.header_timeout, std::chrono::seconds(10));
   EXPECT_TRUE(cfg.store.sync);
   EXPECT_EQ(cfg.max_message_bytes, 64 * 1024);
 }
 
 TEST(DaemonConfig, OverridesApplyBeforeValidation) {
   testing::TempDir dir;
-  auto cfg = LoadDaemonConfig(Write(dir, "kafka: {brokers: embedded}\n"),
-                              {"kafka.brokers=10.0.0.1:9092", "http.listen=127.0.0.1:0", "store.sync=false",
-                               "kafka.properties.client.rack=eu1"});
+  auto cfg =
+      LoadDaemonConfig(Write(dir, "kafka: {brokers: embedded}\n"),
+                       {"kafka.brokers=10.0.0.1:9092", "http.listen=127.0.0.1:0", "store.sync=false",
+                        "http.max_connections=300", "http.idle_timeout_ms=1500", "kafka.properties.client.rack=eu1"});
   EXPECT_EQ(cfg.kafka.brokers, "10.0.0.1:9092");
   EXPECT_EQ(cfg.http.listen, "127.0.0.1:0");
   EXPECT_FALSE(cfg.store.sync);
+  EXPECT_EQ(cfg.http.max_connections, 300);
+  EXPECT_EQ(cfg.http.idle_timeout, std::chrono::milliseconds(1500));
   // librdkafka property names keep their dots.
   EXPECT_EQ(cfg.kafka.properties.at("client.rack"), "eu1");
 }
@@ -65,6 +70,8 @@ TEST(DaemonConfig, RejectsWithFileLineAndField) {
       {"log:\n  level: loud\n", ":2: field log.level: must be one of"},
       {"kafka: {brokers: 'h:1'}\ngenerator: {enabled: true}\n", "field generator.enabled: the built-in generator"},
       {"store: [1, 2\n", "invalid YAML"},
+      {"http:\n  max_connections: 0\n", ":2: field http.max_connections: must be 1..100000"},
+      {"http:\n  header_timeout_ms: 5\n", ":2: field http.header_timeout_ms: must be 100..3600000"},
   };
   for (const auto& c : cases) {
     std::string path = Write(dir, c.yaml);
