@@ -404,6 +404,18 @@ TEST_F(CliTest, BadConfigExitsTwoNamingFileAndField) {
       Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", "2026-11-20 09:00"});
   EXPECT_EQ(bad_time.code, 2) << bad_time.err;
   EXPECT_NE(bad_time.err.find("--as-of"), std::string::npos) << bad_time.err;
+  // An empty config is an error, not the built-in defaults.
+  const std::string empty = dir_->Sub("empty.yaml");
+  std::ofstream(empty) << "# nothing here\n";
+  for (const std::string& cmd : std::vector<std::string>{"replay", "accounts"}) {
+    const RunResult r = Slamon({cmd, "--store", store_path_, "--config", empty, "--as-of", as_of});
+    EXPECT_EQ(r.code, 2) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find(empty + ": the file is empty"), std::string::npos) << cmd << ": " << r.err;
+  }
+  const RunResult report =
+      Slamon({"report", "--store", store_path_, "--config", empty, "--from", "2025-11-01", "--to", "2025-12-01"});
+  EXPECT_EQ(report.code, 2) << report.err;
+  EXPECT_NE(report.err.find(empty + ": the file is empty"), std::string::npos) << report.err;
 }
 
 TEST_F(CliTest, MissingStoreExitsOneNamingThePath) {
