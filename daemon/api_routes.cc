@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "daemon/http_server.h"
+#include "events/json_writer.h"
 
 namespace slamon::daemon {
 namespace {
 
-using nlohmann::json;
 using projections::AccountRecord;
 using projections::HealthSignal;
 
@@ -45,67 +44,95 @@ std::string ParseFilters(const HttpRequest& req, Filters* f) {
   return "";
 }
 
-HttpResponse Reply(int status, const json& body) { return HttpResponse{status, kJson, body.dump(), {}}; }
+HttpResponse Reply(int status, std::string body) { return HttpResponse{status, kJson, std::move(body), {}}; }
 
-json Time(const std::optional<int64_t>& t) { return t ? json(projections::FormatUtc(*t)) : json(nullptr); }
-json Number(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
-
-json AccountJson(const AccountRecord& r) {
-  json signals = nullptr;
-  if (r.signals) {
-    signals = json::object();
-    for (int i = 0; i < projections::kHealthSignalCount; ++i) {
-      const auto s = static_cast<HealthSignal>(i);
-      signals[std::string(projections::HealthSignalName(s))] = (*r.signals)[s];
-    }
-  }
-  json top = json::array();
-  for (HealthSignal s : r.top_signals) top.push_back(std::string(projections::HealthSignalName(s)));
-  return json{{"account", r.account_id},
-              {"tier", r.tier},
-              {"owner", r.owner},
-              {"score", Number(r.health_score)},
-              {"level", std::string(projections::HealthLevelName(r.level))},
-              {"signals", signals},
-              {"top_signals", top},
-              {"renewal_soon", r.renewal_soon},
-              {"csat_30d", Number(r.csat_30d)}};
+HttpResponse ReplyError(int status, std::string_view error) {
+  std::string body;
+  events::JsonWriter(&body).BeginObject().Field("error", error).EndObject();
+  return Reply(status, std::move(body));
 }
 
-json BreachJson(const BreachItem& b) {
-  return json{{"ticket_id", b.ticket_id},
-              {"account_id", b.account_id},
-              {"tier", b.tier},
-              {"account_owner", b.account_owner},
-              {"priority", std::string(projections::PriorityName(b.priority))},
-              {"metric", std::string(projections::MetricName(b.metric))},
-              {"cycle", b.cycle},
-              {"level", std::string(projections::RiskLevelName(b.level))},
-              {"breach_at", Time(b.breach_at)},
-              {"due_at", Time(b.due_at)},
-              {"start", projections::FormatUtc(b.start)},
-              {"elapsed_seconds", b.elapsed_seconds},
-              {"target_seconds", b.target_seconds}};
+void Time(events::JsonWriter& w, std::string_view key, const std::optional<int64_t>& t) {
+  w.Key(key);
+  if (t) {
+    w.String(projections::FormatUtc(*t));
+  } else {
+    w.Null();
+  }
+}
+
+void Number(events::JsonWriter& w, std::string_view key, const std::optional<double>& v) {
+  w.Key(key);
+  if (v) {
+    w.Double(*v);
+  } else {
+    w.Null();
+  }
+}
+
+void AccountJson(events::JsonWriter& w, const AccountRecord& r) {
+  w.BeginObject().Field("account", r.account_id).Field("tier", r.tier).Field("owner", r.owner);
+  Number(w, "score", r.health_score);
+  w.Field("level", projections::HealthLevelName(r.level)).Key("signals");
+  if (r.signals) {
+    w.BeginObject();
+    for (int i = 0; i < projections::kHealthSignalCount; ++i) {
+      const auto s = static_cast<HealthSignal>(i);
+      w.Key(projections::HealthSignalName(s)).Double((*r.signals)[s]);
+    }
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("top_signals").BeginArray();
+  for (HealthSignal s : r.top_signals) w.String(projections::HealthSignalName(s));
+  w.EndArray().Field("renewal_soon", r.renewal_soon);
+  Number(w, "csat_30d", r.csat_30d);
+  w.EndObject();
+}
+
+void BreachJson(events::JsonWriter& w, const BreachItem& b) {
+  w.BeginObject()
+      .Field("ticket_id", b.ticket_id)
+      .Field("account_id", b.account_id)
+      .Field("tier", b.tier)
+      .Field("account_owner", b.account_owner)
+      .Field("priority", projections::PriorityName(b.priority))
+      .Field("metric", projections::MetricName(b.metric))
+      .Field("cycle", int64_t{b.cycle})
+      .Field("level", projections::RiskLevelName(b.level));
+  Time(w, "breach_at", b.breach_at);
+  Time(w, "due_at", b.due_at);
+  w.Field("start", projections::FormatUtc(b.start))
+      .Field("elapsed_seconds", int64_t{b.elapsed_seconds})
+      .Field("target_seconds", int64_t{b.target_seconds})
+      .EndObject();
 }
 
 // Runs `fetch` and answers with the filtered items, or the error.
 template <typename Item, typename Fetch, typename Keep, typename ToJson>
 HttpResponse Serve(const HttpRequest& req, const Fetch& fetch, const Keep& keep, const ToJson& to_json) {
   Filters filters;
-  if (std::string error = ParseFilters(req, &filters); !error.empty()) return Reply(400, json{{"error", error}});
-  if (!fetch) return Reply(503, json{{"error", "data not available yet"}});
+  if (std::string error = ParseFilters(req, &filters); !error.empty()) return ReplyError(400, error);
+  if (!fetch) return ReplyError(503, "data not available yet");
   ApiData<Item> data;
   try {
     data = fetch();
   } catch (const std::exception& e) {
-    return Reply(503, json{{"error", std::string("data not available: ") + e.what()}});
+    return ReplyError(503, std::string("data not available: ") + e.what());
   }
-  json out = json::array();
+  std::string body;
+  events::JsonWriter w(&body);
+  w.BeginArray();
+  size_t written = 0;
   for (const Item& item : data.items) {
-    if (out.size() >= filters.limit) break;
-    if (keep(item, filters)) out.push_back(to_json(item));
+    if (written >= filters.limit) break;
+    if (!keep(item, filters)) continue;
+    to_json(w, item);
+    ++written;
   }
-  return Reply(200, out).SetHeader("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
+  w.EndArray();
+  return Reply(200, std::move(body)).SetHeader("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
 }
 
 }  // namespace

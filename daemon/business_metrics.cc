@@ -43,19 +43,57 @@ int64_t Get(const Map& map, const Key& key) {
 
 }  // namespace
 
-BusinessMetrics::BusinessMetrics(const ProjectionHost* host) : host_(host) {
-  config_tiers_ = {"A", "B", "C", "unknown"};
-  for (const auto& p : host_->sla_config().policies) {
-    for (const auto& t : p.match_tiers) config_tiers_.insert(t);
+namespace {
+
+std::vector<std::string> PolicyTiers(const ProjectionHost* host) {
+  std::vector<std::string> out;
+  for (const auto& p : host->sla_config().policies) out.insert(out.end(), p.match_tiers.begin(), p.match_tiers.end());
+  return out;
+}
+
+}  // namespace
+
+BusinessMetrics::BusinessMetrics(const ProjectionHost* host, const LabelBoundSettings& bounds)
+    : host_(host), bounds_(bounds, PolicyTiers(host)) {}
+
+BusinessMetrics::Folded BusinessMetrics::Fold(const projections::SlaSnapshot& snap) const {
+  Folded f;
+  f.tiers = bounds_.tiers();
+  for (const auto& t : snap.tiers) f.tiers.insert(bounds_.Tier(t));
+  for (const auto& [key, n] : snap.open) {
+    const auto& [tier, p, m, l] = key;
+    f.open[{bounds_.Tier(tier), p, m, l}] += n;
   }
+  for (const auto& [key, n] : snap.open_by_owner) {
+    const auto& [tier, m, l, owner] = key;
+    // Owners are bounded only where they become labels (warning and breached).
+    if (n == 0 || l == RiskLevel::kOk) continue;
+    f.open_by_owner[{bounds_.Tier(tier), m, l, bounds_.Owner(owner)}] += n;
+  }
+  for (const auto& [key, n] : snap.breaches) f.breaches[{bounds_.Tier(std::get<0>(key)), std::get<1>(key)}] += n;
+  for (const auto& [key, n] : snap.completed) {
+    f.completed[{bounds_.Tier(std::get<0>(key)), std::get<1>(key), std::get<2>(key)}] += n;
+  }
+  for (const auto& [tier, h] : snap.first_response_seconds) {
+    auto [it, inserted] = f.first_response_seconds.try_emplace(bounds_.Tier(tier), h);
+    if (inserted) continue;
+    // Every tier's histogram has the same bounds (one aggregator template).
+    auto& merged = it->second;
+    for (size_t i = 0; i < merged.counts.size() && i < h.counts.size(); ++i) merged.counts[i] += h.counts[i];
+    merged.sum += h.sum;
+    merged.count += h.count;
+  }
+  for (const auto& [tier, t] : snap.oldest_unanswered) {
+    auto [it, inserted] = f.oldest_unanswered.try_emplace(bounds_.Tier(tier), t);
+    if (!inserted) it->second = std::min(it->second, t);
+  }
+  return f;
 }
 
 std::vector<MetricFamily> BusinessMetrics::Collect() const {
   std::vector<MetricFamily> out;
   auto [snap, generation] = host_->sla_snapshot_and_generation();
   if (!snap) return out;
-  std::set<std::string> tiers = config_tiers_;
-  tiers.insert(snap->tiers.begin(), snap->tiers.end());
   std::lock_guard<std::mutex> lock(mu_);
   // Rebuilt projections (a partition moved to or from this instance) start
   // the counters afresh: a counter reset, so that sums across instances
@@ -69,6 +107,9 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
     m = std::max(m, static_cast<double>(v));
     return m;
   };
+  // Tier and owner come from event data: fold them into their bounds first.
+  const Folded f = Fold(*snap);
+  const std::set<std::string>& tiers = f.tiers;
 
   auto open = Family("slamon_sla_open", "Running SLA instances by risk level.", MetricType::Gauge);
   for (const auto& tier : tiers) {
@@ -79,7 +120,7 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
                            {"priority", std::string(projections::PriorityName(p))},
                            {"metric", M(m)},
                            {"level", L(l)}});
-          s.gauge.value = static_cast<double>(Get(snap->open, std::make_tuple(tier, p, m, l)));
+          s.gauge.value = static_cast<double>(Get(f.open, std::make_tuple(tier, p, m, l)));
           open.metric.push_back(std::move(s));
         }
       }
@@ -90,7 +131,7 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   auto by_owner = Family("slamon_sla_open_by_owner",
                          "Running SLA instances in warning or breached state per account owner (non-zero only).",
                          MetricType::Gauge);
-  for (const auto& [key, n] : snap->open_by_owner) {
+  for (const auto& [key, n] : f.open_by_owner) {
     const auto& [tier, metric, level, owner] = key;
     if (n == 0 || level == RiskLevel::kOk) continue;
     auto s = Sample({{"tier", tier}, {"metric", M(metric)}, {"level", L(level)}, {"account_owner", owner}});
@@ -105,12 +146,12 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   for (const auto& tier : tiers) {
     for (auto m : kMetrics) {
       auto b = Sample({{"tier", tier}, {"metric", M(m)}});
-      b.counter.value = monotonic("b/" + tier + "/" + M(m), Get(snap->breaches, std::make_tuple(tier, m)));
+      b.counter.value = monotonic("b/" + tier + "/" + M(m), Get(f.breaches, std::make_tuple(tier, m)));
       breaches.metric.push_back(std::move(b));
       for (bool breached : {false, true}) {
         auto c = Sample({{"tier", tier}, {"metric", M(m)}, {"outcome", breached ? "breached" : "met"}});
         c.counter.value = monotonic("c/" + tier + "/" + M(m) + (breached ? "/b" : "/m"),
-                                    Get(snap->completed, std::make_tuple(tier, m, breached)));
+                                    Get(f.completed, std::make_tuple(tier, m, breached)));
         completed.metric.push_back(std::move(c));
       }
     }
@@ -123,12 +164,12 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
              "Business seconds elapsed at first response (stopped first-response instances).", MetricType::Histogram);
   const auto& bounds = host_->histogram_bounds();
   for (const auto& tier : tiers) {
-    auto it = snap->first_response_seconds.find(tier);
+    auto it = f.first_response_seconds.find(tier);
     auto s = Sample({{"tier", tier}});
-    const auto& b = it != snap->first_response_seconds.end() ? it->second.bounds : bounds;
+    const auto& b = it != f.first_response_seconds.end() ? it->second.bounds : bounds;
     uint64_t cumulative = 0;
     for (size_t i = 0; i < b.size(); ++i) {
-      if (it != snap->first_response_seconds.end()) cumulative += static_cast<uint64_t>(it->second.counts[i]);
+      if (it != f.first_response_seconds.end()) cumulative += static_cast<uint64_t>(it->second.counts[i]);
       prometheus::ClientMetric::Bucket bucket;
       bucket.upper_bound = static_cast<double>(b[i]);
       bucket.cumulative_count = cumulative;
@@ -136,10 +177,10 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
     }
     prometheus::ClientMetric::Bucket inf;
     inf.upper_bound = std::numeric_limits<double>::infinity();
-    inf.cumulative_count = it != snap->first_response_seconds.end() ? static_cast<uint64_t>(it->second.count) : 0;
+    inf.cumulative_count = it != f.first_response_seconds.end() ? static_cast<uint64_t>(it->second.count) : 0;
     s.histogram.bucket.push_back(inf);
     s.histogram.sample_count = inf.cumulative_count;
-    s.histogram.sample_sum = it != snap->first_response_seconds.end() ? static_cast<double>(it->second.sum) : 0;
+    s.histogram.sample_sum = it != f.first_response_seconds.end() ? static_cast<double>(it->second.sum) : 0;
     hist.metric.push_back(std::move(s));
   }
   out.push_back(std::move(hist));
@@ -158,13 +199,25 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   auto oldest = Family("slamon_oldest_unanswered_ticket_timestamp_seconds",
                        "Open time of the oldest ticket still waiting for a first response (absent when none).",
                        MetricType::Gauge);
-  for (const auto& [tier, t] : snap->oldest_unanswered) {
+  for (const auto& [tier, t] : f.oldest_unanswered) {
     auto s = Sample({{"tier", tier}});
     s.gauge.value = static_cast<double>(t);
     oldest.metric.push_back(std::move(s));
   }
   out.push_back(std::move(oldest));
   CollectHealth(tiers, &out);
+
+  auto overflow = Family("slamon_label_overflow_total",
+                         "Distinct label values from event data reported as \"other\" because they are beyond the "
+                         "configured bound (metrics.tiers, metrics.max_account_owners).",
+                         MetricType::Counter);
+  auto tier_overflow = Sample({{"label", "tier"}});
+  tier_overflow.counter.value = static_cast<double>(bounds_.tier_overflow());
+  overflow.metric.push_back(std::move(tier_overflow));
+  auto owner_overflow = Sample({{"label", "account_owner"}});
+  owner_overflow.counter.value = static_cast<double>(bounds_.owner_overflow());
+  overflow.metric.push_back(std::move(owner_overflow));
+  out.push_back(std::move(overflow));
   return out;
 }
 
@@ -173,7 +226,12 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
   if (!h) return;
   auto responses =
       Family("slamon_csat_responses_total", "Survey answers, by the account's tier and owner.", MetricType::Counter);
+  std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses;
   for (const auto& [key, n] : h->csat_responses) {
+    const auto& [tier, owner, satisfied] = key;
+    csat_responses[{bounds_.Tier(tier), bounds_.Owner(owner), satisfied}] += n;
+  }
+  for (const auto& [key, n] : csat_responses) {
     const auto& [tier, owner, satisfied] = key;
     auto s = Sample({{"tier", tier}, {"account_owner", owner}, {"satisfied", satisfied ? "true" : "false"}});
     s.counter.value = static_cast<double>(n);
@@ -183,7 +241,9 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
 
   // Undefined CSAT (no answers in the window) is absent, never 0.
   auto csat = Family("slamon_csat_percent", "CSAT % (satisfied / answered) over the window.", MetricType::Gauge);
-  for (const auto& [tier, counts] : h->csat_30d_by_tier) {
+  std::map<std::string, projections::CsatCounts> csat_30d;
+  for (const auto& [tier, counts] : h->csat_30d_by_tier) csat_30d[bounds_.Tier(tier)] += counts;
+  for (const auto& [tier, counts] : csat_30d) {
     if (auto pct = counts.Percent()) {
       auto s = Sample({{"tier", tier}, {"window", "30d"}});
       s.gauge.value = *pct;
@@ -199,9 +259,10 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
   std::map<std::pair<std::string, std::string>, int64_t> at_risk;
   std::set<std::string> all_tiers = tiers;
   for (const auto& a : h->accounts) {
-    all_tiers.insert(a.tier);
-    ++by_level[{a.tier, a.level}];
-    if (a.level == projections::HealthLevel::kAtRisk) ++at_risk[{a.tier, a.owner}];
+    const std::string& tier = bounds_.Tier(a.tier);
+    all_tiers.insert(tier);
+    ++by_level[{tier, a.level}];
+    if (a.level == projections::HealthLevel::kAtRisk) ++at_risk[{tier, bounds_.Owner(a.owner)}];
   }
   auto accounts = Family("slamon_accounts", "Accounts by health level.", MetricType::Gauge);
   for (const auto& tier : all_tiers) {

@@ -1,7 +1,8 @@
-// Business metrics of METRICS.md, computed at scrape time from the latest
-// published projection snapshot (a prometheus::Collectable). No per-ticket or
-// per-account series; every tier/priority/metric/level combination is
-// present (zero, not missing).
+// Business metrics, computed at scrape time from the latest published
+// projection snapshot (a prometheus::Collectable). No per-ticket or
+// per-account series; every configured tier/priority/metric/level
+// combination is present (zero, not missing); tiers and owners beyond the
+// configured bounds are reported as "other" (see LabelBounds).
 #pragma once
 
 #include <prometheus/collectable.h>
@@ -11,20 +12,33 @@
 #include <set>
 #include <string>
 
+#include "daemon/label_bounds.h"
 #include "daemon/projection_host.h"
 
 namespace slamon::daemon {
 
 class BusinessMetrics : public prometheus::Collectable {
  public:
-  explicit BusinessMetrics(const ProjectionHost* host);
+  explicit BusinessMetrics(const ProjectionHost* host, const LabelBoundSettings& bounds = {});
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
+  // The SLA snapshot's maps with tier and owner folded into their bounds.
+  struct Folded {
+    std::set<std::string> tiers;
+    std::map<projections::SlaSnapshot::OpenKey, int64_t> open;
+    std::map<projections::SlaSnapshot::OwnerKey, int64_t> open_by_owner;
+    std::map<projections::SlaSnapshot::TierMetric, int64_t> breaches;
+    std::map<projections::SlaSnapshot::CompletedKey, int64_t> completed;
+    std::map<std::string, projections::SlaSnapshot::Histogram> first_response_seconds;
+    std::map<std::string, int64_t> oldest_unanswered;
+  };
+  // Both require mu_ held.
+  Folded Fold(const projections::SlaSnapshot& snap) const;
   void CollectHealth(const std::set<std::string>& tiers, std::vector<prometheus::MetricFamily>* out) const;
 
   const ProjectionHost* host_;
-  std::set<std::string> config_tiers_;
+  mutable LabelBounds bounds_;  // guarded by mu_
   // Counters must never go down, even when a late event rewrites history
   // (a retroactive priority change can un-breach an instance): keep maxima.
   mutable std::mutex mu_;

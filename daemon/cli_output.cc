@@ -63,6 +63,11 @@ int LoadProjectionConfigs(const std::string& command, const std::string& path,
     std::fprintf(stderr, "%s: %s:%d: %s\n", command.c_str(), path.c_str(), e.mark.line + 1, e.msg.c_str());
     return 2;
   }
+  // An empty file is a mistake (the wrong path, a truncated deploy), not a request for defaults.
+  if (root.IsNull()) {
+    std::fprintf(stderr, "%s: %s: the file is empty\n", command.c_str(), path.c_str());
+    return 2;
+  }
   auto sla_config = projections::LoadSlaConfig(root, path);
   if (!sla_config.ok()) {
     std::fprintf(stderr, "%s: %s\n", command.c_str(), sla_config.status().message().c_str());

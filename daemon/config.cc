@@ -2,14 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
+#include <type_traits>
 
 namespace slamon::daemon {
 namespace {
 
 // Top-level sections; the last three belong to the projections.
-const std::set<std::string> kSections = {"store",     "kafka",    "http",   "generator", "log",
-                                         "calendars", "policies", "health", "readiness", "snapshots"};
+const std::set<std::string> kSections = {"store",    "kafka",  "http",      "generator", "log",     "calendars",
+                                         "policies", "health", "readiness", "snapshots", "metrics", "ingest"};
 
 class Reader {
  public:
@@ -20,12 +22,18 @@ class Reader {
     throw ConfigError(fmt::format("{}:{}: field {}: {}", file_, line, field, why));
   }
 
+  // A mapping key as a name; a complex key (`? [a, b] : 1`) is an error, not an exception.
+  std::string KeyName(const YAML::Node& key, const std::string& where) const {
+    if (!key.IsScalar()) Fail(key, where, "a key must be a plain name, not a list or a mapping");
+    return key.Scalar();
+  }
+
   // Rejects keys of `section` not in `known`: a typo must not silently fall back to a default.
   void OnlyKeys(const YAML::Node& section, const std::string& name, const std::set<std::string>& known) const {
     if (!section.IsDefined() || section.IsNull()) return;
     if (!section.IsMap()) Fail(section, name, "must be a mapping");
     for (const auto& kv : section) {
-      auto key = kv.first.as<std::string>();
+      auto key = KeyName(kv.first, name);
       if (!known.count(key)) Fail(kv.first, name + "." + key, "unknown setting");
     }
   }
@@ -35,16 +43,51 @@ class Reader {
     if (!section.IsDefined() || !section.IsMap()) return;
     YAML::Node n = section[key];
     if (!n.IsDefined() || n.IsNull()) return;
+    const std::string field = sect_name + "." + key;
+    // yaml-cpp would read a scalar "a" as a one-element list in some versions and
+    // throw on others; a list setting must be written as a list.
+    if constexpr (IsList<T>::value) {
+      if (!n.IsSequence()) Fail(n, field, fmt::format("expected a list (e.g. [a, b]), got {}", Describe(n)));
+      for (const auto& item : n) {
+        if (!item.IsScalar())
+          Fail(item, field, fmt::format("expected a list of strings, got {} in it", Describe(item)));
+      }
+    } else if constexpr (IsMap<T>::value) {
+      if (!n.IsMap()) Fail(n, field, fmt::format("expected a mapping, got {}", Describe(n)));
+      for (const auto& kv : n) {
+        (void)KeyName(kv.first, field);
+        if (!kv.second.IsScalar()) Fail(kv.second, field + "." + kv.first.Scalar(), "expected a plain value");
+      }
+    } else {
+      if (!n.IsScalar()) Fail(n, field, fmt::format("expected {}, got {}", TypeName<T>(), Describe(n)));
+    }
     try {
       *out = n.as<T>();
     } catch (const YAML::Exception&) {
-      Fail(n, sect_name + "." + key,
-           fmt::format("cannot read \"{}\" as {}", n.IsScalar() ? n.Scalar() : "a non-scalar", TypeName<T>()));
+      Fail(n, field, fmt::format("cannot read {} as {}", Describe(n), TypeName<T>()));
     }
   }
 
   template <typename T>
+  struct IsList : std::false_type {};
+  template <typename E>
+  struct IsList<std::vector<E>> : std::true_type {};
+  template <typename T>
+  struct IsMap : std::false_type {};
+  template <typename K, typename V>
+  struct IsMap<std::map<K, V>> : std::true_type {};
+
+  static std::string Describe(const YAML::Node& n) {
+    if (n.IsSequence()) return "a list";
+    if (n.IsMap()) return "a mapping";
+    if (n.IsScalar()) return fmt::format("\"{}\"", n.Scalar().substr(0, 80));
+    return "nothing";
+  }
+
+  template <typename T>
   static const char* TypeName() {
+    if constexpr (IsList<T>::value) return "a list";
+    if constexpr (IsMap<T>::value) return "a mapping";
     if constexpr (std::is_same_v<T, bool>) return "a boolean";
     if constexpr (std::is_integral_v<T>) return "an integer";
     if constexpr (std::is_floating_point_v<T>) return "a number";
@@ -93,9 +136,10 @@ void ApplyOverride(YAML::Node& root, const std::string& assignment) {
 }  // namespace
 
 std::pair<std::string, int> ParseListenAddress(const std::string& value, const std::string& where) {
+  const std::string prefix = where.empty() ? "" : where + ": ";
   auto colon = value.rfind(':');
   if (colon == std::string::npos || colon == 0) {
-    throw ConfigError(fmt::format("{}: \"{}\" is not host:port", where, value));
+    throw ConfigError(fmt::format("{}\"{}\" is not host:port", prefix, value));
   }
   std::string host = value.substr(0, colon);
   int port = -1;
@@ -106,7 +150,7 @@ std::pair<std::string, int> ParseListenAddress(const std::string& value, const s
   } catch (const std::exception&) {
     port = -1;
   }
-  if (port < 0 || port > 65535) throw ConfigError(fmt::format("{}: port of \"{}\" is not 0..65535", where, value));
+  if (port < 0 || port > 65535) throw ConfigError(fmt::format("{}port of \"{}\" is not 0..65535", prefix, value));
   return {host, port};
 }
 
@@ -120,12 +164,13 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   } catch (const YAML::ParserException& e) {
     throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", file, e.mark.line + 1, e.msg));
   }
-  if (cfg.root.IsNull()) cfg.root = YAML::Node(YAML::NodeType::Map);
+  // An empty file is a mistake (a truncated deploy, the wrong path), not a request for defaults.
+  if (cfg.root.IsNull()) throw ConfigError(fmt::format("{}: the file is empty", file));
   Reader r(file);
   if (!cfg.root.IsMap()) r.Fail(cfg.root, "(top level)", "must be a mapping");
   for (const auto& o : overrides) ApplyOverride(cfg.root, o);
   for (const auto& kv : cfg.root) {
-    auto key = kv.first.as<std::string>();
+    auto key = r.KeyName(kv.first, "(top level)");
     if (!kSections.count(key)) r.Fail(kv.first, key, "unknown section");
   }
 
@@ -186,7 +231,11 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
     if (ms < 100 || ms > 3600000) r.Fail(http[key], std::string("http.") + key, "must be 100..3600000 (milliseconds)");
     *field = std::chrono::milliseconds(ms);
   }
-  (void)ParseListenAddress(cfg.http.listen, fmt::format("{}: field http.listen", file));
+  try {
+    (void)ParseListenAddress(cfg.http.listen, "");
+  } catch (const ConfigError& e) {
+    r.Fail(http.IsDefined() && http.IsMap() ? http["listen"] : http, "http.listen", e.what());
+  }
   if (http.IsDefined() && http["basic_auth"].IsDefined()) {
     const YAML::Node auth = http["basic_auth"];
     r.OnlyKeys(auth, "http.basic_auth", {"user", "password"});
@@ -228,6 +277,29 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
     r.Fail(snapshots["every_events"], "snapshots.every_events", "must be ≥ 0 (0 = no snapshots)");
   }
   if (cfg.snapshots.keep < 1 || cfg.snapshots.keep > 100) r.Fail(snapshots["keep"], "snapshots.keep", "must be 1..100");
+
+  const YAML::Node metrics = cfg.root["metrics"];
+  r.OnlyKeys(metrics, "metrics", {"tiers", "max_account_owners"});
+  r.Get(metrics, "metrics", "tiers", &cfg.metrics.tiers);
+  r.Get(metrics, "metrics", "max_account_owners", &cfg.metrics.max_account_owners);
+  for (const auto& t : cfg.metrics.tiers) {
+    if (t.empty() || t == "other")
+      r.Fail(metrics["tiers"], "metrics.tiers", "tier names must be non-empty and not \"other\"");
+  }
+  if (cfg.metrics.max_account_owners < 0 || cfg.metrics.max_account_owners > 100000) {
+    r.Fail(metrics["max_account_owners"], "metrics.max_account_owners", "must be 0..100000");
+  }
+
+  const YAML::Node ingest = cfg.root["ingest"];
+  r.OnlyKeys(ingest, "ingest", {"max_event_age_days", "max_event_future_days"});
+  r.Get(ingest, "ingest", "max_event_age_days", &cfg.ingest.max_event_age_days);
+  r.Get(ingest, "ingest", "max_event_future_days", &cfg.ingest.max_event_future_days);
+  if (cfg.ingest.max_event_age_days < 0 || cfg.ingest.max_event_age_days > 3650000) {
+    r.Fail(ingest["max_event_age_days"], "ingest.max_event_age_days", "must be 0..3650000 (0 = no bound)");
+  }
+  if (cfg.ingest.max_event_future_days < 0 || cfg.ingest.max_event_future_days > 3650000) {
+    r.Fail(ingest["max_event_future_days"], "ingest.max_event_future_days", "must be 0..3650000 (0 = no bound)");
+  }
 
   const YAML::Node log = cfg.root["log"];
   r.OnlyKeys(log, "log", {"level"});

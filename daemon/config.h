@@ -59,6 +59,18 @@ struct GeneratorSettings {
   double duplicate_fraction = 0.01;
 };
 
+/// metrics: bounds of the label values that come from event data.
+struct MetricsSettings {
+  std::vector<std::string> tiers;  ///< empty: A, B, C and the tiers the policies match ("unknown" always)
+  int64_t max_account_owners = 1000;
+};
+
+/// ingest: how far from the consumer's clock an event's time may be.
+struct IngestSettings {
+  int64_t max_event_age_days = 36500;  ///< older events are rejected as bad_timestamp
+  int64_t max_event_future_days = 1;   ///< events further ahead are rejected as bad_timestamp
+};
+
 struct DaemonConfig {
   std::string file;  ///< where it was loaded from
   StoreSettings store;
@@ -68,6 +80,8 @@ struct DaemonConfig {
   HttpSettings http;
   GeneratorSettings generator;
   SnapshotSettings snapshots;
+  MetricsSettings metrics;
+  IngestSettings ingest;
   /// readiness.max_lag: /readyz answers 503 while any owned partition lags
   /// more (and a newly assigned partition is restoring until it lags less).
   int64_t ready_max_lag = 1000;

@@ -1,12 +1,31 @@
 // `slamon export --store DIR [--account ID]`: stored events as JSONL, in
 // store order (topic, partition, offset), exactly as received (minified).
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
 #include "daemon/commands.h"
 #include "events/event_store.h"
+#include "events/json_writer.h"
 
 namespace slamon::daemon {
+namespace {
+
+std::string Base64(std::string_view in) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < in.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, in.size() - i);
+    uint32_t v = 0;
+    for (size_t k = 0; k < 3; ++k) v = v << 8 | (k < n ? static_cast<unsigned char>(in[i + k]) : 0u);
+    for (size_t k = 0; k < 4; ++k) out.push_back(k <= n ? kAlphabet[(v >> (18 - 6 * k)) & 0x3F] : '=');
+  }
+  return out;
+}
+
+}  // namespace
 
 void AddExportCommand(CLI::App& app) {
   struct Args {
@@ -19,7 +38,7 @@ void AddExportCommand(CLI::App& app) {
   cmd->add_option("--store", args->store, "Event store directory")->required();
   cmd->add_option("--account", args->account, "Only this account's events (via the account index)");
   cmd->add_flag("--quarantine", args->quarantine,
-                "Print quarantined messages instead: {topic,partition,offset,reason,detail,raw}");
+                "Print quarantined messages instead: {topic,partition,offset,reason,detail,raw[,raw_base64]}");
   cmd->callback([args] {
     auto store = events::EventStore::Open({.path = args->store, .create_if_missing = false, .read_only = true});
     if (!store.ok()) {
@@ -34,31 +53,23 @@ void AddExportCommand(CLI::App& app) {
     };
     Status s;
     if (args->quarantine) {
-      s = (*store)->ScanQuarantine([](const events::QuarantinedMessage& q) {
-        std::string raw;
-        for (unsigned char c : q.rejection.raw) {
-          // The raw bytes may be anything: escape to keep one JSON line.
-          if (c == '"' || c == '\\') {
-            raw += '\\';
-            raw += static_cast<char>(c);
-          } else if (c < 0x20 || c >= 0x7f) {
-            char buf[8];
-            std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-            raw += buf;
-          } else {
-            raw += static_cast<char>(c);
-          }
-        }
-        std::string detail;
-        for (char c : q.rejection.detail) {
-          if (c == '"' || c == '\\') detail += '\\';
-          detail += c;
-        }
-        std::printf(
-            "{\"topic\":\"%s\",\"partition\":%d,\"offset\":%lld,\"reason\":\"%s\",\"detail\":\"%s\",\"raw\":\"%s\"}\n",
-            q.pos.topic.c_str(), q.pos.partition, static_cast<long long>(q.pos.offset),
-            std::string(events::Name(q.rejection.reason)).c_str(), detail.c_str(), raw.c_str());
-        return true;
+      s = (*store)->ScanQuarantine([&line](const events::QuarantinedMessage& q) {
+        // The raw bytes may be anything (newlines, control bytes, invalid
+        // UTF-8): the writer escapes them so each message stays one JSON line.
+        line.clear();
+        events::JsonWriter w(&line);
+        w.BeginObject()
+            .Field("topic", q.pos.topic)
+            .Field("partition", q.pos.partition)
+            .Field("offset", q.pos.offset)
+            .Field("reason", events::Name(q.rejection.reason))
+            .Field("detail", q.rejection.detail)
+            .Field("raw", q.rejection.raw);
+        // "raw" replaces bytes that are not UTF-8; the exact bytes stay available.
+        if (!events::IsValidUtf8(q.rejection.raw)) w.Field("raw_base64", Base64(q.rejection.raw));
+        w.EndObject();
+        line.push_back('\n');
+        return std::fwrite(line.data(), 1, line.size(), stdout) == line.size();
       });
     } else if (args->account.empty()) {
       s = (*store)->ScanEvents(print_event);

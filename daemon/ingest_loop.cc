@@ -43,8 +43,9 @@ Status IngestLoop::Ingest(std::vector<events::Message>& batch) {
       item.event = std::move(*e);
     } else {
       item.rejection = std::move(std::get<events::Rejection>(r));
-      Log("ingest")->warn("quarantined {}[{}]@{}: {} ({})", item.pos.topic, item.pos.partition, item.pos.offset,
-                          events::Name(item.rejection->reason), item.rejection->detail);
+      // The detail can quote message bytes (an unknown type name): escaped so it cannot forge log lines.
+      Log("ingest")->warn("quarantined {}[{}]@{}: {} ({})", EscapeForLog(item.pos.topic), item.pos.partition,
+                          item.pos.offset, events::Name(item.rejection->reason), EscapeForLog(item.rejection->detail));
     }
   }
   return Store();

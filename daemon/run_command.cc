@@ -193,7 +193,10 @@ void AddRunCommand(CLI::App& app) {
     auto registry = std::make_shared<prometheus::Registry>();
     PipelineMetrics metrics(registry);
     metrics.SetStoreState(store->EventCount(), store->NewestOccurredAt());
-    IngestLoop ingest(store.get(), &metrics, {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes)},
+    IngestLoop ingest(store.get(), &metrics,
+                      {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes),
+                       .max_event_age_seconds = cfg.ingest.max_event_age_days * 86400,
+                       .max_event_future_seconds = cfg.ingest.max_event_future_days * 86400},
                       cfg.ready_max_lag);
     if (const char* path = std::getenv("SLAMON_TESTING_FAIL_STORE_WRITES_WHILE_FILE_EXISTS")) {
       // Fault injection for tests only: store writes fail while the file exists.
@@ -205,7 +208,10 @@ void AddRunCommand(CLI::App& app) {
     }
     ProjectionHost projections(std::make_shared<const projections::SlaConfig>(sla_config.take()), health_config.take());
     projections.set_snapshots(cfg.snapshots.every_events, cfg.snapshots.keep);
-    auto business = std::make_shared<BusinessMetrics>(&projections);
+    auto business = std::make_shared<BusinessMetrics>(
+        &projections, LabelBoundSettings{.tiers = cfg.metrics.tiers,
+                                         .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
+
     HttpServer http(cfg.http, [&ingest, &projections]() -> std::string {
       if (!projections.replayed()) return "replaying the event store";
       // A short backlog is normal under load; a long one means stale answers.

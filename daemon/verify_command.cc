@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "events/event_store.h"
+#include "events/json_writer.h"
 #include "events/verify.h"
 
 namespace slamon::daemon {
@@ -20,31 +20,38 @@ struct VerifyArgs {
 };
 
 std::string JsonReport(const std::string& store, const events::VerifyReport& r) {
-  nlohmann::json j = {{"store", store},
-                      {"ok", r.ok()},
-                      {"events", r.events},
-                      {"partitions", r.partitions},
-                      {"links", r.links},
-                      {"index_entries", r.IndexEntries()},
-                      {"dedupe_entries", r.dedupe_entries},
-                      {"account_entries", r.account_entries},
-                      {"ticket_entries", r.ticket_entries},
-                      {"problems", r.problems},
-                      {"seconds", r.seconds},
-                      {"events_per_second", r.EventsPerSecond()},
-                      {"first_problem", nullptr}};
+  std::string out;
+  events::JsonWriter w(&out);
+  w.BeginObject()
+      .Field("store", store)
+      .Field("ok", r.ok())
+      .Field("events", int64_t{r.events})
+      .Field("partitions", r.partitions)
+      .Field("links", r.links)
+      .Field("index_entries", r.IndexEntries())
+      .Field("dedupe_entries", r.dedupe_entries)
+      .Field("account_entries", r.account_entries)
+      .Field("ticket_entries", r.ticket_entries)
+      .Field("problems", r.problems)
+      .Field("seconds", r.seconds)
+      .Field("events_per_second", r.EventsPerSecond())
+      .Key("first_problem");
   if (r.first) {
-    nlohmann::json p = {{"what", r.first->what}};
+    // Tampered bytes (an id with invalid UTF-8 or control bytes) are escaped/replaced by the writer.
+    w.BeginObject().Field("what", r.first->what);
     if (r.first->has_position) {
-      p["topic"] = r.first->pos.topic;
-      p["partition"] = r.first->pos.partition;
-      p["offset"] = r.first->pos.offset;
+      w.Field("topic", r.first->pos.topic)
+          .Field("partition", int64_t{r.first->pos.partition})
+          .Field("offset", int64_t{r.first->pos.offset});
     }
-    if (!r.first->event_id.empty()) p["event_id"] = r.first->event_id;
-    j["first_problem"] = std::move(p);
+    if (!r.first->event_id.empty()) w.Field("event_id", r.first->event_id);
+    w.EndObject();
+  } else {
+    w.Null();
   }
-  // Invalid UTF-8 (a tampered id) is replaced rather than thrown on.
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  w.EndObject();
+  out.push_back('\n');
+  return out;
 }
 
 std::string TextReport(const std::string& store, const events::VerifyReport& r) {

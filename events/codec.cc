@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <vector>
 
@@ -157,6 +158,33 @@ Check RequiredEnum(dom::object obj, std::string_view key, std::optional<E> (*par
     if (auto _f = (expr)) return _f; \
   } while (0)
 
+// simdjson's DOM keeps every member of an object, and at_key returns the
+// first; other readers of the stored JSON commonly take the last. Either way
+// two values for one key make the event ambiguous, so it is rejected.
+// Objects are small: a linear scan over the keys seen so far is cheapest.
+Check DuplicateKey(dom::object obj, std::string_view where) {
+  constexpr size_t kInline = 32;
+  std::string_view inline_keys[kInline];
+  std::vector<std::string_view> more;
+  size_t n = 0;
+  for (auto field : obj) {
+    const std::string_view key = field.key;
+    for (size_t i = 0; i < std::min(n, kInline); ++i) {
+      if (inline_keys[i] == key) return Invalid(where, "duplicate key \"" + std::string(key.substr(0, 64)) + "\"");
+    }
+    for (std::string_view k : more) {
+      if (k == key) return Invalid(where, "duplicate key \"" + std::string(key.substr(0, 64)) + "\"");
+    }
+    if (n < kInline) {
+      inline_keys[n] = key;
+    } else {
+      more.push_back(key);
+    }
+    ++n;
+  }
+  return std::nullopt;
+}
+
 constexpr std::string_view kPriorityChoices = "expected one of urgent, high, normal, low";
 
 Check DecodePayload(dom::object p, Event* ev) {
@@ -252,6 +280,7 @@ Check DecodePayload(dom::object p, Event* ev) {
 
 // Envelope and common fields, then the payload of the type.
 Check DecodeObject(dom::object root, Event* ev) {
+  SLAMON_CHECK(DuplicateKey(root, "(event)"));
   bool cloudevents = false;
   if (auto sv = Field(root, "specversion")) {
     std::string_view v;
@@ -283,8 +312,8 @@ Check DecodeObject(dom::object root, Event* ev) {
   if (time->get_string().get(ts) != simdjson::SUCCESS) {
     return Fail(RejectReason::kBadTimestamp, time_key, "expected an RFC 3339 string");
   }
-  if (!ParseRfc3339(ts, &ev->occurred_at)) {
-    return Fail(RejectReason::kBadTimestamp, time_key, "expected RFC 3339 with offset, e.g. 2026-11-20T09:15:00Z");
+  if (std::string why; !ParseRfc3339(ts, &ev->occurred_at, &why)) {
+    return Fail(RejectReason::kBadTimestamp, time_key, why);
   }
 
   dom::object payload = root;
@@ -292,6 +321,7 @@ Check DecodeObject(dom::object root, Event* ev) {
     auto d = Field(root, "data");
     if (!d) return Missing("data");
     if (d->get_object().get(payload) != simdjson::SUCCESS) return Invalid("data", "expected an object");
+    SLAMON_CHECK(DuplicateKey(payload, "data"));
     // data.account_id wins; the CloudEvents `subject` is the fallback.
     if (Field(payload, "account_id")) {
       SLAMON_CHECK(RequiredId(payload, "account_id", &ev->account_id));
@@ -346,6 +376,23 @@ DecodeResult Decoder::Decode(std::string_view raw) {
 
   Event ev;
   if (auto failure = DecodeObject(obj, &ev)) return reject(failure->reason, std::move(failure->detail));
+  if (options_.max_event_age_seconds > 0 || options_.max_event_future_seconds > 0) {
+    // A producer clock years off would otherwise pin time-based metrics
+    // (the last event time, SLA clocks) far from the present.
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    const char* const field = obj["specversion"].error() == simdjson::SUCCESS ? "time" : "occurred_at";
+    if (options_.max_event_age_seconds > 0 && ev.occurred_at < now - options_.max_event_age_seconds) {
+      return reject(RejectReason::kBadTimestamp,
+                    std::string("field \"") + field + "\": " + FormatRfc3339(ev.occurred_at) + " is more than " +
+                        std::to_string(options_.max_event_age_seconds / 86400) + " days in the past");
+    }
+    if (options_.max_event_future_seconds > 0 && ev.occurred_at > now + options_.max_event_future_seconds) {
+      return reject(RejectReason::kBadTimestamp, std::string("field \"") + field +
+                                                     "\": " + FormatRfc3339(ev.occurred_at) + " is more than " +
+                                                     std::to_string(options_.max_event_future_seconds) +
+                                                     " seconds in the future (check the producer's clock)");
+    }
+  }
 
   // The SIMD minifier may store whole vectors past the output's end, hence the padding.
   ev.json.resize(needed);
@@ -357,34 +404,48 @@ DecodeResult Decoder::Decode(std::string_view raw) {
   return ev;
 }
 
-bool ParseRfc3339(std::string_view s, int64_t* unix_seconds) {
+bool ParseRfc3339(std::string_view s, int64_t* unix_seconds) { return ParseRfc3339(s, unix_seconds, nullptr); }
+
+bool ParseRfc3339(std::string_view s, int64_t* unix_seconds, std::string* why) {
+  auto fail = [why](std::string_view what) {
+    if (why != nullptr) why->assign(what);
+    return false;
+  };
+  constexpr std::string_view kSyntax = "expected RFC 3339 with offset, e.g. 2026-11-20T09:15:00Z";
   // YYYY-MM-DDTHH:MM:SS is 19 bytes; at least an offset `Z` must follow.
-  if (s.size() < 20) return false;
+  if (s.size() < 20) return fail(kSyntax);
   int64_t days;
-  int hh, mm, ss;
-  if (!ParseDatePrefix(s, &days)) return false;
-  if ((s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return false;
-  if (!Digits(s, 11, 2, &hh) || !Digits(s, 14, 2, &mm) || !Digits(s, 17, 2, &ss)) return false;
+  int year = 0, hh, mm, ss;
+  if (!ParseDatePrefix(s, &days)) return fail(kSyntax);
+  (void)Digits(s, 0, 4, &year);  // ParseDatePrefix checked these are digits
+  // Such years are typos or placeholders (0001-01-01, 9999-12-31), never
+  // event times; accepting one would pin "last event" metrics for good.
+  if (year < 1000 || year >= 9000) {
+    return fail("year " + std::string(s.substr(0, 4)) + " is not plausible (accepted: 1000 to 8999)");
+  }
+  if ((s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return fail(kSyntax);
+  if (!Digits(s, 11, 2, &hh) || !Digits(s, 14, 2, &mm) || !Digits(s, 17, 2, &ss)) return fail(kSyntax);
   // RFC 3339 allows a leap second 60, but Unix time cannot represent it.
-  if (hh > 23 || mm > 59 || ss > 59) return false;
+  if (hh <= 23 && mm <= 59 && ss == 60) return fail("leap second 60 is not supported; use :59 or the next second");
+  if (hh > 23 || mm > 59 || ss > 59) return fail("time of day out of range (00:00:00 to 23:59:59)");
 
   size_t pos = 19;
   if (s[pos] == '.') {
     const size_t start = ++pos;
     while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
-    if (pos == start) return false;
+    if (pos == start) return fail(kSyntax);
   }
-  if (pos >= s.size()) return false;
+  if (pos >= s.size()) return fail(kSyntax);
   int64_t offset = 0;
   if (s[pos] == 'Z' || s[pos] == 'z') {
-    if (pos + 1 != s.size()) return false;
+    if (pos + 1 != s.size()) return fail(kSyntax);
   } else if (s[pos] == '+' || s[pos] == '-') {
     int oh, om;
-    if (s.size() - pos != 6 || s[pos + 3] != ':') return false;
-    if (!Digits(s, pos + 1, 2, &oh) || !Digits(s, pos + 4, 2, &om) || oh > 23 || om > 59) return false;
+    if (s.size() - pos != 6 || s[pos + 3] != ':') return fail(kSyntax);
+    if (!Digits(s, pos + 1, 2, &oh) || !Digits(s, pos + 4, 2, &om) || oh > 23 || om > 59) return fail(kSyntax);
     offset = (s[pos] == '+' ? 1 : -1) * (int64_t{oh} * 3600 + int64_t{om} * 60);
   } else {
-    return false;
+    return fail(kSyntax);
   }
   *unix_seconds = days * 86400 + int64_t{hh} * 3600 + int64_t{mm} * 60 + ss - offset;
   return true;

@@ -14,6 +14,11 @@ namespace slamon::events {
 
 struct CodecOptions {
   size_t max_message_bytes = 64 * 1024;  ///< larger messages are rejected as oversize
+  /// Events whose time lies further than this before / after the decoding
+  /// host's clock are rejected as bad_timestamp (0 = no bound). Years before
+  /// 1000 and from 9000 on are rejected regardless.
+  int64_t max_event_age_seconds = 0;
+  int64_t max_event_future_seconds = 0;
 };
 
 /// Either a validated Event or the Rejection explaining why not.
@@ -38,8 +43,11 @@ class Decoder {
 };
 
 /// Parses an RFC 3339 timestamp with a mandatory offset (`Z` or ±HH:MM) into
-/// Unix seconds (fraction truncated). Returns false on any syntax or range error.
+/// Unix seconds (fraction truncated). Returns false on any syntax or range
+/// error, including years outside 1000-8999 and the leap second :60.
 bool ParseRfc3339(std::string_view s, int64_t* unix_seconds);
+/// As above; on failure *why (if given) says what is wrong.
+bool ParseRfc3339(std::string_view s, int64_t* unix_seconds, std::string* why);
 /// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
 std::string FormatRfc3339(int64_t unix_seconds);
 

@@ -12,6 +12,7 @@
 
 #include "events/codec.h"
 #include "events/event.h"
+#include "events/json_writer.h"
 
 namespace slamon::events {
 namespace {
@@ -120,17 +121,13 @@ struct Due {
   bool operator>(const Due& o) const { return at_ms != o.at_ms ? at_ms > o.at_ms : seq > o.seq; }
 };
 
-// JSON object members, serialised as they are added (values escaped).
+// JSON object members, serialised as they are added (escaped by the project's one JSON string writer).
+// Members of an object still open (the envelope adds its own), hence not a JsonWriter.
 class Members {
  public:
   Members& Str(std::string_view key, std::string_view v) {
     Key(key);
-    s_ += '"';
-    for (char c : v) {
-      if (c == '"' || c == '\\') s_ += '\\';
-      s_ += c;
-    }
-    s_ += '"';
+    AppendJsonString(v, &s_);
     return *this;
   }
   Members& Raw(std::string_view key, std::string_view json) {
@@ -144,7 +141,8 @@ class Members {
  private:
   void Key(std::string_view key) {
     if (!s_.empty()) s_ += ',';
-    s_.append("\"").append(key).append("\":");
+    AppendJsonString(key, &s_);
+    s_ += ':';
   }
   std::string s_;
 };

@@ -40,15 +40,18 @@ Status Load(const YAML::Node& root, const std::string& file, HealthConfig* confi
   const YAML::Node health = root["health"];
   if (!health.IsDefined() || health.IsNull()) return Status::OK();
   if (!health.IsMap()) return ErrorAt(file, health, "health", "expected a map");
+  constexpr const char* kPlainKey = "a key must be a plain name, not a list or a mapping";
   for (auto it = health.begin(); it != health.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    if (!it->first.IsScalar()) return ErrorAt(file, it->first, "health", kPlainKey);
+    const std::string key = it->first.Scalar();
     if (key != "weights") return ErrorAt(file, it->first, "health." + key, "unknown field '" + key + "'");
   }
   const YAML::Node weights = health["weights"];
   if (!weights.IsDefined() || weights.IsNull()) return Status::OK();
   if (!weights.IsMap()) return ErrorAt(file, weights, "health.weights", "expected a map of signal to weight");
   for (auto it = weights.begin(); it != weights.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    if (!it->first.IsScalar()) return ErrorAt(file, it->first, "health.weights", kPlainKey);
+    const std::string key = it->first.Scalar();
     const std::string field = "health.weights." + key;
     const auto signal = ParseHealthSignal(key);
     if (!signal) {

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <tuple>
 
+#include "events/json_writer.h"
+
 namespace slamon::projections {
 namespace {
 
@@ -48,8 +50,6 @@ std::optional<int64_t> ParseDays(std::string_view s) {
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-void AppendOptional(const std::optional<double>& v, std::string* out) { out->append(v ? FormatDecimal(*v) : "null"); }
-
 }  // namespace
 
 std::string_view HealthLevelName(HealthLevel l) { return kLevelNames[static_cast<size_t>(l)]; }
@@ -88,17 +88,7 @@ bool RenewalSoon(std::string_view renewal_date, int64_t as_of) {
   return days >= 0 && days <= kRenewalSoonDays;
 }
 
-std::string FormatDecimal(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.6f", v);
-  std::string s(buf);
-  if (s.find('.') != std::string::npos) {
-    while (s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-  }
-  if (s == "-0") s = "0";
-  return s;
-}
+std::string FormatDecimal(double v) { return events::FormatFixed(v, 6); }
 
 HealthProjection::HealthProjection(HealthConfig config) : config_(config) {}
 
@@ -209,37 +199,31 @@ std::vector<AccountRecord> HealthProjection::EvaluateAccounts(int64_t as_of, con
 }
 
 void AppendJsonl(const AccountRecord& r, std::string* out) {
-  out->append("{\"account_id\":");
-  AppendJsonString(r.account_id, out);
-  out->append(",\"tier\":");
-  AppendJsonString(r.tier, out);
-  out->append(",\"owner\":");
-  AppendJsonString(r.owner, out);
-  out->append(",\"csat_30d\":");
-  AppendOptional(r.csat_30d, out);
-  out->append(",\"csat_90d\":");
-  AppendOptional(r.csat_90d, out);
-  out->append(",\"health_score\":");
-  AppendOptional(r.health_score, out);
-  out->append(",\"level\":\"");
-  out->append(HealthLevelName(r.level));
-  out->append("\",\"signals\":");
-  if (r.signals) {
-    for (int i = 0; i < kHealthSignalCount; ++i) {
-      out->append(i == 0 ? "{\"" : ",\"");
-      out->append(HealthSignalName(static_cast<HealthSignal>(i)));
-      out->append("\":");
-      out->append(FormatDecimal(r.signals->score[i]));
+  events::JsonWriter w(out);
+  auto optional = [&w](std::string_view key, const std::optional<double>& v) {
+    w.Key(key);
+    if (v) {
+      w.Fixed(*v, 6);
+    } else {
+      w.Null();
     }
-    out->push_back('}');
+  };
+  w.BeginObject().Field("account_id", r.account_id).Field("tier", r.tier).Field("owner", r.owner);
+  optional("csat_30d", r.csat_30d);
+  optional("csat_90d", r.csat_90d);
+  optional("health_score", r.health_score);
+  w.Field("level", HealthLevelName(r.level)).Key("signals");
+  if (r.signals) {
+    w.BeginObject();
+    for (int i = 0; i < kHealthSignalCount; ++i) {
+      w.Key(HealthSignalName(static_cast<HealthSignal>(i))).Fixed(r.signals->score[i], 6);
+    }
+    w.EndObject();
   } else {
-    out->append("null");
+    w.Null();
   }
-  out->append(",\"renewal_soon\":");
-  out->append(r.renewal_soon ? "true" : "false");
-  out->append(",\"churned\":");
-  out->append(r.churned ? "true" : "false");
-  out->append("}\n");
+  w.Field("renewal_soon", r.renewal_soon).Field("churned", r.churned).EndObject();
+  out->push_back('\n');
 }
 
 }  // namespace slamon::projections

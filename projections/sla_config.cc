@@ -30,6 +30,22 @@ class Errors {
   const std::string& file_;
 };
 
+// A mapping key as a name. yaml-cpp accepts lists and mappings as keys
+// (`? [a, b] : 1`); no setting has one, so they are reported, not read as "".
+Status KeyName(const YAML::Node& key, const std::string& field, const Errors& err, std::string* out) {
+  if (!key.IsScalar()) return err.At(key, field, "a key must be a plain name, not a list or a mapping");
+  *out = key.Scalar();
+  return Status::OK();
+}
+
+// How a node that should have been a scalar looks, for error messages.
+std::string Shape(const YAML::Node& node) {
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a mapping";
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  return "nothing";
+}
+
 bool ScalarString(const YAML::Node& node, std::string* out) {
   if (!node.IsDefined() || !node.IsScalar()) return false;
   *out = node.Scalar();
@@ -39,7 +55,8 @@ bool ScalarString(const YAML::Node& node, std::string* out) {
 Status CheckKeys(const YAML::Node& map, const std::string& field, std::initializer_list<std::string_view> allowed,
                  const Errors& err) {
   for (auto it = map.begin(); it != map.end(); ++it) {
-    std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    std::string key;
+    SLAMON_RETURN_IF_ERROR(KeyName(it->first, field, err, &key));
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       return err.At(it->first, field, "unknown field '" + key + "'");
     }
@@ -78,7 +95,8 @@ Status ParseHours(const YAML::Node& node, const std::string& field, const Errors
   if (!node.IsMap()) return err.At(node, field, "expected a map of weekday to intervals");
   std::set<size_t> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    std::string key;
+    SLAMON_RETURN_IF_ERROR(KeyName(it->first, field, err, &key));
     size_t wd = 7;
     for (size_t i = 0; i < 7; ++i) {
       if (key == kWeekdays[i] || key == kWeekdaysLong[i]) wd = i;
@@ -164,11 +182,15 @@ Status LoadCalendar(const YAML::Node& node, const std::string& field, const Erro
 Status LoadTargets(const YAML::Node& node, const std::string& field, const Errors& err, SlaPolicy* policy) {
   if (!node.IsMap()) return err.At(node, field, "expected a map of metric to duration");
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    std::string key;
+    SLAMON_RETURN_IF_ERROR(KeyName(it->first, field, err, &key));
     auto metric = ParseMetric(key);
     if (!metric) return err.At(it->first, field + "." + key, "unknown metric '" + key + "'");
     std::string text;
-    auto seconds = ScalarString(it->second, &text) ? ParseDuration(text) : std::nullopt;
+    if (!ScalarString(it->second, &text)) {
+      return err.At(it->second, field + "." + key, "expected a duration (e.g. 4h), got " + Shape(it->second));
+    }
+    auto seconds = ParseDuration(text);
     if (!seconds) return err.At(it->second, field + "." + key, "bad duration '" + text + "'");
     if (*seconds <= 0) return err.At(it->second, field + "." + key, "target must be > 0");
     policy->targets[static_cast<size_t>(*metric)] = *seconds;
@@ -259,6 +281,11 @@ Status Load(const YAML::Node& root, const std::string& file, SlaConfig* config) 
   config->calendars.push_back(Calendar::TwentyFourSeven());
   if (!root.IsDefined() || root.IsNull()) return Status::OK();
   if (!root.IsMap()) return err.At(root, "(root)", "expected a map");
+  // Other top-level sections belong to the daemon, but no section name is a list or a mapping.
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    std::string key;
+    SLAMON_RETURN_IF_ERROR(KeyName(it->first, "(top level)", err, &key));
+  }
   if (const YAML::Node cals = root["calendars"]; cals.IsDefined() && !cals.IsNull()) {
     if (!cals.IsSequence()) return err.At(cals, "calendars", "expected a list");
     for (size_t i = 0; i < cals.size(); ++i) {
@@ -370,6 +397,8 @@ StatusOr<SlaConfig> LoadSlaConfigFile(const std::string& path) {
   } catch (const YAML::Exception& e) {
     return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
+  // An empty file is a mistake (the wrong path, a truncated deploy), not a request for defaults.
+  if (root.IsNull()) return Status::Invalid(path + ": the file is empty");
   return LoadSlaConfig(root, path);
 }
 

@@ -1,89 +1,41 @@
 #include "projections/sla_record.h"
 
-#include <cstdio>
+#include "events/json_writer.h"
 
 namespace slamon::projections {
 namespace {
 
-void AppendTime(const std::optional<int64_t>& t, std::string* out) {
+void Time(events::JsonWriter& w, std::string_view key, const std::optional<int64_t>& t) {
+  w.Key(key);
   if (t) {
-    out->push_back('"');
-    out->append(FormatUtc(*t));
-    out->push_back('"');
+    w.String(FormatUtc(*t));
   } else {
-    out->append("null");
+    w.Null();
   }
 }
 
 }  // namespace
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
-          out->append(buf);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 void AppendJsonl(const SlaRecord& r, std::string* out) {
-  out->append("{\"ticket_id\":");
-  AppendJsonString(r.ticket_id, out);
-  out->append(",\"account_id\":");
-  AppendJsonString(r.account_id, out);
-  out->append(",\"tier\":");
-  AppendJsonString(r.tier, out);
-  out->append(",\"priority\":");
-  AppendJsonString(PriorityName(r.priority), out);
-  out->append(",\"policy\":");
-  AppendJsonString(r.policy, out);
-  if (r.policy_version != 0) {
-    out->append(",\"policy_version\":");
-    out->append(std::to_string(r.policy_version));
-  }
-  out->append(",\"metric\":");
-  AppendJsonString(MetricName(r.metric), out);
-  out->append(",\"cycle\":");
-  out->append(std::to_string(r.cycle));
-  out->append(",\"start\":");
-  AppendTime(r.start, out);
-  out->append(",\"stop\":");
-  AppendTime(r.stop, out);
-  out->append(",\"state\":");
-  AppendJsonString(InstanceStateName(r.state), out);
-  out->append(",\"target_seconds\":");
-  out->append(std::to_string(r.target_seconds));
-  out->append(",\"elapsed_seconds\":");
-  out->append(std::to_string(r.elapsed_seconds));
-  out->append(r.breached ? ",\"breached\":true" : ",\"breached\":false");
-  out->append(",\"breach_at\":");
-  AppendTime(r.breach_at, out);
-  out->append(",\"due_at\":");
-  AppendTime(r.due_at, out);
-  out->append("}\n");
+  events::JsonWriter w(out);
+  w.BeginObject()
+      .Field("ticket_id", r.ticket_id)
+      .Field("account_id", r.account_id)
+      .Field("tier", r.tier)
+      .Field("priority", PriorityName(r.priority))
+      .Field("policy", r.policy);
+  if (r.policy_version != 0) w.Field("policy_version", static_cast<int64_t>(r.policy_version));
+  w.Field("metric", MetricName(r.metric)).Field("cycle", int64_t{r.cycle});
+  Time(w, "start", r.start);
+  Time(w, "stop", r.stop);
+  w.Field("state", InstanceStateName(r.state))
+      .Field("target_seconds", int64_t{r.target_seconds})
+      .Field("elapsed_seconds", int64_t{r.elapsed_seconds})
+      .Field("breached", r.breached);
+  Time(w, "breach_at", r.breach_at);
+  Time(w, "due_at", r.due_at);
+  w.EndObject();
+  out->push_back('\n');
 }
 
 std::string ToJsonl(const SlaRecord& r) {

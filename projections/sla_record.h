@@ -46,7 +46,4 @@ struct SlaRecord {
 void AppendJsonl(const SlaRecord& r, std::string* out);
 std::string ToJsonl(const SlaRecord& r);
 
-/// JSON string escaping (RFC 8259) of `s`, appended with quotes.
-void AppendJsonString(std::string_view s, std::string* out);
-
 }  // namespace slamon::projections

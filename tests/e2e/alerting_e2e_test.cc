@@ -623,6 +623,7 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
                          + kTiers * kHealthLevels                      // slamon_accounts
                          + kTiers * kOwners                            // slamon_accounts_at_risk
                          + 1                                           // slamon_churn_rate_percent
+                         + 2                                           // slamon_label_overflow_total{label}
                          + kEventTypes + kRejectReasons + 1            // ingested, rejected, duplicates
                          + (kAppendBuckets + 1 + 2)                    // slamon_store_append_seconds
                          + 4                                           // store_events, last_event, replay, build_info

@@ -47,6 +47,8 @@ TEST(HealthConfigTest, RejectsWithFileLineAndField) {
       {"health:\n  weights: [0.3]\n", "c.yaml:2: health.weights: expected a map"},
       {"health: 3\n", "c.yaml:1: health: expected a map"},
       {"health:\n  weight: {csat: 1}\n", "c.yaml:2: health.weight: unknown field 'weight'"},
+      {"health:\n  ? [weights]\n  : 1\n", "c.yaml:2: health: a key must be a plain name"},
+      {"health:\n  weights:\n    ? {csat: 1}\n    : 1\n", "c.yaml:3: health.weights: a key must be a plain name"},
   };
   for (const BadCase& c : cases) {
     auto r = LoadHealthConfigText(c.yaml, "c.yaml");

@@ -5,6 +5,7 @@
 // against what was written, and the exit codes and messages of bad configs
 // and missing stores.
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
 #include <filesystem>
 #include <fstream>
@@ -327,19 +328,59 @@ TEST_F(CliTest, ExportQuarantine) {
     EXPECT_EQ(j.at("offset"), pos.offset);
     EXPECT_EQ(j.at("reason"), std::string(events::Name(rejection.reason)));
     EXPECT_EQ(j.at("detail"), rejection.detail);
-    // Every raw byte comes back as the code point of the same value (bytes
-    // outside printable ASCII are written as \u00XX), so nothing is lost.
-    std::string expected_raw;
-    for (unsigned char c : rejection.raw) {
-      if (c < 0x80) {
-        expected_raw += static_cast<char>(c);
-      } else {
-        expected_raw += static_cast<char>(0xc0 | (c >> 6));
-        expected_raw += static_cast<char>(0x80 | (c & 0x3f));
-      }
+    // Valid UTF-8 comes back unchanged; other raw bytes are kept exactly in raw_base64.
+    if (simdjson::validate_utf8(rejection.raw.data(), rejection.raw.size())) {
+      EXPECT_EQ(j.at("raw").get<std::string>(), rejection.raw);
+      EXPECT_FALSE(j.contains("raw_base64"));
+    } else {
+      EXPECT_TRUE(j.contains("raw_base64")) << lines[i];
     }
-    EXPECT_EQ(j.at("raw").get<std::string>(), expected_raw);
   }
+}
+
+// Details and raw bytes with newlines, NUL, escape sequences, U+2028 and
+// invalid UTF-8 still give exactly one JSON object per line.
+TEST(CliExportTest, QuarantineWithControlBytesStaysOneObjectPerLine) {
+  TempDir dir;
+  const std::string store_path = dir.Sub("store");
+  const std::vector<std::pair<std::string, std::string>> rejected = {
+      {"unknown event type \"evil\n{\"forged\":true}\"", "{\"type\":\"evil\\n\"}\n"},
+      {std::string("nul \0 and esc \x1b[2J", 19), std::string("raw\0\r\n\x1b\x7f", 9)},
+      {"sep \xE2\x80\xA8 here", "\xFF\xFE not utf-8 \n"},
+  };
+  {
+    auto store = events::EventStore::Open({.path = store_path, .sync = false});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    std::vector<events::BatchItem> batch;
+    for (size_t i = 0; i < rejected.size(); ++i) {
+      events::BatchItem item;
+      item.pos = {"evil\ntopic", 0, static_cast<int64_t>(i)};
+      item.rejection = events::Rejection{events::RejectReason::kUnknownType, rejected[i].first, rejected[i].second};
+      batch.push_back(std::move(item));
+    }
+    events::AppendResult r;
+    ASSERT_TRUE((*store)->AppendBatch(batch, &r).ok());
+    ASSERT_TRUE((*store)->Close().ok());
+  }
+  const RunResult r = RunCapture({SLAMON_BINARY, "export", "--store", store_path, "--quarantine"}, dir.path(),
+                                 std::chrono::seconds(60));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<std::string> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), rejected.size()) << r.out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    for (char c : lines[i]) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << "raw control byte in line " << i;
+    EXPECT_EQ(lines[i].find("\xE2\x80\xA8"), std::string::npos) << "raw U+2028 in line " << i;
+    nlohmann::json j;
+    ASSERT_NO_THROW(j = nlohmann::json::parse(lines[i])) << lines[i];
+    ASSERT_TRUE(j.is_object());
+    EXPECT_EQ(j.at("topic"), "evil\ntopic");
+    EXPECT_EQ(j.at("offset"), static_cast<int64_t>(i));
+    EXPECT_EQ(j.at("detail").get<std::string>(), rejected[i].first);
+  }
+  EXPECT_EQ(nlohmann::json::parse(lines[1]).at("raw").get<std::string>(), rejected[1].second);
+  EXPECT_EQ(nlohmann::json::parse(lines[2]).at("raw_base64").get<std::string>(), "//4gbm90IHV0Zi04IAo=");
 }
 
 TEST_F(CliTest, BadConfigExitsTwoNamingFileAndField) {
@@ -363,6 +404,18 @@ TEST_F(CliTest, BadConfigExitsTwoNamingFileAndField) {
       Slamon({"replay", "--store", store_path_, "--config", config_path_, "--as-of", "2026-11-20 09:00"});
   EXPECT_EQ(bad_time.code, 2) << bad_time.err;
   EXPECT_NE(bad_time.err.find("--as-of"), std::string::npos) << bad_time.err;
+  // An empty config is an error, not the built-in defaults.
+  const std::string empty = dir_->Sub("empty.yaml");
+  std::ofstream(empty) << "# nothing here\n";
+  for (const std::string& cmd : std::vector<std::string>{"replay", "accounts"}) {
+    const RunResult r = Slamon({cmd, "--store", store_path_, "--config", empty, "--as-of", as_of});
+    EXPECT_EQ(r.code, 2) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find(empty + ": the file is empty"), std::string::npos) << cmd << ": " << r.err;
+  }
+  const RunResult report =
+      Slamon({"report", "--store", store_path_, "--config", empty, "--from", "2025-11-01", "--to", "2025-12-01"});
+  EXPECT_EQ(report.code, 2) << report.err;
+  EXPECT_NE(report.err.find(empty + ": the file is empty"), std::string::npos) << report.err;
 }
 
 TEST_F(CliTest, MissingStoreExitsOneNamingThePath) {

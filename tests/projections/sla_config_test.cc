@@ -144,7 +144,18 @@ INSTANTIATE_TEST_SUITE_P(
                   "calendars:\n  - name: c1\n    timezone: UTC\n    hours: {mon: [\"09:00-17:00\"]}\n"
                   "policies:\n  - name: p\n    calendar: c1\n",
                   "policies[0].targets: missing"},
-        Rejection{"YamlSyntax", "policies: [\n", "cfg.yaml:"}),
+        Rejection{"YamlSyntax", "policies: [\n", "cfg.yaml:"},
+        Rejection{"ComplexTopLevelKey", "? [a, b]\n: 1\n", "cfg.yaml:1: (top level): a key must be a plain name"},
+        Rejection{"ComplexKeyInPolicy", "policies:\n  - name: p\n    ? [a, b]\n    : 1\n",
+                  "cfg.yaml:3: policies[0]: a key must be a plain name, not a list or a mapping"},
+        Rejection{"ComplexKeyInTargets", "policies:\n  - name: p\n    targets: {? [a] : 1h}\n",
+                  "cfg.yaml:3: policies[0].targets: a key must be a plain name"},
+        Rejection{"ListAsDuration", "policies:\n  - name: p\n    targets:\n      first_response: [1h]\n",
+                  "cfg.yaml:4: policies[0].targets.first_response: expected a duration (e.g. 4h), got a list"},
+        Rejection{
+            "ComplexKeyInHours",
+            "calendars:\n  - name: c\n    timezone: UTC\n    hours:\n      ? {mon: 1}\n      : [\"09:00-17:00\"]\n",
+            "cfg.yaml:5: calendars[0].hours: a key must be a plain name"}),
     [](const ::testing::TestParamInfo<Rejection>& info) { return std::string(info.param.name); });
 
 }  // namespace

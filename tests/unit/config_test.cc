@@ -83,5 +83,64 @@ TEST(DaemonConfig, RejectsWithFileLineAndField) {
   EXPECT_NE(ErrorOf(Write(dir, "{}\n"), {"novalue"}).find("expected key=value"), std::string::npos);
 }
 
+// Shapes yaml-cpp accepts but a setting cannot have: still an error with file, line and field, never an exception
+// of another type or a default taken silently.
+TEST(DaemonConfig, OddShapesNameFileLineAndField) {
+  testing::TempDir dir;
+  struct Case {
+    std::string yaml, needle;
+  };
+  std::string deep = "store:\n  path: x\nkafka:\n  brokers: ";
+  for (int i = 0; i < 200; ++i) deep += "[";
+  for (int i = 0; i < 200; ++i) deep += "]";
+  deep += "\n";
+  const std::vector<Case> cases = {
+      {"? [a, b]\n: 1\n", ":1: field (top level): a key must be a plain name"},
+      {"kafka:\n  ? {x: 1}\n  : 1\n", ":2: field kafka: a key must be a plain name"},
+      {"kafka:\n  topics: events\n", ":2: field kafka.topics: expected a list (e.g. [a, b]), got \"events\""},
+      {"kafka:\n  topics: [[a]]\n", ":2: field kafka.topics: expected a list of strings, got a list in it"},
+      {"kafka:\n  brokers: {a: 1}\n", ":2: field kafka.brokers: expected a string, got a mapping"},
+      {"kafka:\n  properties: [a]\n", ":2: field kafka.properties: expected a mapping, got a list"},
+      {"store: {path: x}\nhttp:\n  listen: 'localhost:99999'\n",
+       ":3: field http.listen: port of \"localhost:99999\" is not 0..65535"},
+      {"http:\n  listen: ':'\n", ":2: field http.listen: \":\" is not host:port"},
+      {deep, ":4: field kafka.brokers: expected a string, got a list"},
+      {"metrics:\n  tiers: A\n", ":2: field metrics.tiers: expected a list"},
+      {"metrics:\n  tiers: [A, other]\n", ":2: field metrics.tiers: tier names must be non-empty"},
+      {"metrics:\n  max_account_owners: -1\n", ":2: field metrics.max_account_owners: must be 0..100000"},
+      {"ingest:\n  max_event_future_days: -1\n", ":2: field ingest.max_event_future_days: must be 0.."},
+  };
+  for (const auto& c : cases) {
+    std::string path = Write(dir, c.yaml);
+    std::string err = ErrorOf(path);
+    EXPECT_EQ(err.rfind(path, 0), 0u) << c.yaml << " -> " << err;
+    EXPECT_NE(err.find(c.needle), std::string::npos) << c.yaml << " -> " << err;
+  }
+}
+
+TEST(DaemonConfig, EmptyFileIsAnError) {
+  testing::TempDir dir;
+  for (const char* text : {"", "\n\n", "# only a comment\n"}) {
+    const std::string path = Write(dir, text);
+    EXPECT_EQ(ErrorOf(path), path + ": the file is empty") << "\"" << text << "\"";
+  }
+}
+
+TEST(DaemonConfig, MetricsAndIngestBounds) {
+  testing::TempDir dir;
+  auto cfg = LoadDaemonConfig(Write(dir, "store: {path: x}\n"));
+  EXPECT_TRUE(cfg.metrics.tiers.empty());
+  EXPECT_EQ(cfg.metrics.max_account_owners, 1000);
+  EXPECT_EQ(cfg.ingest.max_event_age_days, 36500);
+  EXPECT_EQ(cfg.ingest.max_event_future_days, 1);
+  cfg = LoadDaemonConfig(Write(dir,
+                               "metrics: {tiers: [gold, silver], max_account_owners: 50}\n"
+                               "ingest: {max_event_age_days: 0, max_event_future_days: 2}\n"));
+  EXPECT_EQ(cfg.metrics.tiers, (std::vector<std::string>{"gold", "silver"}));
+  EXPECT_EQ(cfg.metrics.max_account_owners, 50);
+  EXPECT_EQ(cfg.ingest.max_event_age_days, 0);
+  EXPECT_EQ(cfg.ingest.max_event_future_days, 2);
+}
+
 }  // namespace
 }  // namespace slamon::daemon
