@@ -83,6 +83,20 @@ void AppendJsonl(const SlaRecord& r, std::string* out) {
   AppendTime(r.breach_at, out);
   out->append(",\"due_at\":");
   AppendTime(r.due_at, out);
+  out->append(",\"group\":");
+  if (r.metric == Metric::kAssignment) {
+    AppendJsonString(r.group, out);
+  } else {
+    out->append("null");
+  }
+  out->append(",\"escalation\":");
+  if (r.escalation) {
+    AppendJsonString(*r.escalation, out);
+  } else {
+    out->append("null");
+  }
+  out->append(",\"escalated_at\":");
+  AppendTime(r.escalated_at, out);
   out->append("}\n");
 }
 
