@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "projections/sla_projection.h"
+#include "projections/state_codec.h"
 #include "tests/projections/sla_test_util.h"
 
 namespace slamon::projections {
@@ -204,6 +205,52 @@ TEST_F(DepartmentTest, SnapshotRoundTripKeepsAssignmentsChannelsAndCalendars) {
   again.SaveState(&a);
   restored.SaveState(&b);
   EXPECT_EQ(a, b);
+}
+
+TEST_F(DepartmentTest, ReadsFormatOneStateWithoutNames) {
+  // Format 1 (before channels, groups, teams and calendars): one account with
+  // one upsert and one opened ticket.
+  std::string state;
+  projections::detail::StateWriter w(&state);
+  w.Header("SLAP", 1);
+  w.Varint(2);  // tiers
+  w.String("unknown");
+  w.String("A");
+  w.Varint(2);  // owners
+  w.String("");
+  w.String("o");
+  std::string_view prev;
+  w.Varint(1);  // accounts
+  w.Prefixed("n", &prev);
+  w.Varint(1);
+  w.Signed(T("2026-01-01T00:00:00Z"));
+  prev = {};
+  w.Prefixed("u1", &prev);
+  w.Varint(1);
+  w.Varint(1);
+  w.Varint(1);  // tickets
+  prev = {};
+  w.Prefixed("D", &prev);
+  w.Varint(1);
+  w.Signed(T("2026-11-02T00:00:00Z") - T("2026-01-01T00:00:00Z"));
+  w.Byte(static_cast<uint8_t>(events::EventType::kTicketOpened));
+  w.Byte(static_cast<uint8_t>(Priority::kHigh));
+  w.Varint(1);
+  prev = {};
+  w.Prefixed("o1", &prev);
+  SlaProjection p(MustLoad(kConfig));
+  ASSERT_TRUE(p.LoadState(state).ok());
+  auto rs = p.Evaluate(T("2026-11-02T01:00:00Z"));
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].policy, "rest");
+  EXPECT_EQ(rs[0].elapsed_seconds, 3600);
+  // Saved again, it is format 2 and still loads.
+  std::string again;
+  p.SaveState(&again);
+  EXPECT_EQ(static_cast<uint8_t>(again[4]), 2);
+  SlaProjection q(MustLoad(kConfig));
+  ASSERT_TRUE(q.LoadState(again).ok());
+  EXPECT_EQ(q.Evaluate(T("2026-11-02T01:00:00Z")), rs);
 }
 
 }  // namespace
