@@ -88,7 +88,10 @@ json BreachJson(const BreachItem& b) {
               {"due_at", Time(b.due_at)},
               {"start", projections::FormatUtc(b.start)},
               {"elapsed_seconds", b.elapsed_seconds},
-              {"target_seconds", b.target_seconds}};
+              {"target_seconds", b.target_seconds},
+              {"group", b.group.empty() ? json(nullptr) : json(b.group)},
+              {"escalation", b.escalation ? json(*b.escalation) : json(nullptr)},
+              {"escalated_at", Time(b.escalated_at)}};
 }
 
 // Runs `fetch` and answers with the filtered items, or the error.
@@ -122,7 +125,7 @@ std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord
     if (r.state == projections::InstanceState::kStopped || r.level == projections::RiskLevel::kOk) continue;
     out.push_back(BreachItem{r.ticket_id, r.account_id, r.tier, owner_of ? owner_of(r.account_id) : std::string(),
                              r.priority, r.metric, r.cycle, r.level, r.breach_at, r.due_at, r.start, r.elapsed_seconds,
-                             r.target_seconds});
+                             r.target_seconds, r.group, r.escalation, r.escalated_at});
   }
   auto key = [](const BreachItem& b) {
     const bool breached = b.level == projections::RiskLevel::kBreached;

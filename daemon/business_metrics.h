@@ -21,10 +21,12 @@ class BusinessMetrics : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
+  void CollectDepartments(const projections::SlaSnapshot& snap, std::vector<prometheus::MetricFamily>* out) const;
   void CollectHealth(const std::set<std::string>& tiers, std::vector<prometheus::MetricFamily>* out) const;
 
   const ProjectionHost* host_;
   std::set<std::string> config_tiers_;
+  std::vector<std::string> groups_;  // groups named in any policy's group_targets
   // Counters must never go down, even when a late event rewrites history
   // (a retroactive priority change can un-breach an instance): keep maxima.
   mutable std::mutex mu_;

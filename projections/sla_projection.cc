@@ -262,6 +262,7 @@ int64_t SlaProjection::EvaluateTicket(uint32_t index, int64_t as_of, std::string
     r.state = timing.state;
     r.target_seconds = *policy.target(span.metric, group);
     if (span.metric == Metric::kAssignment) r.group = group;
+    r.team = names_[fold->team];
     if (timing.escalation >= 0) {
       r.escalation = policy.escalation[static_cast<size_t>(timing.escalation)].name;
       r.escalated_at = timing.escalated_at;
@@ -351,6 +352,10 @@ size_t SlaProjection::MemoryBytes() const {
   return bytes + (ticket_index_.size() + account_index_.size()) * 8 * 2;
 }
 
-SlaSnapshot SlaProjection::Snapshot() const { return aggregator_.Snapshot(now_); }
+SlaSnapshot SlaProjection::Snapshot() const {
+  SlaSnapshot out = aggregator_.Snapshot(now_);
+  out.unknown_calendars = unknown_calendars_;
+  return out;
+}
 
 }  // namespace slamon::projections

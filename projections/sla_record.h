@@ -43,6 +43,9 @@ struct SlaRecord {
   /// its target), and when it was reached.
   std::optional<std::string> escalation;
   std::optional<int64_t> escalated_at;
+  /// The account's team when the ticket opened (routing of escalations; not
+  /// part of the JSONL record).
+  std::string team;
 
   bool operator==(const SlaRecord&) const = default;
 };

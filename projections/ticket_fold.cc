@@ -30,6 +30,7 @@ class Folder {
     out_->account_calendar = view.calendar == kNoName ? nullptr : ctx_.calendar(view.calendar);
     channel_ = e.name;
     team_ = view.team;
+    out_->team = view.team;
     policy_ = ctx_.select(out_->tier, out_->priority, channel_, team_);
     out_->statuses.push_back({e.t, events::TicketStatus::kOpen});
     Start(&first_, Metric::kFirstResponse, e.t);
@@ -143,6 +144,7 @@ void FoldTicket(const std::vector<EventRec>& events, int64_t as_of, const FoldCo
   out->opened = false;
   out->account = kNoAccount;
   out->account_calendar = nullptr;
+  out->team = kNoName;
   out->instances.clear();
   out->statuses.clear();
   Folder folder(ctx, out);

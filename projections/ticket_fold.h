@@ -71,6 +71,7 @@ struct TicketFold {
   /// The account's calendar at the open (nullptr: none or not in the config),
   /// used by policies with use_account_calendar for the ticket's life.
   const Calendar* account_calendar = nullptr;
+  uint32_t team = kNoName;              // the account's team at the open
   std::vector<InstanceSpan> instances;  // sorted by (metric, cycle)
   std::vector<StatusChange> statuses;   // from the open on, first entry = (opened_at, open)
 };

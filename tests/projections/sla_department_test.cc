@@ -3,6 +3,7 @@
 // ticket's life, escalation of stopped instances, snapshot round trips.
 #include <gtest/gtest.h>
 
+#include "projections/report.h"
 #include "projections/sla_projection.h"
 #include "projections/state_codec.h"
 #include "tests/projections/sla_test_util.h"
@@ -205,6 +206,28 @@ TEST_F(DepartmentTest, SnapshotRoundTripKeepsAssignmentsChannelsAndCalendars) {
   again.SaveState(&a);
   restored.SaveState(&b);
   EXPECT_EQ(a, b);
+}
+
+TEST_F(DepartmentTest, ReportCountsDepartmentsPerGroupApartFromTierFigures) {
+  ev_.Opened("D", "n", "2026-11-02T00:00:00Z");
+  ev_.Assigned("D", "2026-11-02T00:00:00Z", "sales");  // rest: sales 1h
+  ev_.Assigned("D", "2026-11-02T00:30:00Z", "tech");   // no tech target in rest
+  ev_.Assigned("D", "2026-11-02T00:40:00Z", "sales");
+  ev_.AgentReply("D", "2026-11-02T00:45:00Z");
+  ReportBuilder builder(MustLoad(kConfig), HealthConfig{});
+  for (const auto& e : ev_.all()) builder.Apply(e);
+  const Report report = builder.Build({.from = T("2026-11-01T00:00:00Z"), .to = T("2026-11-03T00:00:00Z")});
+  ASSERT_EQ(report.by_department.size(), 1u);
+  EXPECT_EQ(report.by_department[0].group, "sales");
+  EXPECT_EQ(report.by_department[0].counts.instances, 2);
+  EXPECT_EQ(report.by_department[0].counts.met, 1);       // the first stay: 30 min
+  EXPECT_EQ(report.by_department[0].counts.breached, 1);  // the third ran 23h20m by the end
+  EXPECT_EQ(report.by_department[0].counts.open, 0);
+  // The tier figures hold the first response only.
+  EXPECT_EQ(report.total.all.instances, 1);
+  EXPECT_EQ(report.total.metrics[static_cast<size_t>(Metric::kAssignment)].instances, 0);
+  const auto notes = ReportNotes(report);
+  EXPECT_NE(notes.back().find("Department clocks"), std::string::npos);
 }
 
 TEST_F(DepartmentTest, ReadsFormatOneStateWithoutNames) {

@@ -159,8 +159,9 @@ TEST(SlaPropertyTest, LiveCountersEqualRecomputation) {
     now += static_cast<int64_t>(rng() % (3 * 86400));
     live.AdvanceTo(now);
     const auto records = live.Evaluate(now);
-    const SlaSnapshot expect =
+    SlaSnapshot expect =
         AggregateRecords(records, now, live.histogram_bounds(), [&](const std::string& a) { return live.OwnerOf(a); });
+    expect.unknown_calendars = live.unknown_calendar_count();
     const SlaSnapshot got = live.Snapshot();
     ASSERT_EQ(got.open, expect.open) << "at " << now;
     ASSERT_EQ(got.open_by_owner, expect.open_by_owner);
@@ -168,6 +169,8 @@ TEST(SlaPropertyTest, LiveCountersEqualRecomputation) {
     ASSERT_EQ(got.completed, expect.completed);
     ASSERT_EQ(got.first_response_seconds, expect.first_response_seconds);
     ASSERT_EQ(got.oldest_unanswered, expect.oldest_unanswered);
+    ASSERT_EQ(got.open_by_group, expect.open_by_group);
+    ASSERT_EQ(got.escalations, expect.escalations);
     ASSERT_EQ(got, expect);
     ++checks;
   }
@@ -175,12 +178,15 @@ TEST(SlaPropertyTest, LiveCountersEqualRecomputation) {
   for (int k = 0; k < 10; ++k) {
     now += 3 * 3600;
     live.AdvanceTo(now);
-    const SlaSnapshot expect = AggregateRecords(live.Evaluate(now), now, live.histogram_bounds(),
-                                                [&](const std::string& a) { return live.OwnerOf(a); });
+    SlaSnapshot expect = AggregateRecords(live.Evaluate(now), now, live.histogram_bounds(),
+                                          [&](const std::string& a) { return live.OwnerOf(a); });
+    expect.unknown_calendars = live.unknown_calendar_count();
     ASSERT_EQ(live.Snapshot(), expect) << "at " << now;
   }
   EXPECT_GE(checks, 25);
   EXPECT_FALSE(live.Snapshot().open.empty());
+  EXPECT_FALSE(live.Snapshot().open_by_group.empty());
+  EXPECT_FALSE(live.Snapshot().escalations.empty());
 }
 
 }  // namespace
