@@ -63,6 +63,25 @@ policies:
   EXPECT_EQ(cal->BusinessSeconds(testing::T("2026-11-30T00:00:00Z"), testing::T("2026-12-01T00:00:00Z")), 8 * 3600);
 }
 
+TEST(SlaConfigExtTest, OverridesFollowTheDstRulesOfWeeklyHours) {
+  auto c = LoadSlaConfigText(R"(
+calendars:
+  - name: ny
+    timezone: America/New_York
+    hours: {mon: ["09:00-17:00"]}
+    overrides: {"2026-03-08": ["01:00-04:00"], "2026-11-01": ["00:00-03:00"]}
+)",
+                             "x.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const auto cal = c->FindCalendar("ny");
+  using testing::T;
+  // Spring forward: 02:00-03:00 does not exist, 01:00 EST .. 04:00 EDT is 2 h.
+  EXPECT_EQ(cal->BusinessSeconds(T("2026-03-08T00:00:00Z"), T("2026-03-09T00:00:00Z")), 2 * 3600);
+  EXPECT_EQ(cal->InstantAfter(T("2026-03-08T00:00:00Z"), 1), T("2026-03-08T06:00:01Z"));
+  // Fall back: 01:00-02:00 happens twice, 00:00 EDT .. 03:00 EST is 4 h.
+  EXPECT_EQ(cal->BusinessSeconds(T("2026-11-01T00:00:00Z"), T("2026-11-02T00:00:00Z")), 4 * 3600);
+}
+
 struct Rejection {
   const char* name;
   const char* yaml;
