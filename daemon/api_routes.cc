@@ -106,7 +106,20 @@ void BreachJson(events::JsonWriter& w, const BreachItem& b) {
   w.Field("start", projections::FormatUtc(b.start))
       .Field("elapsed_seconds", int64_t{b.elapsed_seconds})
       .Field("target_seconds", int64_t{b.target_seconds})
-      .EndObject();
+      .Key("group");
+  if (b.group.empty()) {
+    w.Null();
+  } else {
+    w.String(b.group);
+  }
+  w.Key("escalation");
+  if (b.escalation) {
+    w.String(*b.escalation);
+  } else {
+    w.Null();
+  }
+  Time(w, "escalated_at", b.escalated_at);
+  w.EndObject();
 }
 
 // Runs `fetch` and answers with the filtered items, or the error.
@@ -144,7 +157,7 @@ std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord
     if (r.state == projections::InstanceState::kStopped || r.level == projections::RiskLevel::kOk) continue;
     out.push_back(BreachItem{r.ticket_id, r.account_id, r.tier, owner_of ? owner_of(r.account_id) : std::string(),
                              r.priority, r.metric, r.cycle, r.level, r.breach_at, r.due_at, r.start, r.elapsed_seconds,
-                             r.target_seconds});
+                             r.target_seconds, r.group, r.escalation, r.escalated_at});
   }
   auto key = [](const BreachItem& b) {
     const bool breached = b.level == projections::RiskLevel::kBreached;

@@ -33,6 +33,9 @@ struct BreachItem {
   int64_t start = 0;
   int64_t elapsed_seconds = 0;
   int64_t target_seconds = 0;
+  std::string group;                      ///< department of an assignment instance, else empty
+  std::optional<std::string> escalation;  ///< the escalation step reached, if any
+  std::optional<int64_t> escalated_at;
 
   bool operator==(const BreachItem&) const = default;
 };

@@ -13,7 +13,7 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-constexpr Metric kMetrics[] = {Metric::kFirstResponse, Metric::kNextResponse, Metric::kResolution};
+constexpr Metric kMetrics[] = {Metric::kFirstResponse, Metric::kNextResponse, Metric::kResolution, Metric::kAssignment};
 constexpr RiskLevel kLevels[] = {RiskLevel::kOk, RiskLevel::kWarning, RiskLevel::kBreached};
 constexpr events::Priority kPriorities[] = {events::Priority::kUrgent, events::Priority::kHigh,
                                             events::Priority::kNormal, events::Priority::kLow};
@@ -54,7 +54,7 @@ std::vector<std::string> PolicyTiers(const ProjectionHost* host) {
 }  // namespace
 
 BusinessMetrics::BusinessMetrics(const ProjectionHost* host, const LabelBoundSettings& bounds)
-    : host_(host), bounds_(bounds, PolicyTiers(host)) {}
+    : host_(host), bounds_(bounds, PolicyTiers(host)), groups_(host->sla_config().AllGroups()) {}
 
 BusinessMetrics::Folded BusinessMetrics::Fold(const projections::SlaSnapshot& snap) const {
   Folded f;
@@ -205,6 +205,7 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
     oldest.metric.push_back(std::move(s));
   }
   out.push_back(std::move(oldest));
+  CollectDepartments(*snap, &out);
   CollectHealth(tiers, &out);
 
   auto overflow = Family("slamon_label_overflow_total",
@@ -219,6 +220,46 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   overflow.metric.push_back(std::move(owner_overflow));
   out.push_back(std::move(overflow));
   return out;
+}
+
+void BusinessMetrics::CollectDepartments(const projections::SlaSnapshot& snap, std::vector<MetricFamily>* out) const {
+  // Groups are bounded by the config: only those some policy gives a target.
+  auto by_group = Family("slamon_sla_open_by_group",
+                         "Running department (assignment) SLA instances by group and level.", MetricType::Gauge);
+  for (const auto& group : groups_) {
+    for (auto l : kLevels) {
+      auto s = Sample({{"group", group}, {"metric", M(Metric::kAssignment)}, {"level", L(l)}});
+      s.gauge.value = static_cast<double>(Get(snap.open_by_group, std::make_tuple(group, Metric::kAssignment, l)));
+      by_group.metric.push_back(std::move(s));
+    }
+  }
+  out->push_back(std::move(by_group));
+
+  auto escalations =
+      Family("slamon_sla_escalations",
+             "Running breached SLA instances by the escalation step they reached (non-zero only).", MetricType::Gauge);
+  // Tier and owner fold into their label bounds like every other series.
+  std::map<std::tuple<std::string, Metric, std::string, std::string, std::string>, int64_t> folded;
+  for (const auto& [key, n] : snap.escalations) {
+    const auto& [tier, metric, owner, team, step] = key;
+    if (n == 0) continue;
+    folded[{bounds_.Tier(tier), metric, bounds_.Owner(owner), team, step}] += n;
+  }
+  for (const auto& [key, n] : folded) {
+    const auto& [tier, metric, owner, team, step] = key;
+    auto s = Sample({{"tier", tier}, {"metric", M(metric)}, {"account_owner", owner}, {"team", team}, {"step", step}});
+    s.gauge.value = static_cast<double>(n);
+    escalations.metric.push_back(std::move(s));
+  }
+  out->push_back(std::move(escalations));
+
+  auto unknown = Family("slamon_sla_unknown_calendar_total",
+                        "Account upserts naming a calendar the config lacks (the policy's calendar is used).",
+                        MetricType::Counter);
+  auto s = Sample({});
+  s.counter.value = static_cast<double>(snap.unknown_calendars);
+  unknown.metric.push_back(std::move(s));
+  out->push_back(std::move(unknown));
 }
 
 void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vector<MetricFamily>* out) const {

@@ -36,9 +36,11 @@ class BusinessMetrics : public prometheus::Collectable {
   // Both require mu_ held.
   Folded Fold(const projections::SlaSnapshot& snap) const;
   void CollectHealth(const std::set<std::string>& tiers, std::vector<prometheus::MetricFamily>* out) const;
+  void CollectDepartments(const projections::SlaSnapshot& snap, std::vector<prometheus::MetricFamily>* out) const;
 
   const ProjectionHost* host_;
   mutable LabelBounds bounds_;  // guarded by mu_
+  std::vector<std::string> groups_;  // groups named in any policy's group_targets
   // Counters must never go down, even when a late event rewrites history
   // (a retroactive priority change can un-breach an instance): keep maxima.
   mutable std::mutex mu_;

@@ -34,7 +34,7 @@ void PrintTable(const std::vector<projections::SlaRecord>& records) {
   using projections::SlaRecord;
   const std::vector<std::string> header = {"ticket_id", "account_id", "tier",      "priority", "policy", "metric",
                                            "cycle",     "start",      "stop",      "state",    "level",  "target_s",
-                                           "elapsed_s", "breached",   "breach_at", "due_at"};
+                                           "elapsed_s", "breached",   "breach_at", "due_at",   "group",  "escalation"};
   std::vector<std::vector<std::string>> rows;
   rows.reserve(records.size() + 1);
   rows.push_back(header);
@@ -44,7 +44,8 @@ void PrintTable(const std::vector<projections::SlaRecord>& records) {
                     std::string(projections::MetricName(r.metric)), std::to_string(r.cycle),
                     projections::FormatUtc(r.start), Opt(r.stop), std::string(projections::InstanceStateName(r.state)),
                     running ? std::string(projections::RiskLevelName(r.level)) : "-", std::to_string(r.target_seconds),
-                    std::to_string(r.elapsed_seconds), r.breached ? "yes" : "no", Opt(r.breach_at), Opt(r.due_at)});
+                    std::to_string(r.elapsed_seconds), r.breached ? "yes" : "no", Opt(r.breach_at), Opt(r.due_at),
+                    r.group.empty() ? "-" : r.group, r.escalation.value_or("-")});
   }
   PrintAligned(rows);
 }

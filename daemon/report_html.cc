@@ -171,13 +171,15 @@ std::string BarChart(const std::string& title, const std::vector<Series>& series
 
 std::string Charts(const Report& report) {
   std::vector<Series> metric_series;
-  for (int m = 0; m <= projections::kMetricCount; ++m) {
-    metric_series.push_back({detail::MetricLabel(m), kSeriesColors[m]});
+  // Department (assignment) clocks are not tier figures: no series for them.
+  static_assert(static_cast<int>(projections::Metric::kAssignment) == 0, "assignment must be metric 0");
+  for (int m = 1; m <= projections::kMetricCount; ++m) {
+    metric_series.push_back({detail::MetricLabel(m), kSeriesColors[m - 1]});
   }
   std::vector<BarGroup> sla, csat, churn;
   for (const GroupStats& t : report.by_tier) {
     BarGroup g{"Tier " + t.tier, {}};
-    for (int m = 0; m < projections::kMetricCount; ++m) g.values.push_back(t.metrics[m].PercentMet());
+    for (int m = 1; m < projections::kMetricCount; ++m) g.values.push_back(t.metrics[m].PercentMet());
     g.values.push_back(t.all.PercentMet());
     sla.push_back(std::move(g));
     csat.push_back({"Tier " + t.tier, {t.csat.Percent()}});
@@ -279,6 +281,16 @@ std::string RenderReportHtml(const Report& report) {
     }
   }
   out += sla.Take();
+
+  if (!report.by_department.empty()) {
+    out += "<h2>Department clocks by group</h2>\n";
+    HtmlTable dept({"Group", "Instances", "Met", "Breached", "Open", "% met"});
+    for (const auto& d : report.by_department) {
+      const MetricCounts& c = d.counts;
+      dept.Row({{d.group, ""}, N(c.instances), N(c.met), N(c.breached), N(c.open), P(c.PercentMet())}, false);
+    }
+    out += dept.Take();
+  }
 
   out += "<h2>Satisfaction (CSAT) and churn by tier and owner</h2>\n";
   HtmlTable kpi({"Tier", "Owner", "Accounts", "At risk", "Answers", "Satisfied", "CSAT %", "Meets CSAT target",

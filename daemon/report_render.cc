@@ -175,6 +175,17 @@ std::string RenderReportMarkdown(const Report& report) {
   }
   out += kpi.Take();
 
+  if (!report.by_department.empty()) {
+    out += "## Department clocks by group\n\n";
+    MdTable dept({"Group", "Instances", "Met", "Breached", "Open", "% met"}, "lrrrrr");
+    for (const auto& d : report.by_department) {
+      const MetricCounts& c = d.counts;
+      dept.Row({MdCell(d.group), std::to_string(c.instances), std::to_string(c.met), std::to_string(c.breached),
+                std::to_string(c.open), FormatPercent(c.PercentMet())});
+    }
+    out += dept.Take();
+  }
+
   out += "## SLA breaches in the window (" + std::to_string(report.breaches.size()) + ")\n\n";
   if (report.breaches.empty()) {
     out += "None.\n\n";
@@ -303,6 +314,7 @@ std::string RenderReportCsv(const Report& report) {
   const auto rows = detail::OrderedRows(report);
   for (const ReportRow& row : rows) {
     for (int m = 0; m <= projections::kMetricCount; ++m) {
+      if (m == static_cast<int>(projections::Metric::kAssignment)) continue;  // reported per group below
       const MetricCounts& c = CountsOf(*row.group, m);
       GroupRow("sla", row)
           .Set("metric", detail::MetricLabel(m))
@@ -340,6 +352,17 @@ std::string RenderReportCsv(const Report& report) {
     GroupRow("accounts", row)
         .Set("accounts", std::to_string(row.group->accounts))
         .Set("at_risk", std::to_string(row.group->at_risk))
+        .AppendTo(&out);
+  }
+  for (const auto& d : report.by_department) {
+    CsvRow("department")
+        .Set("name", d.group)
+        .Set("metric", std::string(projections::MetricName(projections::Metric::kAssignment)))
+        .Set("instances", std::to_string(d.counts.instances))
+        .Set("met", std::to_string(d.counts.met))
+        .Set("breached", std::to_string(d.counts.breached))
+        .Set("open", std::to_string(d.counts.open))
+        .Set("percent", CsvPercent(d.counts.PercentMet()))
         .AppendTo(&out);
   }
   for (const auto& b : report.breaches) {

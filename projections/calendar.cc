@@ -42,6 +42,8 @@ struct Calendar::Chunk {
 Calendar::Calendar(CalendarSpec spec, const date::time_zone* zone, bool always)
     : spec_(std::move(spec)), zone_(zone), always_(always) {
   std::sort(spec_.holidays.begin(), spec_.holidays.end());
+  std::sort(spec_.overrides.begin(), spec_.overrides.end(),
+            [](const DateHours& a, const DateHours& b) { return a.day < b.day; });
   if (!always_) {
     chunk_count_ = (kMaxDay - kMinDay + kChunkDays - 1) / kChunkDays;
     chunks_ = std::make_unique<Chunk[]>(static_cast<size_t>(chunk_count_));
@@ -87,11 +89,15 @@ void Calendar::FillChunk(int64_t index, Chunk* chunk) const {
   chunk->end = LocalMidnightToUtc(first_day + kChunkDays);
   chunk->prefix.assign(1, 0);
   auto holiday = std::lower_bound(spec_.holidays.begin(), spec_.holidays.end(), first_day);
+  auto override_it = std::lower_bound(spec_.overrides.begin(), spec_.overrides.end(), first_day,
+                                      [](const DateHours& d, int64_t v) { return d.day < v; });
   for (int64_t day = first_day; day < first_day + kChunkDays; ++day) {
     while (holiday != spec_.holidays.end() && *holiday < day) ++holiday;
     if (holiday != spec_.holidays.end() && *holiday == day) continue;
+    while (override_it != spec_.overrides.end() && override_it->day < day) ++override_it;
     const int64_t weekday = ((day + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
-    for (const LocalHours& h : spec_.hours[static_cast<size_t>(weekday)]) {
+    const bool overridden = override_it != spec_.overrides.end() && override_it->day == day;
+    for (const LocalHours& h : overridden ? override_it->hours : spec_.hours[static_cast<size_t>(weekday)]) {
       int64_t b = LocalToUtc(day * kDay + h.start);
       int64_t e = LocalToUtc(day * kDay + h.end);
       if (e <= b) continue;  // the whole interval fell into a DST gap

@@ -31,6 +31,13 @@ struct LocalHours {
   bool operator==(const LocalHours&) const = default;
 };
 
+/// The working intervals of one local date that replace its weekly hours.
+struct DateHours {
+  int32_t day = 0;                ///< days since 1970-01-01 of the local date
+  std::vector<LocalHours> hours;  ///< sorted, non-overlapping; empty = a day off
+  bool operator==(const DateHours&) const = default;
+};
+
 /// What a calendar is made of, as validated by LoadSlaConfig.
 struct CalendarSpec {
   std::string name;
@@ -40,13 +47,17 @@ struct CalendarSpec {
   std::array<std::vector<LocalHours>, 7> hours;
   /// Holidays as days since 1970-01-01 of the local calendar date.
   std::vector<int32_t> holidays;
+  /// Per-date replacements of the weekly hours (make-up working days, half
+  /// days); sorted by day, at most one per day, never on a holiday.
+  std::vector<DateHours> overrides;
 };
 
 /// Business-time arithmetic over one calendar.
 ///
 /// Working intervals are built per local date and converted to UTC: a
 /// boundary that falls in a DST gap maps to the instant the gap ends, one in a
-/// repeated hour to its first occurrence. Holidays remove whole local dates.
+/// repeated hour to its first occurrence. Holidays remove whole local dates;
+/// an override replaces the weekly hours of its local date.
 ///
 /// Per-date intervals are computed lazily in chunks of kChunkDays local dates
 /// and cached, so a call costs O(chunks spanned + log intervals per chunk).

@@ -72,6 +72,14 @@ struct GroupStats {
   GroupStats& operator+=(const GroupStats& o);  ///< adds the counts (keeps tier/owner)
 };
 
+/// Department (OLA) clocks of one group: its `assignment` instances that
+/// started in the window. Kept apart from the tier/owner SLA figures, which
+/// are about customers, not internal hand-offs.
+struct DepartmentStats {
+  std::string group;
+  MetricCounts counts;
+};
+
 /// An SLA instance whose breach_at falls inside the window.
 struct BreachRow {
   std::string ticket_id, account_id, tier, owner, policy;
@@ -102,8 +110,9 @@ struct Report {
   std::vector<GroupStats> by_owner;  ///< (tier, owner) groups, sorted by tier then owner
   std::vector<GroupStats> by_tier;   ///< sorted by tier
   GroupStats total;
-  std::vector<BreachRow> breaches;  ///< sorted by breach_at, ticket_id, metric, cycle
-  std::vector<AtRiskRow> at_risk;   ///< sorted by score (lowest first), then account_id
+  std::vector<BreachRow> breaches;             ///< sorted by breach_at, ticket_id, metric, cycle
+  std::vector<AtRiskRow> at_risk;              ///< sorted by score (lowest first), then account_id
+  std::vector<DepartmentStats> by_department;  ///< sorted by group; empty without group targets
 
   /// Whether the SLA / CSAT / churn figure meets its target; nullopt when the
   /// figure is undefined. Compared on the exact counts, never on rounded text.

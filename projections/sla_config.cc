@@ -9,87 +9,24 @@
 #include <limits>
 #include <set>
 
+#include "projections/sla_config_yaml.h"
+
 namespace slamon::projections {
 namespace {
+
+using detail::KeyName;
+using detail::CheckKeys;
+using detail::Errors;
+using detail::ParseClock;
+using detail::ParseDate;
+using detail::ParseIntervals;
+using detail::ScalarString;
+using detail::Shape;
+using detail::StringList;
 
 constexpr std::array<std::string_view, 7> kWeekdays = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 constexpr std::array<std::string_view, 7> kWeekdaysLong = {"sunday",   "monday", "tuesday", "wednesday",
                                                            "thursday", "friday", "saturday"};
-
-// Builds "file:line: field: message" errors. yaml-cpp marks are 0-based.
-class Errors {
- public:
-  explicit Errors(const std::string& file) : file_(file) {}
-  Status At(const YAML::Node& node, const std::string& field, const std::string& msg) const {
-    int line = node.IsDefined() ? node.Mark().line : -1;
-    std::string where = line >= 0 ? file_ + ":" + std::to_string(line + 1) : file_;
-    return Status::Invalid(where + ": " + field + ": " + msg);
-  }
-
- private:
-  const std::string& file_;
-};
-
-// A mapping key as a name. yaml-cpp accepts lists and mappings as keys
-// (`? [a, b] : 1`); no setting has one, so they are reported, not read as "".
-Status KeyName(const YAML::Node& key, const std::string& field, const Errors& err, std::string* out) {
-  if (!key.IsScalar()) return err.At(key, field, "a key must be a plain name, not a list or a mapping");
-  *out = key.Scalar();
-  return Status::OK();
-}
-
-// How a node that should have been a scalar looks, for error messages.
-std::string Shape(const YAML::Node& node) {
-  if (node.IsSequence()) return "a list";
-  if (node.IsMap()) return "a mapping";
-  if (node.IsScalar()) return "'" + node.Scalar() + "'";
-  return "nothing";
-}
-
-bool ScalarString(const YAML::Node& node, std::string* out) {
-  if (!node.IsDefined() || !node.IsScalar()) return false;
-  *out = node.Scalar();
-  return true;
-}
-
-Status CheckKeys(const YAML::Node& map, const std::string& field, std::initializer_list<std::string_view> allowed,
-                 const Errors& err) {
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    std::string key;
-    SLAMON_RETURN_IF_ERROR(KeyName(it->first, field, err, &key));
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return err.At(it->first, field, "unknown field '" + key + "'");
-    }
-  }
-  return Status::OK();
-}
-
-// A scalar or a sequence of scalars, as strings.
-Status StringList(const YAML::Node& node, const std::string& field, const Errors& err, std::vector<std::string>* out) {
-  out->clear();
-  if (node.IsScalar()) {
-    out->push_back(node.Scalar());
-    return Status::OK();
-  }
-  if (!node.IsSequence()) return err.At(node, field, "expected a list");
-  for (size_t i = 0; i < node.size(); ++i) {
-    if (!node[i].IsScalar()) return err.At(node[i], field + "[" + std::to_string(i) + "]", "expected a string");
-    out->push_back(node[i].Scalar());
-  }
-  return Status::OK();
-}
-
-// "HH:MM" with HH 00..24 (24 only as 24:00).
-std::optional<int32_t> ParseClock(std::string_view s) {
-  if (s.size() != 5 || s[2] != ':') return std::nullopt;
-  for (size_t i : {0u, 1u, 3u, 4u}) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-  }
-  const int h = (s[0] - '0') * 10 + (s[1] - '0');
-  const int m = (s[3] - '0') * 10 + (s[4] - '0');
-  if (m > 59 || h > 24 || (h == 24 && m != 0)) return std::nullopt;
-  return h * 3600 + m * 60;
-}
 
 Status ParseHours(const YAML::Node& node, const std::string& field, const Errors& err, CalendarSpec* spec) {
   if (!node.IsMap()) return err.At(node, field, "expected a map of weekday to intervals");
@@ -104,52 +41,42 @@ Status ParseHours(const YAML::Node& node, const std::string& field, const Errors
     const std::string day_field = field + "." + key;
     if (wd == 7) return err.At(it->first, day_field, "unknown weekday '" + key + "' (use mon..sun)");
     if (!seen.insert(wd).second) return err.At(it->first, day_field, "weekday given twice");
-    std::vector<std::string> items;
-    SLAMON_RETURN_IF_ERROR(StringList(it->second, day_field, err, &items));
-    std::vector<LocalHours>& hours = spec->hours[wd];
-    for (size_t i = 0; i < items.size(); ++i) {
-      const YAML::Node item = it->second.IsSequence() ? it->second[i] : it->second;
-      const std::string item_field = day_field + "[" + std::to_string(i) + "]";
-      const std::string& text = items[i];
-      auto dash = text.find('-');
-      auto start = dash == std::string::npos ? std::nullopt : ParseClock(std::string_view(text).substr(0, dash));
-      auto end = dash == std::string::npos ? std::nullopt : ParseClock(std::string_view(text).substr(dash + 1));
-      if (!start || !end || *start == 86400) {
-        return err.At(item, item_field, "bad hours '" + text + "' (expected HH:MM-HH:MM)");
-      }
-      if (*end <= *start) return err.At(item, item_field, "inverted or empty hours '" + text + "'");
-      hours.push_back({*start, *end});
-    }
-    std::sort(hours.begin(), hours.end(), [](const LocalHours& a, const LocalHours& b) { return a.start < b.start; });
-    for (size_t i = 1; i < hours.size(); ++i) {
-      if (hours[i].start < hours[i - 1].end) return err.At(it->second, day_field, "overlapping hours");
-    }
+    SLAMON_RETURN_IF_ERROR(ParseIntervals(it->second, day_field, err, &spec->hours[wd]));
   }
   return Status::OK();
 }
 
-std::optional<int32_t> ParseDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  int v[3] = {0, 0, 0};
-  size_t parts[3][2] = {{0, 4}, {5, 7}, {8, 10}};
-  for (int p = 0; p < 3; ++p) {
-    for (size_t i = parts[p][0]; i < parts[p][1]; ++i) {
-      if (s[i] < '0' || s[i] > '9') return std::nullopt;
-      v[p] = v[p] * 10 + (s[i] - '0');
+// `overrides: {"YYYY-MM-DD": [intervals]}`; runs after holidays are parsed.
+Status ParseOverrides(const YAML::Node& node, const std::string& field, const Errors& err, CalendarSpec* spec) {
+  if (!node.IsDefined() || node.IsNull()) return Status::OK();
+  if (!node.IsMap()) return err.At(node, field, "expected a map of date to intervals");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    const std::string day_field = field + "." + key;
+    auto day = ParseDate(key);
+    if (!day) return err.At(it->first, day_field, "bad date '" + key + "' (expected YYYY-MM-DD)");
+    if (std::find(spec->holidays.begin(), spec->holidays.end(), *day) != spec->holidays.end()) {
+      return err.At(it->first, day_field, "date is both a holiday and an override");
     }
+    for (const DateHours& d : spec->overrides) {
+      if (d.day == *day) return err.At(it->first, day_field, "date given twice");
+    }
+    DateHours entry{*day, {}};
+    if (!it->second.IsNull()) SLAMON_RETURN_IF_ERROR(ParseIntervals(it->second, day_field, err, &entry.hours));
+    spec->overrides.push_back(std::move(entry));
   }
-  date::year_month_day ymd{date::year{v[0]}, date::month{static_cast<unsigned>(v[1])},
-                           date::day{static_cast<unsigned>(v[2])}};
-  if (!ymd.ok()) return std::nullopt;
-  return date::sys_days(ymd).time_since_epoch().count();
+  return Status::OK();
 }
 
 Status LoadCalendar(const YAML::Node& node, const std::string& field, const Errors& err, SlaConfig* config) {
   if (!node.IsMap()) return err.At(node, field, "expected a map");
-  SLAMON_RETURN_IF_ERROR(CheckKeys(node, field, {"name", "timezone", "hours", "holidays"}, err));
+  SLAMON_RETURN_IF_ERROR(CheckKeys(node, field, {"name", "timezone", "hours", "holidays", "overrides"}, err));
   CalendarSpec spec;
   if (!ScalarString(node["name"], &spec.name) || spec.name.empty()) {
     return err.At(node["name"].IsDefined() ? node["name"] : node, field + ".name", "missing or not a string");
+  }
+  if (spec.name == "24x7" && node["overrides"].IsDefined()) {
+    return err.At(node["overrides"], field + ".overrides", "the 24x7 calendar has no overrides");
   }
   if (config->FindCalendar(spec.name)) {
     return err.At(node["name"], field + ".name", "duplicate calendar name '" + spec.name + "'");
@@ -173,6 +100,7 @@ Status LoadCalendar(const YAML::Node& node, const std::string& field, const Erro
       spec.holidays.push_back(*day);
     }
   }
+  SLAMON_RETURN_IF_ERROR(ParseOverrides(node["overrides"], field + ".overrides", err, &spec));
   auto calendar = Calendar::Create(std::move(spec));
   if (!calendar.ok()) return err.At(node["timezone"], field + ".timezone", calendar.status().message());
   config->calendars.push_back(calendar.take());
@@ -186,6 +114,9 @@ Status LoadTargets(const YAML::Node& node, const std::string& field, const Error
     SLAMON_RETURN_IF_ERROR(KeyName(it->first, field, err, &key));
     auto metric = ParseMetric(key);
     if (!metric) return err.At(it->first, field + "." + key, "unknown metric '" + key + "'");
+    if (*metric == Metric::kAssignment) {
+      return err.At(it->first, field + "." + key, "assignment targets are per group: use group_targets");
+    }
     std::string text;
     if (!ScalarString(it->second, &text)) {
       return err.At(it->second, field + "." + key, "expected a duration (e.g. 4h), got " + Shape(it->second));
@@ -198,10 +129,65 @@ Status LoadTargets(const YAML::Node& node, const std::string& field, const Error
   return Status::OK();
 }
 
+// A duration node (as in `targets`) into *out.
+Status DurationField(const YAML::Node& node, const std::string& field, const Errors& err, int64_t* out) {
+  std::string text;
+  auto seconds = ScalarString(node, &text) ? ParseDuration(text) : std::nullopt;
+  if (!seconds) return err.At(node, field, "bad duration '" + text + "'");
+  *out = *seconds;
+  return Status::OK();
+}
+
+// use_account_calendar, escalation and group_targets.
+Status LoadPolicyExtensions(const YAML::Node& node, const std::string& field, const Errors& err, SlaPolicy* policy) {
+  if (const YAML::Node flag = node["use_account_calendar"]; flag.IsDefined()) {
+    std::string text;
+    if (!ScalarString(flag, &text) || (text != "true" && text != "false")) {
+      return err.At(flag, field + ".use_account_calendar", "expected true or false");
+    }
+    policy->use_account_calendar = text == "true";
+  }
+  if (const YAML::Node steps = node["escalation"]; steps.IsDefined() && !steps.IsNull()) {
+    if (!steps.IsSequence()) return err.At(steps, field + ".escalation", "expected a list of {name, after}");
+    for (size_t i = 0; i < steps.size(); ++i) {
+      const std::string step_field = field + ".escalation[" + std::to_string(i) + "]";
+      const YAML::Node step = steps[i];
+      if (!step.IsMap()) return err.At(step, step_field, "expected a map {name, after}");
+      SLAMON_RETURN_IF_ERROR(CheckKeys(step, step_field, {"name", "after"}, err));
+      EscalationStep s;
+      if (!ScalarString(step["name"], &s.name) || s.name.empty()) {
+        return err.At(step["name"].IsDefined() ? step["name"] : step, step_field + ".name", "missing or not a string");
+      }
+      if (!step["after"].IsDefined()) return err.At(step, step_field + ".after", "missing");
+      SLAMON_RETURN_IF_ERROR(DurationField(step["after"], step_field + ".after", err, &s.after));
+      if (!policy->escalation.empty() && s.after <= policy->escalation.back().after) {
+        return err.At(step["after"], step_field + ".after", "escalation steps must have strictly increasing 'after'");
+      }
+      policy->escalation.push_back(std::move(s));
+    }
+  }
+  if (const YAML::Node groups = node["group_targets"]; groups.IsDefined() && !groups.IsNull()) {
+    if (!groups.IsMap()) return err.At(groups, field + ".group_targets", "expected a map of group to duration");
+    for (auto it = groups.begin(); it != groups.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+      const std::string group_field = field + ".group_targets." + key;
+      if (key.empty()) return err.At(it->first, group_field, "empty group name");
+      if (policy->FindGroup(key)) return err.At(it->first, group_field, "group given twice");
+      GroupTarget g{key, 0, 0};
+      SLAMON_RETURN_IF_ERROR(DurationField(it->second, group_field, err, &g.seconds));
+      if (g.seconds <= 0) return err.At(it->second, group_field, "target must be > 0");
+      policy->group_targets.push_back(std::move(g));
+    }
+  }
+  return Status::OK();
+}
+
 Status LoadPolicy(const YAML::Node& node, const std::string& field, const Errors& err, SlaConfig* config) {
   if (!node.IsMap()) return err.At(node, field, "expected a map");
-  SLAMON_RETURN_IF_ERROR(
-      CheckKeys(node, field, {"name", "match", "calendar", "targets", "pause_on", "pause_metrics", "warn_at"}, err));
+  SLAMON_RETURN_IF_ERROR(CheckKeys(node, field,
+                                   {"name", "match", "calendar", "targets", "pause_on", "pause_metrics", "warn_at",
+                                    "use_account_calendar", "escalation", "group_targets"},
+                                   err));
   SlaPolicy policy;
   if (!ScalarString(node["name"], &policy.name) || policy.name.empty()) {
     return err.At(node["name"].IsDefined() ? node["name"] : node, field + ".name", "missing or not a string");
@@ -213,7 +199,15 @@ Status LoadPolicy(const YAML::Node& node, const std::string& field, const Errors
   }
   if (const YAML::Node match = node["match"]; match.IsDefined() && !match.IsNull()) {
     if (!match.IsMap()) return err.At(match, field + ".match", "expected a map");
-    SLAMON_RETURN_IF_ERROR(CheckKeys(match, field + ".match", {"tier", "priority"}, err));
+    SLAMON_RETURN_IF_ERROR(CheckKeys(match, field + ".match", {"tier", "priority", "channel", "team"}, err));
+    if (match["channel"].IsDefined()) {
+      policy.match_channel = true;
+      SLAMON_RETURN_IF_ERROR(StringList(match["channel"], field + ".match.channel", err, &policy.match_channels));
+    }
+    if (match["team"].IsDefined()) {
+      policy.match_team = true;
+      SLAMON_RETURN_IF_ERROR(StringList(match["team"], field + ".match.team", err, &policy.match_teams));
+    }
     if (match["tier"].IsDefined()) {
       SLAMON_RETURN_IF_ERROR(StringList(match["tier"], field + ".match.tier", err, &policy.match_tiers));
     }
@@ -248,7 +242,7 @@ Status LoadPolicy(const YAML::Node& node, const std::string& field, const Errors
     if (!s) return err.At(node["pause_on"], field + ".pause_on", "unknown status '" + n + "'");
     policy.pause_on[static_cast<size_t>(*s)] = true;
   }
-  names = {"resolution", "next_response"};
+  names = {"resolution", "next_response", "assignment"};
   if (node["pause_metrics"].IsDefined() && !node["pause_metrics"].IsNull()) {
     SLAMON_RETURN_IF_ERROR(StringList(node["pause_metrics"], field + ".pause_metrics", err, &names));
   }
@@ -266,12 +260,14 @@ Status LoadPolicy(const YAML::Node& node, const std::string& field, const Errors
     }
     policy.warn_at = v;
   }
+  SLAMON_RETURN_IF_ERROR(LoadPolicyExtensions(node, field, err, &policy));
+  auto warn = [&policy](int64_t target) {
+    return static_cast<int64_t>(std::ceil(policy.warn_at * static_cast<double>(target)));
+  };
   for (int m = 0; m < kMetricCount; ++m) {
-    if (policy.targets[m]) {
-      policy.warn_seconds[m] =
-          static_cast<int64_t>(std::ceil(policy.warn_at * static_cast<double>(*policy.targets[m])));
-    }
+    if (policy.targets[m]) policy.warn_seconds[m] = warn(*policy.targets[m]);
   }
+  for (GroupTarget& g : policy.group_targets) g.warn_seconds = warn(g.seconds);
   config->policies.push_back(std::move(policy));
   return Status::OK();
 }
@@ -303,19 +299,40 @@ Status Load(const YAML::Node& root, const std::string& file, SlaConfig* config) 
 
 }  // namespace
 
-bool SlaPolicy::Matches(std::string_view tier, events::Priority priority) const {
-  if (!match_tiers.empty() && std::find(match_tiers.begin(), match_tiers.end(), tier) == match_tiers.end()) {
-    return false;
-  }
+bool SlaPolicy::Matches(std::string_view tier, events::Priority priority, std::string_view channel,
+                        std::string_view team) const {
+  auto listed = [](const std::vector<std::string>& list, std::string_view v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+  };
+  if (!match_tiers.empty() && !listed(match_tiers, tier)) return false;
+  // A ticket without a channel (an account without a team) matches no list.
+  if (match_channel && (channel.empty() || !listed(match_channels, channel))) return false;
+  if (match_team && (team.empty() || !listed(match_teams, team))) return false;
   return match_priorities.empty() ||
          std::find(match_priorities.begin(), match_priorities.end(), priority) != match_priorities.end();
 }
 
-int SlaConfig::Select(std::string_view tier, events::Priority priority) const {
+int SlaConfig::Select(std::string_view tier, events::Priority priority, std::string_view channel,
+                      std::string_view team) const {
   for (size_t i = 0; i < policies.size(); ++i) {
-    if (policies[i].Matches(tier, priority)) return static_cast<int>(i);
+    if (policies[i].Matches(tier, priority, channel, team)) return static_cast<int>(i);
   }
   return -1;
+}
+
+bool SlaConfig::MatchesContext() const {
+  return std::any_of(policies.begin(), policies.end(),
+                     [](const SlaPolicy& p) { return p.match_channel || p.match_team; });
+}
+
+std::vector<std::string> SlaConfig::AllGroups() const {
+  std::vector<std::string> out;
+  for (const SlaPolicy& p : policies) {
+    for (const GroupTarget& g : p.group_targets) out.push_back(g.group);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 std::shared_ptr<const Calendar> SlaConfig::FindCalendar(std::string_view name) const {

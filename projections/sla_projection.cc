@@ -4,12 +4,16 @@
 #include <numeric>
 #include <utility>
 
+#include "events/logging.h"
+
 namespace slamon::projections {
 namespace {
 
 using events::EventType;
 
-bool IsTicketEvent(EventType t) { return t >= EventType::kTicketOpened && t <= EventType::kTicketReopened; }
+bool IsTicketEvent(EventType t) {
+  return (t >= EventType::kTicketOpened && t <= EventType::kTicketReopened) || t == EventType::kTicketAssigned;
+}
 
 uint8_t ValueOf(const events::Event& e) {
   switch (e.type) {
@@ -49,6 +53,7 @@ SlaProjection::SlaProjection(std::shared_ptr<const SlaConfig> config, Options op
   if (options_.history) history_cache_.resize(options_.history->size());
   InternTier("unknown");
   InternOwner("");
+  InternName("");
 }
 
 SlaProjection::~SlaProjection() = default;
@@ -61,7 +66,7 @@ uint32_t SlaProjection::InternAccount(std::string_view id) {
   const uint32_t found = FindAccount(id);
   if (found != detail::StringIndex::kMissing) return found;
   const auto index = static_cast<uint32_t>(accounts_.size());
-  accounts_.push_back(Account{std::string(id), {}, {}});
+  accounts_.push_back(Account{std::string(id), {}, {}, false});
   account_index_.Insert(id, index, [this](uint32_t i) -> std::string_view { return accounts_[i].id; });
   return index;
 }
@@ -96,23 +101,56 @@ uint32_t SlaProjection::InternOwner(std::string_view owner) {
   return index;
 }
 
-uint32_t SlaProjection::TierAt(uint32_t account, int64_t t) const {
+uint32_t SlaProjection::InternName(std::string_view name) {
+  auto it = name_index_.find(std::string(name));
+  if (it != name_index_.end()) return it->second;
+  const auto index = static_cast<uint32_t>(names_.size());
+  names_.emplace_back(name);
+  name_index_.emplace(std::string(name), index);
+  return index;
+}
+
+void SlaProjection::NoteUnknownCalendar(uint32_t account, const std::string& calendar) {
+  if (calendar.empty() || config_->FindCalendar(calendar)) return;
+  ++unknown_calendars_;
+  Account& a = accounts_[account];
+  if (a.unknown_calendar_logged) return;
+  a.unknown_calendar_logged = true;
+  Log("sla")->warn(
+      "account '{}' names calendar '{}', which the config lacks; its tickets use their policies' calendars", a.id,
+      calendar);
+}
+
+detail::AccountView SlaProjection::AccountAt(uint32_t account, int64_t t) const {
   const auto& ups = accounts_[account].upserts;
   // account.upserted ranks before ticket.opened, so an upsert in the same
   // second as the open applies to it.
   auto it = std::upper_bound(ups.begin(), ups.end(), t, [](int64_t v, const Upsert& u) { return v < u.t; });
-  return it == ups.begin() ? 0 : std::prev(it)->tier;
+  if (it == ups.begin()) return {};
+  const Upsert& u = *std::prev(it);
+  return {u.tier, u.team, u.calendar};
 }
 
-int SlaProjection::SelectPolicy(uint32_t tier, events::Priority p) const {
-  return policy_cache_[tier][static_cast<size_t>(p)];
+int SlaProjection::SelectPolicy(uint32_t tier, events::Priority p, uint32_t channel, uint32_t team) const {
+  // Channel and team matching is rare: the (tier, priority) cache serves
+  // every config without it.
+  if (!config_->MatchesContext()) return policy_cache_[tier][static_cast<size_t>(p)];
+  return config_->Select(tiers_[tier], p, names_[channel], names_[team]);
+}
+
+void SlaProjection::CompleteContext(const SlaConfig* config, detail::FoldContext* ctx) const {
+  ctx->config = config;
+  ctx->account_at = [this](uint32_t account, int64_t t) { return AccountAt(account, t); };
+  ctx->calendar = [this, config](uint32_t name) { return config->FindCalendar(names_[name]).get(); };
+  ctx->name = [this](uint32_t name) -> std::string_view { return names_[name]; };
 }
 
 detail::FoldContext SlaProjection::MakeContext() const {
   detail::FoldContext ctx;
-  ctx.config = config_.get();
-  ctx.tier_at = [this](uint32_t account, int64_t t) { return TierAt(account, t); };
-  ctx.select = [this](uint32_t tier, events::Priority p) { return SelectPolicy(tier, p); };
+  CompleteContext(config_.get(), &ctx);
+  ctx.select = [this](uint32_t tier, events::Priority p, uint32_t channel, uint32_t team) {
+    return SelectPolicy(tier, p, channel, team);
+  };
   return ctx;
 }
 
@@ -129,10 +167,13 @@ size_t SlaProjection::VersionOf(uint32_t ticket, int64_t as_of) const {
 detail::FoldContext SlaProjection::MakeContext(size_t version) const {
   if (version == kNoVersion) return MakeContext();
   detail::FoldContext ctx;
-  ctx.config = options_.history->epochs()[version].sla.get();
-  ctx.tier_at = [this](uint32_t account, int64_t t) { return TierAt(account, t); };
+  const SlaConfig* config = options_.history->epochs()[version].sla.get();
+  CompleteContext(config, &ctx);
   const auto& cache = history_cache_[version];
-  ctx.select = [&cache](uint32_t tier, events::Priority p) { return cache[tier][static_cast<size_t>(p)]; };
+  ctx.select = [this, &cache, config](uint32_t tier, events::Priority p, uint32_t channel, uint32_t team) {
+    if (!config->MatchesContext()) return static_cast<int>(cache[tier][static_cast<size_t>(p)]);
+    return config->Select(tiers_[tier], p, names_[channel], names_[team]);
+  };
   return ctx;
 }
 
@@ -145,7 +186,8 @@ const std::string& SlaProjection::OwnerOf(std::string_view account_id) const {
 void SlaProjection::Apply(const events::Event& e) {
   if (e.type == EventType::kAccountUpserted) {
     const uint32_t a = InternAccount(e.account_id);
-    Upsert u{e.occurred_at, e.id, InternTier(e.tier), InternOwner(e.owner)};
+    Upsert u{e.occurred_at, e.id, InternTier(e.tier), InternOwner(e.owner), InternName(e.team), InternName(e.calendar)};
+    NoteUnknownCalendar(a, e.calendar);
     const bool added = InsertSorted(&accounts_[a].upserts, std::move(u), [](const Upsert& x, const Upsert& y) {
       return x.t != y.t ? x.t < y.t : x.id < y.id;
     });
@@ -166,8 +208,13 @@ void SlaProjection::Apply(const events::Event& e) {
     ticket_index_.Insert(e.ticket_id, ti, key_of);
     if (options_.live) live_.emplace_back();
   }
-  detail::EventRec rec{e.occurred_at, detail::kNoAccount, e.type, ValueOf(e), e.id};
-  if (e.type == EventType::kTicketOpened) rec.account = InternAccount(e.account_id);
+  detail::EventRec rec{e.occurred_at, detail::kNoAccount, detail::kNoName, e.type, ValueOf(e), e.id};
+  if (e.type == EventType::kTicketOpened) {
+    rec.account = InternAccount(e.account_id);
+    rec.name = InternName(e.channel);
+  } else if (e.type == EventType::kTicketAssigned) {
+    rec.name = InternName(e.group);
+  }
   const uint32_t account = rec.account;
   if (!InsertSorted(&tickets_[ti].events, std::move(rec), detail::RecLess)) return;
   if (!options_.live) return;
@@ -199,7 +246,9 @@ int64_t SlaProjection::EvaluateTicket(uint32_t index, int64_t as_of, std::string
   if (!account_filter.empty() && account.id != account_filter) return next;
   for (const detail::InstanceSpan& span : fold->instances) {
     const SlaPolicy& policy = ctx.config->policies[static_cast<size_t>(span.policy)];
-    const detail::InstanceTiming timing = detail::TimeInstance(span, policy, fold->statuses, as_of, scratch);
+    const std::string& group = names_[span.group];
+    const detail::InstanceTiming timing = detail::TimeInstance(
+        span, policy, CalendarFor(policy, fold->account_calendar), group, fold->statuses, as_of, scratch);
     SlaRecord& r = out->emplace_back();
     r.ticket_id = ticket.id;
     r.account_id = account.id;
@@ -211,7 +260,13 @@ int64_t SlaProjection::EvaluateTicket(uint32_t index, int64_t as_of, std::string
     r.start = span.start;
     if (timing.state == InstanceState::kStopped) r.stop = span.stop;
     r.state = timing.state;
-    r.target_seconds = *policy.target(span.metric);
+    r.target_seconds = *policy.target(span.metric, group);
+    if (span.metric == Metric::kAssignment) r.group = group;
+    r.team = names_[fold->team];
+    if (timing.escalation >= 0) {
+      r.escalation = policy.escalation[static_cast<size_t>(timing.escalation)].name;
+      r.escalated_at = timing.escalated_at;
+    }
     r.elapsed_seconds = timing.elapsed;
     r.breached = timing.breached;
     if (timing.breach_at != detail::kNoStop) r.breach_at = timing.breach_at;
@@ -297,6 +352,10 @@ size_t SlaProjection::MemoryBytes() const {
   return bytes + (ticket_index_.size() + account_index_.size()) * 8 * 2;
 }
 
-SlaSnapshot SlaProjection::Snapshot() const { return aggregator_.Snapshot(now_); }
+SlaSnapshot SlaProjection::Snapshot() const {
+  SlaSnapshot out = aggregator_.Snapshot(now_);
+  out.unknown_calendars = unknown_calendars_;
+  return out;
+}
 
 }  // namespace slamon::projections

@@ -83,6 +83,9 @@ class SlaProjection {
   /// excluding live-mode records), for capacity planning.
   size_t MemoryBytes() const;
   size_t account_count() const { return accounts_.size(); }
+  /// Account upserts applied so far whose `calendar` names no calendar of the
+  /// config (never an error: such accounts use their policies' calendars).
+  uint64_t unknown_calendar_count() const { return unknown_calendars_; }
   const SlaConfig& config() const { return *config_; }
 
   /// Snapshot support (sla_projection_state.cc): appends the replay state
@@ -100,11 +103,14 @@ class SlaProjection {
     std::string id;
     uint32_t tier = 0;
     uint32_t owner = 0;
+    uint32_t team = detail::kNoName;  // interned in names_
+    uint32_t calendar = detail::kNoName;
   };
   struct Account {
     std::string id;
     std::vector<Upsert> upserts;    // canonical order
     std::vector<uint32_t> tickets;  // live mode: tickets opened on this account
+    bool unknown_calendar_logged = false;
   };
   struct Ticket {
     std::string id;
@@ -128,8 +134,13 @@ class SlaProjection {
   uint32_t FindAccount(std::string_view id) const;
   uint32_t InternTier(std::string_view tier);
   uint32_t InternOwner(std::string_view owner);
-  uint32_t TierAt(uint32_t account, int64_t t) const;
-  int SelectPolicy(uint32_t tier, events::Priority p) const;
+  uint32_t InternName(std::string_view name);
+  /// Counts an upsert naming a calendar the config lacks; logs once per account.
+  void NoteUnknownCalendar(uint32_t account, const std::string& calendar);
+  detail::AccountView AccountAt(uint32_t account, int64_t t) const;
+  int SelectPolicy(uint32_t tier, events::Priority p, uint32_t channel, uint32_t team) const;
+  /// Fills the name and calendar lookups of a context for `config`.
+  void CompleteContext(const SlaConfig* config, detail::FoldContext* ctx) const;
   detail::FoldContext MakeContext() const;
   /// The history version in force at the ticket's open (kNoVersion when there
   /// is no history or the ticket is not open at as_of).
@@ -153,6 +164,10 @@ class SlaProjection {
   std::vector<std::string> owners_;  // interned; [0] = ""
   std::unordered_map<std::string, uint32_t> owner_index_;
   std::vector<std::array<int16_t, events::kPriorityCount>> policy_cache_;  // by tier, priority
+  // Free-text names (channels, groups, teams, calendars); [0] = "".
+  std::vector<std::string> names_;
+  std::unordered_map<std::string, uint32_t> name_index_;
+  uint64_t unknown_calendars_ = 0;
 
   std::vector<Ticket> tickets_;
   detail::StringIndex ticket_index_;

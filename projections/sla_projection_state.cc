@@ -2,14 +2,16 @@
 // compact event records and every account upsert) as a versioned binary blob
 // for projection snapshots (projections/snapshot.h).
 //
-// Layout (format 1), integers as varints, times as zigzag deltas from the
+// Layout (format 2), integers as varints, times as zigzag deltas from the
 // previous time written, ids prefix-coded against the previous id of their
 // kind (state_codec.h):
-//   "SLAP" 1
+//   "SLAP" 2
 //   tiers:   n, n × string                  (interned names, index 0 = "unknown")
 //   owners:  n, n × string                  (index 0 = "")
-//   accounts: n, n × {id, upserts: m, m × {Δt, id, tier index, owner index}}
-//   tickets: n, n × {id, events: m, m × {Δt, type, value, account index + 1 (0 = none), id}}
+//   names:   n, n × string                  (channels, groups, teams, calendars; index 0 = "")
+//   accounts: n, n × {id, upserts: m, m × {Δt, id, tier index, owner index, team name, calendar name}}
+//   tickets: n, n × {id, events: m, m × {Δt, type, value, account index + 1 (0 = none), name, id}}
+// Format 1 (still read) lacks the names table and the name fields.
 #include <algorithm>
 
 #include "projections/sla_projection.h"
@@ -19,13 +21,14 @@ namespace slamon::projections {
 namespace {
 
 constexpr std::string_view kMagic = "SLAP";
-constexpr uint8_t kFormat = 1;
+constexpr uint8_t kFormat = 2;
 using detail::Delta;
 using detail::Undelta;
 
 bool IsTicketType(uint8_t type) {
-  return type >= static_cast<uint8_t>(events::EventType::kTicketOpened) &&
-         type <= static_cast<uint8_t>(events::EventType::kTicketReopened);
+  return (type >= static_cast<uint8_t>(events::EventType::kTicketOpened) &&
+          type <= static_cast<uint8_t>(events::EventType::kTicketReopened)) ||
+         type == static_cast<uint8_t>(events::EventType::kTicketAssigned);
 }
 
 // The `value` byte each type can carry (see ValueOf in sla_projection.cc).
@@ -54,6 +57,8 @@ void SlaProjection::SaveState(std::string* out) const {
   for (const std::string& t : tiers_) w.String(t);
   w.Varint(owners_.size());
   for (const std::string& o : owners_) w.String(o);
+  w.Varint(names_.size());
+  for (const std::string& n : names_) w.String(n);
 
   int64_t prev_t = 0;
   std::string_view prev_account, prev_upsert;
@@ -67,6 +72,8 @@ void SlaProjection::SaveState(std::string* out) const {
       w.Prefixed(u.id, &prev_upsert);
       w.Varint(u.tier);
       w.Varint(u.owner);
+      w.Varint(u.team);
+      w.Varint(u.calendar);
     }
   }
 
@@ -81,6 +88,7 @@ void SlaProjection::SaveState(std::string* out) const {
       w.Byte(static_cast<uint8_t>(e.type));
       w.Byte(e.value);
       w.Varint(e.account == detail::kNoAccount ? 0 : uint64_t{e.account} + 1);
+      w.Varint(e.name);
       w.Prefixed(e.id, &prev_event);
     }
   }
@@ -89,7 +97,12 @@ void SlaProjection::SaveState(std::string* out) const {
 Status SlaProjection::LoadState(std::string_view in) {
   if (!tickets_.empty() || !accounts_.empty()) return Status::Invalid("LoadState needs an empty SLA projection");
   detail::StateReader r(in);
-  if (!r.Header(kMagic, kFormat)) return Corrupt("not an SLA projection state of format 1");
+  uint8_t format = kFormat;
+  if (!r.Header(kMagic, kFormat)) {
+    r = detail::StateReader(in);
+    format = 1;
+    if (!r.Header(kMagic, 1)) return Corrupt("not an SLA projection state of format 1 or 2");
+  }
 
   // Everything is decoded and checked into locals first; the projection is
   // changed only once the whole input proved valid.
@@ -101,7 +114,13 @@ Status SlaProjection::LoadState(std::string_view in) {
   if (!r.Count(&n)) return Corrupt("truncated owner table");
   owners.resize(n);
   for (auto& o : owners) r.String(&o);
-  if (!r.ok()) return Corrupt("truncated tier or owner table");
+  std::vector<std::string> names = {""};
+  if (format >= 2) {
+    if (!r.Count(&n) || n == 0) return Corrupt("truncated name table");
+    names.resize(n);
+    for (auto& s : names) r.String(&s);
+  }
+  if (!r.ok()) return Corrupt("truncated tier, owner or name table");
 
   int64_t prev_t = 0;
   std::vector<Account> accounts;
@@ -121,10 +140,14 @@ Status SlaProjection::LoadState(std::string_view in) {
     for (size_t k = 0; k < a.upserts.size(); ++k) {
       Upsert& u = a.upserts[k];
       int64_t d = 0;
-      uint64_t tier = 0, owner = 0;
-      if (!r.Signed(&d) || !r.Prefixed(&u.id, prev_upsert) || !r.Varint(&tier) || !r.Varint(&owner)) {
+      uint64_t tier = 0, owner = 0, team = 0, calendar = 0;
+      if (!r.Signed(&d) || !r.Prefixed(&u.id, prev_upsert) || !r.Varint(&tier) || !r.Varint(&owner) ||
+          (format >= 2 && (!r.Varint(&team) || !r.Varint(&calendar)))) {
         return Corrupt("truncated account upsert");
       }
+      if (team >= names.size() || calendar >= names.size()) return Corrupt("upsert names an unknown team or calendar");
+      u.team = static_cast<uint32_t>(team);
+      u.calendar = static_cast<uint32_t>(calendar);
       prev_upsert = u.id;
       u.t = prev_t = Undelta(d, prev_t);
       if (tier >= tiers.size() || owner >= owners.size()) return Corrupt("upsert names an unknown tier or owner");
@@ -155,11 +178,13 @@ Status SlaProjection::LoadState(std::string_view in) {
       detail::EventRec& e = t.events[k];
       int64_t d = 0;
       uint8_t type = 0;
-      uint64_t account = 0;
+      uint64_t account = 0, name = 0;
       if (!r.Signed(&d) || !r.Byte(&type) || !r.Byte(&e.value) || !r.Varint(&account) ||
-          !r.Prefixed(&e.id, prev_event)) {
+          (format >= 2 && !r.Varint(&name)) || !r.Prefixed(&e.id, prev_event)) {
         return Corrupt("truncated ticket event");
       }
+      if (name >= names.size()) return Corrupt("ticket event names an unknown channel or group");
+      e.name = static_cast<uint32_t>(name);
       prev_event = e.id;
       e.t = prev_t = Undelta(d, prev_t);
       if (!IsTicketType(type)) return Corrupt("ticket event of a non-ticket type");
@@ -177,17 +202,26 @@ Status SlaProjection::LoadState(std::string_view in) {
 
   // Commit. Tiers and owners are interned anew: the current config decides
   // their policies (the state holds events, not judgements).
-  std::vector<uint32_t> tier_of(tiers.size()), owner_of(owners.size());
+  std::vector<uint32_t> tier_of(tiers.size()), owner_of(owners.size()), name_of(names.size());
   for (size_t i = 0; i < tiers.size(); ++i) tier_of[i] = InternTier(tiers[i]);
   for (size_t i = 0; i < owners.size(); ++i) owner_of[i] = InternOwner(owners[i]);
+  for (size_t i = 0; i < names.size(); ++i) name_of[i] = InternName(names[i]);
   for (Account& a : accounts) {
     for (Upsert& u : a.upserts) {
       u.tier = tier_of[u.tier];
       u.owner = owner_of[u.owner];
+      u.team = name_of[u.team];
+      u.calendar = name_of[u.calendar];
     }
+  }
+  for (Ticket& t : tickets) {
+    for (detail::EventRec& e : t.events) e.name = name_of[e.name];
   }
   accounts_ = std::move(accounts);
   account_index_ = std::move(account_index);
+  for (uint32_t a = 0; a < accounts_.size(); ++a) {
+    for (const Upsert& u : accounts_[a].upserts) NoteUnknownCalendar(a, names_[u.calendar]);
+  }
   tickets_ = std::move(tickets);
   ticket_index_ = std::move(ticket_index);
   if (options_.live) {

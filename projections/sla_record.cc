@@ -34,6 +34,19 @@ void AppendJsonl(const SlaRecord& r, std::string* out) {
       .Field("breached", r.breached);
   Time(w, "breach_at", r.breach_at);
   Time(w, "due_at", r.due_at);
+  w.Key("group");
+  if (r.metric == Metric::kAssignment) {
+    w.String(r.group);
+  } else {
+    w.Null();
+  }
+  w.Key("escalation");
+  if (r.escalation) {
+    w.String(*r.escalation);
+  } else {
+    w.Null();
+  }
+  Time(w, "escalated_at", r.escalated_at);
   w.EndObject();
   out->push_back('\n');
 }

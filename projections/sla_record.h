@@ -37,6 +37,15 @@ struct SlaRecord {
   /// The policy log version `policy` was taken from (events/policy_log.h);
   /// 0 when evaluated under a config file only. JSONL shows it when non-zero.
   uint64_t policy_version = 0;
+  /// The department of an `assignment` instance; empty for other metrics.
+  std::string group;
+  /// The last escalation step a breached instance reached (by overshoot of
+  /// its target), and when it was reached.
+  std::optional<std::string> escalation;
+  std::optional<int64_t> escalated_at;
+  /// The account's team when the ticket opened (routing of escalations; not
+  /// part of the JSONL record).
+  std::string team;
 
   bool operator==(const SlaRecord&) const = default;
 };

@@ -51,6 +51,11 @@ void SlaAggregator::Add(const SlaRecord& r, const std::string& owner, int sign) 
   if (r.level != RiskLevel::kOk) {
     Bump(&data_.open_by_owner, SlaSnapshot::OwnerKey{r.tier, r.metric, r.level, owner}, sign);
   }
+  if (r.metric == Metric::kAssignment)
+    Bump(&data_.open_by_group, SlaSnapshot::GroupKey{r.group, r.metric, r.level}, sign);
+  if (r.level == RiskLevel::kBreached && r.escalation) {
+    Bump(&data_.escalations, SlaSnapshot::EscalationKey{r.tier, r.metric, owner, r.team, *r.escalation}, sign);
+  }
   if (r.metric == Metric::kFirstResponse) {
     auto& starts = unanswered_[r.tier];
     if (sign > 0) {

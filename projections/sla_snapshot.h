@@ -25,7 +25,10 @@ struct SlaSnapshot {
   using OpenKey = std::tuple<std::string, events::Priority, Metric, RiskLevel>;  // tier, priority, metric, level
   using OwnerKey = std::tuple<std::string, Metric, RiskLevel, std::string>;      // tier, metric, level, owner
   using TierMetric = std::tuple<std::string, Metric>;
-  using CompletedKey = std::tuple<std::string, Metric, bool>;  // tier, metric, breached
+  using CompletedKey = std::tuple<std::string, Metric, bool>;   // tier, metric, breached
+  using GroupKey = std::tuple<std::string, Metric, RiskLevel>;  // group, metric, level
+  /// tier, metric, account owner, team, escalation step
+  using EscalationKey = std::tuple<std::string, Metric, std::string, std::string, std::string>;
 
   struct Histogram {
     std::vector<int64_t> bounds;  ///< upper bounds (le), ascending; +Inf implied
@@ -50,6 +53,14 @@ struct SlaSnapshot {
   std::map<std::string, int64_t> oldest_unanswered;
   /// Every tier seen on a ticket (for zero-filled series).
   std::set<std::string> tiers;
+  /// Running department (assignment) instances by group and level (zeros omitted).
+  std::map<GroupKey, int64_t> open_by_group;
+  /// Running breached instances by the escalation step they are at (zeros
+  /// and instances without a step omitted).
+  std::map<EscalationKey, int64_t> escalations;
+  /// Account upserts naming a calendar the config lacks (live projection only;
+  /// AggregateRecords leaves it 0).
+  uint64_t unknown_calendars = 0;
 
   bool operator==(const SlaSnapshot&) const = default;
 };

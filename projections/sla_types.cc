@@ -6,7 +6,8 @@
 namespace slamon::projections {
 namespace {
 
-constexpr std::array<std::string_view, kMetricCount> kMetricNames = {"first_response", "next_response", "resolution"};
+constexpr std::array<std::string_view, kMetricCount> kMetricNames = {"assignment", "first_response", "next_response",
+                                                                     "resolution"};
 constexpr std::array<std::string_view, events::kPriorityCount> kPriorityNames = {"urgent", "high", "normal", "low"};
 constexpr std::array<std::string_view, kTicketStatusCount> kStatusNames = {"open", "pending", "on_hold", "solved",
                                                                            "closed"};

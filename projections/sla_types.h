@@ -11,8 +11,9 @@
 namespace slamon::projections {
 
 /// SLA metrics. The numeric order is the output sort order (by name).
-enum class Metric : uint8_t { kFirstResponse = 0, kNextResponse = 1, kResolution = 2 };
-inline constexpr int kMetricCount = 3;
+/// `assignment` is the department (group) clock.
+enum class Metric : uint8_t { kAssignment = 0, kFirstResponse = 1, kNextResponse = 2, kResolution = 3 };
+inline constexpr int kMetricCount = 4;
 
 /// Risk level of a running instance (SLA_SEMANTICS.md "Risk level").
 enum class RiskLevel : uint8_t { kOk = 0, kWarning = 1, kBreached = 2 };

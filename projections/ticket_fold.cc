@@ -25,8 +25,13 @@ class Folder {
     out_->opened_at = e.t;
     out_->account = e.account;
     out_->priority = static_cast<events::Priority>(e.value);
-    out_->tier = ctx_.tier_at(e.account, e.t);
-    policy_ = ctx_.select(out_->tier, out_->priority);
+    const AccountView view = ctx_.account_at(e.account, e.t);
+    out_->tier = view.tier;
+    out_->account_calendar = view.calendar == kNoName ? nullptr : ctx_.calendar(view.calendar);
+    channel_ = e.name;
+    team_ = view.team;
+    out_->team = view.team;
+    policy_ = ctx_.select(out_->tier, out_->priority, channel_, team_);
     out_->statuses.push_back({e.t, events::TicketStatus::kOpen});
     Start(&first_, Metric::kFirstResponse, e.t);
     Start(&resolution_, Metric::kResolution, e.t);
@@ -41,6 +46,9 @@ class Folder {
       }
       case EventType::kTicketPriorityChanged:
         ChangePriority(static_cast<events::Priority>(e.value));
+        break;
+      case EventType::kTicketAssigned:
+        Assign(e.name, e.t);
         break;
       case EventType::kTicketReplied:
         if (!(e.value & EventRec::kPublic)) break;  // internal notes stop nothing
@@ -57,11 +65,13 @@ class Folder {
         resolved_ = true;
         Stop(&resolution_, e.t);
         Stop(&next_, e.t);
+        Stop(&stay_, e.t);  // the group is remembered for a reopen
         break;
       case EventType::kTicketReopened:
         if (!resolved_) break;
         resolved_ = false;
         Start(&resolution_, Metric::kResolution, e.t);
+        if (has_group_) Start(&stay_, Metric::kAssignment, e.t, group_);
         break;
       default:
         break;  // a second ticket.opened, or a type without SLA meaning
@@ -69,13 +79,33 @@ class Folder {
   }
 
  private:
-  void Start(Cycle* c, Metric m, int64_t t) {
+  void Start(Cycle* c, Metric m, int64_t t, uint32_t group = kNoName) {
     c->running = true;
     ++c->number;
     c->instance = -1;
-    if (policy_ < 0 || !ctx_.config->policies[static_cast<size_t>(policy_)].target(m)) return;
+    if (policy_ < 0 || !HasTarget(ctx_.config->policies[static_cast<size_t>(policy_)], m, group)) return;
     c->instance = static_cast<int>(out_->instances.size());
-    out_->instances.push_back({m, c->number, policy_, t, kNoStop});
+    out_->instances.push_back({m, c->number, policy_, t, kNoStop, group});
+  }
+
+  bool HasTarget(const SlaPolicy& p, Metric m, uint32_t group) const {
+    return m == Metric::kAssignment ? p.target(m, ctx_.name(group)).has_value() : p.target(m).has_value();
+  }
+
+  // A department stay: a new group stops the running stay and starts the
+  // next; the same group again (another assignee) changes nothing. While
+  // resolved only the remembered group changes.
+  void Assign(uint32_t group, int64_t t) {
+    if (resolved_) {
+      group_ = group;
+      has_group_ = true;
+      return;
+    }
+    if (stay_.running && group_ == group) return;
+    Stop(&stay_, t);
+    group_ = group;
+    has_group_ = true;
+    Start(&stay_, Metric::kAssignment, t, group);
   }
 
   void Stop(Cycle* c, int64_t t) {
@@ -86,13 +116,13 @@ class Folder {
 
   void ChangePriority(events::Priority p) {
     out_->priority = p;
-    policy_ = ctx_.select(out_->tier, p);
+    policy_ = ctx_.select(out_->tier, p, channel_, team_);
     if (policy_ < 0) return;  // no target anywhere: running instances keep their policy
     const SlaPolicy& next = ctx_.config->policies[static_cast<size_t>(policy_)];
-    for (Cycle* c : {&first_, &next_, &resolution_}) {
+    for (Cycle* c : {&first_, &next_, &resolution_, &stay_}) {
       if (!c->running || c->instance < 0) continue;
       InstanceSpan& span = out_->instances[static_cast<size_t>(c->instance)];
-      if (next.target(span.metric)) span.policy = policy_;  // retroactive: same start
+      if (HasTarget(next, span.metric, span.group)) span.policy = policy_;  // retroactive: same start
     }
   }
 
@@ -101,7 +131,11 @@ class Folder {
   int policy_ = -1;
   bool agent_replied_ = false;
   bool resolved_ = false;
-  Cycle first_, next_, resolution_;
+  uint32_t channel_ = kNoName;
+  uint32_t team_ = kNoName;
+  bool has_group_ = false;
+  uint32_t group_ = kNoName;  // the running stay's group, or the remembered one
+  Cycle first_, next_, resolution_, stay_;
 };
 
 }  // namespace
@@ -109,6 +143,8 @@ class Folder {
 void FoldTicket(const std::vector<EventRec>& events, int64_t as_of, const FoldContext& ctx, TicketFold* out) {
   out->opened = false;
   out->account = kNoAccount;
+  out->account_calendar = nullptr;
+  out->team = kNoName;
   out->instances.clear();
   out->statuses.clear();
   Folder folder(ctx, out);
@@ -126,11 +162,11 @@ void FoldTicket(const std::vector<EventRec>& events, int64_t as_of, const FoldCo
   });
 }
 
-InstanceTiming TimeInstance(const InstanceSpan& span, const SlaPolicy& policy,
-                            const std::vector<StatusChange>& statuses, int64_t as_of, std::vector<TimeRange>* scratch) {
+InstanceTiming TimeInstance(const InstanceSpan& span, const SlaPolicy& policy, const Calendar& cal,
+                            std::string_view group, const std::vector<StatusChange>& statuses, int64_t as_of,
+                            std::vector<TimeRange>* scratch) {
   InstanceTiming out;
-  const Calendar& cal = *policy.calendar;
-  const int64_t target = *policy.target(span.metric);
+  const int64_t target = *policy.target(span.metric, group);
   const bool stopped = span.stop != kNoStop && span.stop <= as_of;
   const int64_t end = stopped ? span.stop : std::max(as_of, span.start);
 
@@ -155,11 +191,25 @@ InstanceTiming TimeInstance(const InstanceSpan& span, const SlaPolicy& policy,
   out.breached = out.elapsed >= target;
   if (out.breached) out.breach_at = cal.InstantAfter(span.start, target, pauses);
   out.state = stopped ? InstanceState::kStopped : paused_now ? InstanceState::kPaused : InstanceState::kActive;
-  const int64_t warn = policy.warn_seconds[static_cast<size_t>(span.metric)];
+  const int64_t warn = policy.WarnSeconds(span.metric, group);
   out.level = out.breached ? RiskLevel::kBreached : out.elapsed >= warn ? RiskLevel::kWarning : RiskLevel::kOk;
   if (out.state == InstanceState::kActive && !out.breached) {
     out.due_at = cal.InstantAfter(span.start, target, pauses);
     out.next_change = out.level == RiskLevel::kOk ? cal.InstantAfter(span.start, warn, pauses) : out.due_at;
+  }
+  if (out.breached) {
+    // Escalation by overshoot: the last step whose `after` the overshoot reached.
+    const int64_t overshoot = out.elapsed - target;
+    const auto& steps = policy.escalation;
+    size_t reached = 0;
+    while (reached < steps.size() && steps[reached].after <= overshoot) ++reached;
+    if (reached > 0) {
+      out.escalation = static_cast<int>(reached - 1);
+      out.escalated_at = cal.InstantAfter(span.start, target + steps[reached - 1].after, pauses);
+    }
+    if (out.state == InstanceState::kActive && reached < steps.size()) {
+      out.next_change = cal.InstantAfter(span.start, target + steps[reached].after, pauses);
+    }
   }
   return out;
 }

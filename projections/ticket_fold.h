@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "events/event.h"
@@ -17,13 +18,18 @@ namespace slamon::projections::detail {
 
 inline constexpr int64_t kNoStop = std::numeric_limits<int64_t>::max();
 inline constexpr uint32_t kNoAccount = std::numeric_limits<uint32_t>::max();
+/// Interned free-text names (channels, groups, teams, calendars): index 0 is
+/// the empty name, i.e. "none".
+inline constexpr uint32_t kNoName = 0;
 
 /// The part of a ticket event the SLA clocks need. `value` holds the
 /// priority (opened, priority_changed), the status (status_changed) or, for
-/// replies, bit 0 = customer author and bit 1 = public.
+/// replies, bit 0 = customer author and bit 1 = public. `name` is the
+/// interned channel (opened) or group (assigned).
 struct EventRec {
   int64_t t = 0;
   uint32_t account = kNoAccount;  // interned account id (opened only)
+  uint32_t name = kNoName;
   events::EventType type = events::EventType::kTicketOpened;
   uint8_t value = 0;
   std::string id;
@@ -47,6 +53,7 @@ struct InstanceSpan {
   int policy = -1;
   int64_t start = 0;
   int64_t stop = kNoStop;
+  uint32_t group = kNoName;  // interned group of an assignment instance
 };
 
 struct StatusChange {
@@ -61,17 +68,31 @@ struct TicketFold {
   uint32_t account = kNoAccount;
   uint32_t tier = 0;  // interned tier name
   events::Priority priority = events::Priority::kNormal;
+  /// The account's calendar at the open (nullptr: none or not in the config),
+  /// used by policies with use_account_calendar for the ticket's life.
+  const Calendar* account_calendar = nullptr;
+  uint32_t team = kNoName;              // the account's team at the open
   std::vector<InstanceSpan> instances;  // sorted by (metric, cycle)
   std::vector<StatusChange> statuses;   // from the open on, first entry = (opened_at, open)
 };
 
-/// tier_at(account, t): interned tier of the account's latest upsert at or
-/// before t (the "unknown" id when none). select(tier, priority): policy index
-/// or -1.
+/// What a ticket takes from its account's latest upsert at or before the
+/// open: interned tier ("unknown" id when none), team and calendar names.
+struct AccountView {
+  uint32_t tier = 0;
+  uint32_t team = kNoName;
+  uint32_t calendar = kNoName;
+};
+
+/// account_at(account, t): the account's view at t. select(tier, priority,
+/// channel, team): policy index or -1. calendar(name): the config's calendar
+/// of that interned name or nullptr. name(i): an interned name's text.
 struct FoldContext {
   const SlaConfig* config = nullptr;
-  std::function<uint32_t(uint32_t account, int64_t t)> tier_at;
-  std::function<int(uint32_t tier, events::Priority p)> select;
+  std::function<AccountView(uint32_t account, int64_t t)> account_at;
+  std::function<int(uint32_t tier, events::Priority p, uint32_t channel, uint32_t team)> select;
+  std::function<const Calendar*(uint32_t name)> calendar;
+  std::function<std::string_view(uint32_t name)> name;
 };
 
 /// Folds `events` (sorted by RecLess) ignoring those after `as_of`. Pure.
@@ -86,13 +107,18 @@ struct InstanceTiming {
   int64_t breach_at = kNoStop;  // kNoStop when not breached
   int64_t due_at = kNoStop;     // kNoStop when not applicable
   RiskLevel level = RiskLevel::kOk;
-  /// For an active instance: the next instant its level changes (warning or
-  /// breach), kNoStop if none.
+  int escalation = -1;             // index into the policy's escalation steps, -1 when none reached
+  int64_t escalated_at = kNoStop;  // when that step was reached
+  /// For an active instance: the next instant its level or escalation step
+  /// changes, kNoStop if none.
   int64_t next_change = kNoStop;
 };
 
-/// `scratch` is reused between calls to avoid allocations.
-InstanceTiming TimeInstance(const InstanceSpan& span, const SlaPolicy& policy,
-                            const std::vector<StatusChange>& statuses, int64_t as_of, std::vector<TimeRange>* scratch);
+/// `cal` is the instance's calendar (CalendarFor), `group` the name of an
+/// assignment instance's group. `scratch` is reused between calls to avoid
+/// allocations.
+InstanceTiming TimeInstance(const InstanceSpan& span, const SlaPolicy& policy, const Calendar& cal,
+                            std::string_view group, const std::vector<StatusChange>& statuses, int64_t as_of,
+                            std::vector<TimeRange>* scratch);
 
 }  // namespace slamon::projections::detail

@@ -34,6 +34,15 @@ expect owner-li.wei alertname=SlamonAccountsAtRisk tier=C account_owner=li.wei s
 expect owner-maria.garcia alertname=SlamonFirstResponseBreached tier=A account_owner=maria.garcia severity=page
 expect owner-maria.garcia alertname=SlamonFirstResponseBreached tier=B account_owner=maria.garcia severity=page
 expect owner-sam.okafor alertname=SlamonFirstResponseBreached tier=A account_owner=sam.okafor severity=page
+# Late replies and resolutions notify the owner as well.
+expect owner-li.wei alertname=SlamonNextResponseBreached tier=A account_owner=li.wei severity=warning
+expect owner-maria.garcia alertname=SlamonResolutionBreached tier=B account_owner=maria.garcia severity=ticket
+# Escalations page the lead of the account's team (not the owner), by team
+# and step; the head of service gets head_of_service for every team.
+expect lead-east alertname=SlamonSlaEscalated tier=A metric=first_response account_owner=li.wei team=east step=team_lead severity=page
+expect lead-key-accounts alertname=SlamonSlaEscalated tier=B metric=resolution account_owner=sam.okafor team=key-accounts step=team_lead severity=page
+expect head-of-service alertname=SlamonSlaEscalated tier=A metric=first_response account_owner=li.wei team=east step=head_of_service severity=page
+expect default alertname=SlamonSlaEscalated tier=A metric=first_response account_owner=li.wei team=west step=team_lead severity=page
 # An owner without a route of their own reaches the default receiver.
 expect default alertname=SlamonFirstResponseBreached tier=A account_owner=unknown.owner severity=page
 expect default alertname=SlamonAccountsAtRisk tier=B account_owner=nobody severity=warning

@@ -401,7 +401,11 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
         << "  - name: tier-a\n"
         << "    match: {tier: [A]}\n"
         << "    calendar: 24x7\n"
-        << "    targets: {first_response: " << kTargetSeconds << "s}\n";
+        << "    targets: {first_response: " << kTargetSeconds
+        << "s}\n"
+        // A department target, so that the SLA board's department panel has
+        // (zero-filled) data.
+        << "    group_targets: {after_sales: 2h}\n";
     WriteFile(dir.Sub("slamon.yaml"), cfg.str());
   }
   Process slamon({SLAMON_BINARY, "run", "--config", dir.Sub("slamon.yaml")}, dir.Sub("slamon.log"));
@@ -604,7 +608,8 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   // Cardinality: the fixed label sets plus the per-owner series.
   constexpr int kTiers = 4;       // A, B, C, unknown (always exported; the policy names only A)
   constexpr int kPriorities = 4;  // urgent, high, normal, low
-  constexpr int kMetrics = 3;     // first_response, next_response, resolution
+  constexpr int kMetrics = 4;     // assignment, first_response, next_response, resolution
+  constexpr int kGroups = 1;      // after_sales (group_targets)
   constexpr int kSlaLevels = 3;   // ok, warning, breached
   constexpr int kOwners = 2;      // li.wei, maria.garcia
   constexpr int kPolicies = 1;
@@ -627,7 +632,9 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
                          + kEventTypes + kRejectReasons + 1            // ingested, rejected, duplicates
                          + (kAppendBuckets + 1 + 2)                    // slamon_store_append_seconds
                          + 4                                           // store_events, last_event, replay, build_info
-                         + kPartitions;                                // slamon_kafka_consumer_lag
+                         + kPartitions                                 // slamon_kafka_consumer_lag
+                         + kGroups * kSlaLevels                        // slamon_sla_open_by_group
+                         + 1;                                          // slamon_sla_unknown_calendar_total
   const auto series = Scalar(prom_port, "count({__name__=~\"slamon_.*\"})");
   ASSERT_TRUE(series.has_value());
   std::printf("[e2e] slamon_* series: %.0f (bound %d from the fixed label sets + %d owners)\n", *series, kBound,

@@ -164,6 +164,10 @@ TEST_F(ApiRoutesTest, Breaches) {
   EXPECT_EQ(b.at("elapsed_seconds"), 3000);
   EXPECT_EQ(b.at("target_seconds"), 3600);
   EXPECT_EQ(body[1].at("due_at"), "1970-01-01T00:33:20Z");
+  // Not a department instance and not escalated: null, not missing.
+  EXPECT_TRUE(b.at("group").is_null());
+  EXPECT_TRUE(b.at("escalation").is_null());
+  EXPECT_TRUE(b.at("escalated_at").is_null());
   EXPECT_EQ(Field(Get("/api/v1/breaches?tier=A").second, "ticket_id"), (Ids{"T-1", "T-3"}));
   EXPECT_EQ(Field(Get("/api/v1/breaches?account_owner=maria").second, "ticket_id"), (Ids{"T-2", "T-3"}));
   EXPECT_EQ(Field(Get("/api/v1/breaches?account_owner=maria&tier=B").second, "ticket_id"), (Ids{"T-2"}));
@@ -231,6 +235,35 @@ TEST(CollectBreachesTest, RunningWarningAndBreachedOnlySorted) {
   for (const auto& b : items) ids.push_back(b.ticket_id);
   EXPECT_EQ(ids, (Ids{"T-6", "T-5", "T-3", "T-4"}));
   EXPECT_EQ(items[0].account_owner, "owner-of-acme");
+}
+
+TEST_F(ApiRoutesTest, BreachesCarryGroupAndEscalation) {
+  projections::SlaRecord r;
+  r.ticket_id = "X-5";
+  r.account_id = "acme";
+  r.tier = "A";
+  r.metric = projections::Metric::kAssignment;
+  r.group = "tech";
+  r.state = projections::InstanceState::kActive;
+  r.level = RiskLevel::kBreached;
+  r.breached = true;
+  r.breach_at = 1000;
+  r.escalation = "team_lead";
+  r.escalated_at = 8200;
+  const auto items = CollectBreaches({r}, nullptr);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].group, "tech");
+  EXPECT_EQ(items[0].escalation.value_or(""), "team_lead");
+  ApiDataProvider provider;
+  provider.breaches = [items] { return ApiData<BreachItem>{9000, items}; };
+  Start(std::move(provider));
+  auto [status, body] = Get("/api/v1/breaches");
+  ASSERT_EQ(status, 200);
+  ASSERT_EQ(body.size(), 1u);
+  EXPECT_EQ(body[0].at("metric"), "assignment");
+  EXPECT_EQ(body[0].at("group"), "tech");
+  EXPECT_EQ(body[0].at("escalation"), "team_lead");
+  EXPECT_EQ(body[0].at("escalated_at"), "1970-01-01T02:16:40Z");
 }
 
 }  // namespace

@@ -220,12 +220,13 @@ TEST_F(CliTest, ReplayTableHasOneRowPerRecord) {
   const auto records = sla.Evaluate(as_of);
   const auto lines = Lines(r.out);
   ASSERT_EQ(lines.size(), records.size() + 1);
-  EXPECT_EQ(Columns(lines[0]), (std::vector<std::string>{"ticket_id", "account_id", "tier", "priority", "policy",
-                                                         "metric", "cycle", "start", "stop", "state", "level",
-                                                         "target_s", "elapsed_s", "breached", "breach_at", "due_at"}));
+  EXPECT_EQ(Columns(lines[0]),
+            (std::vector<std::string>{"ticket_id", "account_id", "tier", "priority", "policy", "metric", "cycle",
+                                      "start", "stop", "state", "level", "target_s", "elapsed_s", "breached",
+                                      "breach_at", "due_at", "group", "escalation"}));
   for (size_t i = 0; i < records.size(); ++i) {
     const auto cols = Columns(lines[i + 1]);
-    ASSERT_EQ(cols.size(), 16u) << lines[i + 1];
+    ASSERT_EQ(cols.size(), 18u) << lines[i + 1];
     const auto& rec = records[i];
     EXPECT_EQ(cols[0], rec.ticket_id);
     EXPECT_EQ(cols[1], rec.account_id);
@@ -234,6 +235,8 @@ TEST_F(CliTest, ReplayTableHasOneRowPerRecord) {
     EXPECT_EQ(cols[9], std::string(projections::InstanceStateName(rec.state)));
     EXPECT_EQ(cols[12], std::to_string(rec.elapsed_seconds));
     EXPECT_EQ(cols[13], rec.breached ? "yes" : "no");
+    EXPECT_EQ(cols[16], rec.group.empty() ? "-" : rec.group);
+    EXPECT_EQ(cols[17], rec.escalation.value_or("-"));
   }
 }
 

@@ -67,6 +67,40 @@ std::vector<std::pair<std::string, std::string>> AtRiskAccounts(int64_t now) {
   return out;
 }
 
+constexpr int kExtensionAccounts = 2;
+
+// Accounts exercising the config's SLA extensions: an account calendar
+// (sg-business) and team, a phone ticket (channel match), department stays,
+// a breach old enough to escalate, and an unknown account calendar.
+std::vector<std::pair<std::string, std::string>> ExtensionAccounts(int64_t now) {
+  std::vector<std::pair<std::string, std::string>> out;
+  int n = 0;
+  auto add = [&](const std::string& account, int64_t t, const std::string& type, const std::string& fields) {
+    out.emplace_back(account, "{\"id\":\"ext-" + std::to_string(n++) + "\",\"type\":\"" + type +
+                                  "\",\"occurred_at\":\"" + events::FormatRfc3339(t) + "\",\"account_id\":\"" +
+                                  account + "\"" + fields + "}");
+  };
+  const int64_t day = 86400;
+  add("zz-ext-0", now - 20 * day, "account.upserted",
+      ",\"name\":\"Ext 0\",\"tier\":\"A\",\"owner\":\"ext.owner\",\"team\":\"east\",\"calendar\":\"sg-business\"");
+  add("zz-ext-0", now - 10 * day, "ticket.opened",
+      ",\"ticket_id\":\"zz-ext-0-T0\",\"priority\":\"high\",\"channel\":\"phone\"");
+  // Ten days unanswered: first response and resolution far past their
+  // targets (escalated), the tech stay breached.
+  add("zz-ext-0", now - 10 * day, "ticket.opened",
+      ",\"ticket_id\":\"zz-ext-0-T1\",\"priority\":\"high\",\"channel\":\"email\"");
+  add("zz-ext-0", now - 10 * day + 60, "ticket.assigned",
+      ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"after_sales\",\"assignee\":\"wang\"");
+  add("zz-ext-0", now - 9 * day, "ticket.assigned", ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"tech\"");
+  add("zz-ext-0", now - 9 * day + 60, "ticket.assigned",
+      ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"tech\",\"assignee\":\"liu\"");
+  add("zz-ext-1", now - 20 * day, "account.upserted",
+      ",\"name\":\"Ext 1\",\"tier\":\"B\",\"owner\":\"ext.owner\",\"team\":\"key-accounts\",\"calendar\":\"nowhere\"");
+  add("zz-ext-1", now - 8 * day, "ticket.opened", ",\"ticket_id\":\"zz-ext-1-T0\",\"priority\":\"normal\"");
+  add("zz-ext-1", now - 8 * day + 600, "ticket.assigned", ",\"ticket_id\":\"zz-ext-1-T0\",\"group\":\"tech\"");
+  return out;
+}
+
 int64_t ParseAsOf(const std::string& header) {
   int64_t t = 0;
   return events::ParseRfc3339(header, &t) ? t : 0;
@@ -86,6 +120,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   // The generated week leaves no account at_risk; add a few that are: all
   // surveys unhappy, tickets unanswered for days, more reopens than resolves.
   ProduceRaw(brokers, topic, AtRiskAccounts(static_cast<int64_t>(std::time(nullptr))));
+  ProduceRaw(brokers, topic, ExtensionAccounts(static_cast<int64_t>(std::time(nullptr))));
 
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
   std::ofstream(config, std::ios::app) << kSlaYaml;
@@ -152,7 +187,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
               records.size());
   for (const auto& [level, n] : levels) std::printf(" %s=%d", level.c_str(), n);
   std::printf("; API at_risk=%zu\n", api_accounts.size());
-  EXPECT_EQ(records.size(), 200u + kAtRiskAccounts);
+  EXPECT_EQ(records.size(), 200u + kAtRiskAccounts + kExtensionAccounts);
   EXPECT_GE(cli_accounts.size(), static_cast<size_t>(kAtRiskAccounts)) << "the at_risk comparison would be weak";
   std::set<AccountKey> api_keys, cli_keys;
   for (const auto& [k, v] : api_accounts) api_keys.insert(k);
@@ -168,13 +203,16 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   // Breaches: the API's running warning/breached instances vs replay's
   // running instances whose level is not ok (the table has the level; the
   // JSONL record of SLA_SEMANTICS.md has none).
-  using InstanceKey = std::tuple<std::string, std::string, int, std::string>;  // ticket, metric, cycle, level
+  // ticket, metric, cycle, level, group, escalation ("-" when none)
+  using InstanceKey = std::tuple<std::string, std::string, int, std::string, std::string, std::string>;
+  auto or_dash = [](const json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };
   std::set<InstanceKey> api_instances, cli_instances;
   const json breaches_body = json::parse(breaches.body);
   ASSERT_TRUE(breaches_body.is_array());
   for (const auto& b : breaches_body) {
     api_instances.insert({b.at("ticket_id").get<std::string>(), b.at("metric").get<std::string>(),
-                          b.at("cycle").get<int>(), b.at("level").get<std::string>()});
+                          b.at("cycle").get<int>(), b.at("level").get<std::string>(), or_dash(b.at("group")),
+                          or_dash(b.at("escalation"))});
   }
   const std::string breaches_iso = events::FormatRfc3339(breaches_as_of);
   const RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir.Sub("store"), "--config", config,
@@ -194,19 +232,21 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
     std::istringstream in(line);
     std::vector<std::string> cols;
     for (std::string w; in >> w;) cols.push_back(w);
-    ASSERT_EQ(cols.size(), 16u) << line;
+    ASSERT_EQ(cols.size(), 18u) << line;
     // ticket_id account_id tier priority policy metric cycle start stop state level ... breached ...
     ASSERT_LT(rows, instances.size());
     const json& rec = instances[rows++];
     EXPECT_EQ(cols[0], rec.at("ticket_id").get<std::string>());
     EXPECT_EQ(cols[13] == "yes", rec.at("breached").get<bool>()) << line;
+    EXPECT_EQ(cols[16], or_dash(rec.at("group"))) << line;
+    EXPECT_EQ(cols[17], or_dash(rec.at("escalation"))) << line;
     if (cols[9] == "stopped") continue;
     ++running;
     if (cols[10] == "breached") {
       EXPECT_EQ(cols[13], "yes") << line;
     }
     if (cols[10] == "ok") continue;
-    cli_instances.insert({cols[0], cols[5], std::stoi(cols[6]), cols[10]});
+    cli_instances.insert({cols[0], cols[5], std::stoi(cols[6]), cols[10], cols[16], cols[17]});
   }
   EXPECT_EQ(rows, instances.size());
   size_t api_breached = 0;
@@ -218,6 +258,11 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   EXPECT_EQ(api_instances.size(), breaches_body.size()) << "the API listed an instance twice";
   EXPECT_EQ(api_instances, cli_instances);
   EXPECT_FALSE(api_instances.empty()) << "nothing at risk: the comparison would be vacuous";
+  // The extension accounts make the comparison cover department clocks and
+  // escalation (ten days unanswered: far past every step).
+  EXPECT_TRUE(api_instances.count({"zz-ext-0-T1", "first_response", 1, "breached", "-", "head_of_service"}));
+  EXPECT_TRUE(api_instances.count({"zz-ext-0-T1", "assignment", 2, "breached", "tech", "head_of_service"}));
+  EXPECT_TRUE(api_instances.count({"zz-ext-1-T0", "assignment", 1, "breached", "tech", "-"}));
 }
 
 }  // namespace

@@ -32,6 +32,8 @@ constexpr int kPartitions = 12;
 // ticket's opening and its answer, when it looks breached at the wall clock.
 const std::set<std::string> kAdditive = {"slamon_sla_open",
                                          "slamon_sla_open_by_owner",
+                                         "slamon_sla_open_by_group",
+                                         "slamon_sla_escalations",
                                          "slamon_first_response_business_seconds_bucket",
                                          "slamon_first_response_business_seconds_count",
                                          "slamon_first_response_business_seconds_sum",

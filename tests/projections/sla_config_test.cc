@@ -20,7 +20,7 @@ TEST(SlaConfigTest, LoadsTheDocumentedConfig) {
   EXPECT_TRUE(a.Pauses(Metric::kResolution, events::TicketStatus::kPending));
   EXPECT_FALSE(a.Pauses(Metric::kFirstResponse, events::TicketStatus::kPending));
   EXPECT_FALSE(a.Pauses(Metric::kResolution, events::TicketStatus::kOpen));
-  EXPECT_EQ(a.warn_seconds[0], 2700);
+  EXPECT_EQ(a.WarnSeconds(Metric::kFirstResponse), 2700);
   const SlaPolicy& d = c->policies[3];
   EXPECT_EQ(d.calendar->name(), "24x7");
   EXPECT_EQ(d.warn_at, 0.75);

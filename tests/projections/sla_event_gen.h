@@ -20,6 +20,9 @@ struct GenOptions {
   int64_t span = 30 * 86400;   // tickets open within [begin, begin + span)
   bool messy = true;           // events before opens, duplicate opens, same-second ties
   bool with_json = false;      // fill Event::json
+  /// Also generate ticket.assigned, ticket channels and account teams and
+  /// calendars (the SLA extensions). Off keeps the classic event mix.
+  bool extensions = false;
   uint64_t seed = 1;
 };
 
@@ -53,6 +56,12 @@ inline std::vector<events::Event> GenerateEvents(const GenOptions& o) {
       e.tier = kTiers[uniform(0, 3)];
       e.owner = "owner-" + std::to_string(uniform(0, 4));
       e.name = account;
+      if (o.extensions) {
+        static const char* kTeams[] = {"east", "west", ""};
+        static const char* kCalendars[] = {"cn-business", "us-east", "night", "nowhere", "", ""};
+        e.team = kTeams[uniform(0, 2)];
+        e.calendar = kCalendars[uniform(0, 5)];
+      }
     }
   }
   for (int i = 0; i < o.tickets; ++i) {
@@ -63,16 +72,21 @@ inline std::vector<events::Event> GenerateEvents(const GenOptions& o) {
       auto& r = add(EventType::kTicketReplied, t - uniform(0, 3600), account, ticket);
       r.author = events::Author::kAgent;
     }
-    add(EventType::kTicketOpened, t, account, ticket).priority = static_cast<events::Priority>(uniform(0, 3));
+    auto& opened = add(EventType::kTicketOpened, t, account, ticket);
+    opened.priority = static_cast<events::Priority>(uniform(0, 3));
+    if (o.extensions) {
+      static const char* kChannels[] = {"phone", "email", ""};
+      opened.channel = kChannels[uniform(0, 2)];
+    }
     if (o.messy && uniform(0, 19) == 0) {
       add(EventType::kTicketOpened, t + uniform(0, 600), account, ticket).priority = events::Priority::kUrgent;
     }
-    const int steps = static_cast<int>(uniform(0, 8));
+    const int steps = static_cast<int>(uniform(0, o.extensions ? 11 : 8));
     bool resolved = false;
     for (int s = 0; s < steps; ++s) {
       // Small gaps and same-second ties exercise the canonical order.
       t += o.messy && uniform(0, 5) == 0 ? 0 : uniform(60, 6 * 3600);
-      switch (uniform(0, 9)) {
+      switch (uniform(0, o.extensions ? 12 : 9)) {
         case 0:
         case 1:
         case 2: {
@@ -95,6 +109,15 @@ inline std::vector<events::Event> GenerateEvents(const GenOptions& o) {
           add(resolved ? EventType::kTicketReopened : EventType::kTicketResolved, t, account, ticket);
           resolved = !resolved;
           break;
+        case 10:
+        case 11:
+        case 12: {
+          static const char* kGroups[] = {"after_sales", "tech", "sales", "finance"};
+          auto& a = add(EventType::kTicketAssigned, t, account, ticket);
+          a.group = kGroups[uniform(0, 3)];
+          a.assignee = "agent-" + std::to_string(uniform(0, 2));
+          break;
+        }
         default: {
           auto& r = add(EventType::kTicketReplied, t, account, ticket);
           r.author = events::Author::kAgent;

@@ -67,7 +67,7 @@ TEST_F(WorkedExamples, T1FirstResponseMetResolutionBreached) {
             "{\"ticket_id\":\"T-1\",\"account_id\":\"acme\",\"tier\":\"A\",\"priority\":\"high\",\"policy\":\"tier-a\","
             "\"metric\":\"first_response\",\"cycle\":1,\"start\":\"2026-11-20T09:30:00Z\",\"stop\":\"2026-11-23T01:10:"
             "00Z\",\"state\":\"stopped\",\"target_seconds\":3600,\"elapsed_seconds\":2400,\"breached\":false,"
-            "\"breach_at\":null,\"due_at\":null}\n");
+            "\"breach_at\":null,\"due_at\":null,\"group\":null,\"escalation\":null,\"escalated_at\":null}\n");
 }
 
 TEST_F(WorkedExamples, T2LunchHourSkipped) {

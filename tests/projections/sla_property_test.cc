@@ -21,14 +21,25 @@ std::string Config() {
     hours: {sun: ["00:00-02:30", "22:00-24:00"], mon: ["00:00-24:00"], tue: ["01:30-03:00", "09:00-17:00"],
             wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"], sat: ["10:00-14:00"]}
     holidays: ["2026-11-26"]
+    overrides: {"2026-11-28": ["10:00-20:00"], "2026-11-16": [], "2026-11-01": ["01:30-03:00"]}
 policies:
+  - name: tier-d-phone
+    match: {tier: [D], channel: [phone], team: [east]}
+    calendar: night
+    use_account_calendar: true
+    targets: {first_response: 20m, next_response: 1h, resolution: 6h}
+    escalation: [{name: lead, after: 30m}, {name: head, after: 4h}]
+    group_targets: {tech: 2h, sales: 1h}
   - name: tier-d
     match: {tier: [D], priority: [urgent, high, normal]}
     calendar: night
+    use_account_calendar: true
     targets: {first_response: 45m, next_response: 3h, resolution: 1d}
     pause_on: [pending, on_hold, solved]
     pause_metrics: [resolution, next_response, first_response]
     warn_at: 0.5
+    escalation: [{name: lead, after: 0}, {name: head, after: 1d}]
+    group_targets: {tech: 3h, after_sales: 90m, sales: 2h}
 )");
   return c;
 }
@@ -41,10 +52,28 @@ void ExpectCoverage(const std::vector<SlaRecord>& rs) {
     seen.insert(std::string(RiskLevelName(r.level)) + (r.state == InstanceState::kStopped ? "-stopped" : "-running"));
     seen.insert(r.policy);
     seen.insert(std::string(MetricName(r.metric)) + (r.cycle > 1 ? "-cycle2+" : ""));
+    if (r.escalation) seen.insert("escalated-" + *r.escalation);
   }
-  for (const char* want : {"active", "paused", "stopped", "ok-running", "warning-running", "breached-running",
-                           "breached-stopped", "tier-a", "tier-b", "tier-c-us", "tier-d", "default", "first_response",
-                           "next_response-cycle2+", "resolution-cycle2+"}) {
+  for (const char* want : {"active",
+                           "paused",
+                           "stopped",
+                           "ok-running",
+                           "warning-running",
+                           "breached-running",
+                           "breached-stopped",
+                           "tier-a",
+                           "tier-b",
+                           "tier-c-us",
+                           "tier-d",
+                           "default",
+                           "first_response",
+                           "next_response-cycle2+",
+                           "resolution-cycle2+",
+                           "tier-d-phone",
+                           "assignment",
+                           "assignment-cycle2+",
+                           "escalated-lead",
+                           "escalated-head"}) {
     EXPECT_TRUE(seen.count(want)) << want;
   }
 }
@@ -59,6 +88,7 @@ TEST(SlaPropertyTest, ArrivalOrderDoesNotChangeOutput) {
   auto config = testing::MustLoad(Config());
   testing::GenOptions opts;
   opts.tickets = 3000;
+  opts.extensions = true;
   auto events = testing::GenerateEvents(opts);
   const std::vector<int64_t> as_ofs = {opts.begin + 86400, opts.begin + opts.span / 2, opts.begin + opts.span + 86400};
   std::vector<std::string> reference;
@@ -87,11 +117,34 @@ TEST(SlaPropertyTest, ArrivalOrderDoesNotChangeOutput) {
   }
 }
 
+TEST(SlaPropertyTest, SnapshotStateRoundTripsEveryEventKind) {
+  auto config = testing::MustLoad(Config());
+  testing::GenOptions opts;
+  opts.tickets = 1500;
+  opts.seed = 5;
+  opts.extensions = true;
+  const auto events = testing::GenerateEvents(opts);
+  SlaProjection original(config);
+  for (const auto& e : events) original.Apply(e);
+  std::string state;
+  original.SaveState(&state);
+  SlaProjection restored(config);
+  ASSERT_TRUE(restored.LoadState(state).ok());
+  EXPECT_EQ(restored.unknown_calendar_count(), original.unknown_calendar_count());
+  EXPECT_GT(original.unknown_calendar_count(), 0u);
+  const int64_t as_of = opts.begin + opts.span / 2;
+  const auto records = original.Evaluate(as_of);
+  EXPECT_TRUE(
+      std::any_of(records.begin(), records.end(), [](const SlaRecord& r) { return r.metric == Metric::kAssignment; }));
+  EXPECT_EQ(Jsonl(restored.Evaluate(as_of)), Jsonl(records));
+}
+
 TEST(SlaPropertyTest, LiveCountersEqualRecomputation) {
   auto config = testing::MustLoad(Config());
   testing::GenOptions opts;
   opts.tickets = 2000;
   opts.seed = 3;
+  opts.extensions = true;
   auto events = testing::GenerateEvents(opts);
   std::mt19937_64 rng(11);
   std::shuffle(events.begin(), events.end(), rng);
@@ -106,8 +159,9 @@ TEST(SlaPropertyTest, LiveCountersEqualRecomputation) {
     now += static_cast<int64_t>(rng() % (3 * 86400));
     live.AdvanceTo(now);
     const auto records = live.Evaluate(now);
-    const SlaSnapshot expect =
+    SlaSnapshot expect =
         AggregateRecords(records, now, live.histogram_bounds(), [&](const std::string& a) { return live.OwnerOf(a); });
+    expect.unknown_calendars = live.unknown_calendar_count();
     const SlaSnapshot got = live.Snapshot();
     ASSERT_EQ(got.open, expect.open) << "at " << now;
     ASSERT_EQ(got.open_by_owner, expect.open_by_owner);
@@ -115,6 +169,8 @@ TEST(SlaPropertyTest, LiveCountersEqualRecomputation) {
     ASSERT_EQ(got.completed, expect.completed);
     ASSERT_EQ(got.first_response_seconds, expect.first_response_seconds);
     ASSERT_EQ(got.oldest_unanswered, expect.oldest_unanswered);
+    ASSERT_EQ(got.open_by_group, expect.open_by_group);
+    ASSERT_EQ(got.escalations, expect.escalations);
     ASSERT_EQ(got, expect);
     ++checks;
   }
@@ -122,12 +178,15 @@ TEST(SlaPropertyTest, LiveCountersEqualRecomputation) {
   for (int k = 0; k < 10; ++k) {
     now += 3 * 3600;
     live.AdvanceTo(now);
-    const SlaSnapshot expect = AggregateRecords(live.Evaluate(now), now, live.histogram_bounds(),
-                                                [&](const std::string& a) { return live.OwnerOf(a); });
+    SlaSnapshot expect = AggregateRecords(live.Evaluate(now), now, live.histogram_bounds(),
+                                          [&](const std::string& a) { return live.OwnerOf(a); });
+    expect.unknown_calendars = live.unknown_calendar_count();
     ASSERT_EQ(live.Snapshot(), expect) << "at " << now;
   }
   EXPECT_GE(checks, 25);
   EXPECT_FALSE(live.Snapshot().open.empty());
+  EXPECT_FALSE(live.Snapshot().open_by_group.empty());
+  EXPECT_FALSE(live.Snapshot().escalations.empty());
 }
 
 }  // namespace

@@ -64,6 +64,43 @@ policies:
     targets: {first_response: 4h}
 )";
 
+/// The configuration of the worked examples of SLA_SEMANTICS.md
+/// "Extensions": calendar overrides, an account calendar, channel matching,
+/// escalation steps and department (group) targets.
+inline constexpr const char* kExtConfig = R"(
+calendars:
+  - name: cn-business
+    timezone: Asia/Shanghai
+    hours:
+      mon: ["09:00-12:00", "13:00-18:00"]
+      tue: ["09:00-12:00", "13:00-18:00"]
+      wed: ["09:00-12:00", "13:00-18:00"]
+      thu: ["09:00-12:00", "13:00-18:00"]
+      fri: ["09:00-12:00", "13:00-18:00"]
+    holidays: ["2026-10-01", "2026-10-02", "2026-10-05", "2027-01-01"]
+    overrides: {"2026-10-10": ["09:00-12:00", "13:00-18:00"], "2026-12-31": ["09:00-12:00"]}
+  - name: sg-business
+    timezone: Asia/Singapore
+    hours: {mon: ["08:00-17:00"], tue: ["08:00-17:00"], wed: ["08:00-17:00"], thu: ["08:00-17:00"],
+            fri: ["08:00-17:00"]}
+policies:
+  - name: tier-a-phone
+    match: {tier: [A], channel: [phone]}
+    calendar: 24x7
+    targets: {first_response: 30m}
+  - name: tier-a
+    match: {tier: [A]}
+    calendar: cn-business
+    use_account_calendar: true
+    targets: {first_response: 1h, next_response: 2h, resolution: 8h}
+    escalation: [{name: team_lead, after: 2h}, {name: head_of_service, after: 1d}]
+    group_targets: {after_sales: 2h, tech: 4h}
+  - name: tier-b
+    match: {tier: [B]}
+    calendar: cn-business
+    targets: {first_response: 4h, resolution: 24h}
+)";
+
 inline std::shared_ptr<const SlaConfig> MustLoad(const std::string& yaml) {
   auto c = LoadSlaConfigText(yaml, "test.yaml");
   if (!c.ok()) throw std::runtime_error(c.status().message());
@@ -107,6 +144,13 @@ class Events {
   events::Event& Priority(const std::string& ticket, const std::string& t, events::Priority p) {
     auto& e = Add(events::EventType::kTicketPriorityChanged, AccountOf(ticket), ticket, t);
     e.priority = p;
+    return e;
+  }
+  events::Event& Assigned(const std::string& ticket, const std::string& t, const std::string& group,
+                          const std::string& assignee = "") {
+    auto& e = Add(events::EventType::kTicketAssigned, AccountOf(ticket), ticket, t);
+    e.group = group;
+    e.assignee = assignee;
     return e;
   }
   events::Event& Resolved(const std::string& ticket, const std::string& t) {

@@ -194,6 +194,25 @@ TEST(ReportTest, RenderersEscapeTextAndShowTheFigures) {
   EXPECT_NE(csv.find("\r\nnote,"), std::string::npos);
 }
 
+TEST(ReportTest, DepartmentRowsOnlyWhenThereAreAny) {
+  projections::Report r = HandReport();
+  EXPECT_EQ(daemon::RenderReportMarkdown(r).find("Department clocks"), std::string::npos);
+  EXPECT_EQ(daemon::RenderReportCsv(r).find("department,"), std::string::npos);
+  projections::MetricCounts c;
+  c.instances = 3;
+  c.met = 1;
+  c.breached = 1;
+  c.open = 1;
+  r.by_department.push_back({"tech", c});
+  const std::string md = daemon::RenderReportMarkdown(r);
+  EXPECT_NE(md.find("## Department clocks by group"), std::string::npos) << md;
+  EXPECT_NE(md.find("| tech | 3 | 1 | 1 | 1 | 50.0 |"), std::string::npos) << md;
+  const std::string csv = daemon::RenderReportCsv(r);
+  EXPECT_NE(csv.find("\r\ndepartment,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",tech,"), std::string::npos) << csv;
+  EXPECT_NE(daemon::RenderReportHtml(r).find("<h2>Department clocks by group</h2>"), std::string::npos);
+}
+
 TEST(ReportTest, ParsesDatesAndInstants) {
   int64_t t = 0;
   ASSERT_TRUE(daemon::ParseReportTime("2026-11-01", &t));
