@@ -18,6 +18,7 @@
 #include "events/event_store.h"
 #include "projections/health_config.h"
 #include "projections/sla_config.h"
+#include "projections/sla_types.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::daemon {
@@ -120,7 +121,9 @@ TEST(LabelBoundsTest, TiersAndOwnersBeyondTheBoundAreOtherAndCounted) {
   EXPECT_EQ(x.values.at({"slamon_accounts", "tier"}), expected_tiers);
   EXPECT_LE(x.samples.at("slamon_accounts"), static_cast<int>(expected_tiers.size()) * kHealthLevels);
   EXPECT_EQ(x.accounts_total, kAccounts) << "folding must not lose accounts";
-  EXPECT_LE(x.samples.at("slamon_sla_open"), static_cast<int>(expected_tiers.size()) * 4 * 3 * 3);
+  // tiers x priorities x metrics x levels
+  EXPECT_LE(x.samples.at("slamon_sla_open"), static_cast<int>(expected_tiers.size()) * events::kPriorityCount *
+                                                 projections::kMetricCount * projections::kRiskLevelCount);
   for (const auto& [key, values] : x.values) {
     if (key.second == "tier") {
       for (const auto& v : values) EXPECT_TRUE(expected_tiers.count(v)) << key.first << " has tier " << v;
