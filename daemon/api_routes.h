@@ -1,4 +1,4 @@
-// The JSON API of the daemon (METRICS.md "HTTP endpoints"):
+// The JSON API of the daemon (docs/metrics.md "HTTP endpoints"):
 //   GET /api/v1/breaches          running SLA instances in warning or breached state
 //   GET /api/v1/accounts/at-risk  accounts whose health level is at_risk
 // Per-ticket and per-account detail lives here, never in Prometheus series.

@@ -41,7 +41,7 @@ struct HttpSettings {
   int worker_threads = 2;                          ///< run handlers (not /healthz) off the loop thread
 };
 
-/// Projection snapshots (issue 6): the daemon writes one every
+/// Projection snapshots: the daemon writes one every
 /// `every_events` applied events (0 = never) and keeps the newest `keep`;
 /// start-up and the offline commands replay only the events after the newest.
 struct SnapshotSettings {

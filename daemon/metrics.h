@@ -1,4 +1,4 @@
-// Pipeline metrics of METRICS.md, registered in one prometheus-cpp Registry.
+// Pipeline metrics of docs/metrics.md, registered in one prometheus-cpp Registry.
 // Updated by the ingest thread; prometheus-cpp's metric types are atomic, so
 // a scrape never blocks ingest.
 #pragma once

@@ -1,4 +1,4 @@
-// ProjectionHost and projection snapshots (issue 6): restoring from the
+// ProjectionHost and projection snapshots: restoring from the
 // newest snapshot at start-up and writing new ones while running.
 #include <chrono>
 #include <ctime>

@@ -12,7 +12,7 @@ namespace slamon::daemon {
 ///                 [--policy at-open|current]
 /// It opens the store read-only, loads `calendars:`/`policies:` from the
 /// config file, applies every stored event (or one account's) and prints one
-/// SLA instance per line (SLA_SEMANTICS.md "Output record"), sorted by
+/// SLA instance per line (docs/sla-semantics.md "Output record"), sorted by
 /// ticket_id, metric, cycle. `--policy at-open` (default) judges each ticket
 /// under the store's policy version in force at its open (records then carry
 /// `policy_version`), falling back to the config file with a note on stderr

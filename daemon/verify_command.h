@@ -1,4 +1,4 @@
-// `slamon verify`: the audit check of a store (issue 6).
+// `slamon verify`: the audit check of a store.
 #pragma once
 
 namespace CLI {

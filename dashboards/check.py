@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Offline validation of the slamon Grafana dashboards (Grafana is not installable here).
 
-Checks every dashboards/*.json for the structure METRICS.md asks for:
+Checks every dashboards/*.json for the structure docs/metrics.md asks for:
   - stable, unique uid (slamon-sla, slamon-health, slamon-pipeline), a title, schemaVersion;
   - templating variables `datasource` (type datasource, prometheus), `tier` and
     `account_owner` (query variables over label_values, multi, include All = .*);

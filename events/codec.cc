@@ -14,7 +14,7 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-// EVENTS.md does not bound identifiers, but they become RocksDB key parts and
+// docs/events.md does not bound identifiers, but they become RocksDB key parts and
 // Prometheus label values, so an unbounded id is a producer bug, not data.
 constexpr size_t kMaxIdBytes = 256;
 

@@ -1,4 +1,4 @@
-// Wire codec: decodes and validates one Kafka message per EVENTS.md.
+// Wire codec: decodes and validates one Kafka message per docs/events.md.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,5 @@
 // The event model: one customer interaction event as decoded from the wire
-// (EVENTS.md) and as read back from the store.
+// (docs/events.md) and as read back from the store.
 #pragma once
 
 #include <cstdint>
@@ -63,7 +63,7 @@ std::optional<Direction> ParseDirection(std::string_view s);
 std::optional<SurveyKind> ParseSurveyKind(std::string_view s);
 
 /// A validated event. Only the payload fields of its `type` are meaningful
-/// (EVENTS.md "Types"); the others keep their defaults. Times are Unix
+/// (docs/events.md "Types"); the others keep their defaults. Times are Unix
 /// seconds, UTC, fractions truncated.
 struct Event {
   std::string id;

@@ -1,4 +1,4 @@
-// The RocksDB event store: the source of truth of slamon (ARCHITECTURE.md
+// The RocksDB event store: the source of truth of slamon (docs/architecture.md
 // decision 1). Events, dedupe ids, indexes, quarantined messages and the
 // per-partition next offsets of one consumed batch are written in ONE synced
 // WriteBatch, so a crash at any instant neither loses nor duplicates an event.

@@ -1,5 +1,5 @@
 // Synthetic event stream for `slamon produce` and the demo: realistic account
-// and ticket lifecycles in the wire format of EVENTS.md.
+// and ticket lifecycles in the wire format of docs/events.md.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The audit hash chain (issue 6): every stored event carries a SHA-256 link
+// The audit hash chain: every stored event carries a SHA-256 link
 // over the previous link of its (topic, partition) and its canonical bytes,
 // so altering, deleting or reordering a stored event breaks the chain from
 // that position on. Layout and canonical bytes: events/store_keys.h.

@@ -1,5 +1,5 @@
 // The Kafka source: a librdkafka consumer-group member that gathers batches of
-// messages with a rd_kafka_consumer_poll loop (ARCHITECTURE.md pitfalls: no
+// messages with a rd_kafka_consumer_poll loop (docs/architecture.md pitfalls: no
 // consume_batch_queue on librdkafka 2.0.x) and starts every assigned
 // partition at the offset the event store says, never at a broker-committed
 // offset.

@@ -14,7 +14,7 @@ enum class RejectReason : uint8_t {
   kMissingField,       ///< a required field is absent
   kInvalidField,       ///< a field has the wrong type or an invalid value
   kBadTimestamp,       ///< occurred_at / time is not RFC 3339 with an offset
-  kUnknownType,        ///< `type` is not one of EVENTS.md
+  kUnknownType,        ///< `type` is not one of docs/events.md
 };
 inline constexpr int kRejectReasonCount = 7;
 

@@ -1,5 +1,5 @@
 // `slamon verify`: checks a store's audit hash chain and its indexes
-// (issue 6). Usable from the CLI, tests and benchmarks.
+// Usable from the CLI, tests and benchmarks.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The account projection: each account's attributes (account.upserted) and
-// churn state (account.churned) at any as-of time (EVENTS.md, SLA_SEMANTICS.md
+// churn state (account.churned) at any as-of time (docs/events.md, docs/sla-semantics.md
 // "Churn warning").
 #pragma once
 
@@ -80,7 +80,7 @@ class AccountProjection {
   /// Ids of the accounts with an event at or before `as_of`, sorted.
   std::vector<std::string> AccountIds(int64_t as_of) const;
 
-  /// Churn over the window (as_of − window, as_of] (SLA_SEMANTICS.md):
+  /// Churn over the window (as_of − window, as_of] (docs/sla-semantics.md):
   /// `live` counts accounts upserted at or before as_of that were live at some
   /// instant of the window, i.e. not churned at the window start (at or
   /// before it), or won back by an upsert inside the window; `churned` counts

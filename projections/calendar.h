@@ -1,5 +1,5 @@
 // Business calendars: an IANA time zone, weekly working intervals in local
-// wall-clock time and whole-day holidays (SLA_SEMANTICS.md "Business elapsed").
+// wall-clock time and whole-day holidays (docs/sla-semantics.md "Business elapsed").
 #pragma once
 
 #include <array>

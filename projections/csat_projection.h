@@ -1,5 +1,5 @@
 // The satisfaction projection: survey answers per account and CSAT % over
-// trailing windows (SLA_SEMANTICS.md "Satisfaction (CSAT)").
+// trailing windows (docs/sla-semantics.md "Satisfaction (CSAT)").
 #pragma once
 
 #include <cstdint>

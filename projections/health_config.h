@@ -1,5 +1,5 @@
 // Account health configuration: the `health:` key of the daemon config file
-// (SLA_SEMANTICS.md "Churn warning (account health)").
+// (docs/sla-semantics.md "Churn warning (account health)").
 #pragma once
 
 #include <array>

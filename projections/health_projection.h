@@ -1,5 +1,5 @@
 // The account health projection: churn-warning scores per account
-// (SLA_SEMANTICS.md "Churn warning (account health)"), built on the account
+// (docs/sla-semantics.md "Churn warning (account health)"), built on the account
 // and CSAT projections plus each account's inbound activity and
 // resolve/reopen history.
 #pragma once

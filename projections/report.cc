@@ -72,7 +72,7 @@ std::vector<std::string> ReportNotes(const Report& report) {
   notes.push_back("Grouping: every account is reported under its tier and owner as of " + FormatUtc(report.as_of) +
                   " (tier 'unknown' and no owner without an account.upserted), in every section.");
   notes.emplace_back(
-      "SLA compliance: SLA instances (SLA_SEMANTICS.md) that started in the window, per metric and for all metrics "
+      "SLA compliance: SLA instances (docs/sla-semantics.md) that started in the window, per metric and for all metrics "
       "together. met = stopped before reaching its target; breached = elapsed business time reached the target "
       "(running or stopped); open = still running and not breached (no verdict yet). % met = met / (met + "
       "breached); n/a when nothing has a verdict.");
@@ -88,11 +88,11 @@ std::vector<std::string> ReportNotes(const Report& report) {
       FormatDecimal(kCsatTargetPercent) + " %; n/a without answers.");
   notes.push_back(
       "Churn rate: accounts churned in the window / accounts live at some instant of the window (upserted by the "
-      "evaluation instant and not churned at the window start, or won back inside it); the SLA_SEMANTICS.md "
+      "evaluation instant and not churned at the window start, or won back inside it); the docs/sla-semantics.md "
       "definition with the report window instead of 365 days; target <= " +
       FormatDecimal(kChurnTargetPercent) + " %.");
   notes.emplace_back(
-      "Accounts at risk: live accounts whose health score (SLA_SEMANTICS.md 'Churn warning', 90-day signals) is "
+      "Accounts at risk: live accounts whose health score (docs/sla-semantics.md 'Churn warning', 90-day signals) is "
       "below 50 at the evaluation instant; the reasons are the signals with the largest weighted shortfall. "
       "Accounts = accounts not churned at the evaluation instant.");
   if (!report.by_department.empty()) {

@@ -29,9 +29,9 @@
 namespace slamon::projections {
 
 /// The SLA objective when none is given: the share of met instances the
-/// SlamonSlaBudgetBurn alert uses (METRICS.md: "objective (default 95 % met)").
+/// SlamonSlaBudgetBurn alert uses (docs/metrics.md: "objective (default 95 % met)").
 inline constexpr double kDefaultSlaObjectivePercent = 95;
-/// KPI targets of SLA_SEMANTICS.md: CSAT >= 90, churn rate <= 5.
+/// KPI targets of docs/sla-semantics.md: CSAT >= 90, churn rate <= 5.
 inline constexpr double kCsatTargetPercent = 90;
 inline constexpr double kChurnTargetPercent = 5;
 
@@ -138,7 +138,7 @@ std::vector<std::string> ReportNotes(const Report& report);
 ///   as-of; % met = met / (met + breached).
 /// - Breach list: instances whose breach_at is in [from, to), wherever they
 ///   started (so it can list instances that started before the window).
-/// - CSAT: survey answers in [from, to) (SLA_SEMANTICS.md CSAT with the
+/// - CSAT: survey answers in [from, to) (docs/sla-semantics.md CSAT with the
 ///   report window instead of 30 days).
 /// - Churn: AccountProjection::Churn with the report window instead of 365
 ///   days: accounts churned in the window ÷ accounts live at some instant of it.

@@ -1,5 +1,5 @@
 // SLA policy configuration: the `calendars:` and `policies:` keys of the
-// daemon config file (SLA_SEMANTICS.md "Configuration").
+// daemon config file (docs/sla-semantics.md "Configuration").
 #pragma once
 
 #include <array>

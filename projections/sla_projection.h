@@ -1,4 +1,4 @@
-// The SLA projection: SLA instances per ticket (SLA_SEMANTICS.md "Clocks"),
+// The SLA projection: SLA instances per ticket (docs/sla-semantics.md "Clocks"),
 // for replay at an as-of time and for live mode with deadline timers.
 #pragma once
 

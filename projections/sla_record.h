@@ -1,5 +1,5 @@
 // One SLA instance as reported by replay and the JSON API
-// (SLA_SEMANTICS.md "Output record").
+// (docs/sla-semantics.md "Output record").
 #pragma once
 
 #include <cstdint>

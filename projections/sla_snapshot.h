@@ -1,4 +1,4 @@
-// Aggregated SLA state for the metrics collectors (METRICS.md "Business
+// Aggregated SLA state for the metrics collectors (docs/metrics.md "Business
 // metrics"), independent of Prometheus.
 #pragma once
 
@@ -65,7 +65,7 @@ struct SlaSnapshot {
   bool operator==(const SlaSnapshot&) const = default;
 };
 
-/// Default first-response histogram bounds (METRICS.md) merged with `targets`.
+/// Default first-response histogram bounds (docs/metrics.md) merged with `targets`.
 std::vector<int64_t> FirstResponseBuckets(const std::vector<int64_t>& targets);
 
 /// Adds and removes instances to/from aggregated counts. Not thread-safe.

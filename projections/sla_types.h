@@ -15,7 +15,7 @@ namespace slamon::projections {
 enum class Metric : uint8_t { kAssignment = 0, kFirstResponse = 1, kNextResponse = 2, kResolution = 3 };
 inline constexpr int kMetricCount = 4;
 
-/// Risk level of a running instance (SLA_SEMANTICS.md "Risk level").
+/// Risk level of a running instance (docs/sla-semantics.md "Risk level").
 enum class RiskLevel : uint8_t { kOk = 0, kWarning = 1, kBreached = 2 };
 inline constexpr int kRiskLevelCount = 3;
 

@@ -1,4 +1,4 @@
-// Projection snapshots (issue 6): the serialized replay state of the
+// Projection snapshots: the serialized replay state of the
 // projections, tagged with the store position it covers, kept in the
 // event store's `snapshots` column family, so that a restart or an as-of
 // query loads the newest snapshot and replays only the events stored after

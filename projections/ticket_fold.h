@@ -98,7 +98,7 @@ struct FoldContext {
 /// Folds `events` (sorted by RecLess) ignoring those after `as_of`. Pure.
 void FoldTicket(const std::vector<EventRec>& events, int64_t as_of, const FoldContext& ctx, TicketFold* out);
 
-/// Timing of one instance at `as_of` (SLA_SEMANTICS.md "Business elapsed",
+/// Timing of one instance at `as_of` (docs/sla-semantics.md "Business elapsed",
 /// "Breach", "Risk level").
 struct InstanceTiming {
   InstanceState state = InstanceState::kActive;

@@ -4,7 +4,7 @@
 // warning and breached; a ProjectionHost replays it, then every scrape is
 // BusinessMetrics::Collect() + the Prometheus text serialisation. Prints
 // p50/p99/max per scrape against the 50 ms target, and the number of exposed
-// series for N and 2N tickets: METRICS.md allows no per-ticket or
+// series for N and 2N tickets: docs/metrics.md allows no per-ticket or
 // per-account series, so the count must not grow with tickets (asserted; the
 // tier × owner × level combinations are saturated at both sizes by
 // construction). Size: SLAMON_BENCH_OPEN_TICKETS (default 100000).

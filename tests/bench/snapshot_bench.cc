@@ -1,4 +1,4 @@
-// As-of query latency with and without projection snapshots (issue 6): open
+// As-of query latency with and without projection snapshots: open
 // the store -> the answer at one as-of time, for all accounts (SLA records +
 // account health) and for one account, by a full replay and by the newest
 // snapshot plus a 1 % tail; plus snapshot write time, size and bytes per

@@ -1,4 +1,4 @@
-// EvaluateAccounts on hand-computed accounts (SLA_SEMANTICS.md "Churn warning").
+// EvaluateAccounts on hand-computed accounts (docs/sla-semantics.md "Churn warning").
 #include "projections/health_projection.h"
 
 #include <gtest/gtest.h>

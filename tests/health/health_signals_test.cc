@@ -1,4 +1,4 @@
-// The signal formulas of SLA_SEMANTICS.md "Churn warning", hand-computed.
+// The signal formulas of docs/sla-semantics.md "Churn warning", hand-computed.
 #include <gtest/gtest.h>
 
 #include "health_test_util.h"

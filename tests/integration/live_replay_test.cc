@@ -202,7 +202,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
 
   // Breaches: the API's running warning/breached instances vs replay's
   // running instances whose level is not ok (the table has the level; the
-  // JSONL record of SLA_SEMANTICS.md has none).
+  // JSONL record of docs/sla-semantics.md has none).
   // ticket, metric, cycle, level, group, escalation ("-" when none)
   using InstanceKey = std::tuple<std::string, std::string, int, std::string, std::string, std::string>;
   auto or_dash = [](const json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };

@@ -1,4 +1,4 @@
-// The worked examples X-1 ... X-6 of SLA_SEMANTICS.md "Extensions" (calendar
+// The worked examples X-1 ... X-6 of docs/sla-semantics.md "Extensions" (calendar
 // overrides, account calendars, channel matching, escalation, department
 // clocks), reproduced record for record with the documented config.
 #include <gtest/gtest.h>

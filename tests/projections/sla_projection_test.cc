@@ -107,7 +107,7 @@ TEST_F(WorkedExamples, T4DstBeganOnSunday) {
   EXPECT_EQ(Find(rs, "T-4", Metric::kResolution), nullptr);  // no target, no instance
 }
 
-// SLA_SEMANTICS.md states 2026-10-08T04:00:00Z for T-5, but with the listed
+// docs/sla-semantics.md states 2026-10-08T04:00:00Z for T-5, but with the listed
 // holidays (10-01, 10-02, 10-05) Tue 10-06 and Wed 10-07 are working days and
 // the 4 h are reached on Tue 10-06 12:00 +08:00. The documented figure holds
 // when the whole Golden Week (10-01..10-07) is a holiday; both are checked.

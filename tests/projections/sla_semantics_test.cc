@@ -1,4 +1,4 @@
-// Clock rules of SLA_SEMANTICS.md beyond the worked examples.
+// Clock rules of docs/sla-semantics.md beyond the worked examples.
 #include <gtest/gtest.h>
 
 #include "projections/sla_projection.h"

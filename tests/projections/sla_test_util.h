@@ -25,7 +25,7 @@ inline int64_t T(const std::string& s) {
   return s[19] == '+' ? t - off : t + off;
 }
 
-/// The configuration of SLA_SEMANTICS.md plus the tier-b and tier-c-us
+/// The configuration of docs/sla-semantics.md plus the tier-b and tier-c-us
 /// policies its worked examples use.
 inline constexpr const char* kDocConfig = R"(
 kafka: {brokers: embedded}   # belongs to others: ignored
@@ -64,7 +64,7 @@ policies:
     targets: {first_response: 4h}
 )";
 
-/// The configuration of the worked examples of SLA_SEMANTICS.md
+/// The configuration of the worked examples of docs/sla-semantics.md
 /// "Extensions": calendar overrides, an account calendar, channel matching,
 /// escalation steps and department (group) targets.
 inline constexpr const char* kExtConfig = R"(

@@ -1,4 +1,4 @@
-// Projection snapshots (issue 6): as-of results from a snapshot plus the tail
+// Projection snapshots: as-of results from a snapshot plus the tail
 // equal a full replay, for several snapshot positions and as-of times;
 // corrupt snapshots fall back to a full replay; LoadState(SaveState()) keeps
 // live-mode aggregation; corrupt or truncated state never loads.

@@ -29,7 +29,7 @@
 namespace slamon::testing {
 namespace {
 
-// The SLA_SEMANTICS.md configuration (a fixed contract), so that edits to the
+// The docs/sla-semantics.md configuration (a fixed contract), so that edits to the
 // example config do not move the golden files.
 constexpr const char* kSlaYaml = projections::testing::kDocConfig;
 constexpr const char* kFrom = "2025-11-21";

@@ -93,7 +93,7 @@ public final class FirstResponseStreams {
         rejected.increment();
         return;
       }
-      if (ev.t > asOf) {  // SLA_SEMANTICS.md: events after the as-of time are ignored
+      if (ev.t > asOf) {  // docs/sla-semantics.md: events after the as-of time are ignored
         future.increment();
         return;
       }

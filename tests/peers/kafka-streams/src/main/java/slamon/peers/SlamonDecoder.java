@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Decodes and validates one Kafka message the way slamon's events/codec.cc does
- * (EVENTS.md): the same size limit, UTF-8 check, plain and CloudEvents envelopes,
+ * (docs/events.md): the same size limit, UTF-8 check, plain and CloudEvents envelopes,
  * required fields, enums, RFC 3339 grammar and payload rules. Anything slamon would
  * quarantine yields null. Only the fields the first-response projection needs are kept.
  */
@@ -16,7 +16,7 @@ final class SlamonDecoder {
   static final int MAX_MESSAGE_BYTES = 65536;
   static final int MAX_ID_BYTES = 256;
 
-  /** Event type names indexed by canonical type rank (SLA_SEMANTICS.md). */
+  /** Event type names indexed by canonical type rank (docs/sla-semantics.md). */
   static final List<String> TYPES = List.of("account.upserted", "account.churned", "ticket.opened",
       "ticket.status_changed", "ticket.priority_changed", "ticket.replied", "ticket.resolved",
       "ticket.reopened", "survey.answered", "interaction.logged");
