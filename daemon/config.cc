@@ -9,7 +9,9 @@ namespace {
 
 // Top-level sections; the last three belong to the projections.
 const std::set<std::string> kSections = {"store",     "kafka",    "http",   "generator", "log",
-                                         "calendars", "policies", "health", "readiness", "snapshots"};
+                                         "calendars", "policies", "health", "readiness", "snapshots",
+                                         // key-account value and engagement (projections/value_config.h)
+                                         "value", "followup", "categories", "churn_reasons"};
 
 class Reader {
  public:

@@ -113,6 +113,7 @@ void HealthProjection::InsertStamp(std::vector<Stamp>* v, const events::Event& e
 void HealthProjection::Apply(const events::Event& e) {
   accounts_.Apply(e);
   csat_.Apply(e);
+  value_.Apply(e);
   if (IsInbound(e)) {
     InsertStamp(&activity_[e.account_id].inbound, e);
   } else if (e.type == EventType::kTicketResolved) {
@@ -147,6 +148,7 @@ AccountRecord HealthProjection::Evaluate(const AccountState& state, int64_t as_o
   r.csat_30d = csat_.Percent(state.account_id, as_of, kCsatWindow30d);
   r.csat_90d = csat_.Percent(state.account_id, as_of, kCsatWindow90d);
   r.churned = state.churned;
+  r.value = value_.Evaluate(state, as_of, config_.value);
   if (state.churned) {
     r.level = HealthLevel::kChurned;
     return r;
@@ -161,6 +163,7 @@ AccountRecord HealthProjection::Evaluate(const AccountState& state, int64_t as_o
     resolves = CountWindow(found->second.resolves, as_of, kHealthWindowSeconds);
   }
   s[HealthSignal::kReopen] = ReopenSignal(reopens, resolves);
+  s[HealthSignal::kEngagement] = EngagementSignal(r.value.followup_reference, r.value.cadence_seconds, as_of);
 
   double weighted = 0;
   std::array<std::pair<double, int>, kHealthSignalCount> shortfall;
@@ -239,6 +242,7 @@ void AppendJsonl(const AccountRecord& r, std::string* out) {
   out->append(r.renewal_soon ? "true" : "false");
   out->append(",\"churned\":");
   out->append(r.churned ? "true" : "false");
+  AppendValueJson(r.value, out);
   out->append("}\n");
 }
 

@@ -10,7 +10,8 @@ namespace slamon::projections {
 namespace {
 
 // The sections that change SLA or health results, in emission order.
-constexpr const char* kPolicySections[] = {"calendars", "health", "policies"};
+constexpr const char* kPolicySections[] = {"calendars", "categories", "churn_reasons", "followup",
+                                           "health",    "policies",   "value"};
 
 std::string SortKey(const YAML::Node& key) { return key.IsScalar() ? key.Scalar() : YAML::Dump(key); }
 

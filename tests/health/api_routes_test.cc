@@ -128,7 +128,7 @@ TEST_F(ApiRoutesTest, AtRiskListsOnlyAtRiskLowestScoreFirst) {
   EXPECT_EQ(z.at("owner"), "li");
   EXPECT_EQ(z.at("score"), 30);
   EXPECT_EQ(z.at("level"), "at_risk");
-  EXPECT_EQ(z.at("signals"), (json{{"csat", 75}, {"sla", 100}, {"silence", 0}, {"reopen", 100}}));
+  EXPECT_EQ(z.at("signals"), (json{{"csat", 75}, {"sla", 100}, {"silence", 0}, {"reopen", 100}, {"engagement", 0}}));
   EXPECT_EQ(z.at("top_signals"), (json{"silence", "csat"}));
   EXPECT_EQ(z.at("renewal_soon"), false);
   EXPECT_TRUE(z.at("csat_30d").is_null());
