@@ -227,6 +227,7 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
     s.gauge.value = *pct;
     churn.metric.push_back(std::move(s));
   }
+  CollectValue(all_tiers, *h, &churn, out);
   out->push_back(std::move(churn));
 }
 

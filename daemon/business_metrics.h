@@ -22,6 +22,10 @@ class BusinessMetrics : public prometheus::Collectable {
 
  private:
   void CollectHealth(const std::set<std::string>& tiers, std::vector<prometheus::MetricFamily>* out) const;
+  /// Key-account value, follow-up, NPS, churn detail and complaint handling (value_metrics.cc).
+  /// Adds the per-tier series to `churn` (slamon_churn_rate_percent) and appends the other families to `out`.
+  void CollectValue(const std::set<std::string>& tiers, const HealthSnapshot& h, prometheus::MetricFamily* churn,
+                    std::vector<prometheus::MetricFamily>* out) const;
 
   const ProjectionHost* host_;
   std::set<std::string> config_tiers_;

@@ -9,9 +9,9 @@ namespace {
 
 // Top-level sections; the last three belong to the projections.
 const std::set<std::string> kSections = {"store",     "kafka",    "http",   "generator", "log",
-                                         "calendars", "policies", "health", "readiness", "snapshots",
-                                         // key-account value and engagement (projections/value_config.h)
-                                         "value", "followup", "categories", "churn_reasons"};
+                                         "calendars", "policies", "health", "readiness", "snapshots"};
+// Key-account value and engagement sections (projections/value_config.h).
+const std::set<std::string> kValueSections = {"value", "followup", "categories", "churn_reasons"};
 
 class Reader {
  public:
@@ -128,7 +128,7 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   for (const auto& o : overrides) ApplyOverride(cfg.root, o);
   for (const auto& kv : cfg.root) {
     auto key = kv.first.as<std::string>();
-    if (!kSections.count(key)) r.Fail(kv.first, key, "unknown section");
+    if (!kSections.count(key) && !kValueSections.count(key)) r.Fail(kv.first, key, "unknown section");
   }
 
   const YAML::Node store = cfg.root["store"];

@@ -33,7 +33,8 @@ ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla
       sla_(std::make_unique<projections::SlaProjection>(std::move(sla_config),
                                                         projections::SlaProjection::Options{.live = true})),
       health_(std::make_unique<projections::HealthProjection>(health_config)),
-      health_period_(health_period) {}
+      health_period_(health_period),
+      resolution_bounds_(ResolutionBounds(sla_config_->AllTargets())) {}
 
 void ProjectionHost::ApplyLocked(const events::Event& e) {
   ApplyTo(*sla_, *health_, csat_responses_, e);
@@ -152,7 +153,9 @@ void ProjectionHost::RefreshHealth(int64_t now) {
   h->as_of = now;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    h->accounts = health_->EvaluateAccounts(now, sla_->Evaluate(now));
+    const auto records = sla_->Evaluate(now);
+    h->accounts = health_->EvaluateAccounts(now, records);
+    h->value = AggregateValue(*health_, h->accounts, records, now, resolution_bounds_);
     h->csat_30d_by_tier = health_->csat().ByTier(now, projections::kCsatWindow30d, health_->accounts());
     h->churn = health_->Churn(now);
     h->csat_responses = csat_responses_;
@@ -270,6 +273,15 @@ std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances(int64_t now)
   for (auto& r : sla_->Evaluate(now)) {
     if (r.state == projections::InstanceState::kStopped) continue;
     if (r.level != projections::RiskLevel::kOk) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<projections::SlaRecord> ProjectionHost::OpenInstances(int64_t now, std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<projections::SlaRecord> out;
+  for (auto& r : sla_->Evaluate(now, account_id)) {
+    if (r.state != projections::InstanceState::kStopped) out.push_back(std::move(r));
   }
   return out;
 }

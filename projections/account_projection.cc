@@ -148,6 +148,7 @@ ChurnBreakdown AccountProjection::ChurnDetail(int64_t as_of, int64_t window_seco
       ++c.churned;
       ++out.total.churned;
       ++out.by_reason[w.churn->reason];
+      ++out.by_tier_reason[{tier, w.churn->reason}];
     }
   }
   return out;

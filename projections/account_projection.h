@@ -69,6 +69,8 @@ struct ChurnBreakdown {
   std::map<std::string, ChurnCounts> by_tier;
   /// Churned accounts by the raw `reason` of their counted churn ("" without one).
   std::map<std::string, int64_t> by_reason;
+  /// The same per (tier at the churn, raw reason).
+  std::map<std::pair<std::string, std::string>, int64_t> by_tier_reason;
 };
 
 /// Keeps every account's lifecycle events (compactly, in canonical order), so

@@ -10,7 +10,7 @@ namespace slamon::projections {
 namespace {
 
 constexpr std::array<std::string_view, kHealthSignalCount> kSignalNames = {"csat", "sla", "silence", "reopen",
-                                                                              "engagement"};
+                                                                           "engagement"};
 
 // "file:line: field: message", with the 1-based line of `node` (yaml-cpp marks are 0-based).
 Status ErrorAt(const std::string& file, const YAML::Node& node, const std::string& field, const std::string& msg) {
@@ -53,7 +53,8 @@ Status Load(const YAML::Node& root, const std::string& file, HealthConfig* confi
     const std::string field = "health.weights." + key;
     const auto signal = ParseHealthSignal(key);
     if (!signal) {
-      return ErrorAt(file, it->first, field, "unknown signal '" + key + "' (expected csat, sla, silence, reopen or engagement)");
+      return ErrorAt(file, it->first, field,
+                     "unknown signal '" + key + "' (expected csat, sla, silence, reopen or engagement)");
     }
     const auto value = ParseNumber(it->second);
     if (!value) {

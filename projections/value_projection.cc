@@ -186,8 +186,8 @@ CsatScoreSum ValueProjection::CsatScores(std::string_view account_id, int64_t as
 }
 
 template <typename Counts, typename CountOf, typename KeyOf>
-std::map<std::string, Counts> ValueProjection::Group(int64_t as_of, const AccountProjection& accounts,
-                                                     CountOf count_of, KeyOf key_of) const {
+std::map<std::string, Counts> ValueProjection::Group(int64_t as_of, const AccountProjection& accounts, CountOf count_of,
+                                                     KeyOf key_of) const {
   std::map<std::string, Counts> out;
   for (const auto& [id, account] : accounts_) {
     if (account.answers.empty()) continue;
@@ -261,9 +261,8 @@ void AppendValueJson(const ValueRecord& v, std::string* out) {
     const CurrencyValue& c = v.other_currencies[i];
     if (i > 0) out->push_back(',');
     AppendJsonString(c.currency, out);
-    out->append(":{\"lifetime_value\":" + FormatDecimal(c.lifetime_value) +
-                ",\"value_12m\":" + FormatDecimal(c.value_12m) + ",\"orders_12m\":" + std::to_string(c.orders_12m) +
-                "}");
+    out->append(":{\"lifetime_value\":" + FormatDecimal(c.lifetime_value) + ",\"value_12m\":" +
+                FormatDecimal(c.value_12m) + ",\"orders_12m\":" + std::to_string(c.orders_12m) + "}");
   }
   out->append("}},\"rfm\":{\"recency_days\":");
   AppendNumber(v.recency_days, out);

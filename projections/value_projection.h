@@ -62,9 +62,9 @@ struct CurrencyValue {
 
 /// Value, engagement and NPS of one account at an as-of time.
 struct ValueRecord {
-  double lifetime_value = 0;  ///< all orders in the configured currency up to as-of
-  double value_12m = 0;       ///< = monetary: orders in (as-of − 365 d, as-of]
-  int64_t orders_12m = 0;     ///< = frequency
+  double lifetime_value = 0;           ///< all orders in the configured currency up to as-of
+  double value_12m = 0;                ///< = monetary: orders in (as-of − 365 d, as-of]
+  int64_t orders_12m = 0;              ///< = frequency
   std::optional<double> recency_days;  ///< since the latest order; undefined without one
   std::optional<int> r_score;          ///< undefined without an order
   int f_score = 1;
@@ -114,8 +114,7 @@ class ValueProjection {
   /// a key is present only with at least one answer in the window.
   std::map<std::string, NpsCounts> NpsByTier(int64_t as_of, int64_t window, const AccountProjection& a) const;
   std::map<std::string, NpsCounts> NpsByOwner(int64_t as_of, int64_t window, const AccountProjection& a) const;
-  std::map<std::string, CsatScoreSum> CsatScoresByTier(int64_t as_of, int64_t window,
-                                                       const AccountProjection& a) const;
+  std::map<std::string, CsatScoreSum> CsatScoresByTier(int64_t as_of, int64_t window, const AccountProjection& a) const;
 
   /// The category of a ticket's first ticket.opened ("" when none or unknown ticket).
   std::string_view CategoryOf(std::string_view ticket_id) const;
@@ -148,9 +147,9 @@ class ValueProjection {
     std::string id;
   };
   struct Account {
-    std::vector<Order> orders;      // canonical order
-    std::vector<Answer> answers;    // canonical order
-    std::vector<Stamp> outbound;    // canonical order
+    std::vector<Order> orders;    // canonical order
+    std::vector<Answer> answers;  // canonical order
+    std::vector<Stamp> outbound;  // canonical order
     std::optional<Stamp> first_upsert;
   };
   struct TicketOpen {
@@ -162,8 +161,7 @@ class ValueProjection {
   template <typename Fn>
   void ForAnswers(std::string_view account_id, int64_t as_of, int64_t window, Fn fn) const;
   template <typename Counts, typename CountOf, typename KeyOf>
-  std::map<std::string, Counts> Group(int64_t as_of, const AccountProjection& a, CountOf count_of,
-                                      KeyOf key_of) const;
+  std::map<std::string, Counts> Group(int64_t as_of, const AccountProjection& a, CountOf count_of, KeyOf key_of) const;
 
   std::unordered_map<std::string, Account> accounts_;
   std::unordered_map<std::string, TicketOpen> tickets_;

@@ -134,7 +134,7 @@ TEST(ValueProjectionTest, ConfiguredCurrencyScoresOnlyItsOrders) {
 TEST(FollowupTest, FirstUpsertIsTheReferenceWithoutOutboundTouch) {
   Events ev;
   ev.Upsert("acme", kAsOf - 20 * kDay, "A", "li");
-  ev.Upsert("acme", kAsOf - 5 * kDay, "A", "li");                       // later upserts do not move it
+  ev.Upsert("acme", kAsOf - 5 * kDay, "A", "li");                         // later upserts do not move it
   ev.Interaction("acme", kAsOf - 1 * kDay, events::Direction::kInbound);  // inbound: not a follow-up
   const AccountRecord r = One(ev, "acme");
   ASSERT_TRUE(r.value.followup_overdue_days.has_value());
@@ -292,9 +292,9 @@ TEST(ComplaintHandlingTest, NearestRankPercentilesPerCategory) {
   ev.Ticket(EventType::kTicketOpened, "acme", kAsOf - 50 * kDay, "N-1");                      // no category
   records.push_back(Resolution("R-1", 1, kAsOf, 7));
   records.push_back(Resolution("N-1", 1, kAsOf - 2 * kDay, 9));
-  records.push_back(Resolution("C-1", 2, kAsOf - kDay, 99999));               // second cycle: not counted
-  records.push_back(Resolution("C-2", 1, kAsOf - 90 * kDay, 99999));          // window start: outside
-  records.push_back(Resolution("C-3", 1, 0, 99999, /*stopped=*/false));       // still running
+  records.push_back(Resolution("C-1", 2, kAsOf - kDay, 99999));          // second cycle: not counted
+  records.push_back(Resolution("C-2", 1, kAsOf - 90 * kDay, 99999));     // window start: outside
+  records.push_back(Resolution("C-3", 1, 0, 99999, /*stopped=*/false));  // still running
   SlaRecord first_response = Resolution("C-4", 1, kAsOf - kDay, 99999);
   first_response.metric = Metric::kFirstResponse;
   records.push_back(first_response);
