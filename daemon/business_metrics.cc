@@ -195,14 +195,11 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
   constexpr projections::HealthLevel kHealthLevels[] = {
       projections::HealthLevel::kHealthy, projections::HealthLevel::kWatch, projections::HealthLevel::kAtRisk,
       projections::HealthLevel::kChurned};
-  std::map<std::pair<std::string, projections::HealthLevel>, int64_t> by_level;
-  std::map<std::pair<std::string, std::string>, int64_t> at_risk;
+  // Counted at the health refresh (projection_host.cc): a scrape does not visit the accounts.
+  const auto& by_level = h->accounts_by_level;
+  const auto& at_risk = h->at_risk_by_owner;
   std::set<std::string> all_tiers = tiers;
-  for (const auto& a : h->accounts) {
-    all_tiers.insert(a.tier);
-    ++by_level[{a.tier, a.level}];
-    if (a.level == projections::HealthLevel::kAtRisk) ++at_risk[{a.tier, a.owner}];
-  }
+  for (const auto& [key, n] : by_level) all_tiers.insert(key.first);
   auto accounts = Family("slamon_accounts", "Accounts by health level.", MetricType::Gauge);
   for (const auto& tier : all_tiers) {
     for (auto level : kHealthLevels) {

@@ -156,6 +156,10 @@ void ProjectionHost::RefreshHealth(int64_t now) {
     const auto records = sla_->Evaluate(now);
     h->accounts = health_->EvaluateAccounts(now, records);
     h->value = AggregateValue(*health_, h->accounts, records, now, resolution_bounds_);
+    for (const auto& a : h->accounts) {
+      ++h->accounts_by_level[{a.tier, a.level}];
+      if (a.level == projections::HealthLevel::kAtRisk) ++h->at_risk_by_owner[{a.tier, a.owner}];
+    }
     h->csat_30d_by_tier = health_->csat().ByTier(now, projections::kCsatWindow30d, health_->accounts());
     h->churn = health_->Churn(now);
     h->csat_responses = csat_responses_;

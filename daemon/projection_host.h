@@ -38,6 +38,10 @@ struct HealthSnapshot {
   std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses;
   uint64_t generation = 0;  ///< ProjectionHost::generation() of the projections it came from
   ValueAggregates value;    ///< key-account value, follow-up, NPS, churn detail, complaint handling
+  /// Accounts by (tier, level) and at-risk accounts by (tier, owner), counted
+  /// at refresh so that a scrape does not loop over the accounts.
+  std::map<std::pair<std::string, projections::HealthLevel>, int64_t> accounts_by_level;
+  std::map<std::pair<std::string, std::string>, int64_t> at_risk_by_owner;
 };
 
 /// The (topic, partition) pairs whose events the projections hold.

@@ -177,7 +177,7 @@ std::string FormatDecimal(double v);
 /// Appends the record as one JSON line (with '\n'), the `slamon accounts
 /// --format jsonl` shape: {"account_id","tier","owner","csat_30d","csat_90d",
 /// "health_score","level","signals":{"csat","sla","silence","reopen","engagement"},
-/// "renewal_soon","churned","value":{"lifetime_value","value_12m","other_currencies"},
+/// "renewal_soon","churned","lifetime_value","value_12m","other_currencies",
 /// "rfm":{"recency_days","frequency","monetary","r","f","m"},"nps_90d",
 /// "csat_mean_30d","csat_mean_90d","followup_overdue_days"}, null for
 /// undefined values.

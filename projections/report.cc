@@ -95,6 +95,7 @@ std::vector<std::string> ReportNotes(const Report& report) {
       "Accounts at risk: live accounts whose health score (SLA_SEMANTICS.md 'Churn warning', 90-day signals) is "
       "below 50 at the evaluation instant; the reasons are the signals with the largest weighted shortfall. "
       "Accounts = accounts not churned at the evaluation instant.");
+  AppendKeyAccountNotes(report.key_accounts, &notes);
   return notes;
 }
 
@@ -188,6 +189,7 @@ Report ReportBuilder::Build(const ReportOptions& options) const {
   std::sort(report.at_risk.begin(), report.at_risk.end(), [](const AtRiskRow& a, const AtRiskRow& b) {
     return std::tie(a.score, a.account_id) < std::tie(b.score, b.account_id);
   });
+  report.key_accounts = BuildKeyAccountReport(health_, accounts, records, as_of, window);
   return report;
 }
 

@@ -252,7 +252,7 @@ std::map<std::string, ResolutionStats> ValueProjection::ComplaintHandling(const 
 }
 
 void AppendValueJson(const ValueRecord& v, std::string* out) {
-  out->append(",\"value\":{\"lifetime_value\":");
+  out->append(",\"lifetime_value\":");
   out->append(FormatDecimal(v.lifetime_value));
   out->append(",\"value_12m\":");
   out->append(FormatDecimal(v.value_12m));
@@ -264,7 +264,7 @@ void AppendValueJson(const ValueRecord& v, std::string* out) {
     out->append(":{\"lifetime_value\":" + FormatDecimal(c.lifetime_value) + ",\"value_12m\":" +
                 FormatDecimal(c.value_12m) + ",\"orders_12m\":" + std::to_string(c.orders_12m) + "}");
   }
-  out->append("}},\"rfm\":{\"recency_days\":");
+  out->append("},\"rfm\":{\"recency_days\":");
   AppendNumber(v.recency_days, out);
   out->append(",\"frequency\":" + std::to_string(v.orders_12m) + ",\"monetary\":" + FormatDecimal(v.value_12m) +
               ",\"r\":");

@@ -168,7 +168,8 @@ class ValueProjection {
 };
 
 /// Appends the value fields as JSON object members (leading comma each):
-/// "value":{...},"rfm":{...},"nps_90d","csat_mean_30d","csat_mean_90d",
+/// "lifetime_value","value_12m","other_currencies":{CUR:{...}},"rfm":{...},
+/// "nps_90d","csat_mean_30d","csat_mean_90d",
 /// "followup_overdue_days", null for undefined values.
 void AppendValueJson(const ValueRecord& v, std::string* out);
 

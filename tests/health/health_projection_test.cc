@@ -89,7 +89,7 @@ TEST(HealthProjectionTest, FullExampleLandsExactlyOnSeventy) {
   EXPECT_EQ(line, R"({"account_id":"acme","tier":"A","owner":"li.wei","csat_30d":null,"csat_90d":75,"health_score":70,)"
                   R"("level":"healthy","signals":{"csat":75,"sla":75,"silence":50,"reopen":75,"engagement":100},)"
                   R"("renewal_soon":true,"churned":false,)"
-                  R"("value":{"lifetime_value":0,"value_12m":0,"other_currencies":{}},)"
+                  R"("lifetime_value":0,"value_12m":0,"other_currencies":{},)"
                   R"("rfm":{"recency_days":null,"frequency":0,"monetary":0,"r":null,"f":1,"m":1},)"
                   R"("nps_90d":null,"csat_mean_30d":null,"csat_mean_90d":3.75,"followup_overdue_days":0})"
                   "\n");

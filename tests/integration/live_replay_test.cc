@@ -2,7 +2,9 @@
 // API at an instant (named by the X-Slamon-As-Of header) equals what the
 // audit commands recompute from the store at that same instant after the
 // daemon stopped: /api/v1/accounts/at-risk vs `slamon accounts`, and
-// /api/v1/breaches vs `slamon replay`.
+// /api/v1/breaches vs `slamon replay`, /api/v1/accounts/followup-overdue and
+// account cards (/api/v1/accounts/{id}) vs the value, RFM, NPS and follow-up
+// fields of `slamon accounts`.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -120,6 +122,34 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   }
   ASSERT_GT(first_after_ready, 0) << "no health snapshot after catching up";
   ASSERT_GT(accounts_as_of, first_after_ready) << "no second health snapshot after catching up";
+  // Key accounts: the follow-up list and account cards of the same health
+  // snapshot as the at-risk list (re-read all three if a refresh fell between).
+  HttpResult followup;
+  std::map<std::string, json> cards;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    followup = HttpGetFull(port, "/api/v1/accounts/followup-overdue");
+    ASSERT_EQ(followup.status, 200) << followup.body;
+    std::vector<std::string> ids = {"zz-risk-0"};
+    for (const auto& group : json::parse(followup.body)) {
+      for (const auto& a : group.at("accounts")) {
+        if (ids.size() < 6) ids.push_back(a.at("account").get<std::string>());
+      }
+    }
+    cards.clear();
+    bool same = ParseAsOf(followup.Header("X-Slamon-As-Of")) == accounts_as_of;
+    for (const auto& id : ids) {
+      const HttpResult card = HttpGetFull(port, "/api/v1/accounts/" + id);
+      ASSERT_EQ(card.status, 200) << id << ": " << card.body;
+      same = same && ParseAsOf(card.Header("X-Slamon-As-Of")) == accounts_as_of;
+      cards[id] = json::parse(card.body);
+    }
+    if (same) break;
+    at_risk = HttpGetFull(port, "/api/v1/accounts/at-risk");
+    accounts_as_of = ParseAsOf(at_risk.Header("X-Slamon-As-Of"));
+    cards.clear();
+  }
+  ASSERT_FALSE(cards.empty()) << "no consistent health snapshot for the follow-up list and cards";
+  EXPECT_EQ(HttpGetFull(port, "/api/v1/accounts/no-such-account").status, 404);
   const HttpResult breaches = HttpGetFull(port, "/api/v1/breaches");
   ASSERT_EQ(breaches.status, 200) << breaches.body;
   const int64_t breaches_as_of = ParseAsOf(breaches.Header("X-Slamon-As-Of"));
@@ -164,6 +194,49 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
       EXPECT_NEAR(score, it->second, 1e-6) << std::get<0>(k);
     }
   }
+
+  // Key accounts: follow-up list and cards vs the same records of `slamon accounts`.
+  std::map<std::string, double> api_overdue, cli_overdue;
+  for (const auto& group : json::parse(followup.body)) {
+    for (const auto& a : group.at("accounts")) {
+      api_overdue[a.at("account").get<std::string>()] = a.at("overdue_days").get<double>();
+    }
+  }
+  std::map<std::string, json> cli_by_id;
+  for (const auto& r : records) {
+    cli_by_id[r.at("account_id").get<std::string>()] = r;
+    const json& d = r.at("followup_overdue_days");
+    if (!d.is_null() && d.get<double>() > 0) cli_overdue[r.at("account_id").get<std::string>()] = d.get<double>();
+  }
+  std::set<std::string> api_overdue_ids, cli_overdue_ids;
+  for (const auto& [id, d] : api_overdue) api_overdue_ids.insert(id);
+  for (const auto& [id, d] : cli_overdue) cli_overdue_ids.insert(id);
+  EXPECT_EQ(api_overdue_ids, cli_overdue_ids);
+  for (const auto& [id, d] : api_overdue) {
+    if (cli_overdue.count(id)) EXPECT_NEAR(d, cli_overdue[id], 1e-6) << id;
+  }
+  auto same_number = [](const json& a, const json& b, const std::string& what) {
+    if (a.is_null() || b.is_null()) {
+      EXPECT_EQ(a.is_null(), b.is_null()) << what;
+    } else {
+      EXPECT_NEAR(a.get<double>(), b.get<double>(), 1e-6) << what;
+    }
+  };
+  for (const auto& [id, card] : cards) {
+    ASSERT_TRUE(cli_by_id.count(id)) << id;
+    const json& r = cli_by_id[id];
+    same_number(card.at("value").at("lifetime_value"), r.at("lifetime_value"), id + " lifetime_value");
+    same_number(card.at("value").at("value_12m"), r.at("value_12m"), id + " value_12m");
+    for (const char* k : {"recency_days", "frequency", "r", "f", "m"}) {
+      same_number(card.at("rfm").at(k), r.at("rfm").at(k), id + " rfm." + k);
+    }
+    same_number(card.at("nps_90d"), r.at("nps_90d"), id + " nps_90d");
+    same_number(card.at("csat").at("mean_30d"), r.at("csat_mean_30d"), id + " csat_mean_30d");
+    same_number(card.at("followup").at("overdue_days"), r.at("followup_overdue_days"), id + " followup");
+    same_number(card.at("health").at("score"), r.at("health_score"), id + " health_score");
+  }
+  std::printf("[live-replay] key accounts: %zu overdue follow-ups (API), %zu cards compared\n", api_overdue.size(),
+              cards.size());
 
   // Breaches: the API's running warning/breached instances vs replay's
   // running instances whose level is not ok (the table has the level; the
