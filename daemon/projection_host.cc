@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 #include "events/logging.h"
 #include "events/partition_scan.h"
@@ -29,10 +30,10 @@ void ApplyTo(projections::SlaProjection& sla, projections::HealthProjection& hea
 ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config,
                                projections::HealthConfig health_config, std::chrono::seconds health_period)
     : sla_config_(sla_config),
-      health_config_(health_config),
+      health_config_(std::move(health_config)),
       sla_(std::make_unique<projections::SlaProjection>(std::move(sla_config),
                                                         projections::SlaProjection::Options{.live = true})),
-      health_(std::make_unique<projections::HealthProjection>(health_config)),
+      health_(std::make_unique<projections::HealthProjection>(health_config_)),
       health_period_(health_period),
       resolution_bounds_(ResolutionBounds(sla_config_->AllTargets())) {}
 

@@ -48,7 +48,7 @@ ValueAggregates AggregateValue(const projections::HealthProjection& health,
   a.churn_by_tier = churn.by_tier;
   // The counter covers every churn up to as-of (a window reaching back to
   // before any event), each account once, under its last churn's tier and reason.
-  constexpr int64_t kEver = 200 * 365 * kDaySeconds;
+  constexpr int64_t kEver = int64_t{200} * 365 * kDaySeconds;
   for (const auto& [key, n] : health.accounts().ChurnDetail(as_of, kEver).by_tier_reason) {
     a.churned_by_tier_reason[{key.first, std::string(config.ReasonLabel(key.second))}] += n;
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <tuple>
+#include <utility>
 
 namespace slamon::projections {
 namespace {
@@ -100,7 +101,7 @@ std::string FormatDecimal(double v) {
   return s;
 }
 
-HealthProjection::HealthProjection(HealthConfig config) : config_(config) {}
+HealthProjection::HealthProjection(HealthConfig config) : config_(std::move(config)) {}
 
 void HealthProjection::InsertStamp(std::vector<Stamp>* v, const events::Event& e) {
   Stamp stamp{e.occurred_at, e.id};

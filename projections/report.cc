@@ -100,7 +100,7 @@ std::vector<std::string> ReportNotes(const Report& report) {
 }
 
 ReportBuilder::ReportBuilder(std::shared_ptr<const SlaConfig> sla_config, HealthConfig health_config)
-    : sla_(std::move(sla_config)), health_(health_config) {}
+    : sla_(std::move(sla_config)), health_(std::move(health_config)) {}
 
 void ReportBuilder::Apply(const events::Event& e) {
   sla_.Apply(e);

@@ -472,6 +472,9 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
           event("m1", "ticket.opened", now - 6, "acct-maria", R"("ticket_id":"M-1","priority":"high")"),
           event("m2", "ticket.replied", now - 4, "acct-maria", R"("ticket_id":"M-1","author":"agent","public":true)"),
           event("m3", "survey.answered", now - 2, "acct-maria", R"("ticket_id":"M-1","score":5)"),
+          // Key-account data for the Key accounts board: an NPS answer and an order.
+          event("m4", "survey.answered", now - 2, "acct-maria", R"("ticket_id":"M-1","score":9,"kind":"nps")"),
+          event("m5", "order.placed", now - 3, "acct-maria", R"("order_id":"O-1","amount":25000)"),
       });
   if (HasFatalFailure()) return;
   const int64_t opened_at = NowSeconds();

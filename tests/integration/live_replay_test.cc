@@ -69,6 +69,26 @@ std::vector<std::pair<std::string, std::string>> AtRiskAccounts(int64_t now) {
   return out;
 }
 
+// An account with value data whose follow-up is overdue: tier A (14 d
+// cadence), upserted 40 days ago, never touched outbound; orders in CNY and
+// USD, NPS and CSAT answers, a churned sibling with a reason.
+std::vector<std::pair<std::string, std::string>> KeyAccountEvents(int64_t now) {
+  std::vector<std::pair<std::string, std::string>> out;
+  int n = 0;
+  auto add = [&](const std::string& account, int64_t t, const std::string& type, const std::string& fields) {
+    out.emplace_back(account, "{\"id\":\"kav-" + std::to_string(n++) + "\",\"type\":\"" + type +
+                                  "\",\"occurred_at\":\"" + events::FormatRfc3339(t) + "\",\"account_id\":\"" +
+                                  account + "\"" + fields + "}");
+  };
+  add("zz-quiet", now - 40 * 86400, "account.upserted", R"(,"name":"Quiet","tier":"A","owner":"quiet.owner")");
+  add("zz-quiet", now - 35 * 86400, "order.placed", R"(,"order_id":"Q-1","amount":60000)");
+  add("zz-quiet", now - 20 * 86400, "order.placed", R"(,"order_id":"Q-2","amount":125.5,"currency":"USD")");
+  add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":10,"kind":"nps")");
+  add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":3)");
+  return out;
+}
+constexpr int kKeyAccounts = 1;
+
 int64_t ParseAsOf(const std::string& header) {
   int64_t t = 0;
   return events::ParseRfc3339(header, &t) ? t : 0;
@@ -88,6 +108,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   // The generated week leaves no account at_risk; add a few that are: all
   // surveys unhappy, tickets unanswered for days, more reopens than resolves.
   ProduceRaw(brokers, topic, AtRiskAccounts(static_cast<int64_t>(std::time(nullptr))));
+  ProduceRaw(brokers, topic, KeyAccountEvents(static_cast<int64_t>(std::time(nullptr))));
 
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
   std::ofstream(config, std::ios::app) << kSlaYaml;
@@ -129,10 +150,11 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     followup = HttpGetFull(port, "/api/v1/accounts/followup-overdue");
     ASSERT_EQ(followup.status, 200) << followup.body;
-    std::vector<std::string> ids = {"zz-risk-0"};
+    std::vector<std::string> ids = {"zz-risk-0", "zz-quiet"};
     for (const auto& group : json::parse(followup.body)) {
       for (const auto& a : group.at("accounts")) {
-        if (ids.size() < 6) ids.push_back(a.at("account").get<std::string>());
+        const std::string id = a.at("account").get<std::string>();
+        if (ids.size() < 8 && id != "zz-quiet") ids.push_back(id);
       }
     }
     cards.clear();
@@ -182,7 +204,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
               records.size());
   for (const auto& [level, n] : levels) std::printf(" %s=%d", level.c_str(), n);
   std::printf("; API at_risk=%zu\n", api_accounts.size());
-  EXPECT_EQ(records.size(), 200u + kAtRiskAccounts);
+  EXPECT_EQ(records.size(), 200u + kAtRiskAccounts + kKeyAccounts);
   EXPECT_GE(cli_accounts.size(), static_cast<size_t>(kAtRiskAccounts)) << "the at_risk comparison would be weak";
   std::set<AccountKey> api_keys, cli_keys;
   for (const auto& [k, v] : api_accounts) api_keys.insert(k);
@@ -213,7 +235,9 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   for (const auto& [id, d] : cli_overdue) cli_overdue_ids.insert(id);
   EXPECT_EQ(api_overdue_ids, cli_overdue_ids);
   for (const auto& [id, d] : api_overdue) {
-    if (cli_overdue.count(id)) EXPECT_NEAR(d, cli_overdue[id], 1e-6) << id;
+    if (cli_overdue.count(id)) {
+      EXPECT_NEAR(d, cli_overdue[id], 1e-6) << id;
+    }
   }
   auto same_number = [](const json& a, const json& b, const std::string& what) {
     if (a.is_null() || b.is_null()) {
@@ -235,6 +259,16 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
     same_number(card.at("followup").at("overdue_days"), r.at("followup_overdue_days"), id + " followup");
     same_number(card.at("health").at("score"), r.at("health_score"), id + " health_score");
   }
+  ASSERT_TRUE(cards.count("zz-quiet"));
+  const json& quiet = cards["zz-quiet"];
+  EXPECT_NEAR(quiet.at("followup").at("overdue_days").get<double>(), 26, 0.01) << quiet.dump();
+  EXPECT_EQ(quiet.at("value").at("lifetime_value"), 60000) << quiet.dump();
+  EXPECT_EQ(quiet.at("value").at("other_currencies").at("USD").at("value_12m"), 125.5) << quiet.dump();
+  EXPECT_EQ(quiet.at("rfm").at("r"), 4) << quiet.dump();  // 35 days: above 30, not above 60
+  EXPECT_EQ(quiet.at("rfm").at("m"), 3) << quiet.dump();  // 60000 >= 50000
+  EXPECT_EQ(quiet.at("nps_90d"), 100) << quiet.dump();
+  EXPECT_EQ(quiet.at("csat").at("mean_30d"), 3) << quiet.dump();
+  EXPECT_TRUE(api_overdue.count("zz-quiet"));
   std::printf("[live-replay] key accounts: %zu overdue follow-ups (API), %zu cards compared\n", api_overdue.size(),
               cards.size());
 
