@@ -318,8 +318,8 @@ TEST(MetricsBench, ScrapeCostAndSeriesIndependentOfTickets) {
   EXPECT_EQ(Total(small.series), Total(large.series));
   // Key-account series: bounded by tiers, owners, config lists; present at both sizes.
   for (const char* name :
-       {"slamon_accounts_followup_overdue", "slamon_nps", "slamon_csat_score_mean", "slamon_accounts_churned_total",
-        "slamon_account_value", "slamon_accounts_rfm", "slamon_ticket_resolution_business_seconds_bucket"}) {
+       {"slamon_accounts_followup_overdue", "slamon_nps", "slamon_accounts_churned_total", "slamon_account_value",
+        "slamon_accounts_rfm", "slamon_ticket_resolution_business_seconds_bucket"}) {
     EXPECT_GT(small.series.count(name) ? small.series.at(name) : 0, 0) << name;
   }
   EXPECT_EQ(small.series.at("slamon_accounts_followup_overdue"), 3 * kOwners);  // (tier, owner) pairs with a cadence
