@@ -58,6 +58,29 @@ void PrintChurnDetail(const projections::HealthProjection& health, int64_t as_of
   }
 }
 
+// NPS (90 days) per tier and owner and complaint handling (90 days) per
+// category on stderr, after the table.
+void PrintKeyAccountSummary(const projections::HealthProjection& health,
+                            const std::vector<projections::SlaRecord>& records, int64_t as_of) {
+  const auto& value = health.value();
+  auto nps = [](const char* scope, const std::map<std::string, projections::NpsCounts>& by) {
+    for (const auto& [key, c] : by) {
+      const auto score = c.Score();
+      std::fprintf(stderr, "nps 90d %s %s: %s (%lld answers)\n", scope, key.empty() ? "-" : key.c_str(),
+                   score ? projections::FormatDecimal(*score).c_str() : "undefined",
+                   static_cast<long long>(c.answered));
+    }
+  };
+  nps("tier", value.NpsByTier(as_of, projections::kNpsWindowSeconds, health.accounts()));
+  nps("owner", value.NpsByOwner(as_of, projections::kNpsWindowSeconds, health.accounts()));
+  for (const auto& [category, st] :
+       value.ComplaintHandling(records, as_of, projections::kComplaintWindowSeconds, health.config().value)) {
+    std::fprintf(stderr, "resolution 90d category %s: %lld tickets, mean %s s, p50 %lld s, p90 %lld s\n",
+                 category.c_str(), static_cast<long long>(st.count), projections::FormatDecimal(st.mean).c_str(),
+                 static_cast<long long>(st.p50), static_cast<long long>(st.p90));
+  }
+}
+
 void PrintTable(const std::vector<AccountRecord>& records) {
   const std::vector<std::string> header = {"account_id", "tier", "owner", "csat_30d", "csat_90d", "score", "level",
                                            "s_csat", "s_sla", "s_silence", "s_reopen", "top_signals", "renewal_soon",
@@ -120,7 +143,8 @@ int RunAccounts(const AccountsArgs& args) {
       code != 0) {
     return code;
   }
-  const auto records = health.EvaluateAccounts(as_of, sla.Evaluate(as_of, args.account), args.account);
+  const auto sla_records = sla.Evaluate(as_of, args.account);
+  const auto records = health.EvaluateAccounts(as_of, sla_records, args.account);
   if (args.format == "table") {
     PrintTable(records);
     if (args.account.empty()) {
@@ -130,6 +154,7 @@ int RunAccounts(const AccountsArgs& args) {
                    pct ? (projections::FormatDecimal(*pct) + " %").c_str() : "undefined",
                    static_cast<long long>(churn.churned), static_cast<long long>(churn.live));
       PrintChurnDetail(health, as_of);
+      PrintKeyAccountSummary(health, sla_records, as_of);
     }
   } else {
     PrintJsonl(records, [](const AccountRecord& r, std::string* out) { projections::AppendJsonl(r, out); });

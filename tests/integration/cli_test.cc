@@ -298,6 +298,8 @@ TEST_F(CliTest, AccountsTable) {
   }
   EXPECT_NE(r.err.find("churn rate 365d"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("churned 365d reason other: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("resolution 90d category complaint: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nps 90d tier "), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, ExportPrintsEveryStoredEventInStoreOrder) {
