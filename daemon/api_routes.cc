@@ -1,6 +1,7 @@
 #include "daemon/api_routes.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <tuple>
 
@@ -148,6 +149,132 @@ HttpResponse Serve(const HttpRequest& req, const Fetch& fetch, const Keep& keep,
   return Reply(200, std::move(body)).SetHeader("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
 }
 
+// --- Key-account card and follow-up routes ---------------------------------
+
+json ValueJson(const projections::ValueRecord& v) {
+  json others = json::object();
+  for (const auto& c : v.other_currencies) {
+    others[c.currency] = {
+        {"lifetime_value", c.lifetime_value}, {"value_12m", c.value_12m}, {"orders_12m", c.orders_12m}};
+  }
+  return json{{"lifetime_value", v.lifetime_value}, {"value_12m", v.value_12m}, {"other_currencies", others}};
+}
+
+json RfmJson(const projections::ValueRecord& v) {
+  return json{{"recency_days", Number(v.recency_days)},
+              {"frequency", v.orders_12m},
+              {"monetary", v.value_12m},
+              {"r", v.r_score ? json(*v.r_score) : json(nullptr)},
+              {"f", v.f_score},
+              {"m", v.m_score}};
+}
+
+json Days(const std::optional<int64_t>& seconds) {
+  return seconds ? json(static_cast<double>(*seconds) / projections::kDaySeconds) : json(nullptr);
+}
+
+json SlaJson(const projections::SlaRecord& r) {
+  return json{{"ticket_id", r.ticket_id},
+              {"metric", std::string(projections::MetricName(r.metric))},
+              {"cycle", r.cycle},
+              {"policy", r.policy},
+              {"priority", std::string(projections::PriorityName(r.priority))},
+              {"state", std::string(projections::InstanceStateName(r.state))},
+              {"level", std::string(projections::RiskLevelName(r.level))},
+              {"start", projections::FormatUtc(r.start)},
+              {"elapsed_seconds", r.elapsed_seconds},
+              {"target_seconds", r.target_seconds},
+              {"breach_at", Time(r.breach_at)},
+              {"due_at", Time(r.due_at)}};
+}
+
+json CardJson(const AccountRecord& r, const std::vector<projections::SlaRecord>& slas) {
+  json health = AccountJson(r);
+  json open = json::array();
+  for (const auto& s : slas) open.push_back(SlaJson(s));
+  const auto& v = r.value;
+  return json{{"account", r.account_id},
+              {"tier", r.tier},
+              {"owner", r.owner},
+              {"churned", r.churned},
+              {"value", ValueJson(v)},
+              {"rfm", RfmJson(v)},
+              {"health",
+               {{"score", health.at("score")},
+                {"level", health.at("level")},
+                {"signals", health.at("signals")},
+                {"top_signals", health.at("top_signals")},
+                {"renewal_soon", r.renewal_soon}}},
+              {"csat",
+               {{"csat_30d", Number(r.csat_30d)},
+                {"csat_90d", Number(r.csat_90d)},
+                {"mean_30d", Number(v.csat_30d.Mean())},
+                {"mean_90d", Number(v.csat_90d.Mean())}}},
+              {"nps_90d", Number(v.nps_90d.Score())},
+              {"followup",
+               {{"cadence_days", Days(v.cadence_seconds)},
+                {"last_touch", Time(v.followup_reference)},
+                {"overdue_days", Number(v.followup_overdue_days)}}},
+              {"open_slas", open}};
+}
+
+void ServeFollowupOverdue(const ApiDataProvider& provider, const httplib::Request& req, httplib::Response& res) {
+  Filters filters;
+  if (std::string error = ParseFilters(req, &filters); !error.empty()) return Reply(res, 400, json{{"error", error}});
+  if (!provider.accounts) return Reply(res, 503, json{{"error", "data not available yet"}});
+  ApiData<AccountRecord> data;
+  try {
+    data = provider.accounts();
+  } catch (const std::exception& e) {
+    return Reply(res, 503, json{{"error", std::string("data not available: ") + e.what()}});
+  }
+  std::map<std::string, std::vector<const AccountRecord*>> by_owner;
+  for (const AccountRecord& r : data.items) {
+    if (!r.value.followup_overdue_days || !(*r.value.followup_overdue_days > 0)) continue;
+    if ((filters.tier && r.tier != *filters.tier) || (filters.account_owner && r.owner != *filters.account_owner)) {
+      continue;
+    }
+    by_owner[r.owner].push_back(&r);
+  }
+  json out = json::array();
+  for (auto& [owner, list] : by_owner) {
+    if (out.size() >= filters.limit) break;
+    std::sort(list.begin(), list.end(), [](const AccountRecord* a, const AccountRecord* b) {
+      return std::make_tuple(-*a->value.followup_overdue_days, std::string_view(a->account_id)) <
+             std::make_tuple(-*b->value.followup_overdue_days, std::string_view(b->account_id));
+    });
+    json accounts = json::array();
+    for (const AccountRecord* r : list) {
+      accounts.push_back({{"account", r->account_id},
+                          {"tier", r->tier},
+                          {"overdue_days", *r->value.followup_overdue_days},
+                          {"cadence_days", Days(r->value.cadence_seconds)},
+                          {"last_touch", Time(r->value.followup_reference)}});
+    }
+    out.push_back({{"account_owner", owner}, {"count", list.size()}, {"accounts", accounts}});
+  }
+  res.set_header("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
+  Reply(res, 200, out);
+}
+
+void ServeAccountCard(const ApiDataProvider& provider, const std::string& id, const httplib::Request& req,
+                      httplib::Response& res) {
+  if (!req.params.empty()) return Reply(res, 400, json{{"error", "this route takes no query parameters"}});
+  if (!provider.accounts) return Reply(res, 503, json{{"error", "data not available yet"}});
+  try {
+    ApiData<AccountRecord> data = provider.accounts();
+    auto it =
+        std::find_if(data.items.begin(), data.items.end(), [&](const AccountRecord& r) { return r.account_id == id; });
+    if (it == data.items.end()) return Reply(res, 404, json{{"error", "unknown account '" + id + "'"}});
+    std::vector<projections::SlaRecord> slas;
+    if (provider.account_slas) slas = provider.account_slas(id);
+    res.set_header("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
+    Reply(res, 200, CardJson(*it, slas));
+  } catch (const std::exception& e) {
+    Reply(res, 503, json{{"error", std::string("data not available: ") + e.what()}});
+  }
+}
+
 }  // namespace
 
 std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord>& records,
@@ -199,6 +326,14 @@ void RegisterApiRoutes(HttpServer& server, ApiDataProvider provider) {
           return (!f.tier || r.tier == *f.tier) && (!f.account_owner || r.owner == *f.account_owner);
         },
         AccountJson);
+  });
+  // Registered after at-risk: httplib tries routes in order, and the card's
+  // pattern would also match /api/v1/accounts/at-risk.
+  server.Get("/api/v1/accounts/followup-overdue", [shared](const httplib::Request& req, httplib::Response& res) {
+    ServeFollowupOverdue(*shared, req, res);
+  });
+  server.Get(R"(/api/v1/accounts/([^/]+))", [shared](const httplib::Request& req, httplib::Response& res) {
+    ServeAccountCard(*shared, req.matches[1].str(), req, res);
   });
 }
 

@@ -1,6 +1,8 @@
 // The JSON API of the daemon (docs/metrics.md "HTTP endpoints"):
 //   GET /api/v1/breaches          running SLA instances in warning or breached state
 //   GET /api/v1/accounts/at-risk  accounts whose health level is at_risk
+//   GET /api/v1/accounts/followup-overdue  overdue follow-ups per account owner
+//   GET /api/v1/accounts/{id}     one account's card
 // Per-ticket and per-account detail lives here, never in Prometheus series.
 #pragma once
 
@@ -67,6 +69,9 @@ struct ApiDataProvider {
   /// Running warning/breached instances (e.g. from CollectBreaches) and the
   /// instant they were evaluated at.
   std::function<ApiData<BreachItem>()> breaches;
+  /// Running SLA instances (any level) of one account at about the accounts'
+  /// as_of, for the account card; optional (an empty card list without it).
+  std::function<std::vector<projections::SlaRecord>(std::string_view account_id)> account_slas;
 };
 
 /// Registers the routes on `server` (before it starts listening).
@@ -85,6 +90,16 @@ struct ApiDataProvider {
 /// /api/v1/breaches: a JSON array of {"ticket_id","account_id","tier",
 /// "account_owner","priority","metric","cycle","level","breach_at","due_at",
 /// "start","elapsed_seconds","target_seconds"}, times RFC 3339 UTC or null.
+/// /api/v1/accounts/followup-overdue: live accounts whose follow-up is
+/// overdue (followup_overdue_days > 0), grouped per owner (sorted by owner,
+/// most overdue first): [{"account_owner","count","accounts":[{"account",
+/// "tier","overdue_days","cadence_days","last_touch"}]}]; tier and
+/// account_owner filter the accounts, limit caps the owners.
+/// /api/v1/accounts/{id}: one account's card {"account","tier","owner",
+/// "churned","value","rfm","health":{"score","level","signals","top_signals",
+/// "renewal_soon"},"csat":{"csat_30d","csat_90d","mean_30d","mean_90d"},
+/// "nps_90d","followup":{"cadence_days","last_touch","overdue_days"},
+/// "open_slas":[...]}; an unknown id → 404 {"error": "..."}.
 /// Responses are `application/json`; a 200 carries the header
 /// `X-Slamon-As-Of: YYYY-MM-DDTHH:MM:SSZ`, the provider's as_of.
 void RegisterApiRoutes(HttpServer& server, ApiDataProvider provider);

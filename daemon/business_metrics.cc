@@ -296,15 +296,17 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
   constexpr projections::HealthLevel kHealthLevels[] = {
       projections::HealthLevel::kHealthy, projections::HealthLevel::kWatch, projections::HealthLevel::kAtRisk,
       projections::HealthLevel::kChurned};
+  // Counted at the health refresh (projection_host.cc): a scrape does not
+  // visit the accounts, it folds the per-tier counts into the label bounds.
+  std::set<std::string> all_tiers = tiers;
   std::map<std::pair<std::string, projections::HealthLevel>, int64_t> by_level;
   std::map<std::pair<std::string, std::string>, int64_t> at_risk;
-  std::set<std::string> all_tiers = tiers;
-  for (const auto& a : h->accounts) {
-    const std::string& tier = bounds_.Tier(a.tier);
+  for (const auto& [key, n] : h->accounts_by_level) {
+    const std::string& tier = bounds_.Tier(key.first);
     all_tiers.insert(tier);
-    ++by_level[{tier, a.level}];
-    if (a.level == projections::HealthLevel::kAtRisk) ++at_risk[{tier, bounds_.Owner(a.owner)}];
+    by_level[{tier, key.second}] += n;
   }
+  for (const auto& [key, n] : h->at_risk_by_owner) at_risk[{bounds_.Tier(key.first), bounds_.Owner(key.second)}] += n;
   auto accounts = Family("slamon_accounts", "Accounts by health level.", MetricType::Gauge);
   for (const auto& tier : all_tiers) {
     for (auto level : kHealthLevels) {
@@ -329,6 +331,7 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
     s.gauge.value = *pct;
     churn.metric.push_back(std::move(s));
   }
+  CollectValue(all_tiers, *h, &churn, out);
   out->push_back(std::move(churn));
 }
 

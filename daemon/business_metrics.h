@@ -37,6 +37,12 @@ class BusinessMetrics : public prometheus::Collectable {
   Folded Fold(const projections::SlaSnapshot& snap) const;
   void CollectHealth(const std::set<std::string>& tiers, std::vector<prometheus::MetricFamily>* out) const;
   void CollectDepartments(const projections::SlaSnapshot& snap, std::vector<prometheus::MetricFamily>* out) const;
+  /// Key-account value, follow-up, NPS, churn detail and complaint handling (value_metrics.cc).
+  /// Adds the per-tier series to `churn` (slamon_churn_rate_percent) and appends the other families to `out`.
+  void CollectValue(const std::set<std::string>& tiers, const HealthSnapshot& h, prometheus::MetricFamily* churn,
+                    std::vector<prometheus::MetricFamily>* out) const;
+  // The value aggregates with tier and owner folded into their bounds (mu_ held).
+  ValueAggregates FoldValue(const ValueAggregates& v) const;
 
   const ProjectionHost* host_;
   mutable LabelBounds bounds_;  // guarded by mu_

@@ -12,6 +12,8 @@ namespace {
 // Top-level sections; the last three belong to the projections.
 const std::set<std::string> kSections = {"store",    "kafka",  "http",      "generator", "log",     "calendars",
                                          "policies", "health", "readiness", "snapshots", "metrics", "ingest"};
+// Key-account value and engagement sections (projections/value_config.h).
+const std::set<std::string> kValueSections = {"value", "followup", "categories", "churn_reasons"};
 
 class Reader {
  public:
@@ -172,6 +174,8 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   for (const auto& kv : cfg.root) {
     auto key = r.KeyName(kv.first, "(top level)");
     if (!kSections.count(key)) r.Fail(kv.first, key, "unknown section");
+// Key-account value and engagement sections (projections/value_config.h).
+const std::set<std::string> kValueSections = {"value", "followup", "categories", "churn_reasons"};
   }
 
   const YAML::Node store = cfg.root["store"];

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <utility>
 
 #include "events/logging.h"
 #include "events/partition_scan.h"
@@ -29,11 +30,12 @@ void ApplyTo(projections::SlaProjection& sla, projections::HealthProjection& hea
 ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config,
                                projections::HealthConfig health_config, std::chrono::seconds health_period)
     : sla_config_(sla_config),
-      health_config_(health_config),
+      health_config_(std::move(health_config)),
       sla_(std::make_unique<projections::SlaProjection>(std::move(sla_config),
                                                         projections::SlaProjection::Options{.live = true})),
-      health_(std::make_unique<projections::HealthProjection>(health_config)),
-      health_period_(health_period) {}
+      health_(std::make_unique<projections::HealthProjection>(health_config_)),
+      health_period_(health_period),
+      resolution_bounds_(ResolutionBounds(sla_config_->AllTargets())) {}
 
 void ProjectionHost::ApplyLocked(const events::Event& e) {
   ApplyTo(*sla_, *health_, csat_responses_, e);
@@ -152,7 +154,13 @@ void ProjectionHost::RefreshHealth(int64_t now) {
   h->as_of = now;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    h->accounts = health_->EvaluateAccounts(now, sla_->Evaluate(now));
+    const auto records = sla_->Evaluate(now);
+    h->accounts = health_->EvaluateAccounts(now, records);
+    h->value = AggregateValue(*health_, h->accounts, records, now, resolution_bounds_);
+    for (const auto& a : h->accounts) {
+      ++h->accounts_by_level[{a.tier, a.level}];
+      if (a.level == projections::HealthLevel::kAtRisk) ++h->at_risk_by_owner[{a.tier, a.owner}];
+    }
     h->csat_30d_by_tier = health_->csat().ByTier(now, projections::kCsatWindow30d, health_->accounts());
     h->churn = health_->Churn(now);
     h->csat_responses = csat_responses_;
@@ -270,6 +278,15 @@ std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances(int64_t now)
   for (auto& r : sla_->Evaluate(now)) {
     if (r.state == projections::InstanceState::kStopped) continue;
     if (r.level != projections::RiskLevel::kOk) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<projections::SlaRecord> ProjectionHost::OpenInstances(int64_t now, std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<projections::SlaRecord> out;
+  for (auto& r : sla_->Evaluate(now, account_id)) {
+    if (r.state != projections::InstanceState::kStopped) out.push_back(std::move(r));
   }
   return out;
 }

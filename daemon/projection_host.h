@@ -17,6 +17,7 @@
 #include <tuple>
 #include <vector>
 
+#include "daemon/value_aggregates.h"
 #include "events/event_store.h"
 #include "projections/csat_projection.h"
 #include "projections/health_projection.h"
@@ -36,6 +37,11 @@ struct HealthSnapshot {
   /// survey answers ever, by (tier, account_owner) at answer time, satisfied
   std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses;
   uint64_t generation = 0;  ///< ProjectionHost::generation() of the projections it came from
+  ValueAggregates value;    ///< key-account value, follow-up, NPS, churn detail, complaint handling
+  /// Accounts by (tier, level) and at-risk accounts by (tier, owner), counted
+  /// at refresh so that a scrape does not loop over the accounts.
+  std::map<std::pair<std::string, projections::HealthLevel>, int64_t> accounts_by_level;
+  std::map<std::pair<std::string, std::string>, int64_t> at_risk_by_owner;
 };
 
 /// The (topic, partition) pairs whose events the projections hold.
@@ -102,9 +108,12 @@ class ProjectionHost {
   /// Running instances in warning or breached state now (API). Evaluates
   /// every ticket: O(tickets), meant for API calls, not for scrapes.
   std::vector<projections::SlaRecord> AtRiskInstances(int64_t now) const;
+  /// Running instances (any level) of one account now (the account card).
+  std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const;
   std::string OwnerOf(std::string_view account_id) const;  // a copy: the table may grow meanwhile
 
   const projections::SlaConfig& sla_config() const { return *sla_config_; }
+  const projections::HealthConfig& health_config() const { return health_config_; }
   /// First-response histogram bounds (fixed at construction).
   const std::vector<int64_t>& histogram_bounds() const { return sla_->histogram_bounds(); }
   double replay_seconds() const { return replay_seconds_; }
@@ -131,6 +140,7 @@ class ProjectionHost {
   std::unique_ptr<projections::HealthProjection> health_;
   std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses_;
   std::chrono::seconds health_period_;
+  std::vector<int64_t> resolution_bounds_;  // fixed at construction
   std::chrono::steady_clock::time_point last_health_{};
   mutable std::mutex snap_mu_;
   std::shared_ptr<const projections::SlaSnapshot> snapshot_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/report_key_accounts.h"
 #include "daemon/report_render.h"
 
 namespace slamon::daemon {
@@ -352,6 +353,17 @@ std::string RenderReportHtml(const Report& report) {
                 {a.renewal_soon ? "yes" : "no", a.renewal_soon ? "no" : ""}});
     }
     out += risk.Take();
+  }
+
+  for (const auto& table : detail::KeyAccountTables(report)) {
+    out += "<h2>" + Esc(table.title) + "</h2>\n";
+    HtmlTable t(table.header);
+    for (const auto& row : table.rows) {
+      std::vector<Cell> cells;
+      for (size_t i = 0; i < row.size(); ++i) cells.push_back({row[i], table.align[i] == 'r' ? "num" : ""});
+      t.Row(cells);
+    }
+    out += t.Take();
   }
 
   out += "<h2>Notes</h2>\n<ul class=\"notes\">\n";

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "daemon/report_key_accounts.h"
+
 namespace slamon::daemon {
 namespace detail {
 
@@ -217,6 +219,20 @@ std::string RenderReportMarkdown(const Report& report) {
     out += risk.Take();
   }
 
+  for (const auto& table : detail::KeyAccountTables(report)) {
+    out += "## " + table.title + "\n\n|";
+    for (const auto& h : table.header) out += ' ' + MdCell(h) + " |";
+    out += "\n|";
+    for (char a : table.align) out += a == 'r' ? " ---: |" : " --- |";
+    out += '\n';
+    for (const auto& row : table.rows) {
+      out += '|';
+      for (const auto& c : row) out += ' ' + MdCell(c) + " |";
+      out += '\n';
+    }
+    out += '\n';
+  }
+
   out += "## Notes\n\n";
   for (const auto& note : projections::ReportNotes(report)) out += "- " + note + "\n";
   return out;
@@ -390,6 +406,14 @@ std::string RenderReportCsv(const Report& report) {
         .Set("score", FormatDecimal(a.score))
         .Set("reasons", detail::Reasons(a))
         .Set("renewal_soon", a.renewal_soon ? "yes" : "no")
+        .AppendTo(&out);
+  }
+  for (const auto& k : detail::KeyAccountCsvRows(report)) {
+    CsvRow(k.section)
+        .Set("tier", k.tier)
+        .Set("owner", k.owner)
+        .Set("name", k.name)
+        .Set("value", k.value)
         .AppendTo(&out);
   }
   return out;

@@ -21,7 +21,9 @@ std::string RenderReportMarkdown(const projections::Report& report);
 /// says what a row is (meta, note, sla, csat, churn, accounts, breach,
 /// at_risk) and `scope` whether a group row is one (tier, owner), a tier or
 /// the total. Columns that do not apply to a section are empty, as are
-/// undefined percentages. Percentages have up to 6 decimals.
+/// undefined percentages. Percentages have up to 6 decimals. The key-account
+/// sections (value, followup, nps, churn_reason, complaint) are name/value
+/// rows (daemon/report_key_accounts.h).
 std::string RenderReportCsv(const projections::Report& report);
 
 /// One self-contained HTML5 document: inline CSS and inline SVG bar charts

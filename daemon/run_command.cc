@@ -107,6 +107,10 @@ ApiDataProvider ApiProvider(const ProjectionHost& projections) {
                 return ApiData<BreachItem>{
                     now, CollectBreaches(projections.AtRiskInstances(now),
                                          [&projections](std::string_view a) { return projections.OwnerOf(a); })};
+              },
+          .account_slas =
+              [&projections](std::string_view account_id) {
+                return projections.OpenInstances(static_cast<int64_t>(std::time(nullptr)), account_id);
               }};
 }
 

@@ -44,6 +44,7 @@ STABLE_UIDS = {
     "slamon-sla-overview.json": "slamon-sla",
     "slamon-customer-health.json": "slamon-health",
     "slamon-pipeline.json": "slamon-pipeline",
+    "slamon-key-accounts.json": "slamon-key-accounts",
 }
 PANEL_TYPES = {"timeseries", "stat", "table", "gauge", "bargauge", "row", "text", "barchart", "piechart"}
 DATASOURCE_REFS = {"${datasource}", "$datasource"}

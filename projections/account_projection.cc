@@ -25,7 +25,8 @@ void AccountProjection::Apply(const events::Event& e) {
   account.first_seen = std::min(account.first_seen, e.occurred_at);
   if (e.type != EventType::kAccountUpserted && e.type != EventType::kAccountChurned) return;
 
-  Lifecycle entry{e.occurred_at, e.type == EventType::kAccountChurned, e.id, {}};
+  Lifecycle entry{e.occurred_at, e.type == EventType::kAccountChurned, e.id, {}, {}};
+  if (entry.churn) entry.reason = e.reason;
   if (!entry.churn) {
     entry.attributes = AccountAttributes{e.name,           e.tier.empty() ? "unknown" : e.tier,
                                          e.owner,          e.owner_email,
@@ -81,40 +82,76 @@ std::vector<std::string> AccountProjection::AccountIds(int64_t as_of) const {
   return ids;
 }
 
+AccountProjection::WindowChurn AccountProjection::ChurnInWindow(const Account& a, int64_t start, int64_t as_of) {
+  WindowChurn result;
+  bool upserted = false, upserted_in_window = false;
+  const Lifecycle* last_churn = nullptr;
+  for (const Lifecycle& l : a.lifecycle) {
+    if (l.t > as_of) break;
+    if (!l.churn) {
+      upserted = true;
+      upserted_in_window = upserted_in_window || l.t > start;
+    } else if (l.t > start) {
+      last_churn = &l;
+    }
+  }
+  if (!upserted) return result;
+  const bool churned_at_start = ChurnedAt(a, start);
+  result.live = !churned_at_start || upserted_in_window;
+  if (!result.live) return result;
+  if (!churned_at_start) {
+    result.churn = last_churn;
+    return result;
+  }
+  // A churn in the window of an account churned at the start and won back
+  // later in the window is a real loss after the win-back only if it comes
+  // after that upsert; one before it repeats the earlier churn.
+  bool won_back = false;
+  for (const Lifecycle& l : a.lifecycle) {
+    if (l.t <= start) continue;
+    if (l.t > as_of) break;
+    if (!l.churn) won_back = true;
+    if (l.churn && won_back) result.churn = &l;
+  }
+  return result;
+}
+
 ChurnCounts AccountProjection::Churn(int64_t as_of, int64_t window_seconds) const {
   const int64_t start = as_of - window_seconds;  // the window is (start, as_of]
   ChurnCounts counts;
   for (const Account& a : accounts_) {
-    bool upserted = false, upserted_in_window = false, churned_in_window = false;
-    for (const Lifecycle& l : a.lifecycle) {
-      if (l.t > as_of) break;
-      if (!l.churn) {
-        upserted = true;
-        upserted_in_window = upserted_in_window || l.t > start;
-      } else if (l.t > start) {
-        churned_in_window = true;
-      }
-    }
-    if (!upserted) continue;
-    const bool live = !ChurnedAt(a, start) || upserted_in_window;
-    if (!live) continue;
+    const WindowChurn w = ChurnInWindow(a, start, as_of);
+    if (!w.live) continue;
     ++counts.live;
-    // A churn in the window of an account churned at the start and won back
-    // later in the window is a real loss after the win-back only if it comes
-    // after that upsert; one before it repeats the earlier churn.
-    if (churned_in_window && ChurnedAt(a, start)) {
-      churned_in_window = false;
-      bool won_back = false;
-      for (const Lifecycle& l : a.lifecycle) {
-        if (l.t <= start) continue;
-        if (l.t > as_of) break;
-        if (!l.churn) won_back = true;
-        if (l.churn && won_back) churned_in_window = true;
-      }
-    }
-    if (churned_in_window) ++counts.churned;
+    if (w.churn != nullptr) ++counts.churned;
   }
   return counts;
+}
+
+ChurnBreakdown AccountProjection::ChurnDetail(int64_t as_of, int64_t window_seconds) const {
+  const int64_t start = as_of - window_seconds;
+  ChurnBreakdown out;
+  for (const Account& a : accounts_) {
+    const WindowChurn w = ChurnInWindow(a, start, as_of);
+    if (!w.live) continue;
+    // The tier at the churn (the latest upsert before it), or at as_of.
+    const int64_t at = w.churn != nullptr ? w.churn->t : as_of;
+    std::string tier = "unknown";
+    for (const Lifecycle& l : a.lifecycle) {
+      if (l.t > at || &l == w.churn) break;
+      if (!l.churn) tier = l.attributes.tier;
+    }
+    ChurnCounts& c = out.by_tier[tier];
+    ++c.live;
+    ++out.total.live;
+    if (w.churn != nullptr) {
+      ++c.churned;
+      ++out.total.churned;
+      ++out.by_reason[w.churn->reason];
+      ++out.by_tier_reason[{tier, w.churn->reason}];
+    }
+  }
+  return out;
 }
 
 }  // namespace slamon::projections

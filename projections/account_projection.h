@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,6 +58,19 @@ struct ChurnCounts {
   int64_t live = 0;     ///< accounts live at some instant of the window
   /// churned / live × 100; undefined (nullopt) when no account was live.
   std::optional<double> Percent() const;
+  bool operator==(const ChurnCounts&) const = default;
+};
+
+/// The churn rate split by tier and the churns counted by reason.
+struct ChurnBreakdown {
+  ChurnCounts total;  ///< equals Churn()
+  /// Per tier: a churned account counts under its tier at the churn (the
+  /// latest upsert before it), any other live account under its tier at as_of.
+  std::map<std::string, ChurnCounts> by_tier;
+  /// Churned accounts by the raw `reason` of their counted churn ("" without one).
+  std::map<std::string, int64_t> by_reason;
+  /// The same per (tier at the churn, raw reason).
+  std::map<std::pair<std::string, std::string>, int64_t> by_tier_reason;
 };
 
 /// Keeps every account's lifecycle events (compactly, in canonical order), so
@@ -88,6 +102,9 @@ class AccountProjection {
   /// back later in it). A churn of an account that was not live is ignored,
   /// so the rate never exceeds 100.
   ChurnCounts Churn(int64_t as_of, int64_t window_seconds = kChurnWindowSeconds) const;
+  /// The same, by tier and reason. When an account has several churns that
+  /// count in the window, the last of them gives its tier and reason.
+  ChurnBreakdown ChurnDetail(int64_t as_of, int64_t window_seconds = kChurnWindowSeconds) const;
 
   size_t size() const { return accounts_.size(); }
 
@@ -103,7 +120,9 @@ class AccountProjection {
     bool churn = false;  // account.churned (ranks after account.upserted)
     std::string id;
     AccountAttributes attributes;  // upserts only
+    std::string reason;            // churns only
   };
+
   struct Account {
     std::string id;
     int64_t first_seen = 0;
@@ -114,6 +133,13 @@ class AccountProjection {
   /// Index of the last lifecycle event at or before `t`, or -1.
   static ptrdiff_t LastAtOrBefore(const Account& a, int64_t t);
   static bool ChurnedAt(const Account& a, int64_t t);
+  /// Whether the account is live in the window (start, as_of] and, if it
+  /// churned there, the churn that counts (nullptr when none).
+  struct WindowChurn {
+    bool live = false;
+    const Lifecycle* churn = nullptr;
+  };
+  static WindowChurn ChurnInWindow(const Account& a, int64_t start, int64_t as_of);
 
   std::vector<Account> accounts_;
   std::unordered_map<std::string, uint32_t> index_;

@@ -9,7 +9,8 @@
 namespace slamon::projections {
 namespace {
 
-constexpr std::array<std::string_view, kHealthSignalCount> kSignalNames = {"csat", "sla", "silence", "reopen"};
+constexpr std::array<std::string_view, kHealthSignalCount> kSignalNames = {"csat", "sla", "silence", "reopen",
+                                                                           "engagement"};
 
 // "file:line: field: message", with the 1-based line of `node` (yaml-cpp marks are 0-based).
 Status ErrorAt(const std::string& file, const YAML::Node& node, const std::string& field, const std::string& msg) {
@@ -55,7 +56,8 @@ Status Load(const YAML::Node& root, const std::string& file, HealthConfig* confi
     const std::string field = "health.weights." + key;
     const auto signal = ParseHealthSignal(key);
     if (!signal) {
-      return ErrorAt(file, it->first, field, "unknown signal '" + key + "' (expected csat, sla, silence or reopen)");
+      return ErrorAt(file, it->first, field,
+                     "unknown signal '" + key + "' (expected csat, sla, silence, reopen or engagement)");
     }
     const auto value = ParseNumber(it->second);
     if (!value) {
@@ -88,6 +90,9 @@ StatusOr<HealthConfig> LoadHealthConfig(const YAML::Node& root, const std::strin
     // yaml-cpp throws on malformed node access; report it instead of escaping.
     return Status::Invalid(file + ": health: " + e.what());
   }
+  auto value = LoadValueConfig(root, file);
+  if (!value.ok()) return value.status();
+  config.value = *value;
   return config;
 }
 

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "events/status.h"
+#include "projections/value_config.h"
 
 namespace YAML {
 class Node;
@@ -16,12 +17,12 @@ class Node;
 
 namespace slamon::projections {
 
-/// The four health signals. The numeric order is the documented order
-/// (csat, sla, silence, reopen) and breaks ties between top signals.
-enum class HealthSignal : uint8_t { kCsat = 0, kSla = 1, kSilence = 2, kReopen = 3 };
-inline constexpr int kHealthSignalCount = 4;
+/// The health signals. The numeric order is the documented order
+/// (csat, sla, silence, reopen, engagement) and breaks ties between top signals.
+enum class HealthSignal : uint8_t { kCsat = 0, kSla = 1, kSilence = 2, kReopen = 3, kEngagement = 4 };
+inline constexpr int kHealthSignalCount = 5;
 
-/// Config / JSON names: "csat", "sla", "silence", "reopen".
+/// Config / JSON names: "csat", "sla", "silence", "reopen", "engagement".
 std::string_view HealthSignalName(HealthSignal s);
 std::optional<HealthSignal> ParseHealthSignal(std::string_view s);
 
@@ -29,13 +30,23 @@ std::optional<HealthSignal> ParseHealthSignal(std::string_view s);
 struct HealthConfig {
   /// Weight per signal, indexed by HealthSignal; each >= 0 and finite, and at
   /// least one > 0. The score divides by their sum, so they need not add to 1.
-  std::array<double, kHealthSignalCount> weights = {0.35, 0.30, 0.20, 0.15};
+  /// `engagement` defaults to 0 (opt-in), so scores with default weights do
+  /// not depend on follow-up cadences.
+  std::array<double, kHealthSignalCount> weights = {0.35, 0.30, 0.20, 0.15, 0.0};
+  /// Value, follow-up, category and churn-reason settings (top-level keys
+  /// `value`, `followup`, `categories`, `churn_reasons`).
+  ValueConfig value;
 
   double weight(HealthSignal s) const { return weights[static_cast<size_t>(s)]; }
-  double WeightSum() const { return weights[0] + weights[1] + weights[2] + weights[3]; }
+  double WeightSum() const {
+    double sum = 0;
+    for (double w : weights) sum += w;
+    return sum;
+  }
 };
 
-/// Reads `health:` of `root` (optional; other top-level keys are ignored):
+/// Reads `health:` of `root` (optional) and the value keys (LoadValueConfig);
+/// other top-level keys are ignored:
 ///   health: {weights: {csat: 0.35, sla: 0.30, silence: 0.20, reopen: 0.15}}
 /// A signal not listed under `weights` keeps its default weight, so
 /// `{weights: {csat: 1}}` only changes csat (write `sla: 0` etc. to drop one).

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <tuple>
+#include <utility>
 
 #include "events/json_writer.h"
 
@@ -90,7 +91,7 @@ bool RenewalSoon(std::string_view renewal_date, int64_t as_of) {
 
 std::string FormatDecimal(double v) { return events::FormatFixed(v, 6); }
 
-HealthProjection::HealthProjection(HealthConfig config) : config_(config) {}
+HealthProjection::HealthProjection(HealthConfig config) : config_(std::move(config)) {}
 
 void HealthProjection::InsertStamp(std::vector<Stamp>* v, const events::Event& e) {
   Stamp stamp{e.occurred_at, e.id};
@@ -103,6 +104,7 @@ void HealthProjection::InsertStamp(std::vector<Stamp>* v, const events::Event& e
 void HealthProjection::Apply(const events::Event& e) {
   accounts_.Apply(e);
   csat_.Apply(e);
+  value_.Apply(e);
   if (IsInbound(e)) {
     InsertStamp(&activity_[e.account_id].inbound, e);
   } else if (e.type == EventType::kTicketResolved) {
@@ -137,6 +139,7 @@ AccountRecord HealthProjection::Evaluate(const AccountState& state, int64_t as_o
   r.csat_30d = csat_.Percent(state.account_id, as_of, kCsatWindow30d);
   r.csat_90d = csat_.Percent(state.account_id, as_of, kCsatWindow90d);
   r.churned = state.churned;
+  r.value = value_.Evaluate(state, as_of, config_.value);
   if (state.churned) {
     r.level = HealthLevel::kChurned;
     return r;
@@ -151,6 +154,7 @@ AccountRecord HealthProjection::Evaluate(const AccountState& state, int64_t as_o
     resolves = CountWindow(found->second.resolves, as_of, kHealthWindowSeconds);
   }
   s[HealthSignal::kReopen] = ReopenSignal(reopens, resolves);
+  s[HealthSignal::kEngagement] = EngagementSignal(r.value.followup_reference, r.value.cadence_seconds, as_of);
 
   double weighted = 0;
   std::array<std::pair<double, int>, kHealthSignalCount> shortfall;
@@ -222,8 +226,11 @@ void AppendJsonl(const AccountRecord& r, std::string* out) {
   } else {
     w.Null();
   }
-  w.Field("renewal_soon", r.renewal_soon).Field("churned", r.churned).EndObject();
-  out->push_back('\n');
+  w.Field("renewal_soon", r.renewal_soon).Field("churned", r.churned);
+  AppendValueJson(r.value, w);
+  w.EndObject();
+  out->push_back('
+');
 }
 
 }  // namespace slamon::projections

@@ -18,6 +18,7 @@
 #include "projections/csat_projection.h"
 #include "projections/health_config.h"
 #include "projections/sla_record.h"
+#include "projections/value_projection.h"
 
 namespace slamon::projections {
 
@@ -57,6 +58,8 @@ struct AccountRecord {
   std::vector<HealthSignal> top_signals;
   bool renewal_soon = false;  ///< renewal_date 0–90 days after the as-of UTC date; false when churned
   bool churned = false;
+  /// Value (RFM, lifetime value), NPS, mean CSAT score and follow-up cadence.
+  ValueRecord value;
 
   bool operator==(const AccountRecord&) const = default;
 };
@@ -126,12 +129,15 @@ class HealthProjection {
 
   /// Churn over (as_of − 365 d, as_of] (see AccountProjection::Churn).
   ChurnCounts Churn(int64_t as_of) const { return accounts_.Churn(as_of); }
+  /// The same by tier (at the churn) and reason (raw; see ValueConfig::ReasonLabel).
+  ChurnBreakdown ChurnDetail(int64_t as_of) const { return accounts_.ChurnDetail(as_of); }
 
   /// The last inbound activity at or before as_of, if any.
   std::optional<int64_t> LastInbound(std::string_view account_id, int64_t as_of) const;
 
   const AccountProjection& accounts() const { return accounts_; }
   const CsatProjection& csat() const { return csat_; }
+  const ValueProjection& value() const { return value_; }
   const HealthConfig& config() const { return config_; }
 
   /// Snapshot support (health_state.cc): appends the replay state (account,
@@ -161,6 +167,7 @@ class HealthProjection {
   AccountProjection accounts_;
   CsatProjection csat_;
   std::unordered_map<std::string, Activity> activity_;
+  ValueProjection value_;
 };
 
 /// Formats a score or percentage for output: rounded to 6 decimals, trailing
@@ -169,8 +176,11 @@ std::string FormatDecimal(double v);
 
 /// Appends the record as one JSON line (with '\n'), the `slamon accounts
 /// --format jsonl` shape: {"account_id","tier","owner","csat_30d","csat_90d",
-/// "health_score","level","signals":{"csat","sla","silence","reopen"},
-/// "renewal_soon","churned"}, null for undefined values.
+/// "health_score","level","signals":{"csat","sla","silence","reopen","engagement"},
+/// "renewal_soon","churned","lifetime_value","value_12m","other_currencies",
+/// "rfm":{"recency_days","frequency","monetary","r","f","m"},"nps_90d",
+/// "csat_mean_30d","csat_mean_90d","followup_overdue_days"}, null for
+/// undefined values.
 void AppendJsonl(const AccountRecord& r, std::string* out);
 
 }  // namespace slamon::projections

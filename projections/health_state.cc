@@ -2,9 +2,11 @@
 // projection snapshots (projections/snapshot.h). Same conventions as
 // sla_projection_state.cc: varints, zigzag time deltas, prefix-coded ids.
 //
-// HealthProjection format 1: "SLAH" 1, AccountProjection state, CsatProjection
-// state, activity: n × {account id, inbound, resolves, reopens} where each
-// list is m × {Δt, id}.
+// HealthProjection format 2: "SLAH" 2, AccountProjection state (a churn
+// carries its reason), CsatProjection state, activity: n × {account id,
+// inbound, resolves, reopens} where each list is m × {Δt, id}, then the
+// ValueProjection state (value_state.cc). Format 1 (no reasons, no value
+// state) is not read: such a snapshot is unusable and the store is replayed.
 #include <algorithm>
 #include <tuple>
 
@@ -15,7 +17,7 @@ namespace slamon::projections {
 namespace {
 
 constexpr std::string_view kMagic = "SLAH";
-constexpr uint8_t kFormat = 1;
+constexpr uint8_t kFormat = 2;
 using detail::Delta;
 using detail::Undelta;
 
@@ -44,7 +46,10 @@ void AccountProjection::SaveState(detail::StateWriter* w) const {
       prev_t = l.t;
       w->Byte(l.churn ? 1 : 0);
       w->Prefixed(l.id, &prev_id);
-      if (l.churn) continue;
+      if (l.churn) {
+        w->String(l.reason);
+        continue;
+      }
       const AccountAttributes& at = l.attributes;
       for (const std::string* s : {&at.name, &at.tier, &at.owner, &at.owner_email, &at.team, &at.calendar}) {
         w->String(*s);
@@ -80,6 +85,7 @@ bool AccountProjection::LoadState(detail::StateReader* r) {
       prev_id = l.id;
       l.t = prev_t = Undelta(d, prev_t);
       l.churn = churn == 1;
+      if (l.churn && !r->String(&l.reason)) return false;
       if (!l.churn) {
         AccountAttributes& at = l.attributes;
         for (std::string* s : {&at.name, &at.tier, &at.owner, &at.owner_email, &at.team, &at.calendar}) {
@@ -171,15 +177,16 @@ void HealthProjection::SaveState(std::string* out) const {
       }
     }
   }
+  value_.SaveState(&w);
 }
 
 Status HealthProjection::LoadState(std::string_view in) {
-  if (accounts_.size() != 0 || csat_.answer_count() != 0 || !activity_.empty()) {
+  if (accounts_.size() != 0 || csat_.answer_count() != 0 || !activity_.empty() || !value_.empty()) {
     return Status::Invalid("LoadState needs an empty health projection");
   }
   auto corrupt = [](const char* what) { return Status::Corruption(std::string("health projection state: ") + what); };
   detail::StateReader r(in);
-  if (!r.Header(kMagic, kFormat)) return corrupt("not a health projection state of format 1");
+  if (!r.Header(kMagic, kFormat)) return corrupt("not a health projection state of format 2");
   AccountProjection accounts;
   CsatProjection csat;
   if (!accounts.LoadState(&r)) return corrupt("malformed account table");
@@ -209,10 +216,13 @@ Status HealthProjection::LoadState(std::string_view in) {
       if (!StrictlySorted(*list)) return corrupt("activity out of canonical order");
     }
   }
+  ValueProjection value;
+  if (!value.LoadState(&r)) return corrupt("malformed value table");
   if (!r.done()) return corrupt(r.ok() ? "trailing bytes" : "truncated");
   accounts_ = std::move(accounts);
   csat_ = std::move(csat);
   activity_ = std::move(activity);
+  value_ = std::move(value);
   return Status::OK();
 }
 

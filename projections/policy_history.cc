@@ -10,7 +10,8 @@ namespace slamon::projections {
 namespace {
 
 // The sections that change SLA or health results, in emission order.
-constexpr const char* kPolicySections[] = {"calendars", "health", "policies"};
+constexpr const char* kPolicySections[] = {"calendars", "categories", "churn_reasons", "followup",
+                                           "health",    "policies",   "value"};
 
 std::string SortKey(const YAML::Node& key) { return key.IsScalar() ? key.Scalar() : YAML::Dump(key); }
 
@@ -108,7 +109,7 @@ StatusOr<std::shared_ptr<const PolicyHistory>> PolicyHistory::FromStore(const ev
 
 std::shared_ptr<const PolicyHistory> PolicyHistory::Single(std::shared_ptr<const SlaConfig> sla, HealthConfig health) {
   auto history = std::make_shared<PolicyHistory>();
-  history->epochs_.push_back(PolicyEpoch{0, std::numeric_limits<int64_t>::min(), std::move(sla), health});
+  history->epochs_.push_back(PolicyEpoch{0, std::numeric_limits<int64_t>::min(), std::move(sla), std::move(health)});
   return history;
 }
 

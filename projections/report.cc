@@ -101,11 +101,12 @@ std::vector<std::string> ReportNotes(const Report& report) {
         "target) that started in the window, per group. They are internal hand-off targets and are not part of "
         "the tier and owner SLA figures; their breaches are listed with the others.");
   }
+  AppendKeyAccountNotes(report.key_accounts, &notes);
   return notes;
 }
 
 ReportBuilder::ReportBuilder(std::shared_ptr<const SlaConfig> sla_config, HealthConfig health_config)
-    : sla_(std::move(sla_config)), health_(health_config) {}
+    : sla_(std::move(sla_config)), health_(std::move(health_config)) {}
 
 void ReportBuilder::Apply(const events::Event& e) {
   sla_.Apply(e);
@@ -200,6 +201,7 @@ Report ReportBuilder::Build(const ReportOptions& options) const {
   std::sort(report.at_risk.begin(), report.at_risk.end(), [](const AtRiskRow& a, const AtRiskRow& b) {
     return std::tie(a.score, a.account_id) < std::tie(b.score, b.account_id);
   });
+  report.key_accounts = BuildKeyAccountReport(health_, accounts, records, as_of, window);
   return report;
 }
 

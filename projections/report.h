@@ -21,6 +21,7 @@
 #include "projections/csat_projection.h"
 #include "projections/health_config.h"
 #include "projections/health_projection.h"
+#include "projections/report_value.h"
 #include "projections/sla_config.h"
 #include "projections/sla_projection.h"
 #include "projections/sla_record.h"
@@ -113,6 +114,8 @@ struct Report {
   std::vector<BreachRow> breaches;             ///< sorted by breach_at, ticket_id, metric, cycle
   std::vector<AtRiskRow> at_risk;              ///< sorted by score (lowest first), then account_id
   std::vector<DepartmentStats> by_department;  ///< sorted by group; empty without group targets
+  /// Value per tier, follow-up per owner, NPS, churn reasons, complaint handling.
+  KeyAccountReport key_accounts;
 
   /// Whether the SLA / CSAT / churn figure meets its target; nullopt when the
   /// figure is undefined. Compared on the exact counts, never on rounded text.

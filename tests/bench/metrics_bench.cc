@@ -7,7 +7,10 @@
 // series for N and 2N tickets: docs/metrics.md allows no per-ticket or
 // per-account series, so the count must not grow with tickets (asserted; the
 // tier × owner × level combinations are saturated at both sizes by
-// construction). Size: SLAMON_BENCH_OPEN_TICKETS (default 100000).
+// construction). Every account also has orders, an NPS answer and (every
+// other one) an outbound call, so the key-account aggregates are computed at
+// each health refresh and only copied by a scrape.
+// Size: SLAMON_BENCH_OPEN_TICKETS (default 100000).
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
@@ -134,6 +137,46 @@ events::Event Opened(int64_t j, int64_t now) {
   return e;
 }
 
+// Key-account events of account a: three orders (every fifth account's last
+// one in USD), an NPS answer and an outbound call (every other account), so
+// that the value, RFM, NPS and follow-up aggregates have data.
+std::vector<events::Event> ValueEvents(int a, int64_t now) {
+  std::vector<events::Event> out;
+  auto make = [&](const std::string& id, events::EventType type, int64_t t, const std::string& fields) {
+    events::Event e;
+    e.id = id;
+    e.type = type;
+    e.occurred_at = t;
+    e.account_id = AccountId(a);
+    e.json = "{\"id\":\"" + id + "\",\"type\":\"" + std::string(events::Name(type)) + "\",\"occurred_at\":\"" +
+             events::FormatRfc3339(t) + "\",\"account_id\":\"" + e.account_id + "\"" + fields + "}";
+    out.push_back(std::move(e));
+    return &out.back();
+  };
+  for (int k = 0; k < 3; ++k) {
+    const bool usd = k == 2 && a % 5 == 0;
+    auto* e = make("ord-" + std::to_string(a) + "-" + std::to_string(k), events::EventType::kOrderPlaced,
+                   now - (a % 300 + 100 * k) * 86400, "");
+    e->order_id = "O-" + std::to_string(a) + "-" + std::to_string(k);
+    e->amount = 1000.0 * (1 + (a * 7 + k) % 500);
+    if (usd) e->currency = "USD";
+    e->json.pop_back();
+    e->json += ",\"order_id\":\"" + e->order_id + "\",\"amount\":" + std::to_string(static_cast<int64_t>(e->amount)) +
+               (usd ? ",\"currency\":\"USD\"}" : "}");
+  }
+  auto* nps = make("nps-" + std::to_string(a), events::EventType::kSurveyAnswered, now - (a % 80) * 86400,
+                   ",\"score\":" + std::to_string(a % 11) + ",\"kind\":\"nps\"");
+  nps->score = a % 11;
+  nps->survey_kind = events::SurveyKind::kNps;
+  if (a % 2 == 0) {
+    auto* call = make("call-" + std::to_string(a), events::EventType::kInteractionLogged, now - (a % 120) * 86400,
+                      ",\"kind\":\"call\",\"direction\":\"outbound\"");
+    call->kind = events::InteractionKind::kCall;
+    call->direction = events::Direction::kOutbound;
+  }
+  return out;
+}
+
 void BuildStore(const std::string& path, int64_t tickets, int64_t now) {
   auto opened = events::EventStore::Open({.path = path, .sync = false});
   ASSERT_TRUE(opened.ok()) << opened.status().message();
@@ -149,6 +192,10 @@ void BuildStore(const std::string& path, int64_t tickets, int64_t now) {
   };
   for (int a = 0; a < kAccounts; ++a) {
     batch.push_back({.pos = {"bench", 0, offset++}, .event = Upsert(a, now - 40 * 86400), .rejection = std::nullopt});
+    for (auto& e : ValueEvents(a, now)) {
+      batch.push_back({.pos = {"bench", 0, offset++}, .event = std::move(e), .rejection = std::nullopt});
+    }
+    if (batch.size() >= 20000) flush();
   }
   flush();
   for (int64_t j = 0; j < tickets; ++j) {
@@ -157,7 +204,7 @@ void BuildStore(const std::string& path, int64_t tickets, int64_t now) {
     if (batch.size() == 20000) flush();
   }
   if (!batch.empty()) flush();
-  ASSERT_EQ(store->EventCount(), kAccounts + tickets);
+  ASSERT_EQ(store->EventCount(), offset + tickets);
   ASSERT_TRUE(store->Close().ok());
 }
 
@@ -269,6 +316,13 @@ TEST(MetricsBench, ScrapeCostAndSeriesIndependentOfTickets) {
   }
   EXPECT_EQ(small.series, large.series) << "series count depends on the number of tickets";
   EXPECT_EQ(Total(small.series), Total(large.series));
+  // Key-account series: bounded by tiers, owners, config lists; present at both sizes.
+  for (const char* name :
+       {"slamon_accounts_followup_overdue", "slamon_nps", "slamon_accounts_churned_total", "slamon_account_value",
+        "slamon_accounts_rfm", "slamon_ticket_resolution_business_seconds_bucket"}) {
+    EXPECT_GT(small.series.count(name) ? small.series.at(name) : 0, 0) << name;
+  }
+  EXPECT_EQ(small.series.at("slamon_accounts_followup_overdue"), 3 * kOwners);  // (tier, owner) pairs with a cadence
   // Saturated: one per_owner series per (tier, owner, metric, non-ok level).
   EXPECT_EQ(small.series.at("slamon_sla_open_by_owner"), 3 * kOwners * 2 * 2);
 }

@@ -57,6 +57,14 @@ expect oncall alertname=SlamonConsumerLagHigh topic=slamon-events severity=page
 expect oncall alertname=SlamonSlaBudgetBurn tier=A severity=page
 expect tickets alertname=SlamonSlaBudgetBurn tier=A severity=ticket
 expect default alertname=SlamonSatisfactionBelowTarget tier=A window=30d severity=warning
+# Churn above target: a ticket to the tier's manager (unknown tier: ticket queue).
+expect tier-manager-A alertname=SlamonChurnAboveTarget tier=A window=365d severity=ticket
+expect tier-manager-C alertname=SlamonChurnAboveTarget tier=C window=365d severity=ticket
+expect tickets alertname=SlamonChurnAboveTarget tier=unknown window=365d severity=ticket
+# Overdue follow-ups: the owner's daily digest; an owner without a receiver: default.
+expect owner-li.wei alertname=SlamonFollowupsOverdue account_owner=li.wei severity=digest
+expect owner-sam.okafor alertname=SlamonFollowupsOverdue account_owner=sam.okafor severity=digest
+expect default alertname=SlamonFollowupsOverdue account_owner=nobody severity=digest
 
 echo "$((cases - failures))/$cases routing cases passed"
 [ "$failures" -eq 0 ]

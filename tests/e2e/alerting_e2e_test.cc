@@ -476,6 +476,9 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
           event("m1", "ticket.opened", now - 6, "acct-maria", R"("ticket_id":"M-1","priority":"high")"),
           event("m2", "ticket.replied", now - 4, "acct-maria", R"("ticket_id":"M-1","author":"agent","public":true)"),
           event("m3", "survey.answered", now - 2, "acct-maria", R"("ticket_id":"M-1","score":5)"),
+          // Key-account data for the Key accounts board: an NPS answer and an order.
+          event("m4", "survey.answered", now - 2, "acct-maria", R"("ticket_id":"M-1","score":9,"kind":"nps")"),
+          event("m5", "order.placed", now - 3, "acct-maria", R"("order_id":"O-1","amount":25000)"),
       });
   if (HasFatalFailure()) return;
   const int64_t opened_at = NowSeconds();
@@ -616,6 +619,10 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   constexpr int kFirstResponseBuckets = 11 + 1;  // default bounds + the 20 s target, +Inf on top
   constexpr int kHealthLevels = 4;               // healthy, watch, at_risk, churned
   constexpr int kEventTypes = 10, kRejectReasons = 7, kAppendBuckets = 12, kPartitions = 1;
+  // Key accounts: churn reasons and ticket categories of the default config plus "other",
+  // RFM scores (r: 1-5 and none, f and m: 1-5), resolution buckets like first response.
+  constexpr int kChurnReasons = 4 + 1, kCategories = 5 + 1, kRfmScores = 6 + 5 + 5;
+  constexpr int kResolutionBuckets = kFirstResponseBuckets;
   constexpr int kBound = kTiers * kPriorities * kMetrics * kSlaLevels  // slamon_sla_open
                          + kTiers * kMetrics * 2 * kOwners             // slamon_sla_open_by_owner (warning, breached)
                          + kTiers * kMetrics                           // slamon_sla_breaches_total
@@ -627,8 +634,14 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
                          + kTiers                                      // slamon_csat_percent
                          + kTiers * kHealthLevels                      // slamon_accounts
                          + kTiers * kOwners                            // slamon_accounts_at_risk
-                         + 1                                           // slamon_churn_rate_percent
+                         + 1 + kTiers                                  // slamon_churn_rate_percent (total, per tier)
+                         + kTiers * kOwners                            // slamon_accounts_followup_overdue
+                         + kTiers * 2                                  // slamon_nps, slamon_csat_score_mean
                          + 2                                           // slamon_label_overflow_total{label}
+                         + kTiers * kChurnReasons                      // slamon_accounts_churned_total
+                         + kTiers                                      // slamon_account_value
+                         + kTiers * kRfmScores                         // slamon_accounts_rfm
+                         + kCategories * (kResolutionBuckets + 1 + 2)  // resolution histogram (+Inf, sum, count)
                          + kEventTypes + kRejectReasons + 1            // ingested, rejected, duplicates
                          + (kAppendBuckets + 1 + 2)                    // slamon_store_append_seconds
                          + 4                                           // store_events, last_event, replay, build_info

@@ -130,7 +130,7 @@ TEST_F(ApiRoutesTest, AtRiskListsOnlyAtRiskLowestScoreFirst) {
   EXPECT_EQ(z.at("owner"), "li");
   EXPECT_EQ(z.at("score"), 30);
   EXPECT_EQ(z.at("level"), "at_risk");
-  EXPECT_EQ(z.at("signals"), (json{{"csat", 75}, {"sla", 100}, {"silence", 0}, {"reopen", 100}}));
+  EXPECT_EQ(z.at("signals"), (json{{"csat", 75}, {"sla", 100}, {"silence", 0}, {"reopen", 100}, {"engagement", 0}}));
   EXPECT_EQ(z.at("top_signals"), (json{"silence", "csat"}));
   EXPECT_EQ(z.at("renewal_soon"), false);
   EXPECT_TRUE(z.at("csat_30d").is_null());
@@ -264,6 +264,108 @@ TEST_F(ApiRoutesTest, BreachesCarryGroupAndEscalation) {
   EXPECT_EQ(body[0].at("group"), "tech");
   EXPECT_EQ(body[0].at("escalation"), "team_lead");
   EXPECT_EQ(body[0].at("escalated_at"), "1970-01-01T02:16:40Z");
+}
+
+}  // namespace
+}  // namespace slamon::daemon
+
+namespace slamon::daemon {
+namespace {
+
+// Accounts with value and follow-up data for the card and follow-up routes.
+ApiDataProvider ValueFixture() {
+  ApiDataProvider p;
+  p.accounts = [] {
+    auto with = [](AccountRecord r, std::optional<double> overdue, int64_t cadence_days) {
+      r.value.followup_overdue_days = overdue;
+      r.value.cadence_seconds = cadence_days * 86400;
+      r.value.followup_reference = 1790000000;
+      return r;
+    };
+    AccountRecord acme = with(Account("acme", "A", "li", 80, HealthLevel::kHealthy), 6.5, 14);
+    acme.value.lifetime_value = 120000;
+    acme.value.value_12m = 60000;
+    acme.value.orders_12m = 4;
+    acme.value.recency_days = 12.5;
+    acme.value.r_score = 5;
+    acme.value.f_score = 3;
+    acme.value.m_score = 3;
+    acme.value.other_currencies = {{"USD", 300, 100, 1}};
+    acme.value.nps_90d = {4, 2, 1};
+    acme.value.csat_30d = {2, 9};
+    return ApiData<AccountRecord>{1795000000,
+                                  {acme, with(Account("brio", "B", "li", 70, HealthLevel::kHealthy), 20, 30),
+                                   with(Account("cora", "A", "li", 70, HealthLevel::kHealthy), 0, 14),
+                                   with(Account("dune", "C", "maria", 70, HealthLevel::kHealthy), 1, 90)}};
+  };
+  p.account_slas = [](std::string_view account) {
+    std::vector<projections::SlaRecord> out;
+    if (account == "acme") {
+      projections::SlaRecord r;
+      r.ticket_id = "T-9";
+      r.account_id = "acme";
+      r.metric = projections::Metric::kResolution;
+      r.start = 1794990000;
+      r.elapsed_seconds = 600;
+      r.target_seconds = 28800;
+      r.due_at = 1795028200;
+      out.push_back(r);
+    }
+    return out;
+  };
+  return p;
+}
+
+TEST_F(ApiRoutesTest, AccountCardHasValueRfmHealthNpsAndOpenSlas) {
+  Start(ValueFixture());
+  auto [status, card] = Get("/api/v1/accounts/acme");
+  ASSERT_EQ(status, 200) << card;
+  EXPECT_EQ(card.at("account"), "acme");
+  EXPECT_EQ(card.at("tier"), "A");
+  EXPECT_EQ(card.at("owner"), "li");
+  EXPECT_EQ(
+      card.at("value"),
+      (json{{"lifetime_value", 120000.0},
+            {"value_12m", 60000.0},
+            {"other_currencies", {{"USD", {{"lifetime_value", 300.0}, {"value_12m", 100.0}, {"orders_12m", 1}}}}}}));
+  EXPECT_EQ(card.at("rfm"),
+            (json{{"recency_days", 12.5}, {"frequency", 4}, {"monetary", 60000.0}, {"r", 5}, {"f", 3}, {"m", 3}}));
+  EXPECT_EQ(card.at("health").at("score"), 80);
+  EXPECT_EQ(card.at("health").at("signals").at("engagement"), 0);
+  EXPECT_EQ(card.at("nps_90d"), 25);  // (2 − 1) / 4
+  EXPECT_EQ(card.at("csat").at("mean_30d"), 4.5);
+  EXPECT_EQ(card.at("followup").at("cadence_days"), 14);
+  EXPECT_EQ(card.at("followup").at("overdue_days"), 6.5);
+  ASSERT_EQ(card.at("open_slas").size(), 1u);
+  EXPECT_EQ(card.at("open_slas")[0].at("metric"), "resolution");
+  EXPECT_EQ(card.at("open_slas")[0].at("due_at"), projections::FormatUtc(1795028200));
+  EXPECT_EQ(AsOfHeader("/api/v1/accounts/acme"), projections::FormatUtc(1795000000));
+}
+
+TEST_F(ApiRoutesTest, UnknownAccountIs404WithJsonError) {
+  Start(ValueFixture());
+  auto [status, body] = Get("/api/v1/accounts/nope");
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(body.at("error"), "unknown account 'nope'");
+  // at-risk still reaches its own route, not the card.
+  EXPECT_EQ(Get("/api/v1/accounts/at-risk").first, 200);
+}
+
+TEST_F(ApiRoutesTest, FollowupOverdueGroupsPerOwnerMostOverdueFirst) {
+  Start(ValueFixture());
+  auto [status, body] = Get("/api/v1/accounts/followup-overdue");
+  ASSERT_EQ(status, 200) << body;
+  ASSERT_EQ(body.size(), 2u);
+  EXPECT_EQ(body[0].at("account_owner"), "li");
+  EXPECT_EQ(body[0].at("count"), 2);  // cora is not overdue
+  EXPECT_EQ(body[0].at("accounts")[0].at("account"), "brio");
+  EXPECT_EQ(body[0].at("accounts")[0].at("overdue_days"), 20);
+  EXPECT_EQ(body[0].at("accounts")[1].at("account"), "acme");
+  EXPECT_EQ(body[1].at("account_owner"), "maria");
+  auto filtered = Get("/api/v1/accounts/followup-overdue?tier=C").second;
+  ASSERT_EQ(filtered.size(), 1u);
+  EXPECT_EQ(filtered[0].at("accounts")[0].at("account"), "dune");
+  EXPECT_EQ(Get("/api/v1/accounts/followup-overdue?bogus=1").first, 400);
 }
 
 }  // namespace

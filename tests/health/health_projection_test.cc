@@ -87,8 +87,11 @@ TEST(HealthProjectionTest, FullExampleLandsExactlyOnSeventy) {
   std::string line;
   AppendJsonl(r, &line);
   EXPECT_EQ(line, R"({"account_id":"acme","tier":"A","owner":"li.wei","csat_30d":null,"csat_90d":75,"health_score":70,)"
-                  R"("level":"healthy","signals":{"csat":75,"sla":75,"silence":50,"reopen":75},"renewal_soon":true,)"
-                  R"("churned":false})"
+                  R"("level":"healthy","signals":{"csat":75,"sla":75,"silence":50,"reopen":75,"engagement":100},)"
+                  R"("renewal_soon":true,"churned":false,)"
+                  R"("lifetime_value":0,"value_12m":0,"other_currencies":{},)"
+                  R"("rfm":{"recency_days":null,"frequency":0,"monetary":0,"r":null,"f":1,"m":1},)"
+                  R"("nps_90d":null,"csat_mean_30d":null,"csat_mean_90d":3.75,"followup_overdue_days":0})"
                   "\n");
   EXPECT_TRUE(p.EvaluateAccounts(kAsOf + kDay, sla)[0].renewal_soon);   // 89 days
   EXPECT_FALSE(p.EvaluateAccounts(kAsOf - kDay, sla)[0].renewal_soon);  // 91 days

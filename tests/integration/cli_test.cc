@@ -281,16 +281,29 @@ TEST_F(CliTest, AccountsTable) {
   ASSERT_EQ(lines.size(), records.size() + 1);
   EXPECT_EQ(Columns(lines[0]),
             (std::vector<std::string>{"account_id", "tier", "owner", "csat_30d", "csat_90d", "score", "level", "s_csat",
-                                      "s_sla", "s_silence", "s_reopen", "top_signals", "renewal_soon"}));
+                                      "s_sla", "s_silence", "s_reopen", "top_signals", "renewal_soon", "ltv",
+                                      "value_12m", "rfm", "nps_90d", "csat_mean_30d", "followup_overdue_d"}));
+  auto opt = [](const std::optional<double>& v) { return v ? projections::FormatDecimal(*v) : std::string("-"); };
   for (size_t i = 0; i < records.size(); ++i) {
     const auto cols = Columns(lines[i + 1]);
-    ASSERT_EQ(cols.size(), 13u) << lines[i + 1];
+    ASSERT_EQ(cols.size(), 19u) << lines[i + 1];
+    const auto& v = records[i].value;
+    EXPECT_EQ(cols[13], projections::FormatDecimal(v.lifetime_value));
+    EXPECT_EQ(cols[14], projections::FormatDecimal(v.value_12m));
+    EXPECT_EQ(cols[15],
+              (v.r_score ? std::to_string(*v.r_score) : "-") + std::to_string(v.f_score) + std::to_string(v.m_score));
+    EXPECT_EQ(cols[16], opt(v.nps_90d.Score()));
+    EXPECT_EQ(cols[17], opt(v.csat_30d.Mean()));
+    EXPECT_EQ(cols[18], opt(v.followup_overdue_days));
     EXPECT_EQ(cols[0], records[i].account_id);
     EXPECT_EQ(cols[1], records[i].tier);
     EXPECT_EQ(cols[5], records[i].health_score ? projections::FormatDecimal(*records[i].health_score) : "-");
     EXPECT_EQ(cols[6], std::string(projections::HealthLevelName(records[i].level)));
   }
   EXPECT_NE(r.err.find("churn rate 365d"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("churned 365d reason other: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("resolution 90d category complaint: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("nps 90d tier "), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, ExportPrintsEveryStoredEventInStoreOrder) {

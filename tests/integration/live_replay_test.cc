@@ -2,7 +2,9 @@
 // API at an instant (named by the X-Slamon-As-Of header) equals what the
 // audit commands recompute from the store at that same instant after the
 // daemon stopped: /api/v1/accounts/at-risk vs `slamon accounts`, and
-// /api/v1/breaches vs `slamon replay`.
+// /api/v1/breaches vs `slamon replay`, /api/v1/accounts/followup-overdue and
+// account cards (/api/v1/accounts/{id}) vs the value, RFM, NPS and follow-up
+// fields of `slamon accounts`.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -100,6 +102,25 @@ std::vector<std::pair<std::string, std::string>> ExtensionAccounts(int64_t now) 
   add("zz-ext-1", now - 8 * day + 600, "ticket.assigned", ",\"ticket_id\":\"zz-ext-1-T0\",\"group\":\"tech\"");
   return out;
 }
+// An account with value data whose follow-up is overdue: tier A (14 d
+// cadence), upserted 40 days ago, never touched outbound; orders in CNY and
+// USD, NPS and CSAT answers, a churned sibling with a reason.
+std::vector<std::pair<std::string, std::string>> KeyAccountEvents(int64_t now) {
+  std::vector<std::pair<std::string, std::string>> out;
+  int n = 0;
+  auto add = [&](const std::string& account, int64_t t, const std::string& type, const std::string& fields) {
+    out.emplace_back(account, "{\"id\":\"kav-" + std::to_string(n++) + "\",\"type\":\"" + type +
+                                  "\",\"occurred_at\":\"" + events::FormatRfc3339(t) + "\",\"account_id\":\"" +
+                                  account + "\"" + fields + "}");
+  };
+  add("zz-quiet", now - 40 * 86400, "account.upserted", R"(,"name":"Quiet","tier":"A","owner":"quiet.owner")");
+  add("zz-quiet", now - 35 * 86400, "order.placed", R"(,"order_id":"Q-1","amount":60000)");
+  add("zz-quiet", now - 20 * 86400, "order.placed", R"(,"order_id":"Q-2","amount":125.5,"currency":"USD")");
+  add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":10,"kind":"nps")");
+  add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":3)");
+  return out;
+}
+constexpr int kKeyAccounts = 1;
 
 int64_t ParseAsOf(const std::string& header) {
   int64_t t = 0;
@@ -121,6 +142,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   // surveys unhappy, tickets unanswered for days, more reopens than resolves.
   ProduceRaw(brokers, topic, AtRiskAccounts(static_cast<int64_t>(std::time(nullptr))));
   ProduceRaw(brokers, topic, ExtensionAccounts(static_cast<int64_t>(std::time(nullptr))));
+  ProduceRaw(brokers, topic, KeyAccountEvents(static_cast<int64_t>(std::time(nullptr))));
 
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
   std::ofstream(config, std::ios::app) << kSlaYaml;
@@ -155,6 +177,35 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   }
   ASSERT_GT(first_after_ready, 0) << "no health snapshot after catching up";
   ASSERT_GT(accounts_as_of, first_after_ready) << "no second health snapshot after catching up";
+  // Key accounts: the follow-up list and account cards of the same health
+  // snapshot as the at-risk list (re-read all three if a refresh fell between).
+  HttpResult followup;
+  std::map<std::string, json> cards;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    followup = HttpGetFull(port, "/api/v1/accounts/followup-overdue");
+    ASSERT_EQ(followup.status, 200) << followup.body;
+    std::vector<std::string> ids = {"zz-risk-0", "zz-quiet"};
+    for (const auto& group : json::parse(followup.body)) {
+      for (const auto& a : group.at("accounts")) {
+        const std::string id = a.at("account").get<std::string>();
+        if (ids.size() < 8 && id != "zz-quiet") ids.push_back(id);
+      }
+    }
+    cards.clear();
+    bool same = ParseAsOf(followup.Header("X-Slamon-As-Of")) == accounts_as_of;
+    for (const auto& id : ids) {
+      const HttpResult card = HttpGetFull(port, "/api/v1/accounts/" + id);
+      ASSERT_EQ(card.status, 200) << id << ": " << card.body;
+      same = same && ParseAsOf(card.Header("X-Slamon-As-Of")) == accounts_as_of;
+      cards[id] = json::parse(card.body);
+    }
+    if (same) break;
+    at_risk = HttpGetFull(port, "/api/v1/accounts/at-risk");
+    accounts_as_of = ParseAsOf(at_risk.Header("X-Slamon-As-Of"));
+    cards.clear();
+  }
+  ASSERT_FALSE(cards.empty()) << "no consistent health snapshot for the follow-up list and cards";
+  EXPECT_EQ(HttpGetFull(port, "/api/v1/accounts/no-such-account").status, 404);
   const HttpResult breaches = HttpGetFull(port, "/api/v1/breaches");
   ASSERT_EQ(breaches.status, 200) << breaches.body;
   const int64_t breaches_as_of = ParseAsOf(breaches.Header("X-Slamon-As-Of"));
@@ -187,7 +238,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
               records.size());
   for (const auto& [level, n] : levels) std::printf(" %s=%d", level.c_str(), n);
   std::printf("; API at_risk=%zu\n", api_accounts.size());
-  EXPECT_EQ(records.size(), 200u + kAtRiskAccounts + kExtensionAccounts);
+  EXPECT_EQ(records.size(), 200u + kAtRiskAccounts + kExtensionAccounts + kKeyAccounts);
   EXPECT_GE(cli_accounts.size(), static_cast<size_t>(kAtRiskAccounts)) << "the at_risk comparison would be weak";
   std::set<AccountKey> api_keys, cli_keys;
   for (const auto& [k, v] : api_accounts) api_keys.insert(k);
@@ -199,6 +250,61 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
       EXPECT_NEAR(score, it->second, 1e-6) << std::get<0>(k);
     }
   }
+
+  // Key accounts: follow-up list and cards vs the same records of `slamon accounts`.
+  std::map<std::string, double> api_overdue, cli_overdue;
+  for (const auto& group : json::parse(followup.body)) {
+    for (const auto& a : group.at("accounts")) {
+      api_overdue[a.at("account").get<std::string>()] = a.at("overdue_days").get<double>();
+    }
+  }
+  std::map<std::string, json> cli_by_id;
+  for (const auto& r : records) {
+    cli_by_id[r.at("account_id").get<std::string>()] = r;
+    const json& d = r.at("followup_overdue_days");
+    if (!d.is_null() && d.get<double>() > 0) cli_overdue[r.at("account_id").get<std::string>()] = d.get<double>();
+  }
+  std::set<std::string> api_overdue_ids, cli_overdue_ids;
+  for (const auto& [id, d] : api_overdue) api_overdue_ids.insert(id);
+  for (const auto& [id, d] : cli_overdue) cli_overdue_ids.insert(id);
+  EXPECT_EQ(api_overdue_ids, cli_overdue_ids);
+  for (const auto& [id, d] : api_overdue) {
+    if (cli_overdue.count(id)) {
+      EXPECT_NEAR(d, cli_overdue[id], 1e-6) << id;
+    }
+  }
+  auto same_number = [](const json& a, const json& b, const std::string& what) {
+    if (a.is_null() || b.is_null()) {
+      EXPECT_EQ(a.is_null(), b.is_null()) << what;
+    } else {
+      EXPECT_NEAR(a.get<double>(), b.get<double>(), 1e-6) << what;
+    }
+  };
+  for (const auto& [id, card] : cards) {
+    ASSERT_TRUE(cli_by_id.count(id)) << id;
+    const json& r = cli_by_id[id];
+    same_number(card.at("value").at("lifetime_value"), r.at("lifetime_value"), id + " lifetime_value");
+    same_number(card.at("value").at("value_12m"), r.at("value_12m"), id + " value_12m");
+    for (const char* k : {"recency_days", "frequency", "r", "f", "m"}) {
+      same_number(card.at("rfm").at(k), r.at("rfm").at(k), id + " rfm." + k);
+    }
+    same_number(card.at("nps_90d"), r.at("nps_90d"), id + " nps_90d");
+    same_number(card.at("csat").at("mean_30d"), r.at("csat_mean_30d"), id + " csat_mean_30d");
+    same_number(card.at("followup").at("overdue_days"), r.at("followup_overdue_days"), id + " followup");
+    same_number(card.at("health").at("score"), r.at("health_score"), id + " health_score");
+  }
+  ASSERT_TRUE(cards.count("zz-quiet"));
+  const json& quiet = cards["zz-quiet"];
+  EXPECT_NEAR(quiet.at("followup").at("overdue_days").get<double>(), 26, 0.01) << quiet.dump();
+  EXPECT_EQ(quiet.at("value").at("lifetime_value"), 60000) << quiet.dump();
+  EXPECT_EQ(quiet.at("value").at("other_currencies").at("USD").at("value_12m"), 125.5) << quiet.dump();
+  EXPECT_EQ(quiet.at("rfm").at("r"), 4) << quiet.dump();  // 35 days: above 30, not above 60
+  EXPECT_EQ(quiet.at("rfm").at("m"), 3) << quiet.dump();  // 60000 >= 50000
+  EXPECT_EQ(quiet.at("nps_90d"), 100) << quiet.dump();
+  EXPECT_EQ(quiet.at("csat").at("mean_30d"), 3) << quiet.dump();
+  EXPECT_TRUE(api_overdue.count("zz-quiet"));
+  std::printf("[live-replay] key accounts: %zu overdue follow-ups (API), %zu cards compared\n", api_overdue.size(),
+              cards.size());
 
   // Breaches: the API's running warning/breached instances vs replay's
   // running instances whose level is not ok (the table has the level; the

@@ -189,7 +189,7 @@ TEST_F(ReportGoldenTest, CsvFiguresEqualCountsRecomputedFromTheProjections) {
   // CSAT per tier, straight from the survey events.
   std::map<std::string, std::pair<int64_t, int64_t>> expected_csat;  // answered, satisfied
   for (const auto& e : events_) {
-    if (!e.IsCsatAnswer() || e.occurred_at < from || e.occurred_at >= to) continue;
+    if (!e.IsCsatAnswer() || e.occurred_at < from || e.occurred_at >= to) continue;  // NPS answers are not CSAT
     auto& c = expected_csat[tier_of(e.account_id)];
     ++c.first;
     if (e.score >= 4) ++c.second;
