@@ -151,82 +151,118 @@ HttpResponse Serve(const HttpRequest& req, const Fetch& fetch, const Keep& keep,
 
 // --- Key-account card and follow-up routes ---------------------------------
 
-json ValueJson(const projections::ValueRecord& v) {
-  json others = json::object();
+void Days(events::JsonWriter& w, std::string_view key, const std::optional<int64_t>& seconds) {
+  Number(w, key,
+         seconds ? std::optional<double>(static_cast<double>(*seconds) / projections::kDaySeconds) : std::nullopt);
+}
+
+void ValueJson(events::JsonWriter& w, const projections::ValueRecord& v) {
+  w.BeginObject().Field("lifetime_value", v.lifetime_value).Field("value_12m", v.value_12m);
+  w.Key("other_currencies").BeginObject();
   for (const auto& c : v.other_currencies) {
-    others[c.currency] = {
-        {"lifetime_value", c.lifetime_value}, {"value_12m", c.value_12m}, {"orders_12m", c.orders_12m}};
+    w.Key(c.currency)
+        .BeginObject()
+        .Field("lifetime_value", c.lifetime_value)
+        .Field("value_12m", c.value_12m)
+        .Field("orders_12m", int64_t{c.orders_12m})
+        .EndObject();
   }
-  return json{{"lifetime_value", v.lifetime_value}, {"value_12m", v.value_12m}, {"other_currencies", others}};
+  w.EndObject().EndObject();
 }
 
-json RfmJson(const projections::ValueRecord& v) {
-  return json{{"recency_days", Number(v.recency_days)},
-              {"frequency", v.orders_12m},
-              {"monetary", v.value_12m},
-              {"r", v.r_score ? json(*v.r_score) : json(nullptr)},
-              {"f", v.f_score},
-              {"m", v.m_score}};
+void RfmJson(events::JsonWriter& w, const projections::ValueRecord& v) {
+  w.BeginObject();
+  Number(w, "recency_days", v.recency_days);
+  w.Field("frequency", int64_t{v.orders_12m}).Field("monetary", v.value_12m).Key("r");
+  if (v.r_score) {
+    w.Int(*v.r_score);
+  } else {
+    w.Null();
+  }
+  w.Field("f", int64_t{v.f_score}).Field("m", int64_t{v.m_score}).EndObject();
 }
 
-json Days(const std::optional<int64_t>& seconds) {
-  return seconds ? json(static_cast<double>(*seconds) / projections::kDaySeconds) : json(nullptr);
+void OptionalString(events::JsonWriter& w, std::string_view key, const std::optional<std::string>& v) {
+  w.Key(key);
+  if (v) {
+    w.String(*v);
+  } else {
+    w.Null();
+  }
 }
 
-json SlaJson(const projections::SlaRecord& r) {
-  return json{{"ticket_id", r.ticket_id},
-              {"metric", std::string(projections::MetricName(r.metric))},
-              {"cycle", r.cycle},
-              {"policy", r.policy},
-              {"priority", std::string(projections::PriorityName(r.priority))},
-              {"state", std::string(projections::InstanceStateName(r.state))},
-              {"level", std::string(projections::RiskLevelName(r.level))},
-              {"start", projections::FormatUtc(r.start)},
-              {"elapsed_seconds", r.elapsed_seconds},
-              {"target_seconds", r.target_seconds},
-              {"breach_at", Time(r.breach_at)},
-              {"due_at", Time(r.due_at)}};
+void SlaJson(events::JsonWriter& w, const projections::SlaRecord& r) {
+  w.BeginObject()
+      .Field("ticket_id", r.ticket_id)
+      .Field("metric", projections::MetricName(r.metric))
+      .Field("cycle", int64_t{r.cycle})
+      .Field("policy", r.policy)
+      .Field("priority", projections::PriorityName(r.priority))
+      .Field("state", projections::InstanceStateName(r.state))
+      .Field("level", projections::RiskLevelName(r.level))
+      .Field("start", projections::FormatUtc(r.start))
+      .Field("elapsed_seconds", int64_t{r.elapsed_seconds})
+      .Field("target_seconds", int64_t{r.target_seconds});
+  Time(w, "breach_at", r.breach_at);
+  Time(w, "due_at", r.due_at);
+  OptionalString(w, "group",
+                 r.metric == projections::Metric::kAssignment ? std::optional<std::string>(r.group) : std::nullopt);
+  OptionalString(w, "escalation", r.escalation);
+  Time(w, "escalated_at", r.escalated_at);
+  w.EndObject();
 }
 
-json CardJson(const AccountRecord& r, const std::vector<projections::SlaRecord>& slas) {
-  json health = AccountJson(r);
-  json open = json::array();
-  for (const auto& s : slas) open.push_back(SlaJson(s));
+std::string CardJson(const AccountRecord& r, const std::vector<projections::SlaRecord>& slas) {
   const auto& v = r.value;
-  return json{{"account", r.account_id},
-              {"tier", r.tier},
-              {"owner", r.owner},
-              {"churned", r.churned},
-              {"value", ValueJson(v)},
-              {"rfm", RfmJson(v)},
-              {"health",
-               {{"score", health.at("score")},
-                {"level", health.at("level")},
-                {"signals", health.at("signals")},
-                {"top_signals", health.at("top_signals")},
-                {"renewal_soon", r.renewal_soon}}},
-              {"csat",
-               {{"csat_30d", Number(r.csat_30d)},
-                {"csat_90d", Number(r.csat_90d)},
-                {"mean_30d", Number(v.csat_30d.Mean())},
-                {"mean_90d", Number(v.csat_90d.Mean())}}},
-              {"nps_90d", Number(v.nps_90d.Score())},
-              {"followup",
-               {{"cadence_days", Days(v.cadence_seconds)},
-                {"last_touch", Time(v.followup_reference)},
-                {"overdue_days", Number(v.followup_overdue_days)}}},
-              {"open_slas", open}};
+  std::string body;
+  events::JsonWriter w(&body);
+  w.BeginObject().Field("account", r.account_id).Field("tier", r.tier).Field("owner", r.owner);
+  w.Field("churned", r.churned).Key("value");
+  ValueJson(w, v);
+  w.Key("rfm");
+  RfmJson(w, v);
+  w.Key("health").BeginObject();
+  Number(w, "score", r.health_score);
+  w.Field("level", projections::HealthLevelName(r.level)).Key("signals");
+  if (r.signals) {
+    w.BeginObject();
+    for (int i = 0; i < projections::kHealthSignalCount; ++i) {
+      const auto s = static_cast<HealthSignal>(i);
+      w.Key(projections::HealthSignalName(s)).Double((*r.signals)[s]);
+    }
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("top_signals").BeginArray();
+  for (HealthSignal s : r.top_signals) w.String(projections::HealthSignalName(s));
+  w.EndArray().Field("renewal_soon", r.renewal_soon).EndObject();
+  w.Key("csat").BeginObject();
+  Number(w, "csat_30d", r.csat_30d);
+  Number(w, "csat_90d", r.csat_90d);
+  Number(w, "mean_30d", v.csat_30d.Mean());
+  Number(w, "mean_90d", v.csat_90d.Mean());
+  w.EndObject();
+  Number(w, "nps_90d", v.nps_90d.Score());
+  w.Key("followup").BeginObject();
+  Days(w, "cadence_days", v.cadence_seconds);
+  Time(w, "last_touch", v.followup_reference);
+  Number(w, "overdue_days", v.followup_overdue_days);
+  w.EndObject().Key("open_slas").BeginArray();
+  for (const auto& s : slas) SlaJson(w, s);
+  w.EndArray().EndObject();
+  return body;
 }
 
-void ServeFollowupOverdue(const ApiDataProvider& provider, const httplib::Request& req, httplib::Response& res) {
+HttpResponse ServeFollowupOverdue(const ApiDataProvider& provider, const HttpRequest& req) {
   Filters filters;
-  if (std::string error = ParseFilters(req, &filters); !error.empty()) return Reply(res, 400, json{{"error", error}});
-  if (!provider.accounts) return Reply(res, 503, json{{"error", "data not available yet"}});
+  if (std::string error = ParseFilters(req, &filters); !error.empty()) return ReplyError(400, error);
+  if (!provider.accounts) return ReplyError(503, "data not available yet");
   ApiData<AccountRecord> data;
   try {
     data = provider.accounts();
   } catch (const std::exception& e) {
-    return Reply(res, 503, json{{"error", std::string("data not available: ") + e.what()}});
+    return ReplyError(503, std::string("data not available: ") + e.what());
   }
   std::map<std::string, std::vector<const AccountRecord*>> by_owner;
   for (const AccountRecord& r : data.items) {
@@ -236,42 +272,45 @@ void ServeFollowupOverdue(const ApiDataProvider& provider, const httplib::Reques
     }
     by_owner[r.owner].push_back(&r);
   }
-  json out = json::array();
+  std::string body;
+  events::JsonWriter w(&body);
+  w.BeginArray();
+  size_t written = 0;
   for (auto& [owner, list] : by_owner) {
-    if (out.size() >= filters.limit) break;
+    if (written >= filters.limit) break;
+    ++written;
     std::sort(list.begin(), list.end(), [](const AccountRecord* a, const AccountRecord* b) {
       return std::make_tuple(-*a->value.followup_overdue_days, std::string_view(a->account_id)) <
              std::make_tuple(-*b->value.followup_overdue_days, std::string_view(b->account_id));
     });
-    json accounts = json::array();
+    w.BeginObject().Field("account_owner", owner).Field("count", static_cast<int64_t>(list.size()));
+    w.Key("accounts").BeginArray();
     for (const AccountRecord* r : list) {
-      accounts.push_back({{"account", r->account_id},
-                          {"tier", r->tier},
-                          {"overdue_days", *r->value.followup_overdue_days},
-                          {"cadence_days", Days(r->value.cadence_seconds)},
-                          {"last_touch", Time(r->value.followup_reference)}});
+      w.BeginObject().Field("account", r->account_id).Field("tier", r->tier);
+      w.Field("overdue_days", *r->value.followup_overdue_days);
+      Days(w, "cadence_days", r->value.cadence_seconds);
+      Time(w, "last_touch", r->value.followup_reference);
+      w.EndObject();
     }
-    out.push_back({{"account_owner", owner}, {"count", list.size()}, {"accounts", accounts}});
+    w.EndArray().EndObject();
   }
-  res.set_header("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
-  Reply(res, 200, out);
+  w.EndArray();
+  return Reply(200, std::move(body)).SetHeader("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
 }
 
-void ServeAccountCard(const ApiDataProvider& provider, const std::string& id, const httplib::Request& req,
-                      httplib::Response& res) {
-  if (!req.params.empty()) return Reply(res, 400, json{{"error", "this route takes no query parameters"}});
-  if (!provider.accounts) return Reply(res, 503, json{{"error", "data not available yet"}});
+HttpResponse ServeAccountCard(const ApiDataProvider& provider, const std::string& id, const HttpRequest& req) {
+  if (!req.params.empty()) return ReplyError(400, "this route takes no query parameters");
+  if (!provider.accounts) return ReplyError(503, "data not available yet");
   try {
     ApiData<AccountRecord> data = provider.accounts();
     auto it =
         std::find_if(data.items.begin(), data.items.end(), [&](const AccountRecord& r) { return r.account_id == id; });
-    if (it == data.items.end()) return Reply(res, 404, json{{"error", "unknown account '" + id + "'"}});
+    if (it == data.items.end()) return ReplyError(404, "unknown account '" + id + "'");
     std::vector<projections::SlaRecord> slas;
     if (provider.account_slas) slas = provider.account_slas(id);
-    res.set_header("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
-    Reply(res, 200, CardJson(*it, slas));
+    return Reply(200, CardJson(*it, slas)).SetHeader("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
   } catch (const std::exception& e) {
-    Reply(res, 503, json{{"error", std::string("data not available: ") + e.what()}});
+    return ReplyError(503, std::string("data not available: ") + e.what());
   }
 }
 
@@ -327,13 +366,15 @@ void RegisterApiRoutes(HttpServer& server, ApiDataProvider provider) {
         },
         AccountJson);
   });
-  // Registered after at-risk: httplib tries routes in order, and the card's
-  // pattern would also match /api/v1/accounts/at-risk.
-  server.Get("/api/v1/accounts/followup-overdue", [shared](const httplib::Request& req, httplib::Response& res) {
-    ServeFollowupOverdue(*shared, req, res);
-  });
-  server.Get(R"(/api/v1/accounts/([^/]+))", [shared](const httplib::Request& req, httplib::Response& res) {
-    ServeAccountCard(*shared, req.matches[1].str(), req, res);
+  // An exact route wins over the prefix route, so at-risk and
+  // followup-overdue are never taken for account ids.
+  server.Get("/api/v1/accounts/followup-overdue",
+             [shared](const HttpRequest& req) { return ServeFollowupOverdue(*shared, req); });
+  server.Get("/api/v1/accounts/*", [shared](const HttpRequest& req) {
+    constexpr std::string_view kPrefix = "/api/v1/accounts/";
+    const std::string id = req.path.substr(kPrefix.size());
+    if (id.empty() || id.find('/') != std::string::npos) return ReplyError(404, "no such route");
+    return ServeAccountCard(*shared, id, req);
   });
 }
 

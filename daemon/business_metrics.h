@@ -45,7 +45,7 @@ class BusinessMetrics : public prometheus::Collectable {
   ValueAggregates FoldValue(const ValueAggregates& v) const;
 
   const ProjectionHost* host_;
-  mutable LabelBounds bounds_;  // guarded by mu_
+  mutable LabelBounds bounds_;       // guarded by mu_
   std::vector<std::string> groups_;  // groups named in any policy's group_targets
   // Counters must never go down, even when a late event rewrites history
   // (a retroactive priority change can un-breach an instance): keep maxima.

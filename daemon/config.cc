@@ -173,9 +173,7 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   for (const auto& o : overrides) ApplyOverride(cfg.root, o);
   for (const auto& kv : cfg.root) {
     auto key = r.KeyName(kv.first, "(top level)");
-    if (!kSections.count(key)) r.Fail(kv.first, key, "unknown section");
-// Key-account value and engagement sections (projections/value_config.h).
-const std::set<std::string> kValueSections = {"value", "followup", "categories", "churn_reasons"};
+    if (!kSections.count(key) && !kValueSections.count(key)) r.Fail(kv.first, key, "unknown section");
   }
 
   const YAML::Node store = cfg.root["store"];

@@ -35,7 +35,8 @@ ClientMetric Gauge(std::vector<ClientMetric::Label> labels, double v) {
 
 ValueAggregates BusinessMetrics::FoldValue(const ValueAggregates& v) const {
   ValueAggregates f;
-  for (const auto& [key, n] : v.followup_overdue) f.followup_overdue[{bounds_.Tier(key.first), bounds_.Owner(key.second)}] += n;
+  for (const auto& [key, n] : v.followup_overdue)
+    f.followup_overdue[{bounds_.Tier(key.first), bounds_.Owner(key.second)}] += n;
   for (const auto& [tier, c] : v.nps_90d_by_tier) f.nps_90d_by_tier[bounds_.Tier(tier)] += c;
   for (const auto& [tier, c] : v.csat_score_30d_by_tier) f.csat_score_30d_by_tier[bounds_.Tier(tier)] += c;
   for (const auto& [tier, c] : v.churn_by_tier) {
@@ -43,7 +44,8 @@ ValueAggregates BusinessMetrics::FoldValue(const ValueAggregates& v) const {
     to.churned += c.churned;
     to.live += c.live;
   }
-  for (const auto& [key, n] : v.churned_by_tier_reason) f.churned_by_tier_reason[{bounds_.Tier(key.first), key.second}] += n;
+  for (const auto& [key, n] : v.churned_by_tier_reason)
+    f.churned_by_tier_reason[{bounds_.Tier(key.first), key.second}] += n;
   for (const auto& [tier, sum] : v.value_12m_by_tier) f.value_12m_by_tier[bounds_.Tier(tier)] += sum;
   for (const auto& [key, n] : v.rfm) {
     const auto& [tier, dim, score] = key;

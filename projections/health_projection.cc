@@ -229,8 +229,7 @@ void AppendJsonl(const AccountRecord& r, std::string* out) {
   w.Field("renewal_soon", r.renewal_soon).Field("churned", r.churned);
   AppendValueJson(r.value, w);
   w.EndObject();
-  out->push_back('
-');
+  out->push_back('\n');
 }
 
 }  // namespace slamon::projections

@@ -72,7 +72,8 @@ std::vector<std::string> ReportNotes(const Report& report) {
   notes.push_back("Grouping: every account is reported under its tier and owner as of " + FormatUtc(report.as_of) +
                   " (tier 'unknown' and no owner without an account.upserted), in every section.");
   notes.emplace_back(
-      "SLA compliance: SLA instances (docs/sla-semantics.md) that started in the window, per metric and for all metrics "
+      "SLA compliance: SLA instances (docs/sla-semantics.md) that started in the window, per metric and for all "
+      "metrics "
       "together. met = stopped before reaching its target; breached = elapsed business time reached the target "
       "(running or stopped); open = still running and not breached (no verdict yet). % met = met / (met + "
       "breached); n/a when nothing has a verdict.");

@@ -14,9 +14,9 @@
 namespace slamon::projections {
 namespace {
 
-using detail::KeyName;
 using detail::CheckKeys;
 using detail::Errors;
+using detail::KeyName;
 using detail::ParseClock;
 using detail::ParseDate;
 using detail::ParseIntervals;
@@ -141,11 +141,12 @@ Status DurationField(const YAML::Node& node, const std::string& field, const Err
 // use_account_calendar, escalation and group_targets.
 Status LoadPolicyExtensions(const YAML::Node& node, const std::string& field, const Errors& err, SlaPolicy* policy) {
   if (const YAML::Node flag = node["use_account_calendar"]; flag.IsDefined()) {
-    std::string text;
-    if (!ScalarString(flag, &text) || (text != "true" && text != "false")) {
+    // A YAML boolean (true/false, yes/no, on/off in any of YAML's spellings).
+    bool value = false;
+    if (!flag.IsScalar() || !YAML::convert<bool>::decode(flag, value)) {
       return err.At(flag, field + ".use_account_calendar", "expected true or false");
     }
-    policy->use_account_calendar = text == "true";
+    policy->use_account_calendar = value;
   }
   if (const YAML::Node steps = node["escalation"]; steps.IsDefined() && !steps.IsNull()) {
     if (!steps.IsSequence()) return err.At(steps, field + ".escalation", "expected a list of {name, after}");

@@ -112,10 +112,12 @@ uint32_t SlaProjection::InternName(std::string_view name) {
 
 void SlaProjection::NoteUnknownCalendar(uint32_t account, const std::string& calendar) {
   if (calendar.empty() || config_->FindCalendar(calendar)) return;
-  ++unknown_calendars_;
+  // Counted and logged once per account (an account naming a missing
+  // calendar in every upsert is still one misconfigured account).
   Account& a = accounts_[account];
   if (a.unknown_calendar_logged) return;
   a.unknown_calendar_logged = true;
+  ++unknown_calendars_;
   Log("sla")->warn(
       "account '{}' names calendar '{}', which the config lacks; its tickets use their policies' calendars", a.id,
       calendar);

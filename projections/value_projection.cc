@@ -1,11 +1,10 @@
 #include "projections/value_projection.h"
 
-#include "events/json_writer.h"
-
 #include <algorithm>
 #include <cmath>
 #include <tuple>
 
+#include "events/json_writer.h"
 #include "projections/health_projection.h"
 
 namespace slamon::projections {

@@ -3,6 +3,8 @@
 // ticket's life, escalation of stopped instances, snapshot round trips.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "projections/report.h"
 #include "projections/sla_projection.h"
 #include "projections/state_codec.h"
@@ -182,7 +184,7 @@ TEST_F(DepartmentTest, UnknownAccountCalendarFallsBackAndIsCounted) {
   ev_.Opened("D", "u", "2026-11-02T00:00:00Z", Priority::kNormal);
   SlaProjection p(MustLoad(kConfig));
   for (const auto& e : ev_.all()) p.Apply(e);
-  EXPECT_EQ(p.unknown_calendar_count(), 2u);
+  EXPECT_EQ(p.unknown_calendar_count(), 1u) << "counted once per account, not per upsert";
   auto rs = p.Evaluate(T("2026-11-02T01:00:00Z"));
   ASSERT_FALSE(rs.empty());
   EXPECT_EQ(rs[0].policy, "east");
@@ -227,7 +229,8 @@ TEST_F(DepartmentTest, ReportCountsDepartmentsPerGroupApartFromTierFigures) {
   EXPECT_EQ(report.total.all.instances, 1);
   EXPECT_EQ(report.total.metrics[static_cast<size_t>(Metric::kAssignment)].instances, 0);
   const auto notes = ReportNotes(report);
-  EXPECT_NE(notes.back().find("Department clocks"), std::string::npos);
+  EXPECT_TRUE(std::any_of(notes.begin(), notes.end(),
+                          [](const std::string& n) { return n.find("Department clocks") != std::string::npos; }));
 }
 
 TEST_F(DepartmentTest, ReadsFormatOneStateWithoutNames) {

@@ -268,10 +268,10 @@ std::vector<Case> Cases() {
   // ---- foreign input: duplicate keys, implausible years ----
   c.push_back({"dup_key_root", Plain("ticket.resolved", R"("ticket_id":"T-1","id":"e-9")"), R::kInvalidField});
   c.push_back({"dup_key_data", Ce("ticket.resolved", R"("ticket_id":"T-1","ticket_id":"T-2")"), R::kInvalidField});
-  c.push_back({"year_0000", Plain("ticket.resolved", R"("ticket_id":"T-1")", "0000-01-01T00:00:00Z"),
-               R::kBadTimestamp});
-  c.push_back({"year_9999", Plain("ticket.resolved", R"("ticket_id":"T-1")", "9999-12-31T23:59:59Z"),
-               R::kBadTimestamp});
+  c.push_back(
+      {"year_0000", Plain("ticket.resolved", R"("ticket_id":"T-1")", "0000-01-01T00:00:00Z"), R::kBadTimestamp});
+  c.push_back(
+      {"year_9999", Plain("ticket.resolved", R"("ticket_id":"T-1")", "9999-12-31T23:59:59Z"), R::kBadTimestamp});
   return c;
 }
 
