@@ -71,9 +71,9 @@ void Number(events::JsonWriter& w, std::string_view key, const std::optional<dou
   }
 }
 
-void AccountJson(events::JsonWriter& w, const AccountRecord& r) {
-  w.BeginObject().Field("account", r.account_id).Field("tier", r.tier).Field("owner", r.owner);
-  Number(w, "score", r.health_score);
+// "level", "signals" and "top_signals" of a health record, shared by the
+// at-risk list and the account card.
+void SignalsJson(events::JsonWriter& w, const AccountRecord& r) {
   w.Field("level", projections::HealthLevelName(r.level)).Key("signals");
   if (r.signals) {
     w.BeginObject();
@@ -87,7 +87,14 @@ void AccountJson(events::JsonWriter& w, const AccountRecord& r) {
   }
   w.Key("top_signals").BeginArray();
   for (HealthSignal s : r.top_signals) w.String(projections::HealthSignalName(s));
-  w.EndArray().Field("renewal_soon", r.renewal_soon);
+  w.EndArray();
+}
+
+void AccountJson(events::JsonWriter& w, const AccountRecord& r) {
+  w.BeginObject().Field("account", r.account_id).Field("tier", r.tier).Field("owner", r.owner);
+  Number(w, "score", r.health_score);
+  SignalsJson(w, r);
+  w.Field("renewal_soon", r.renewal_soon);
   Number(w, "csat_30d", r.csat_30d);
   w.EndObject();
 }
@@ -223,20 +230,8 @@ std::string CardJson(const AccountRecord& r, const std::vector<projections::SlaR
   RfmJson(w, v);
   w.Key("health").BeginObject();
   Number(w, "score", r.health_score);
-  w.Field("level", projections::HealthLevelName(r.level)).Key("signals");
-  if (r.signals) {
-    w.BeginObject();
-    for (int i = 0; i < projections::kHealthSignalCount; ++i) {
-      const auto s = static_cast<HealthSignal>(i);
-      w.Key(projections::HealthSignalName(s)).Double((*r.signals)[s]);
-    }
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-  w.Key("top_signals").BeginArray();
-  for (HealthSignal s : r.top_signals) w.String(projections::HealthSignalName(s));
-  w.EndArray().Field("renewal_soon", r.renewal_soon).EndObject();
+  SignalsJson(w, r);
+  w.Field("renewal_soon", r.renewal_soon).EndObject();
   w.Key("csat").BeginObject();
   Number(w, "csat_30d", r.csat_30d);
   Number(w, "csat_90d", r.csat_90d);

@@ -51,7 +51,9 @@ StatusOr<std::vector<ImportResume>> LoadResumeRecords(const events::EventStore& 
   return out;
 }
 
-void PrintCounts(const ImportOptions& o, const ImportCounts& c) {
+}  // namespace
+
+std::string RejectSummary(const ImportCounts& c) {
   std::string reasons;
   for (int r = 0; r < events::kRejectReasonCount; ++r) {
     if (c.rejected_by_reason[r] == 0) continue;
@@ -60,6 +62,13 @@ void PrintCounts(const ImportOptions& o, const ImportCounts& c) {
         std::string(events::Name(static_cast<events::RejectReason>(r))) + " " + std::to_string(c.rejected_by_reason[r]);
   }
   if (!reasons.empty()) reasons += ")";
+  return reasons;
+}
+
+namespace {
+
+void PrintCounts(const ImportOptions& o, const ImportCounts& c) {
+  const std::string reasons = RejectSummary(c);
   std::printf(
       "slamon import: %s into %s\n"
       "  file         %s, partition %s %d\n"

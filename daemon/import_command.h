@@ -52,6 +52,9 @@ struct ImportCounts {
   double seconds = 0;
 };
 
+/// " (reason n, reason n)" for the reasons with rejected lines, "" for none.
+std::string RejectSummary(const ImportCounts& c);
+
 /// Imports `options.file`. Store mode: every non-blank line is decoded by
 /// events::Decoder and appended with EventStore::AppendBatch (dedupe by event
 /// id, quarantine with reason) in batches, at (kImportTopic, partition of the

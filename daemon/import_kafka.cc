@@ -137,14 +137,7 @@ class KafkaSink : public ImportSink {
 };
 
 void PrintCounts(const ImportOptions& o, const std::string& topic, const std::string& brokers, const ImportCounts& c) {
-  std::string reasons;
-  for (int r = 0; r < events::kRejectReasonCount; ++r) {
-    if (c.rejected_by_reason[r] == 0) continue;
-    reasons += reasons.empty() ? " (" : ", ";
-    reasons +=
-        std::string(events::Name(static_cast<events::RejectReason>(r))) + " " + std::to_string(c.rejected_by_reason[r]);
-  }
-  if (!reasons.empty()) reasons += ")";
+  const std::string reasons = RejectSummary(c);
   std::printf(
       "slamon import: %s to topic %s at %s\n"
       "  file         %s\n"

@@ -19,16 +19,8 @@ namespace {
 constexpr std::string_view kMagic = "SLAH";
 constexpr uint8_t kFormat = 2;
 using detail::Delta;
+using detail::StrictlySorted;
 using detail::Undelta;
-
-// Strictly increasing (t, id): what the sorted inserts with duplicate checks keep.
-template <typename T>
-bool StrictlySorted(const std::vector<T>& v) {
-  for (size_t i = 1; i < v.size(); ++i) {
-    if (!(std::tie(v[i - 1].t, v[i - 1].id) < std::tie(v[i].t, v[i].id))) return false;
-  }
-  return true;
-}
 
 }  // namespace
 

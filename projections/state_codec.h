@@ -9,6 +9,8 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 namespace slamon::projections::detail {
 
@@ -19,6 +21,16 @@ inline int64_t Delta(int64_t t, int64_t prev) {
 }
 inline int64_t Undelta(int64_t d, int64_t prev) {
   return static_cast<int64_t>(static_cast<uint64_t>(prev) + static_cast<uint64_t>(d));
+}
+
+/// Strictly increasing (t, id): what the sorted inserts with duplicate checks
+/// keep, so a decoded list that is not is corrupt.
+template <typename T>
+bool StrictlySorted(const std::vector<T>& v) {
+  for (size_t i = 1; i < v.size(); ++i) {
+    if (!(std::tie(v[i - 1].t, v[i - 1].id) < std::tie(v[i].t, v[i].id))) return false;
+  }
+  return true;
 }
 
 /// Appends to a caller-owned string. Never fails.

@@ -15,6 +15,7 @@ namespace slamon::projections {
 namespace {
 
 using detail::Delta;
+using detail::StrictlySorted;
 using detail::Undelta;
 
 template <typename Map>
@@ -24,14 +25,6 @@ std::vector<const typename Map::value_type*> SortedById(const Map& m) {
   for (const auto& kv : m) order.push_back(&kv);
   std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   return order;
-}
-
-template <typename T>
-bool StrictlySorted(const std::vector<T>& v) {
-  for (size_t i = 1; i < v.size(); ++i) {
-    if (!(std::tie(v[i - 1].t, v[i - 1].id) < std::tie(v[i].t, v[i].id))) return false;
-  }
-  return true;
 }
 
 }  // namespace
