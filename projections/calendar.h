@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "events/status.h"
+#include "events/common/status.h"
 
 namespace date {
 class time_zone;

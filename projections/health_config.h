@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "events/status.h"
+#include "events/common/status.h"
 #include "projections/value_config.h"
 
 namespace YAML {

@@ -8,7 +8,7 @@
 #include <tuple>
 #include <utility>
 
-#include "events/json_writer.h"
+#include "events/common/json_writer.h"
 
 namespace slamon::projections {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "events/status.h"
+#include "events/common/status.h"
 #include "projections/account_projection.h"
 #include "projections/csat_projection.h"
 #include "projections/health_config.h"

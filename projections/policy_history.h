@@ -1,6 +1,6 @@
 // Policy history: the versions of the result-affecting config sections
 // (`calendars:`, `policies:`, `health:`) recorded in the store's policy log
-// (events/policy_log.h), parsed, so that a replay judges each ticket under the
+// (events/store/policy_log.h), parsed, so that a replay judges each ticket under the
 // policy in force when it opened.
 #pragma once
 
@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "events/event_store.h"
-#include "events/policy_log.h"
-#include "events/status.h"
+#include "events/store/event_store.h"
+#include "events/store/policy_log.h"
+#include "events/common/status.h"
 #include "projections/health_config.h"
 #include "projections/sla_config.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "events/status.h"
+#include "events/common/status.h"
 #include "projections/calendar.h"
 #include "projections/sla_types.h"
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/status.h"
+#include "events/common/status.h"
 #include "projections/calendar.h"
 
 namespace slamon::projections::detail {

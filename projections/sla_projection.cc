@@ -4,7 +4,7 @@
 #include <numeric>
 #include <utility>
 
-#include "events/logging.h"
+#include "events/common/logging.h"
 
 namespace slamon::projections {
 namespace {

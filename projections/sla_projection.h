@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "events/status.h"
+#include "events/common/status.h"
 #include "projections/policy_history.h"
 #include "projections/sla_config.h"
 #include "projections/sla_record.h"

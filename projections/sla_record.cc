@@ -1,6 +1,6 @@
 #include "projections/sla_record.h"
 
-#include "events/json_writer.h"
+#include "events/common/json_writer.h"
 
 namespace slamon::projections {
 namespace {

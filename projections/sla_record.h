@@ -34,7 +34,7 @@ struct SlaRecord {
   /// does not grow until the pause ends.
   std::optional<int64_t> due_at;
   RiskLevel level = RiskLevel::kOk;  ///< meaningful for running instances
-  /// The policy log version `policy` was taken from (events/policy_log.h);
+  /// The policy log version `policy` was taken from (events/store/policy_log.h);
   /// 0 when evaluated under a config file only. JSONL shows it when non-zero.
   uint64_t policy_version = 0;
   /// The department of an `assignment` instance; empty for other metrics.

@@ -11,16 +11,14 @@
 // the checksums catch bytes damaged later.
 #include "projections/snapshot.h"
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include <chrono>
 #include <cstring>
 #include <memory>
 
 #include "events/codec.h"
-#include "events/logging.h"
-#include "events/partition_scan.h"
+#include "events/common/logging.h"
+#include "events/store/partition_scan.h"
+#include "events/store/snapshot_area.h"
 #include "projections/state_codec.h"
 
 namespace slamon::projections {
@@ -181,12 +179,6 @@ Status DecodeHeader(uint64_t seq, std::string_view v, Header* h) {
   return Status::OK();
 }
 
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  return s.IsCorruption() ? Status::Corruption(what + ": " + s.ToString())
-                          : Status::IoError(what + ": " + s.ToString());
-}
-
 double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -195,18 +187,17 @@ double Since(std::chrono::steady_clock::time_point t0) {
 
 StatusOr<std::vector<SnapshotInfo>> ListSnapshots(const events::EventStore& store) {
   std::vector<SnapshotInfo> out;
-  std::unique_ptr<rocksdb::Iterator> it(
-      store.db()->NewIterator(rocksdb::ReadOptions(), store.cf(events::Cf::kSnapshot)));
-  for (it->SeekToFirst(); it->Valid();) {
-    const std::string_view key = it->key().ToStringView();
+  events::SnapshotCursor it(store);
+  for (it.SeekToFirst(); it.Valid();) {
+    const std::string_view key = it.key();
     if (key.size() != 12) {
-      it->Next();
+      it.Next();
       continue;
     }
     const uint64_t seq = KeySeq(key);
     if (KeyPart(key) == 0) {
       Header h;
-      Status s = DecodeHeader(seq, it->value().ToStringView(), &h);
+      Status s = DecodeHeader(seq, it.value(), &h);
       if (s.ok()) {
         out.push_back(std::move(h.info));
       } else {
@@ -214,32 +205,28 @@ StatusOr<std::vector<SnapshotInfo>> ListSnapshots(const events::EventStore& stor
       }
     }
     if (seq == UINT64_MAX) break;
-    it->Seek(Key(seq + 1, 0));
+    it.Seek(Key(seq + 1, 0));
   }
-  SLAMON_RETURN_IF_ERROR(FromRocks(it->status(), "listing snapshots"));
+  SLAMON_RETURN_IF_ERROR(it.status("listing snapshots"));
   return out;
 }
 
 StatusOr<Snapshot> ReadSnapshot(const events::EventStore& store, uint64_t seq) {
   const std::string what = "snapshot " + std::to_string(seq);
-  std::string value;
-  rocksdb::Status rs = store.db()->Get(rocksdb::ReadOptions(), store.cf(events::Cf::kSnapshot), Key(seq, 0), &value);
-  if (rs.IsNotFound()) return Status::NotFound(what + " does not exist");
-  SLAMON_RETURN_IF_ERROR(FromRocks(rs, "reading " + what));
+  GET_OR_RET(std::optional<std::string> value, events::GetSnapshotValue(store, Key(seq, 0)));
+  if (!value) return Status::NotFound(what + " does not exist");
   Header h;
-  SLAMON_RETURN_IF_ERROR(DecodeHeader(seq, value, &h));
+  SLAMON_RETURN_IF_ERROR(DecodeHeader(seq, *value, &h));
   std::string data;
   data.reserve(h.info.bytes);
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(ro, store.cf(events::Cf::kSnapshot)));
+  events::SnapshotCursor it(store, /*fill_cache=*/false);
   uint32_t part = 1;
-  for (it->Seek(Key(seq, 1)); it->Valid() && part <= h.chunks; it->Next(), ++part) {
-    const std::string_view key = it->key().ToStringView();
+  for (it.Seek(Key(seq, 1)); it.Valid() && part <= h.chunks; it.Next(), ++part) {
+    const std::string_view key = it.key();
     if (key.size() != 12 || KeySeq(key) != seq || KeyPart(key) != part) break;
-    data.append(it->value().data(), it->value().size());
+    data.append(it.value());
   }
-  SLAMON_RETURN_IF_ERROR(FromRocks(it->status(), "reading " + what));
+  SLAMON_RETURN_IF_ERROR(it.status("reading " + what));
   if (part != h.chunks + 1 || data.size() != h.info.bytes) return Status::Corruption(what + ": chunks missing");
   Checksum c;
   c.Add(data);
@@ -259,10 +246,10 @@ Status WriteSnapshot(const events::EventStore& store, Snapshot* snapshot, int ke
   // The next sequence follows every key present, readable header or not.
   uint64_t seq = 1;
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        store.db()->NewIterator(rocksdb::ReadOptions(), store.cf(events::Cf::kSnapshot)));
-    it->SeekToLast();
-    if (it->Valid() && it->key().size() == 12) seq = KeySeq(it->key().ToStringView()) + 1;
+    events::SnapshotCursor it(store);
+    it.SeekToLast();
+    if (it.Valid() && it.key().size() == 12) seq = KeySeq(it.key()) + 1;
+    SLAMON_RETURN_IF_ERROR(it.status("listing snapshots"));
   }
   Header h;
   h.info = snapshot->info;
@@ -278,13 +265,12 @@ Status WriteSnapshot(const events::EventStore& store, Snapshot* snapshot, int ke
   }
   h.checksum = c.Digest();
 
-  rocksdb::WriteBatch wb;
-  rocksdb::ColumnFamilyHandle* cf = store.cf(events::Cf::kSnapshot);
+  events::SnapshotWrite write;
   // Chunks cut across section boundaries: the data is one byte string.
   std::string chunk;
   uint32_t part = 0;
   auto flush_chunk = [&] {
-    wb.Put(cf, Key(seq, ++part), chunk);
+    write.puts.emplace_back(Key(seq, ++part), chunk);
     chunk.clear();
   };
   for (const auto& [name, bytes] : snapshot->sections) {
@@ -298,19 +284,13 @@ Status WriteSnapshot(const events::EventStore& store, Snapshot* snapshot, int ke
   }
   if (!chunk.empty()) flush_chunk();
   h.chunks = part;
-  wb.Put(cf, Key(seq, 0), EncodeHeader(h));
+  write.puts.emplace_back(Key(seq, 0), EncodeHeader(h));
   // Keep the newest keep - 1 existing ones besides this one.
   const size_t keep_existing = keep > 1 ? static_cast<size_t>(keep - 1) : 0;
   for (size_t i = 0; i + keep_existing < existing.size(); ++i) {
-    SLAMON_RETURN_IF_ERROR(FromRocks(wb.DeleteRange(cf, Key(existing[i].seq, 0), Key(existing[i].seq + 1, 0)),
-                                     "deleting an old snapshot"));
+    write.delete_ranges.emplace_back(Key(existing[i].seq, 0), Key(existing[i].seq + 1, 0));
   }
-  rocksdb::WriteOptions wo;
-  wo.disableWAL = true;
-  SLAMON_RETURN_IF_ERROR(FromRocks(store.db()->Write(wo, &wb), "writing a snapshot"));
-  rocksdb::FlushOptions fo;
-  fo.allow_write_stall = true;
-  SLAMON_RETURN_IF_ERROR(FromRocks(store.db()->Flush(fo, cf), "flushing a snapshot"));
+  SLAMON_RETURN_IF_ERROR(events::ApplySnapshotWrite(store, write));
   snapshot->info = std::move(h.info);
   return Status::OK();
 }

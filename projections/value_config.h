@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/status.h"
+#include "events/common/status.h"
 
 namespace YAML {
 class Node;

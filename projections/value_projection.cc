@@ -4,7 +4,7 @@
 #include <cmath>
 #include <tuple>
 
-#include "events/json_writer.h"
+#include "events/common/json_writer.h"
 #include "projections/health_projection.h"
 
 namespace slamon::projections {

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "events/status.h"
+#include "events/common/status.h"
 
 namespace slamon::bridge {
 

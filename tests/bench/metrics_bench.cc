@@ -25,10 +25,10 @@
 #include <string>
 #include <vector>
 
-#include "daemon/business_metrics.h"
-#include "daemon/projection_host.h"
+#include "daemon/metrics/business_metrics.h"
+#include "daemon/host/projection_host.h"
 #include "events/codec.h"
-#include "events/event_store.h"
+#include "events/store/event_store.h"
 #include "projections/health_config.h"
 #include "projections/sla_config.h"
 #include "tests/support/temp_dir.h"

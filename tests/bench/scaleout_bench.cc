@@ -55,14 +55,13 @@ std::unique_ptr<Member> StartMember(const std::string& root, const std::string& 
   auto m = std::make_unique<Member>();
   // The gate: store writes fail while this file exists (the test hook), so
   // members join, take their partitions and wait, paused, for the start.
-  if (!gate.empty()) setenv("SLAMON_TESTING_FAIL_STORE_WRITES_WHILE_FILE_EXISTS", gate.c_str(), 1);
   m->dir = root + "/" + name;
   std::filesystem::create_directories(m->dir);
   // No static membership here: a member that stops hands its partitions back at once.
   const std::string config = WriteConfig(m->dir, brokers, topic, group, "readiness:\n  max_lag: 0\n");
-  m->proc = std::make_unique<Process>(std::vector<std::string>{SLAMON_BINARY, "run", "--config", config},
-                                      m->dir + "/run.log");
-  unsetenv("SLAMON_TESTING_FAIL_STORE_WRITES_WHILE_FILE_EXISTS");
+  std::vector<std::string> args{SLAMON_BINARY, "run", "--config", config};
+  if (!gate.empty()) args.insert(args.end(), {"--testing-fail-store-writes-while-file-exists", gate});
+  m->proc = std::make_unique<Process>(args, m->dir + "/run.log");
   return m;
 }
 

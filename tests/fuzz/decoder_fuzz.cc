@@ -15,7 +15,7 @@
 #include <variant>
 
 #include "events/codec.h"
-#include "events/stored_format.h"
+#include "events/store/stored_format.h"
 
 namespace {
 

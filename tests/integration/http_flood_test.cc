@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/http_server.h"
+#include "daemon/http/http_server.h"
 #include "tests/support/raw_http.h"
 
 namespace slamon::daemon {

@@ -5,7 +5,7 @@
 #include <random>
 #include <thread>
 
-#include "tests/integration/ingest_fixture.h"
+#include "tests/support/ingest_fixture.h"
 
 namespace slamon::testing {
 namespace {

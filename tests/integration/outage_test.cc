@@ -8,7 +8,7 @@
 #include <chrono>
 #include <thread>
 
-#include "tests/integration/ingest_fixture.h"
+#include "tests/support/ingest_fixture.h"
 
 namespace slamon::testing {
 namespace {

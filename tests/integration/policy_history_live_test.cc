@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "events/codec.h"
-#include "events/event_store.h"
-#include "events/policy_log.h"
+#include "events/store/event_store.h"
+#include "events/store/policy_log.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
 

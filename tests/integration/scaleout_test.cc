@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/integration/ingest_fixture.h"
+#include "tests/support/ingest_fixture.h"
 
 namespace slamon::testing {
 namespace {
@@ -98,10 +98,15 @@ class Daemon {
     std::ofstream(config_, std::ios::app)
         << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
   }
-  void Start() {
+  // `fail_writes_while`: the test-only fault (store writes fail while that file exists).
+  void Start(const std::string& fail_writes_while = "") {
     port_ = 0;
     std::ofstream(log(), std::ios::app) << "---- start ----\n";
-    proc_ = std::make_unique<Process>(std::vector<std::string>{SLAMON_BINARY, "run", "--config", config_}, log());
+    std::vector<std::string> args{SLAMON_BINARY, "run", "--config", config_};
+    if (!fail_writes_while.empty()) {
+      args.insert(args.end(), {"--testing-fail-store-writes-while-file-exists", fail_writes_while});
+    }
+    proc_ = std::make_unique<Process>(args, log());
   }
   // The port of the current run (the log may hold earlier runs' ports).
   int port() {
@@ -363,10 +368,8 @@ TEST_F(ScaleOutTest, SurvivorTakesOverAfterKillNineAndHandsBackOnRestart) {
 
 TEST_F(ScaleOutTest, FailingStoreWritesPauseWithoutLossAndResume) {
   const std::string fault = dir_.Sub("store-fails");
-  setenv("SLAMON_TESTING_FAIL_STORE_WRITES_WHILE_FILE_EXISTS", fault.c_str(), 1);
   Daemon d(dir_.path(), "d", brokers_, topic_, group_);
-  d.Start();
-  unsetenv("SLAMON_TESTING_FAIL_STORE_WRITES_WHILE_FILE_EXISTS");
+  d.Start(fault);
   WaitAllReady({&d}, seconds(90), "daemon on the empty topic");
 
   std::ofstream(fault) << "fail\n";

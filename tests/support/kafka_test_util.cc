@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/producer.h"
+#include "events/kafka/producer.h"
 
 extern char** environ;
 
@@ -35,7 +35,7 @@ std::string UniqueName(const std::string& prefix) {
 }
 
 void CreateTopic(const std::string& brokers, const std::string& topic, int partitions) {
-  auto p = daemon::EventProducer::Create(brokers);
+  auto p = events::EventProducer::Create(brokers);
   ASSERT_TRUE(p.ok()) << p.status().message();
   Status s = (*p)->EnsureTopic(topic, partitions);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -99,7 +99,7 @@ std::vector<RawMessage> ReadTopic(const std::string& brokers, const std::string&
 
 void ProduceRaw(const std::string& brokers, const std::string& topic,
                 const std::vector<std::pair<std::string, std::string>>& messages) {
-  auto p = daemon::EventProducer::Create(brokers);
+  auto p = events::EventProducer::Create(brokers);
   ASSERT_TRUE(p.ok()) << p.status().message();
   for (const auto& [k, v] : messages) ASSERT_TRUE((*p)->Send(topic, k, v).ok());
   Status s = (*p)->Flush(30000);

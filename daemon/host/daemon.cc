@@ -1,0 +1,228 @@
+#include "daemon/host/daemon.h"
+
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include "daemon/host/generator_thread.h"
+#include "daemon/host/ingest_loop.h"
+#include "daemon/host/projection_host.h"
+#include "daemon/http/api_routes.h"
+#include "daemon/http/http_server.h"
+#include "daemon/metrics/business_metrics.h"
+#include "daemon/metrics/metrics.h"
+#include "events/codec.h"
+#include "events/common/logging.h"
+#include "events/kafka/kafka_source.h"
+#include "projections/health_config.h"
+#include "projections/policy_history.h"
+
+namespace slamon::daemon {
+
+// Declared in construction order: destruction (and so every thread's stop)
+// runs in reverse — generator, consumer (its revoke stores into the ingest
+// loop), HTTP, projections, ingest loop, embedded Kafka, store.
+struct Daemon::Parts {
+  std::unique_ptr<events::EventStore> store;
+  std::unique_ptr<events::EmbeddedKafka> embedded;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<PipelineMetrics> metrics;
+  std::unique_ptr<IngestLoop> ingest;
+  std::unique_ptr<ProjectionHost> projections;
+  std::shared_ptr<BusinessMetrics> business;
+  std::unique_ptr<HttpServer> http;
+  std::unique_ptr<events::KafkaSource> source;
+  GeneratorThread generator;
+};
+
+namespace {
+
+int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+
+// The JSON API reads the projections' latest health snapshot and evaluates
+// running SLA instances at the current second; each answer names its instant.
+ApiDataProvider ApiProvider(const ProjectionHost& projections) {
+  return {.accounts =
+              [&projections] {
+                auto h = projections.health_snapshot();
+                return h ? ApiData<projections::AccountRecord>{h->as_of, h->accounts}
+                         : ApiData<projections::AccountRecord>{Now(), {}};
+              },
+          .breaches =
+              [&projections] {
+                const int64_t now = Now();
+                return ApiData<BreachItem>{
+                    now, CollectBreaches(projections.AtRiskInstances(now),
+                                         [&projections](std::string_view a) { return projections.OwnerOf(a); })};
+              },
+          .account_slas =
+              [&projections](std::string_view account_id) { return projections.OpenInstances(Now(), account_id); }};
+}
+
+// Opens the store, naming the two failures an operator must act on.
+StatusOr<std::unique_ptr<events::EventStore>> OpenStore(const DaemonConfig& cfg) {
+  auto store = events::EventStore::Open({.path = cfg.store.path, .sync = cfg.store.sync});
+  if (store.ok()) return store.take();
+  const std::string& why = store.status().message();
+  if (store.status().code() == Status::kCorruption) {
+    // The store's own message starts with where it was opened; say it once.
+    const std::string prefix = "cannot open event store at " + cfg.store.path + ": ";
+    const std::string detail = why.starts_with(prefix) ? why.substr(prefix.size()) : why;
+    return Status::Corruption("store " + cfg.store.path + " is corrupt: " + detail +
+                              "; restore a backup or rebuild from Kafka: see \"Recovering the event store\" in the "
+                              "README");
+  }
+  if (why.find("LOCK") != std::string::npos || why.find("lock") != std::string::npos) {
+    return Status::IoError("store " + cfg.store.path + " is in use by another process (another slamon daemon?): " +
+                           why);
+  }
+  return store.status();
+}
+
+// Readiness: the store is replayed, the projections keep up, and the ingest
+// loop owns partitions that are caught up and writable.
+std::string NotReadyReason(const IngestLoop& ingest, const ProjectionHost& projections) {
+  if (!projections.replayed()) return "replaying the event store";
+  // A short backlog is normal under load; a long one means stale answers.
+  if (projections.backlog() > 100000) return "projections catching up";
+  return ingest.NotReadyReason();  // assignment, restoring partitions, lag, store writes
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonConfig config, DaemonOptions options)
+    : config_(std::move(config)), options_(std::move(options)), parts_(std::make_unique<Parts>()) {}
+
+Daemon::~Daemon() = default;
+
+Status Daemon::Open() {
+  DaemonConfig& cfg = config_;
+  Parts& p = *parts_;
+  auto log = Log("main");
+  auto sla_config = projections::LoadSlaConfig(cfg.root, cfg.file);
+  if (!sla_config.ok()) return Status::Invalid(sla_config.status().message());
+  auto health_config = projections::LoadHealthConfig(cfg.root, cfg.file);
+  if (!health_config.ok()) return Status::Invalid(health_config.status().message());
+  if (auto rejected = events::CheckConsumerProperties(cfg.kafka)) {
+    return Status::Invalid(cfg.file + ": kafka.properties." + rejected->name + ": " + rejected->reason);
+  }
+  log->info("slamon {} starting with {}", SLAMON_VERSION, cfg.file);
+
+  // The store, and what must be recorded in it before anything runs.
+  GET_OR_RET(p.store, OpenStore(cfg));
+  log->info("event store {} open: {} events", cfg.store.path, p.store->EventCount());
+  // Audit trail: a changed calendars:/policies:/health: becomes a new policy
+  // version from now on, so replays can judge tickets as they were judged.
+  // The live projections use the current config for every ticket.
+  bool policy_appended = false;
+  auto policy = projections::RecordPolicyVersion(p.store.get(), cfg.root, Now(), &policy_appended);
+  if (!policy.ok()) return Status::IoError("recording the policy version: " + policy.status().message());
+  log->info("policy version {} in effect from {}{}", policy->version, events::FormatRfc3339(policy->effective_from),
+            policy_appended ? " (recorded now: the config changed)" : "");
+
+  if (cfg.kafka.brokers == "embedded") {
+    GET_OR_RET(p.embedded, events::EmbeddedKafka::Start(cfg.kafka.topics, cfg.embedded_partitions));
+    cfg.kafka.brokers = p.embedded->bootstrap();
+  }
+
+  // The components, constructed but not running.
+  p.registry = std::make_shared<prometheus::Registry>();
+  p.metrics = std::make_unique<PipelineMetrics>(p.registry);
+  p.metrics->SetStoreState(p.store->EventCount(), p.store->NewestOccurredAt());
+  p.ingest = std::make_unique<IngestLoop>(
+      p.store.get(), p.metrics.get(),
+      events::CodecOptions{.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes),
+                           .max_event_age_seconds = cfg.ingest.max_event_age_days * 86400,
+                           .max_event_future_seconds = cfg.ingest.max_event_future_days * 86400},
+      cfg.ready_max_lag);
+  if (options_.append_fault) {
+    log->warn("TESTING: store write fault injection is on");
+    p.ingest->set_append_fault_for_testing(options_.append_fault);
+  }
+  p.projections = std::make_unique<ProjectionHost>(std::make_shared<const projections::SlaConfig>(sla_config.take()),
+                                                   health_config.take());
+  p.projections->set_snapshots(cfg.snapshots.every_events, cfg.snapshots.keep);
+  p.business = std::make_shared<BusinessMetrics>(
+      p.projections.get(), LabelBoundSettings{.tiers = cfg.metrics.tiers,
+                                              .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
+  p.http = std::make_unique<HttpServer>(
+      cfg.http, [&p]() -> std::string { return NotReadyReason(*p.ingest, *p.projections); });
+  p.http->AddCollectable(p.registry);
+  p.http->AddCollectable(p.business);
+  RegisterApiRoutes(*p.http, ApiProvider(*p.projections));
+  // The consumer is created (not subscribed) now: librdkafka checks the
+  // whole configuration here, before any thread of ours runs.
+  auto source = events::KafkaSource::Create(
+      cfg.kafka, [&p](std::string_view t, int32_t partition) { return p.store->NextOffset(t, partition); },
+      [&p](std::vector<events::Message>& pending) {
+        // A revoke must not lose what was gathered: store it now.
+        p.ingest->FlushBeforeRevoke(pending);
+      });
+  if (!source.ok()) return Status::Invalid(cfg.file + ": kafka: " + source.status().message());
+  p.source = source.take();
+  return Status::OK();
+}
+
+Status Daemon::Start() {
+  Parts& p = *parts_;
+  SLAMON_RETURN_IF_ERROR(p.http->Start());
+  // Projections are rebuilt from the store before consuming: the store is
+  // the source of truth, Kafka only brings what is new.
+  if (Status s = p.projections->Replay(*p.store); !s.ok()) {
+    return Status(s.code(), "replaying the event store: " + s.message());
+  }
+  p.metrics->SetReplaySeconds(p.projections->replay_seconds());
+  p.projections->Start();
+  p.ingest->set_on_stored(
+      [&p](std::vector<events::Event>&& stored) { p.projections->OnStored(std::move(stored)); });
+  // The replay covered every partition of the store; once the group assigns
+  // partitions, the projections hold the owned ones only (rebuilt on change).
+  PartitionSet replayed;
+  for (const auto& [topic, partitions] : p.store->AllOffsets()) {
+    for (const auto& [partition, next] : partitions) replayed.emplace(topic, partition);
+  }
+  p.ingest->set_counted(std::move(replayed));
+  p.ingest->set_on_coverage([&p](bool all) { p.projections->set_holds_every_stored_partition(all); });
+  p.ingest->set_on_rebuild([&p](const PartitionSet& partitions, bool add_only, int64_t* events) {
+    return add_only ? p.projections->AddPartitions(*p.store, partitions, events)
+                    : p.projections->Rebuild(*p.store, partitions, events);
+  });
+  std::cout << "slamon: metrics at http://" << ParseListenAddress(config_.http.listen, "http.listen").first << ":"
+            << p.http->port() << "/metrics" << std::endl;
+  SLAMON_RETURN_IF_ERROR(p.source->Subscribe());
+  if (p.embedded && config_.generator.enabled) {
+    p.generator.Start(config_.generator, config_.kafka.brokers, config_.kafka.topics.front());
+  }
+  return Status::OK();
+}
+
+Status Daemon::Run(const std::atomic<bool>& stop) {
+  Status run = parts_->ingest->Run(parts_->source.get(), stop, options_.exit_on_eof);
+  Log("main")->info("stopping: {}", run.ok() ? "requested" : run.message());
+  return run;
+}
+
+Status Daemon::Stop() {
+  Parts& p = *parts_;
+  p.generator.Stop();
+  if (p.source) {
+    p.source->Close();
+    p.source.reset();
+  }
+  if (p.projections) p.projections->Stop();
+  if (p.http) p.http->Stop();
+  if (!p.store) return Status::OK();
+  const bool store_failing = p.ingest && !p.ingest->store_writable();
+  Status closed = p.store->Close();
+  if (!closed.ok() || store_failing) {
+    // The unsynced tail (at most the failed batch) was never acknowledged
+    // to Kafka: the next start consumes it again from the stored offsets.
+    return Status::IoError("store: " + (closed.ok() ? "cannot write " + config_.store.path : closed.message()) +
+                           "; stored events up to the last synced batch (" +
+                           std::to_string(p.store->EventCount()) + " events) are kept");
+  }
+  Log("main")->info("stopped cleanly: {} events in the store", p.store->EventCount());
+  return Status::OK();
+}
+
+}  // namespace slamon::daemon

@@ -1,0 +1,286 @@
+#include "daemon/host/ingest_loop.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "events/common/logging.h"
+
+namespace slamon::daemon {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
+
+IngestLoop::IngestLoop(events::EventStore* store, PipelineMetrics* metrics, events::CodecOptions codec,
+                       int64_t ready_max_lag)
+    : store_(store), metrics_(metrics), decoder_(codec), ready_max_lag_(ready_max_lag) {}
+
+std::string IngestLoop::NotReadyReason() const {
+  std::lock_guard<std::mutex> lock(ready_mu_);
+  return not_ready_;
+}
+
+void IngestLoop::SetNotReady(std::string why) {
+  metrics_->SetReady(why.empty());
+  std::lock_guard<std::mutex> lock(ready_mu_);
+  not_ready_ = std::move(why);
+}
+
+Status IngestLoop::Ingest(std::vector<events::Message>& batch) {
+  if (batch.empty()) return Status::OK();
+  items_.clear();
+  items_.resize(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const events::Message& m = batch[i];
+    events::BatchItem& item = items_[i];
+    item.pos.topic.assign(m.topic());
+    item.pos.partition = m.partition();
+    item.pos.offset = m.offset();
+    events::DecodeResult r = decoder_.Decode(m.payload());
+    if (auto* e = std::get_if<events::Event>(&r)) {
+      item.event = std::move(*e);
+    } else {
+      item.rejection = std::move(std::get<events::Rejection>(r));
+      // The detail can quote message bytes (an unknown type name): escaped so it cannot forge log lines.
+      Log("ingest")->warn("quarantined {}[{}]@{}: {} ({})", EscapeForLog(item.pos.topic), item.pos.partition,
+                          item.pos.offset, events::Name(item.rejection->reason), EscapeForLog(item.rejection->detail));
+    }
+  }
+  return Store();
+}
+
+Status IngestLoop::Store() {
+  if (items_.empty()) return Status::OK();
+  const auto t0 = Clock::now();
+  events::AppendResult result;
+  Status s = append_fault_ ? append_fault_() : Status::OK();
+  if (s.ok()) s = store_->AppendBatch(items_, &result);
+  if (!s.ok()) {
+    if (store_writable_) {
+      // Logged once per state change; the retries are silent.
+      Log("store")->error(
+          "cannot append a batch of {} message(s): {}; consumption paused, nothing committed, retrying every second",
+          items_.size(), s.message());
+      store_writable_ = false;
+      store_error_ = "event store not writable: " + s.message();
+      metrics_->SetStoreWriteFailing(true);
+      SetNotReady(store_error_);
+    }
+    return s;
+  }
+  if (!store_writable_) {
+    Log("store")->info("event store writable again: consumption resumes from the stored offsets");
+    store_writable_ = true;
+    metrics_->SetStoreWriteFailing(false);
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  metrics_->OnAppend(result, seconds, store_->EventCount());
+
+  for (const auto& item : items_) {
+    auto& next = last_next_[{item.pos.topic, item.pos.partition}];
+    next = std::max(next, item.pos.offset + 1);
+  }
+  if (on_stored_ && result.stored > 0) {
+    // Only counted partitions reach the projections: a restoring one is
+    // rebuilt from the store once complete.
+    std::vector<events::Event> stored;
+    stored.reserve(result.stored_items.size());
+    const events::SourcePos* last = nullptr;
+    bool last_counted = false;
+    for (size_t i : result.stored_items) {
+      const events::SourcePos& pos = items_[i].pos;
+      if (last == nullptr || pos.partition != last->partition || pos.topic != last->topic) {
+        last_counted = counted_.count({pos.topic, pos.partition}) > 0;
+        last = &pos;
+      }
+      if (last_counted) stored.push_back(std::move(*items_[i].event));
+    }
+    if (!stored.empty()) on_stored_(std::move(stored));
+  }
+  items_.clear();
+  return Status::OK();
+}
+
+void IngestLoop::FlushBeforeRevoke(std::vector<events::Message>& pending) {
+  if (!store_writable_) {
+    Log("ingest")->warn("revoke while the store is failing: {} gathered message(s) dropped (not stored, not committed)",
+                        pending.size());
+    return;
+  }
+  (void)Ingest(pending);  // a failure enters the failing state; Run() pauses
+}
+
+void IngestLoop::RetryFailedWrite(events::MessageSource* source) {
+  const auto now = Clock::now();
+  if (now - last_retry_ < std::chrono::seconds(1)) return;
+  last_retry_ = now;
+  // Only what is still ours: a revoked partition's messages belong to its new owner.
+  std::erase_if(items_, [&](const events::BatchItem& item) {
+    return !owned_.count({item.pos.topic, item.pos.partition});
+  });
+  if (!items_.empty()) {
+    if (!Store().ok()) return;
+  } else {
+    // Nothing of ours left to write: resume, and the next batch tells
+    // whether the store takes writes again.
+    if (append_fault_ && !append_fault_().ok()) return;
+    Log("store")->info("event store failure: nothing left to retry, consumption resumes from the stored offsets");
+    store_writable_ = true;
+    metrics_->SetStoreWriteFailing(false);
+  }
+  source->ResumeAt([this](std::string_view t, int32_t p) { return store_->NextOffset(t, p); });
+}
+
+Status IngestLoop::OnAssignmentChange(events::MessageSource* source) {
+  const PartitionSet now_owned = source->Assignment();
+  metrics_->OnRebalance();
+  metrics_->SetPartitionsOwned(now_owned.size());
+  for (const auto& tp : owned_) {
+    if (now_owned.count(tp)) continue;
+    metrics_->RemovePartition(tp.first, tp.second);
+    restoring_.erase(tp);
+  }
+  PartitionSet counted;
+  for (const auto& tp : now_owned) {
+    if (counted_.count(tp)) {
+      counted.insert(tp);  // still ours, already complete in the projections
+      metrics_->SetPartitionRestoring(tp.first, tp.second, false);
+    } else if (!restoring_.count(tp)) {
+      restoring_[tp] = {Clock::now(), store_->NextOffset(tp.first, tp.second)};
+      metrics_->SetPartitionRestoring(tp.first, tp.second, true);
+    }
+  }
+  owned_ = now_owned;
+  assigned_once_ = true;
+  if (!restoring_.empty() && on_coverage_) on_coverage_(false);  // before their first event is stored
+  Log("ingest")->info("assignment changed: {} partition(s) owned, {} counted, {} restoring", owned_.size(),
+                      counted.size(), restoring_.size());
+  if (counted == counted_) return Status::OK();
+  counted_ = std::move(counted);
+  return RebuildCounted();
+}
+
+void IngestLoop::TellCoverage() {
+  if (!on_coverage_) return;
+  bool all = restoring_.empty();
+  for (const auto& [topic, partitions] : store_->AllOffsets()) {
+    for (const auto& [partition, next] : partitions) all = all && counted_.count({topic, partition}) > 0;
+  }
+  on_coverage_(all);
+}
+
+Status IngestLoop::RebuildCounted(const PartitionSet* added_only) {
+  if (!on_rebuild_) return Status::OK();
+  SetNotReady(added_only ? "adding restored partitions to the projections"
+                         : "rebuilding the projections after a rebalance");
+  const auto t0 = Clock::now();
+  int64_t n = 0;
+  SLAMON_RETURN_IF_ERROR(added_only ? on_rebuild_(*added_only, true, &n) : on_rebuild_(counted_, false, &n));
+  metrics_->SetRebuildSeconds(std::chrono::duration<double>(Clock::now() - t0).count());
+  TellCoverage();
+  return Status::OK();
+}
+
+// Lag of every owned partition; restoring partitions whose lag dropped to
+// ready_max_lag become counted (one rebuild for all of them); readiness.
+Status IngestLoop::CheckPartitions(events::MessageSource* source) {
+  int64_t remaining = 0, max_lag = 0;
+  bool lag_unknown = false;
+  PartitionSet restored;
+  for (const auto& [topic, partition] : owned_) {
+    const int64_t hi = source->HighWatermark(topic, partition);
+    const int64_t next = store_->NextOffset(topic, partition);
+    const int64_t lag = hi >= 0 ? std::max<int64_t>(hi - std::max<int64_t>(next, 0), 0) : -1;
+    if (lag >= 0) metrics_->SetLag(topic, partition, lag);
+    max_lag = std::max(max_lag, lag);
+    auto r = restoring_.find({topic, partition});
+    if (r == restoring_.end()) {
+      if (lag < 0) lag_unknown = true;
+      continue;
+    }
+    if (lag >= 0 && lag <= ready_max_lag_) {
+      const double secs = std::chrono::duration<double>(Clock::now() - r->second.since).count();
+      const int64_t consumed = std::max<int64_t>(next, 0) - std::max<int64_t>(r->second.next_at_start, 0);
+      Log("ingest")->info("{}[{}] restored: {} message(s) consumed in {:.3f} s ({:.0f} messages/s), lag {}", topic,
+                          partition, consumed, secs, secs > 0 ? static_cast<double>(consumed) / secs : 0.0, lag);
+      restored.emplace(topic, partition);
+    } else {
+      remaining += lag >= 0 ? lag : 0;
+    }
+  }
+  metrics_->SetRestoreRemaining(remaining);
+  if (!restored.empty()) {
+    for (const auto& tp : restored) {
+      restoring_.erase(tp);
+      counted_.insert(tp);
+      metrics_->SetPartitionRestoring(tp.first, tp.second, false);
+    }
+    // Only additions: linear, no rebuild of what is already counted.
+    SLAMON_RETURN_IF_ERROR(RebuildCounted(&restored));
+  }
+
+  std::string why;
+  if (!store_writable_) {
+    why = store_error_;
+  } else if (!assigned_once_ || owned_.empty()) {
+    why = "no partitions assigned";
+  } else if (!restoring_.empty()) {
+    why = fmt::format("restoring {} partition(s): {} message(s) remaining", restoring_.size(), remaining);
+  } else if (!caught_up_) {
+    why = "catching up with Kafka";
+  } else if (lag_unknown) {
+    why = "waiting for the partitions' high watermarks";
+  } else if (max_lag > ready_max_lag_) {
+    why = fmt::format("catching up with Kafka: lag {} message(s) > readiness.max_lag {}", max_lag, ready_max_lag_);
+  }
+  SetNotReady(std::move(why));
+  return Status::OK();
+}
+
+Status IngestLoop::Run(events::MessageSource* source, const std::atomic<bool>& stop, bool exit_on_eof) {
+  std::vector<events::Message> batch;
+  uint64_t generation = source->assignment_generation();
+  auto last_check = Clock::now() - std::chrono::seconds(10);
+  while (!stop) {
+    const auto t0 = Clock::now();
+    events::PollStatus ps = source->Poll(&batch);
+    if (ps == events::PollStatus::kFatal) return Status::Unavailable("the Kafka client failed fatally (see log)");
+    if (source->assignment_generation() != generation) {
+      // After the revoke-flush (inside Poll) and before this batch is stored:
+      // the rebuild scans exactly what is stored so far.
+      generation = source->assignment_generation();
+      SLAMON_RETURN_IF_ERROR(OnAssignmentChange(source));
+    }
+    if (!store_writable_) {
+      // Whatever arrived is dropped: not stored, not committed, fetched again on resume.
+      if (!source->paused()) source->PauseAll();
+      RetryFailedWrite(source);
+    } else if (ps == events::PollStatus::kMessages) {
+      const auto t1 = Clock::now();
+      if (Ingest(batch).ok()) {
+        source->CommitForVisibility(last_next_);
+        Log("ingest")->debug("batch of {} message(s): gathered in {:.1f} ms, stored in {:.1f} ms", batch.size(),
+                             std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                             std::chrono::duration<double, std::milli>(Clock::now() - t1).count());
+      } else {
+        source->PauseAll();
+        last_retry_ = Clock::now();
+      }
+    }
+    if (store_writable_ && source->AllAssignedAtEof() && !caught_up_) {
+      caught_up_ = true;
+      Log("ingest")->info("caught up: every assigned partition is at its end ({} events stored)", store_->EventCount());
+    }
+    const auto now = Clock::now();
+    if (now - last_check > std::chrono::milliseconds(500)) {
+      last_check = now;
+      SLAMON_RETURN_IF_ERROR(CheckPartitions(source));
+    }
+    if (exit_on_eof && store_writable_ && source->AllAssignedAtEof()) break;
+  }
+  return Status::OK();
+}
+
+}  // namespace slamon::daemon

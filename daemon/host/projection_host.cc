@@ -1,0 +1,299 @@
+#include "daemon/host/projection_host.h"
+
+#include <algorithm>
+#include <ctime>
+#include <utility>
+
+#include "events/common/logging.h"
+#include "events/store/partition_scan.h"
+
+namespace slamon::daemon {
+namespace {
+int64_t WallClock() { return static_cast<int64_t>(std::time(nullptr)); }
+
+using CsatResponses = std::map<std::tuple<std::string, std::string, bool>, int64_t>;
+
+void ApplyTo(projections::SlaProjection& sla, projections::HealthProjection& health, CsatResponses& csat,
+             const events::Event& e) {
+  sla.Apply(e);
+  health.Apply(e);
+  if (e.IsCsatAnswer()) {
+    // A counter of answers by the tier and owner in force when answered.
+    auto state = health.accounts().At(e.account_id, e.occurred_at);
+    std::string tier = state ? state->attributes.tier : "unknown";
+    std::string owner = state ? state->attributes.owner : "";
+    ++csat[{std::move(tier), std::move(owner), e.score >= 4}];
+  }
+}
+}  // namespace
+
+ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config,
+                               projections::HealthConfig health_config, std::chrono::seconds health_period)
+    : sla_config_(sla_config),
+      health_config_(std::move(health_config)),
+      sla_(std::make_unique<projections::SlaProjection>(std::move(sla_config),
+                                                        projections::SlaProjection::Options{.live = true})),
+      health_(std::make_unique<projections::HealthProjection>(health_config_)),
+      health_period_(health_period),
+      resolution_bounds_(ResolutionBounds(sla_config_->AllTargets())) {}
+
+void ProjectionHost::ApplyLocked(const events::Event& e) {
+  ApplyTo(*sla_, *health_, csat_responses_, e);
+  ++applied_events_;
+  max_occurred_at_ = std::max(max_occurred_at_, e.occurred_at);
+  if (snapshot_every_ > 0 && applied_events_ - snapshot_events_ >= snapshot_every_) snapshot_wanted_ = true;
+}
+
+Status ProjectionHost::Rebuild(const events::EventStore& store, const PartitionSet& partitions, int64_t* events) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto sla =
+      std::make_unique<projections::SlaProjection>(sla_config_, projections::SlaProjection::Options{.live = true});
+  auto health = std::make_unique<projections::HealthProjection>(health_config_);
+  CsatResponses csat;
+  int64_t n = 0;
+  // Accounts live in one partition each (events are keyed by account), so
+  // applying partition after partition keeps every account's order.
+  for (const auto& [topic, partition] : partitions) {
+    SLAMON_RETURN_IF_ERROR(events::ScanStoredPartition(store, topic, partition, 0, [&](const events::StoredEvent& se) {
+      ApplyTo(*sla, *health, csat, se.event);
+      ++n;
+      return true;
+    }));
+  }
+  const int64_t now = WallClock();
+  sla->AdvanceTo(now);
+  auto snap = std::make_shared<const projections::SlaSnapshot>(sla->Snapshot());
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> pending_lock(stop_mu_);
+    sla_ = std::move(sla);
+    health_ = std::move(health);
+    csat_responses_ = std::move(csat);
+    pending_.clear();  // stored before the scan began: included in it
+    generation = ++generation_;
+  }
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    snapshot_ = std::move(snap);
+    snapshot_generation_ = generation;
+  }
+  RefreshHealth(now);
+  if (events != nullptr) *events = n;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Log("projections")
+      ->info("rebuilt the projections of {} partition(s) from the store: {} events in {:.3f} s ({:.0f} events/s)",
+             partitions.size(), n, seconds, seconds > 0 ? static_cast<double>(n) / seconds : 0.0);
+  return Status::OK();
+}
+
+ProjectionHost::~ProjectionHost() { Stop(); }
+
+Status ProjectionHost::Replay(const events::EventStore& store) {
+  const auto t0 = std::chrono::steady_clock::now();
+  projections::RestoreResult restored;
+  SLAMON_RETURN_IF_ERROR(RestoreFromStore(store, &restored));  // the newest snapshot + the tail
+  const int64_t n = restored.tail_events;
+  Tick();
+  replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Log("projections")
+      ->info("replayed {} events in {:.2f} s ({:.0f} events/s): {} tickets, {} accounts", n, replay_seconds_,
+             replay_seconds_ > 0 ? n / replay_seconds_ : 0.0, sla_->ticket_count(), sla_->account_count());
+  replayed_ = true;
+  return Status::OK();
+}
+
+void ProjectionHost::OnStored(std::vector<events::Event>&& stored) {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    pending_.push_back(std::move(stored));
+    if (snapshot_wanted_ && !snapshot_mark_ && store_ != nullptr) {
+      snapshot_mark_ = SnapshotMark{pending_.size(), store_->AllOffsets()};
+    }
+  }
+  stop_cv_.notify_all();
+}
+
+size_t ProjectionHost::backlog() const {
+  std::lock_guard<std::mutex> lock(stop_mu_);
+  size_t n = 0;
+  for (const auto& v : pending_) n += v.size();
+  return n;
+}
+
+void ProjectionHost::Tick() {
+  const int64_t now = WallClock();
+  std::shared_ptr<projections::SlaSnapshot> snap;
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sla_->AdvanceTo(now);
+    snap = std::make_shared<projections::SlaSnapshot>(sla_->Snapshot());
+    generation = generation_;
+  }
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    // A Rebuild() on another thread may have published newer projections meanwhile.
+    if (generation >= snapshot_generation_) {
+      snapshot_ = std::move(snap);
+      snapshot_generation_ = generation;
+    }
+  }
+  const auto steady = std::chrono::steady_clock::now();
+  if (health_snapshot() == nullptr || steady - last_health_ >= health_period_) {
+    last_health_ = steady;
+    RefreshHealth(now);
+  }
+}
+
+// Health signals change as time passes (silence grows, windows slide) even
+// without events, so the whole account set is re-evaluated periodically —
+// O(accounts + tickets) every health_period, never per scrape.
+void ProjectionHost::RefreshHealth(int64_t now) {
+  auto h = std::make_shared<HealthSnapshot>();
+  h->as_of = now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto records = sla_->Evaluate(now);
+    h->accounts = health_->EvaluateAccounts(now, records);
+    h->value = AggregateValue(*health_, h->accounts, records, now, resolution_bounds_);
+    for (const auto& a : h->accounts) {
+      ++h->accounts_by_level[{a.tier, a.level}];
+      if (a.level == projections::HealthLevel::kAtRisk) ++h->at_risk_by_owner[{a.tier, a.owner}];
+    }
+    h->csat_30d_by_tier = health_->csat().ByTier(now, projections::kCsatWindow30d, health_->accounts());
+    h->churn = health_->Churn(now);
+    h->csat_responses = csat_responses_;
+    h->generation = generation_;
+  }
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  if (health_snapshot_ == nullptr || h->generation >= health_snapshot_->generation) health_snapshot_ = std::move(h);
+}
+
+Status ProjectionHost::AddPartitions(const events::EventStore& store, const PartitionSet& partitions, int64_t* events) {
+  const auto t0 = std::chrono::steady_clock::now();
+  int64_t n = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [topic, partition] : partitions) {
+      SLAMON_RETURN_IF_ERROR(
+          events::ScanStoredPartition(store, topic, partition, 0, [&](const events::StoredEvent& se) {
+            ApplyLocked(se.event);
+            ++n;
+            return true;
+          }));
+    }
+  }
+  PublishNow(generation_);
+  if (events != nullptr) *events = n;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Log("projections")
+      ->info(
+          "added {} restored partition(s) to the projections from the store: {} events in {:.3f} s ({:.0f} "
+          "events/s)",
+          partitions.size(), n, seconds, seconds > 0 ? static_cast<double>(n) / seconds : 0.0);
+  return Status::OK();
+}
+
+// Publishes snapshots of the current projections now (from any thread).
+void ProjectionHost::PublishNow(uint64_t generation) {
+  const int64_t now = WallClock();
+  std::shared_ptr<projections::SlaSnapshot> snap;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    sla_->AdvanceTo(now);
+    snap = std::make_shared<projections::SlaSnapshot>(sla_->Snapshot());
+  }
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    if (generation >= snapshot_generation_) {
+      snapshot_ = std::move(snap);
+      snapshot_generation_ = generation;
+    }
+  }
+  RefreshHealth(now);
+}
+
+std::shared_ptr<const HealthSnapshot> ProjectionHost::health_snapshot() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return health_snapshot_;
+}
+
+void ProjectionHost::Start(std::chrono::milliseconds period) {
+  clock_ = std::thread([this, period] {
+    auto next_tick = std::chrono::steady_clock::now() + period;
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    for (;;) {
+      stop_cv_.wait_until(lock, next_tick, [this] { return stop_ || !pending_.empty(); });
+      if (stop_) break;
+      std::vector<std::vector<events::Event>> work;
+      work.swap(pending_);
+      std::optional<SnapshotMark> mark;
+      mark.swap(snapshot_mark_);
+      const uint64_t taken_at = generation_;
+      lock.unlock();
+      std::optional<projections::Snapshot> snapshot;
+      if (!work.empty()) {
+        std::lock_guard<std::mutex> apply_lock(mu_);
+        // A Rebuild() since the work was taken scanned these events already.
+        if (generation_ != taken_at) work.clear();
+        for (size_t i = 0; i < work.size(); ++i) {
+          for (const auto& e : work[i]) ApplyLocked(e);
+          if (mark && i + 1 == mark->batches) snapshot = TakeSnapshotLocked(std::move(mark->offsets));
+        }
+      }
+      if (snapshot) WriteSnapshotNow(&*snapshot);  // outside mu_: scrapes and the API go on
+      if (std::chrono::steady_clock::now() >= next_tick) {
+        Tick();
+        next_tick = std::chrono::steady_clock::now() + period;
+      }
+      lock.lock();
+    }
+  });
+}
+
+void ProjectionHost::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (clock_.joinable()) clock_.join();
+}
+
+std::shared_ptr<const projections::SlaSnapshot> ProjectionHost::sla_snapshot() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return snapshot_;
+}
+
+std::pair<std::shared_ptr<const projections::SlaSnapshot>, uint64_t> ProjectionHost::sla_snapshot_and_generation()
+    const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return {snapshot_, snapshot_generation_};
+}
+
+std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances(int64_t now) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<projections::SlaRecord> out;
+  for (auto& r : sla_->Evaluate(now)) {
+    if (r.state == projections::InstanceState::kStopped) continue;
+    if (r.level != projections::RiskLevel::kOk) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<projections::SlaRecord> ProjectionHost::OpenInstances(int64_t now, std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<projections::SlaRecord> out;
+  for (auto& r : sla_->Evaluate(now, account_id)) {
+    if (r.state != projections::InstanceState::kStopped) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string ProjectionHost::OwnerOf(std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sla_->OwnerOf(account_id);
+}
+
+}  // namespace slamon::daemon

@@ -1,0 +1,172 @@
+// Owns the live projections of the daemon: rebuilds them by replaying the
+// event store at start-up, applies newly stored events, moves their clock
+// with the wall clock, and publishes immutable snapshots for scrapes and the
+// API (prometheus-cpp holds one mutex across all Collect() calls, so a scrape
+// must only copy a ready snapshot).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "daemon/metrics/value_aggregates.h"
+#include "events/store/event_store.h"
+#include "projections/csat_projection.h"
+#include "projections/health_projection.h"
+#include "projections/sla_config.h"
+#include "projections/sla_projection.h"
+#include "projections/snapshot.h"
+
+namespace slamon::daemon {
+
+/// Health state at the last health refresh (re-evaluated as time passes,
+/// every `health_period`, not on every scrape).
+struct HealthSnapshot {
+  int64_t as_of = 0;
+  std::vector<projections::AccountRecord> accounts;                 // sorted by account_id
+  std::map<std::string, projections::CsatCounts> csat_30d_by_tier;  // tiers with answers only
+  projections::ChurnCounts churn;
+  /// survey answers ever, by (tier, account_owner) at answer time, satisfied
+  std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses;
+  uint64_t generation = 0;  ///< ProjectionHost::generation() of the projections it came from
+  ValueAggregates value;    ///< key-account value, follow-up, NPS, churn detail, complaint handling
+  /// Accounts by (tier, level) and at-risk accounts by (tier, owner), counted
+  /// at refresh so that a scrape does not loop over the accounts.
+  std::map<std::pair<std::string, projections::HealthLevel>, int64_t> accounts_by_level;
+  std::map<std::pair<std::string, std::string>, int64_t> at_risk_by_owner;
+};
+
+/// The (topic, partition) pairs whose events the projections hold.
+using PartitionSet = std::set<std::pair<std::string, int32_t>>;
+
+class ProjectionHost {
+ public:
+  ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config, projections::HealthConfig health_config,
+                 std::chrono::seconds health_period = std::chrono::seconds(15));
+  ~ProjectionHost();
+
+  /// Applies every stored event; logs the rate. Call before Start().
+  /// Starts from the newest projection snapshot and applies only the events
+  /// stored after it (projections/snapshot.h).
+  Status Replay(const events::EventStore& store);
+  /// Projection snapshots (projection_host_snapshots.cc): after Replay(),
+  /// one every `every_events` applied events (0 = never), serialized by the
+  /// host thread under the projections' mutex and written outside it; the
+  /// newest `keep` are kept. Only while the host holds every partition (no
+  /// Rebuild() yet). Call before Replay().
+  void set_snapshots(int64_t every_events, int keep) {
+    snapshot_every_ = every_events;
+    snapshot_keep_ = keep;
+  }
+  /// Replaces the projections by ones built from the stored events of
+  /// `partitions` only (a consumer-group member counts the partitions it
+  /// owns, no others), and publishes their snapshots at once. Events handed
+  /// over by OnStored() before the call and not applied yet are dropped: the
+  /// store scan includes them. Call from the thread that calls OnStored(),
+  /// with no store write in between. `*events` receives the number applied.
+  Status Rebuild(const events::EventStore& store, const PartitionSet& partitions, int64_t* events = nullptr);
+  /// Adds the stored events of `partitions` (none of them held yet) to the
+  /// projections, as live ingestion would (accounts live in one partition:
+  /// each account's order is kept), and publishes snapshots at once. Linear
+  /// in the added partitions, unlike Rebuild(). Same threading rule.
+  Status AddPartitions(const events::EventStore& store, const PartitionSet& partitions, int64_t* events = nullptr);
+  /// Incremented by every Rebuild(): counters derived from the projections
+  /// restart from the rebuilt values (a Prometheus counter reset).
+  uint64_t generation() const { return generation_; }
+  /// True while the projections hold every partition of the store completely
+  /// (no partition dropped by a Rebuild(), none restoring): only then does
+  /// state + store offsets make a valid projection snapshot. Kept by the
+  /// ingest loop (any thread).
+  void set_holds_every_stored_partition(bool v) { holds_every_stored_partition_ = v; }
+  bool holds_every_stored_partition() const { return holds_every_stored_partition_; }
+  /// Hands over events just stored by the ingest loop (any thread). They are
+  /// applied by the host's own thread, so that the projections' work
+  /// overlaps with the next batch's decode and fsync instead of delaying it.
+  void OnStored(std::vector<events::Event>&& stored);
+  /// Events handed over but not applied yet.
+  size_t backlog() const;
+  /// Starts the host thread: applies handed-over events as they come, and
+  /// every `period` AdvanceTo(now) and a new snapshot.
+  void Start(std::chrono::milliseconds period = std::chrono::milliseconds(1000));
+  void Stop();
+
+  /// The latest published snapshot (never null after Replay()).
+  std::shared_ptr<const projections::SlaSnapshot> sla_snapshot() const;
+  /// The same, with the generation() of the projections it came from.
+  std::pair<std::shared_ptr<const projections::SlaSnapshot>, uint64_t> sla_snapshot_and_generation() const;
+  /// The latest health snapshot (never null after Replay()).
+  std::shared_ptr<const HealthSnapshot> health_snapshot() const;
+
+  /// Running instances in warning or breached state now (API). Evaluates
+  /// every ticket: O(tickets), meant for API calls, not for scrapes.
+  std::vector<projections::SlaRecord> AtRiskInstances(int64_t now) const;
+  /// Running instances (any level) of one account now (the account card).
+  std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const;
+  std::string OwnerOf(std::string_view account_id) const;  // a copy: the table may grow meanwhile
+
+  const projections::SlaConfig& sla_config() const { return *sla_config_; }
+  const projections::HealthConfig& health_config() const { return health_config_; }
+  /// First-response histogram bounds (fixed at construction).
+  const std::vector<int64_t>& histogram_bounds() const { return sla_->histogram_bounds(); }
+  double replay_seconds() const { return replay_seconds_; }
+  bool replayed() const { return replayed_; }
+
+ private:
+  void Tick();
+  void PublishNow(uint64_t generation);
+  void RefreshHealth(int64_t now);
+  void ApplyLocked(const events::Event& e);
+  // Snapshots (projection_host_snapshots.cc).
+  struct SnapshotMark {
+    size_t batches = 0;                 // pending_ batches it covers (those handed over before it)
+    projections::StoreOffsets offsets;  // read right after the last of them was stored
+  };
+  Status RestoreFromStore(const events::EventStore& store, projections::RestoreResult* result);
+  std::optional<projections::Snapshot> TakeSnapshotLocked(projections::StoreOffsets offsets);
+  void WriteSnapshotNow(projections::Snapshot* snapshot);
+
+  std::shared_ptr<const projections::SlaConfig> sla_config_;
+  mutable std::mutex mu_;  // guards sla_, health_, csat_responses_
+  projections::HealthConfig health_config_;
+  std::unique_ptr<projections::SlaProjection> sla_;
+  std::unique_ptr<projections::HealthProjection> health_;
+  std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses_;
+  std::chrono::seconds health_period_;
+  std::vector<int64_t> resolution_bounds_;  // fixed at construction
+  std::chrono::steady_clock::time_point last_health_{};
+  mutable std::mutex snap_mu_;
+  std::shared_ptr<const projections::SlaSnapshot> snapshot_;
+  uint64_t snapshot_generation_ = 0;
+  // Changed by Rebuild() with both mu_ and stop_mu_ held: the host thread
+  // applies a batch only if no rebuild happened since it took it.
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> holds_every_stored_partition_{true};
+  std::shared_ptr<const HealthSnapshot> health_snapshot_;
+  std::thread clock_;
+  mutable std::mutex stop_mu_;  // guards stop_ and pending_
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
+  std::vector<std::vector<events::Event>> pending_;
+  double replay_seconds_ = 0;
+  std::atomic<bool> replayed_{false};
+  // Snapshots: the offsets the state covers are read on the ingest thread
+  // right after a batch is stored (OnStored), when a snapshot is wanted.
+  const events::EventStore* store_ = nullptr;
+  int64_t snapshot_every_ = 0;
+  int snapshot_keep_ = 3;
+  int64_t applied_events_ = 0;   // guarded by mu_
+  int64_t max_occurred_at_ = 0;  // guarded by mu_
+  int64_t snapshot_events_ = 0;  // applied_events_ at the last snapshot, guarded by mu_
+  std::atomic<bool> snapshot_wanted_{false};
+  std::optional<SnapshotMark> snapshot_mark_;  // guarded by stop_mu_
+};
+
+}  // namespace slamon::daemon

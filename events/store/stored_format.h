@@ -1,0 +1,27 @@
+// The byte layout of a stored event value: a compact binary header holding
+// the decoded fields (so replay never re-parses JSON) followed by the
+// minified JSON message as received. These bytes are the event's canonical
+// bytes for the audit hash chain; changing the layout needs a new version.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "events/event.h"
+#include "events/common/status.h"
+
+namespace slamon::events {
+
+/// Version 2 adds the fields of ticket.assigned, order.placed, the survey
+/// kind and the ticket category. Version 1 values (stores written before) are
+/// still read: those fields take their defaults.
+inline constexpr uint8_t kStoredFormatVersion = 2;
+inline constexpr uint8_t kStoredFormatVersionV1 = 1;
+
+/// Appends the stored encoding of `event` to `out`.
+void EncodeStoredEvent(const Event& event, std::string* out);
+
+/// Decodes a stored value into `event` (reusing its string capacity).
+Status DecodeStoredEvent(std::string_view value, Event* event);
+
+}  // namespace slamon::events

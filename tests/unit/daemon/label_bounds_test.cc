@@ -1,0 +1,162 @@
+// Label values from event data are bounded: 3000 accounts with 3000
+// distinct tiers and owners give a bounded number of series, the rest is
+// reported as "other" and counted by slamon_label_overflow_total.
+#include "daemon/metrics/label_bounds.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/metric_family.h>
+
+#include <ctime>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/metrics/business_metrics.h"
+#include "daemon/host/projection_host.h"
+#include "events/codec.h"
+#include "events/store/event_store.h"
+#include "projections/health_config.h"
+#include "projections/sla_config.h"
+#include "projections/sla_types.h"
+#include "tests/support/temp_dir.h"
+
+namespace slamon::daemon {
+namespace {
+
+constexpr int kAccounts = 3000;
+constexpr int kHealthLevels = 4;
+constexpr size_t kMaxOwners = 10;
+
+constexpr const char* kSlaYaml = R"(
+policies:
+  - name: tier-a
+    match: {tier: [A]}
+    calendar: 24x7
+    targets: {first_response: 1h, resolution: 8h}
+  - name: default
+    calendar: 24x7
+    targets: {first_response: 1h, resolution: 8h}
+)";
+
+events::Event Upsert(int a, int64_t t) {
+  events::Event e;
+  e.id = "up-" + std::to_string(a);
+  e.type = events::EventType::kAccountUpserted;
+  e.occurred_at = t;
+  e.account_id = "acct-" + std::to_string(a);
+  e.name = "Account";
+  e.tier = "tier-" + std::to_string(a);  // every account its own tier
+  e.owner = "owner-" + std::to_string(a);
+  e.json = "{}";
+  return e;
+}
+
+events::Event Opened(int a, int64_t t) {
+  events::Event e;
+  e.id = "op-" + std::to_string(a);
+  e.type = events::EventType::kTicketOpened;
+  e.occurred_at = t;
+  e.account_id = "acct-" + std::to_string(a);
+  e.ticket_id = "T-" + std::to_string(a);
+  e.priority = events::Priority::kHigh;
+  e.json = "{}";
+  return e;
+}
+
+// Samples per metric name, and label values seen per (metric, label).
+struct Exposition {
+  std::map<std::string, int> samples;
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> values;
+  std::map<std::string, double> overflow;  // label -> slamon_label_overflow_total
+  double accounts_total = 0;
+};
+
+Exposition Scrape(const BusinessMetrics& metrics) {
+  Exposition x;
+  for (const auto& family : metrics.Collect()) {
+    for (const auto& m : family.metric) {
+      ++x.samples[family.name];
+      for (const auto& l : m.label) x.values[{family.name, l.name}].insert(l.value);
+      if (family.name == "slamon_label_overflow_total") x.overflow[m.label.at(0).value] = m.counter.value;
+      if (family.name == "slamon_accounts") x.accounts_total += m.gauge.value;
+    }
+  }
+  return x;
+}
+
+TEST(LabelBoundsTest, TiersAndOwnersBeyondTheBoundAreOtherAndCounted) {
+  testing::TempDir dir;
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  {
+    auto store = events::EventStore::Open({.path = dir.Sub("store"), .sync = false});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    std::vector<events::BatchItem> batch;
+    int64_t offset = 0;
+    for (int a = 0; a < kAccounts; ++a) {
+      batch.push_back({.pos = {"t", 0, offset++}, .event = Upsert(a, now - 86400), .rejection = std::nullopt});
+    }
+    // Two hours open against a one-hour target: breached, so owners become labels too.
+    for (int a = 0; a < kAccounts; ++a) {
+      batch.push_back({.pos = {"t", 0, offset++}, .event = Opened(a, now - 7200), .rejection = std::nullopt});
+    }
+    events::AppendResult r;
+    ASSERT_TRUE((*store)->AppendBatch(batch, &r).ok());
+    ASSERT_EQ(r.stored, 2 * kAccounts);
+  }
+  auto sla = projections::LoadSlaConfigText(kSlaYaml, "test.yaml");
+  ASSERT_TRUE(sla.ok()) << sla.status().message();
+  auto health = projections::LoadHealthConfigText("{}", "test.yaml");
+  ASSERT_TRUE(health.ok()) << health.status().message();
+  ProjectionHost host(std::make_shared<const projections::SlaConfig>(sla.take()), health.take());
+  {
+    auto store = events::EventStore::Open({.path = dir.Sub("store"), .create_if_missing = false, .read_only = true});
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE(host.Replay(**store).ok());
+  }
+  BusinessMetrics metrics(&host, LabelBoundSettings{.tiers = {"A", "B", "C"}, .max_account_owners = kMaxOwners});
+  const Exposition x = Scrape(metrics);
+
+  const std::set<std::string> expected_tiers = {"A", "B", "C", "unknown", "other"};
+  EXPECT_EQ(x.values.at({"slamon_accounts", "tier"}), expected_tiers);
+  EXPECT_LE(x.samples.at("slamon_accounts"), static_cast<int>(expected_tiers.size()) * kHealthLevels);
+  EXPECT_EQ(x.accounts_total, kAccounts) << "folding must not lose accounts";
+  // tiers x priorities x metrics x levels
+  EXPECT_LE(x.samples.at("slamon_sla_open"), static_cast<int>(expected_tiers.size()) * events::kPriorityCount *
+                                                 projections::kMetricCount * projections::kRiskLevelCount);
+  for (const auto& [key, values] : x.values) {
+    if (key.second == "tier") {
+      for (const auto& v : values) EXPECT_TRUE(expected_tiers.count(v)) << key.first << " has tier " << v;
+    }
+    if (key.second == "account_owner") {
+      EXPECT_LE(values.size(), kMaxOwners + 1) << key.first;
+    }
+  }
+  ASSERT_TRUE(x.values.count({"slamon_sla_open_by_owner", "account_owner"}));
+  EXPECT_TRUE(x.values.at({"slamon_sla_open_by_owner", "account_owner"}).count("other"));
+  EXPECT_EQ(x.overflow.at("tier"), kAccounts);
+  EXPECT_EQ(x.overflow.at("account_owner"), kAccounts - static_cast<double>(kMaxOwners));
+
+  // Stable across scrapes: the same owners keep their own series, the counter does not grow.
+  const Exposition again = Scrape(metrics);
+  EXPECT_EQ(again.values, x.values);
+  EXPECT_EQ(again.overflow, x.overflow);
+}
+
+TEST(LabelBoundsTest, DefaultTiersComeFromThePolicies) {
+  LabelBounds bounds(LabelBoundSettings{}, {"gold", "silver"});
+  EXPECT_EQ(bounds.tiers(), (std::set<std::string>{"A", "B", "C", "gold", "silver", "unknown"}));
+  EXPECT_EQ(bounds.Tier("gold"), "gold");
+  EXPECT_EQ(bounds.Tier("unknown"), "unknown");
+  EXPECT_EQ(bounds.Tier("bronze"), "other");
+  EXPECT_EQ(bounds.Tier("bronze"), "other");
+  EXPECT_EQ(bounds.tier_overflow(), 1);
+  LabelBounds one_owner(LabelBoundSettings{.tiers = {}, .max_account_owners = 1}, {});
+  EXPECT_EQ(one_owner.Owner("ann"), "ann");
+  EXPECT_EQ(one_owner.Owner("bob"), "other");
+  EXPECT_EQ(one_owner.Owner("ann"), "ann");
+  EXPECT_EQ(one_owner.owner_overflow(), 1);
+}
+
+}  // namespace
+}  // namespace slamon::daemon
