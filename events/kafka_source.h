@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "events/codec.h"
 #include "events/status.h"
 
 struct rd_kafka_s;
@@ -56,9 +57,13 @@ class Message {
   int64_t offset() const;
   std::string_view key() const;
   std::string_view payload() const;
+  /// The message's headers in order (views into the message; empty for a
+  /// message without headers, which costs no allocation).
+  std::span<const MessageHeader> headers() const { return headers_; }
 
  private:
   KafkaMessagePtr msg_;
+  std::vector<MessageHeader> headers_;
 };
 
 enum class PollStatus { kMessages, kIdle, kFatal };
