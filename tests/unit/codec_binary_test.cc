@@ -3,12 +3,17 @@
 // of its structured-mode twin, and its stored JSON must decode on its own.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "events/codec.h"
 #include "events/stored_format.h"
+#include "tests/fuzz/binary_framing.h"
 
 namespace slamon::events {
 namespace {
@@ -344,6 +349,73 @@ TEST(CodecBinaryTest, PlainMessagesWithHeadersDecodeAsBefore) {
   ASSERT_TRUE(std::holds_alternative<Event>(without));
   ASSERT_TRUE(std::holds_alternative<Event>(with));
   EXPECT_EQ(Stored(std::get<Event>(with)), Stored(std::get<Event>(without)));
+}
+
+// The fuzzer's binary-mode seeds (tests/fuzz/corpus/binary_*), framed as in
+// binary_framing.h: each must exist, match this table and decode as stated.
+TEST(CodecBinaryTest, FuzzSeedsMatchTable) {
+  const std::string head =
+      "CE-BINARY\nce_specversion=1.0\nce_id=e-2\nce_source=/helpdesk/eu\nce_time=2026-11-20T09:15:00Z\n";
+  struct Seed {
+    std::string name, input;
+    std::optional<RejectReason> reason;
+  };
+  const std::vector<Seed> seeds = {
+      {"binary_opened",
+       head + "ce_type=ticket.opened\nce_subject=acme\ncontent-type=application/json\n\n"
+              R"({"ticket_id":"T-1","priority":"high"})",
+       std::nullopt},
+      {"binary_account_in_data",
+       head + "ce_type=order.placed\n\n"
+              R"({"account_id":"acme","order_id":"O-1","amount":5})",
+       std::nullopt},
+      {"binary_extension",
+       head + "ce_type=ticket.resolved\nce_subject=acme\nce_partitionkey=acme\ntraceparent=00\n\n"
+              R"({"ticket_id":"T-1"})",
+       std::nullopt},
+      {"binary_structured_content_type",
+       "CE-BINARY\nce_specversion=1.0\ncontent-type=application/cloudevents+json\n\n"
+       R"({"specversion":"1.0","id":"e-2","type":"ticket.resolved","time":"2026-11-20T09:15:00Z","subject":"acme","data":{"ticket_id":"T-1"}})",
+       std::nullopt},
+      {"binary_bad_specversion",
+       "CE-BINARY\nce_specversion=0.3\nce_id=e-2\nce_type=ticket.resolved\nce_time=2026-11-20T09:15:00Z\n\n"
+       R"({"account_id":"acme","ticket_id":"T-1"})",
+       RejectReason::kInvalidField},
+      {"binary_text_plain", head + "ce_type=ticket.resolved\nce_subject=acme\ncontent-type=text/plain\n\nT-1",
+       RejectReason::kInvalidField},
+      {"binary_no_id",
+       "CE-BINARY\nce_specversion=1.0\nce_id\nce_type=ticket.resolved\nce_time=2026-11-20T09:15:00Z\n\n"
+       R"({"account_id":"acme","ticket_id":"T-1"})",
+       RejectReason::kMissingField},
+      {"binary_empty_value", head + "ce_type=ticket.resolved\nce_subject=acme\n\n", RejectReason::kMissingField},
+      {"binary_array_data", head + "ce_type=ticket.resolved\nce_subject=acme\n\n[1]", RejectReason::kInvalidField},
+      {"binary_odd_header",
+       head + "ce_type=ticket.resolved\nce_subject=acme\nce_\xff=1\n\n"
+              R"({"ticket_id":"T-1"})",
+       RejectReason::kInvalidField},
+  };
+  const std::string dir = std::string(SLAMON_SOURCE_DIR) + "/tests/fuzz/corpus/";
+  const bool write = std::getenv("SLAMON_WRITE_FUZZ_SEEDS") != nullptr;
+  Decoder d;
+  for (const Seed& seed : seeds) {
+    SCOPED_TRACE(seed.name);
+    const std::string path = dir + seed.name;
+    if (write) std::ofstream(path, std::ios::binary | std::ios::trunc) << seed.input;
+    std::ifstream in(path, std::ios::binary);
+    ASSERT_TRUE(in) << path << " is missing: run SLAMON_WRITE_FUZZ_SEEDS=1 slamon_codec_test";
+    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(content, seed.input);
+    auto framed = fuzz::ParseFramed(seed.input);
+    ASSERT_TRUE(framed.has_value());
+    auto r = d.Decode(framed->value, framed->headers);
+    if (seed.reason) {
+      ASSERT_TRUE(std::holds_alternative<Rejection>(r));
+      EXPECT_EQ(std::get<Rejection>(r).reason, *seed.reason) << std::get<Rejection>(r).detail;
+    } else {
+      ASSERT_TRUE(std::holds_alternative<Event>(r)) << std::get<Rejection>(r).detail;
+      EXPECT_EQ(std::get<Event>(r).account_id, "acme");
+    }
+  }
 }
 
 }  // namespace
