@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include "events/codec_binary.h"
+
 namespace slamon::events {
 namespace {
 
@@ -345,62 +347,90 @@ Check DecodeObject(dom::object root, Event* ev) {
 struct Decoder::Impl {
   dom::parser parser;
   std::vector<char> padded;
+  std::string rendered;  // a binary-mode CloudEvent as structured JSON
+
+  // Everything after the size limit: UTF-8, JSON, fields, time bounds, and
+  // the minified JSON into ev->json.
+  Check DecodeJson(std::string_view raw, const CodecOptions& options, Event* ev);
 };
+
+Check Decoder::Impl::DecodeJson(std::string_view raw, const CodecOptions& options, Event* ev) {
+  if (!simdjson::validate_utf8(raw.data(), raw.size())) return Failure{RejectReason::kInvalidUtf8, "invalid UTF-8"};
+
+  const size_t needed = raw.size() + simdjson::SIMDJSON_PADDING;
+  if (padded.size() < needed) padded.resize(needed);
+  if (!raw.empty()) std::memcpy(padded.data(), raw.data(), raw.size());
+
+  dom::element root;
+  if (auto err = parser.parse(padded.data(), raw.size(), false).get(root); err != simdjson::SUCCESS) {
+    return Failure{RejectReason::kMalformedJson, std::string("not valid JSON: ") + simdjson::error_message(err)};
+  }
+  dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
+    return Failure{RejectReason::kMalformedJson, "top-level JSON value is not an object"};
+  }
+
+  if (auto failure = DecodeObject(obj, ev)) return failure;
+  if (options.max_event_age_seconds > 0 || options.max_event_future_seconds > 0) {
+    // A producer clock years off would otherwise pin time-based metrics
+    // (the last event time, SLA clocks) far from the present.
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    const char* const field = obj["specversion"].error() == simdjson::SUCCESS ? "time" : "occurred_at";
+    if (options.max_event_age_seconds > 0 && ev->occurred_at < now - options.max_event_age_seconds) {
+      return Failure{RejectReason::kBadTimestamp,
+                     std::string("field \"") + field + "\": " + FormatRfc3339(ev->occurred_at) + " is more than " +
+                         std::to_string(options.max_event_age_seconds / 86400) + " days in the past"};
+    }
+    if (options.max_event_future_seconds > 0 && ev->occurred_at > now + options.max_event_future_seconds) {
+      return Failure{RejectReason::kBadTimestamp, std::string("field \"") + field +
+                                                      "\": " + FormatRfc3339(ev->occurred_at) + " is more than " +
+                                                      std::to_string(options.max_event_future_seconds) +
+                                                      " seconds in the future (check the producer's clock)"};
+    }
+  }
+
+  // The SIMD minifier may store whole vectors past the output's end, hence the padding.
+  ev->json.resize(needed);
+  size_t out_len = 0;
+  if (simdjson::minify(padded.data(), raw.size(), ev->json.data(), out_len) != simdjson::SUCCESS) {
+    return Failure{RejectReason::kMalformedJson, "could not minify"};
+  }
+  ev->json.resize(out_len);
+  return std::nullopt;
+}
 
 Decoder::Decoder(CodecOptions options) : options_(options), impl_(new Impl) {}
 
 Decoder::~Decoder() { delete impl_; }
 
 DecodeResult Decoder::Decode(std::string_view raw) {
-  auto reject = [&](RejectReason reason, std::string detail) -> DecodeResult {
-    return Rejection{reason, std::move(detail), std::string(raw)};
-  };
   if (raw.size() > options_.max_message_bytes) {
-    return reject(RejectReason::kOversize, "message of " + std::to_string(raw.size()) + " bytes exceeds the limit of " +
-                                               std::to_string(options_.max_message_bytes));
+    return Rejection{RejectReason::kOversize,
+                     "message of " + std::to_string(raw.size()) + " bytes exceeds the limit of " +
+                         std::to_string(options_.max_message_bytes),
+                     std::string(raw)};
   }
-  if (!simdjson::validate_utf8(raw.data(), raw.size())) return reject(RejectReason::kInvalidUtf8, "invalid UTF-8");
-
-  const size_t needed = raw.size() + simdjson::SIMDJSON_PADDING;
-  if (impl_->padded.size() < needed) impl_->padded.resize(needed);
-  if (!raw.empty()) std::memcpy(impl_->padded.data(), raw.data(), raw.size());
-
-  dom::element root;
-  if (auto err = impl_->parser.parse(impl_->padded.data(), raw.size(), false).get(root); err != simdjson::SUCCESS) {
-    return reject(RejectReason::kMalformedJson, std::string("not valid JSON: ") + simdjson::error_message(err));
-  }
-  dom::object obj;
-  if (root.get_object().get(obj) != simdjson::SUCCESS) {
-    return reject(RejectReason::kMalformedJson, "top-level JSON value is not an object");
-  }
-
   Event ev;
-  if (auto failure = DecodeObject(obj, &ev)) return reject(failure->reason, std::move(failure->detail));
-  if (options_.max_event_age_seconds > 0 || options_.max_event_future_seconds > 0) {
-    // A producer clock years off would otherwise pin time-based metrics
-    // (the last event time, SLA clocks) far from the present.
-    const int64_t now = static_cast<int64_t>(std::time(nullptr));
-    const char* const field = obj["specversion"].error() == simdjson::SUCCESS ? "time" : "occurred_at";
-    if (options_.max_event_age_seconds > 0 && ev.occurred_at < now - options_.max_event_age_seconds) {
-      return reject(RejectReason::kBadTimestamp,
-                    std::string("field \"") + field + "\": " + FormatRfc3339(ev.occurred_at) + " is more than " +
-                        std::to_string(options_.max_event_age_seconds / 86400) + " days in the past");
-    }
-    if (options_.max_event_future_seconds > 0 && ev.occurred_at > now + options_.max_event_future_seconds) {
-      return reject(RejectReason::kBadTimestamp, std::string("field \"") + field +
-                                                     "\": " + FormatRfc3339(ev.occurred_at) + " is more than " +
-                                                     std::to_string(options_.max_event_future_seconds) +
-                                                     " seconds in the future (check the producer's clock)");
-    }
+  if (auto failure = impl_->DecodeJson(raw, options_, &ev)) {
+    return Rejection{failure->reason, std::move(failure->detail), std::string(raw)};
   }
+  return ev;
+}
 
-  // The SIMD minifier may store whole vectors past the output's end, hence the padding.
-  ev.json.resize(needed);
-  size_t out_len = 0;
-  if (simdjson::minify(impl_->padded.data(), raw.size(), ev.json.data(), out_len) != simdjson::SUCCESS) {
-    return reject(RejectReason::kMalformedJson, "could not minify");
+DecodeResult Decoder::Decode(std::string_view value, std::span<const MessageHeader> headers) {
+  if (headers.empty() || !detail::IsBinaryCloudEvent(headers)) return Decode(value);
+  auto reject = [&](RejectReason reason, std::string why) -> DecodeResult {
+    detail::DetailForBinary(headers, &why);
+    return Rejection{reason, std::move(why), std::string(value)};
+  };
+  if (auto f = detail::RenderBinaryCloudEvent(value, headers, options_.max_message_bytes, impl_->parser, impl_->padded,
+                                              &impl_->rendered)) {
+    return reject(f->reason, std::move(f->detail));
   }
-  ev.json.resize(out_len);
+  Event ev;
+  if (auto failure = impl_->DecodeJson(impl_->rendered, options_, &ev)) {
+    return reject(failure->reason, std::move(failure->detail));
+  }
   return ev;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -21,10 +22,19 @@ struct CodecOptions {
   int64_t max_event_future_seconds = 0;
 };
 
+/// One Kafka message header: views into the consumed message. A header sent
+/// without a value (null) has has_value false.
+struct MessageHeader {
+  std::string_view name;
+  std::string_view value;
+  bool has_value = true;
+};
+
 /// Either a validated Event or the Rejection explaining why not.
 using DecodeResult = std::variant<Event, Rejection>;
 
-/// Decodes one message (plain or CloudEvents structured JSON). Never throws;
+/// Decodes one message (plain or CloudEvents structured JSON, or with its
+/// headers CloudEvents binary mode). Never throws;
 /// any input gives an Event or a Rejection with its reason. Thread-safe when
 /// each thread uses its own Decoder.
 class Decoder {
@@ -35,6 +45,14 @@ class Decoder {
   Decoder& operator=(const Decoder&) = delete;
 
   DecodeResult Decode(std::string_view raw);
+  /// Decodes a Kafka message with its headers. A CloudEvents binary-mode
+  /// message (a `ce_specversion` header, no `content-type` starting with
+  /// `application/cloudevents`) is decoded from its `ce_` headers and its
+  /// value (the `data`); its Event's json is the structured-mode rendering
+  /// of the same CloudEvent, which Decode(json) decodes to the same Event.
+  /// A rejection of it keeps the value as raw. Any other message is
+  /// Decode(value).
+  DecodeResult Decode(std::string_view value, std::span<const MessageHeader> headers);
 
  private:
   struct Impl;

@@ -38,7 +38,7 @@ Status IngestLoop::Ingest(std::vector<events::Message>& batch) {
     item.pos.topic.assign(m.topic());
     item.pos.partition = m.partition();
     item.pos.offset = m.offset();
-    events::DecodeResult r = decoder_.Decode(m.payload());
+    events::DecodeResult r = decoder_.Decode(m.payload(), m.headers());
     if (auto* e = std::get_if<events::Event>(&r)) {
       item.event = std::move(*e);
     } else {

@@ -93,7 +93,23 @@ std::optional<RejectedProperty> CheckConsumerProperties(const KafkaSettings& set
   return rejected;
 }
 
-Message::Message(KafkaMessagePtr m) : msg_(std::move(m)) {}
+Message::Message(KafkaMessagePtr m) : msg_(std::move(m)) {
+  // librdkafka parses headers only when asked; a message without any
+  // answers NOENT at once, so plain messages pay one call and no copy.
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (!msg_ || rd_kafka_message_headers(msg_.get(), &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR || hdrs == nullptr) return;
+  const size_t n = rd_kafka_header_cnt(hdrs);
+  headers_.reserve(n);
+  const char* name = nullptr;
+  const void* value = nullptr;
+  size_t size = 0;
+  for (size_t i = 0; i < n && rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++i) {
+    headers_.push_back({name,
+                        value != nullptr ? std::string_view(static_cast<const char*>(value), size) : std::string_view(),
+                        value != nullptr});
+  }
+}
 
 Message Message::Owned(std::string topic, int32_t partition, int64_t offset, std::string payload) {
   Message m;

@@ -10,10 +10,13 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "events/codec.h"
 
 struct rd_kafka_s;
 struct rd_kafka_message_s;
@@ -43,6 +46,9 @@ class Message {
   int32_t partition() const;
   int64_t offset() const;
   std::string_view payload() const;
+  /// The message's headers in order (views into the message; empty for a
+  /// message without headers, which costs no allocation, and for Owned ones).
+  std::span<const MessageHeader> headers() const { return headers_; }
 
  private:
   struct OwnedParts {
@@ -55,6 +61,7 @@ class Message {
 
   KafkaMessagePtr msg_;
   std::unique_ptr<OwnedParts> owned_;  // set exactly when msg_ is not
+  std::vector<MessageHeader> headers_;
 };
 
 enum class PollStatus { kMessages, kIdle, kFatal };

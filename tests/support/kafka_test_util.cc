@@ -106,6 +106,41 @@ void ProduceRaw(const std::string& brokers, const std::string& topic,
   ASSERT_TRUE(s.ok()) << s.message();
 }
 
+void ProduceWithHeaders(const std::string& brokers, const std::string& topic,
+                        const std::vector<HeaderedMessage>& messages) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  ASSERT_EQ(rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof(err)), RD_KAFKA_CONF_OK) << err;
+  int failed = 0;
+  rd_kafka_conf_set_opaque(conf, &failed);
+  rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) ++*static_cast<int*>(opaque);
+  });
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  ASSERT_NE(rk, nullptr) << err;
+  for (const auto& m : messages) {
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(m.headers.size());
+    for (const auto& [name, value] : m.headers) {
+      rd_kafka_header_add(hdrs, name.data(), static_cast<ssize_t>(name.size()), value ? value->data() : nullptr,
+                          value ? static_cast<ssize_t>(value->size()) : 0);
+    }
+    // On success the producer owns the headers.
+    const rd_kafka_resp_err_t e = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
+        RD_KAFKA_V_VALUE(m.value.empty() ? nullptr : const_cast<char*>(m.value.data()), m.value.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_headers_destroy(hdrs);
+      ADD_FAILURE() << "produce: " << rd_kafka_err2str(e);
+      break;
+    }
+    rd_kafka_poll(rk, 0);
+  }
+  EXPECT_EQ(rd_kafka_flush(rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(failed, 0) << "messages not delivered";
+  rd_kafka_destroy(rk);
+}
+
 Process::Process(const std::vector<std::string>& args, const std::string& log_path) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);

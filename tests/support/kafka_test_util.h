@@ -32,6 +32,16 @@ std::vector<RawMessage> ReadTopic(const std::string& brokers, const std::string&
 void ProduceRaw(const std::string& brokers, const std::string& topic,
                 const std::vector<std::pair<std::string, std::string>>& messages);
 
+/// A message with headers; a header whose value is nullopt is sent without a value.
+struct HeaderedMessage {
+  std::string key, value;
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
+};
+/// Produces messages with their headers (librdkafka directly) and waits for
+/// delivery. An empty value is sent as no value (a tombstone).
+void ProduceWithHeaders(const std::string& brokers, const std::string& topic,
+                        const std::vector<HeaderedMessage>& messages);
+
 /// A child process (the slamon binary) with stdout+stderr to a log file.
 class Process {
  public:
