@@ -23,6 +23,7 @@
 #include "daemon/business_metrics.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "daemon/http/console.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_loop.h"
 #include "daemon/metrics.h"
@@ -225,6 +226,8 @@ void AddRunCommand(CLI::App& app) {
     http.AddCollectable(registry);
     http.AddCollectable(business);
     RegisterApiRoutes(http, ApiProvider(projections));
+    RegisterConsole(http,
+                    {.sla = [&projections] { return projections.sla_snapshot(); }, .api = ApiProvider(projections)});
     // The consumer is created (not subscribed) now: librdkafka checks the
     // whole configuration here, before any thread of ours runs.
     auto source_or = events::KafkaSource::Create(
@@ -261,6 +264,8 @@ void AddRunCommand(CLI::App& app) {
     });
     std::cout << "slamon: metrics at http://" << ParseListenAddress(cfg.http.listen, "http.listen").first << ":"
               << http.port() << "/metrics" << std::endl;
+    std::cout << "slamon: console at http://" << ParseListenAddress(cfg.http.listen, "http.listen").first << ":"
+              << http.port() << "/" << std::endl;
     if (Status s = source->Subscribe(); !s.ok()) Fail(kRuntimeError, s.message());
     if (embedded && cfg.generator.enabled) {
       generator.Start(cfg.generator, cfg.kafka.brokers, cfg.kafka.topics.front());
