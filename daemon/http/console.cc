@@ -27,6 +27,7 @@ constexpr int kRefreshSeconds = 10;
 constexpr const char* kConsoleStyle = R"(
 .banner{background:#fff3e0;border:1px solid #ffb74d;padding:8px 12px;border-radius:4px;margin:12px 0}
 .empty{color:#555;font-style:italic}
+td{white-space:nowrap}td.acct{white-space:normal;overflow-wrap:break-word;min-width:9em;max-width:22em}td.wrap{white-space:normal}
 td.warn{color:#e65100;font-weight:bold}
 a{color:#1565c0;text-decoration:none}a:hover{text-decoration:underline}
 footer{margin-top:28px;color:#777;font-size:12px}
@@ -52,7 +53,7 @@ std::string PathSegment(std::string_view s) {
 }
 
 HtmlCell AccountCell(const std::string& account_id) {
-  return {account_id, "", "/api/v1/accounts/" + PathSegment(account_id)};
+  return {account_id, "acct", "/api/v1/accounts/" + PathSegment(account_id)};
 }
 HtmlCell Text(std::string s) { return {std::move(s), "", ""}; }
 HtmlCell Count(int64_t v) { return {std::to_string(v), "num", ""}; }
@@ -150,7 +151,7 @@ std::string BreachTable(const ConsoleSnapshot& s, bool breached, size_t max_rows
            Text(when ? FormatUtc(*when) : "paused"),
            {when ? Relative(*when, s.as_of) : "-", breached ? "no" : "warn", ""},
            Text(FormatDurationShort(b.elapsed_seconds) + " / " + FormatDurationShort(b.target_seconds)),
-           Text(EscalationText(b))});
+           {EscalationText(b), "wrap", ""}});
   }
   More(t, total, shown, "/api/v1/breaches");
   return out + t.Take();

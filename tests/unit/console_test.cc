@@ -148,10 +148,12 @@ TEST(ConsoleTest, BreachRowsShowDueTimesAndEscalation) {
   b.escalated_at = kNow - 600;
   s.breaches = {b, Breach("T-10", RiskLevel::kWarning)};
   const std::string html = RenderConsole(s);
-  EXPECT_NE(html.find("<td>T-9</td><td><a href=\"/api/v1/accounts/acct-1\">acct-1</a></td><td>li.wei</td><td>A</td>"
-                      "<td>normal</td><td>next_response #2</td><td>2025-11-24T15:00:00Z</td>"
-                      "<td class=\"no\">1h ago</td><td>2h / 1h</td><td>team_lead (2025-11-24T15:50:00Z)</td>"),
-            std::string::npos)
+  EXPECT_NE(
+      html.find(
+          "<td>T-9</td><td class=\"acct\"><a href=\"/api/v1/accounts/acct-1\">acct-1</a></td><td>li.wei</td><td>A</td>"
+          "<td>normal</td><td>next_response #2</td><td>2025-11-24T15:00:00Z</td>"
+          "<td class=\"no\">1h ago</td><td>2h / 1h</td><td class=\"wrap\">team_lead (2025-11-24T15:50:00Z)</td>"),
+      std::string::npos)
       << html;
   EXPECT_NE(html.find("<td>T-10</td>"), std::string::npos);
   EXPECT_NE(html.find("<td>2025-11-24T16:15:00Z</td><td class=\"warn\">in 15m</td>"), std::string::npos) << html;
