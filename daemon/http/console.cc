@@ -96,14 +96,33 @@ std::string Section(const std::string& title, size_t count) {
 
 std::string Empty(std::string_view text) { return "<p class=\"empty\">" + HtmlEscape(text) + "</p>\n"; }
 
+// Whether a compliance reaches the objective (undefined without a verdict);
+// the epsilon keeps 95.0 from failing 95 by binary rounding.
+std::optional<bool> Meets(const std::optional<double>& pct, double objective) {
+  if (!pct) return std::nullopt;
+  return *pct + 1e-9 >= objective;
+}
+
+ConsoleTier Total(const std::vector<ConsoleTier>& tiers) {
+  ConsoleTier total;
+  total.tier = "All tiers";
+  for (const ConsoleTier& c : tiers) {
+    total.running += c.running;
+    total.warning += c.warning;
+    total.running_breached += c.running_breached;
+    total.met += c.met;
+    total.breached += c.breached;
+  }
+  return total;
+}
+
 std::string TierTable(const ConsoleSnapshot& s, size_t max_rows) {
   if (s.tiers.empty()) return Empty("No tickets yet.");
   HtmlTable t({"Tier", "Running", "Warning", "Breached now", "Met", "Breached", "Compliance %"});
-  ConsoleTier total{.tier = "All tiers"};
   size_t shown = 0;
   auto cells = [&](const ConsoleTier& c) {
     const std::optional<double> pct = c.PercentMet();
-    const std::string cls = pct ? (*pct + 1e-9 >= s.objective_percent ? "num ok" : "num no") : "num na";
+    const std::string cls = "num " + HtmlFlagClass(Meets(pct, s.objective_percent));
     return std::vector<HtmlCell>{Text(c.tier),
                                  Count(c.running),
                                  {std::to_string(c.warning), c.warning > 0 ? "num warn" : "num", ""},
@@ -113,18 +132,11 @@ std::string TierTable(const ConsoleSnapshot& s, size_t max_rows) {
                                  {FormatPercent(pct), cls, ""}};
   };
   for (const ConsoleTier& c : s.tiers) {
-    total.running += c.running;
-    total.warning += c.warning;
-    total.running_breached += c.running_breached;
-    total.met += c.met;
-    total.breached += c.breached;
-    if (shown < max_rows) {
-      t.Row(cells(c));
-      ++shown;
-    }
+    if (shown++ >= max_rows) break;
+    t.Row(cells(c));
   }
-  More(t, s.tiers.size(), shown, "/metrics");
-  if (s.tiers.size() > 1) t.Row(cells(total), true);
+  More(t, s.tiers.size(), std::min(s.tiers.size(), max_rows), "/metrics");
+  if (s.tiers.size() > 1) t.Row(cells(Total(s.tiers)), true);
   return t.Take();
 }
 
@@ -208,27 +220,16 @@ std::string FollowupTable(const ConsoleSnapshot& s, size_t max_rows) {
 }
 
 std::string Cards(const ConsoleSnapshot& s) {
-  int64_t breached_now = 0;
-  int64_t warnings = 0;
-  int64_t met = 0;
-  int64_t breached = 0;
-  for (const ConsoleTier& t : s.tiers) {
-    breached_now += t.running_breached;
-    warnings += t.warning;
-    met += t.met;
-    breached += t.breached;
-  }
-  ConsoleTier all;
-  all.met = met;
-  all.breached = breached;
+  const ConsoleTier all = Total(s.tiers);
   const std::optional<double> pct = all.PercentMet();
   std::string out = "<div class=\"cards\">\n";
   out += HtmlCard("SLA compliance", FormatPercent(pct) + " %",
-                  std::to_string(met) + " met, " + std::to_string(breached) + " breached; objective " +
+                  std::to_string(all.met) + " met, " + std::to_string(all.breached) + " breached; objective " +
                       projections::FormatDecimal(s.objective_percent) + " %",
-                  pct ? std::optional<bool>(*pct + 1e-9 >= s.objective_percent) : std::nullopt);
-  out += HtmlCard("Breached now", std::to_string(breached_now), "running clocks past their target", breached_now == 0);
-  out += HtmlCard("Warnings", std::to_string(warnings), "running clocks close to their target", warnings == 0);
+                  Meets(pct, s.objective_percent));
+  out += HtmlCard("Breached now", std::to_string(all.running_breached), "running clocks past their target",
+                  all.running_breached == 0);
+  out += HtmlCard("Warnings", std::to_string(all.warning), "running clocks close to their target", all.warning == 0);
   out += HtmlCard("Accounts at risk", std::to_string(s.at_risk.size()), "health level at_risk", s.at_risk.empty());
   out += HtmlCard("Overdue follow-ups", std::to_string(s.followups.size()), "accounts past their cadence",
                   s.followups.empty());
