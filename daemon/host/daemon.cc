@@ -8,6 +8,7 @@
 #include "daemon/host/ingest_loop.h"
 #include "daemon/host/projection_host.h"
 #include "daemon/http/api_routes.h"
+#include "daemon/http/console.h"
 #include "daemon/http/http_server.h"
 #include "daemon/metrics/business_metrics.h"
 #include "daemon/metrics/metrics.h"
@@ -150,6 +151,7 @@ Status Daemon::Open() {
   p.http->AddCollectable(p.registry);
   p.http->AddCollectable(p.business);
   RegisterApiRoutes(*p.http, ApiProvider(*p.projections));
+  RegisterConsole(*p.http, {.sla = [&p] { return p.projections->sla_snapshot(); }, .api = ApiProvider(*p.projections)});
   // The consumer is created (not subscribed) now: librdkafka checks the
   // whole configuration here, before any thread of ours runs.
   auto source = events::KafkaSource::Create(
@@ -187,8 +189,9 @@ Status Daemon::Start() {
     return add_only ? p.projections->AddPartitions(*p.store, partitions, events)
                     : p.projections->Rebuild(*p.store, partitions, events);
   });
-  std::cout << "slamon: metrics at http://" << ParseListenAddress(config_.http.listen, "http.listen").first << ":"
-            << p.http->port() << "/metrics" << std::endl;
+  const std::string host = ParseListenAddress(config_.http.listen, "http.listen").first;
+  std::cout << "slamon: metrics at http://" << host << ":" << p.http->port() << "/metrics" << std::endl;
+  std::cout << "slamon: console at http://" << host << ":" << p.http->port() << "/" << std::endl;
   SLAMON_RETURN_IF_ERROR(p.source->Subscribe());
   if (p.embedded && config_.generator.enabled) {
     p.generator.Start(config_.generator, config_.kafka.brokers, config_.kafka.topics.front());

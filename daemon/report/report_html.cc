@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/http/html.h"
 #include "daemon/report/report_key_accounts.h"
 #include "daemon/report/report_render.h"
 
@@ -28,32 +29,8 @@ constexpr const char* kBad = "#c62828";
 constexpr const char* kNone = "#9e9e9e";
 constexpr const char* kSeriesColors[] = {"#1565c0", "#6a1b9a", "#00838f", "#37474f"};
 
-std::string Esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+// The report and the web console escape and style alike.
+std::string Esc(std::string_view s) { return HtmlEscape(s); }
 
 std::string Num(double v) {
   char buf[32];
@@ -61,40 +38,11 @@ std::string Num(double v) {
   return buf;
 }
 
-std::string FlagClass(const std::optional<bool>& v) {
-  if (!v) return "na";
-  return *v ? "ok" : "no";
-}
-
-struct Cell {
-  std::string text;
-  std::string cls;  // "" | "num" | "ok" | "no" | "na"
-};
-
-class HtmlTable {
- public:
-  explicit HtmlTable(const std::vector<std::string>& header) {
-    out_ = "<table>\n<thead><tr>";
-    for (const auto& h : header) out_ += "<th>" + Esc(h) + "</th>";
-    out_ += "</tr></thead>\n<tbody>\n";
-  }
-  void Row(const std::vector<Cell>& cells, bool subtotal = false) {
-    out_ += subtotal ? "<tr class=\"sub\">" : "<tr>";
-    for (const auto& c : cells) {
-      out_ += c.cls.empty() ? "<td>" : "<td class=\"" + c.cls + "\">";
-      out_ += Esc(c.text) + "</td>";
-    }
-    out_ += "</tr>\n";
-  }
-  std::string Take() { return std::move(out_) + "</tbody>\n</table>\n"; }
-
- private:
-  std::string out_;
-};
+using Cell = HtmlCell;
 
 Cell N(int64_t v) { return {std::to_string(v), "num"}; }
 Cell P(const std::optional<double>& v) { return {FormatPercent(v), "num"}; }
-Cell F(const std::optional<bool>& v) { return {detail::YesNo(v), FlagClass(v)}; }
+Cell F(const std::optional<bool>& v) { return {detail::YesNo(v), HtmlFlagClass(v)}; }
 
 struct Series {
   std::string name;
@@ -201,28 +149,12 @@ std::string Charts(const Report& report) {
   return s + "</div>\n";
 }
 
-std::string Card(const std::string& label, const std::string& value, const std::string& sub,
-                 const std::optional<bool>& ok) {
-  return "<div class=\"card " + FlagClass(ok) + "\"><div class=\"cl\">" + Esc(label) + "</div><div class=\"cv\">" +
-         Esc(value) + "</div><div class=\"cs\">" + Esc(sub) + "</div></div>\n";
-}
-
-constexpr const char* kStyle = R"(
-body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;margin:24px 32px;color:#212121;background:#fff}
-h1{font-size:26px;margin:0 0 6px}h2{font-size:19px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-.meta{color:#555;margin:2px 0}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
-.card{border:1px solid #ccc;border-left:6px solid #9e9e9e;border-radius:4px;padding:8px 14px;min-width:170px}
-.card.ok{border-left-color:#2e7d32}.card.no{border-left-color:#c62828}
-.cl{font-size:12px;color:#555;text-transform:uppercase}.cv{font-size:26px;font-weight:bold}.cs{font-size:12px;color:#555}
+// The report's own rules, after the shared ones.
+constexpr const char* kReportStyle = R"(
 .charts svg{display:block;margin:8px 0 16px}
 svg .ct{font-size:15px;font-weight:bold}svg .ax{font-size:11px;fill:#555}svg .lb{font-size:12px}
 svg .val{font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:3px}svg .grid{stroke:#e0e0e0}svg .target{stroke:#c62828;stroke-width:2;stroke-dasharray:6 4}
 svg .tl{font-size:12px;fill:#c62828}
-table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
-th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f3f3f3}
-td.num{text-align:right}td.ok{color:#2e7d32}td.no{color:#c62828;font-weight:bold}td.na{color:#888}
-tr.sub td{background:#fafafa;font-weight:bold}
 .notes li{margin:3px 0;color:#333}
 )";
 
@@ -233,7 +165,7 @@ std::string RenderReportHtml(const Report& report) {
   const std::string window = FormatUtc(report.from) + " to " + FormatUtc(report.to);
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>SLA compliance report " +
-      Esc(window) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+      Esc(window) + "</title>\n<style>" + std::string(kHtmlBaseStyle) + kReportStyle + "</style>\n</head>\n<body>\n";
   out += "<h1>SLA compliance report</h1>\n";
   out += "<p class=\"meta\">Window " + Esc(window) + " (end excluded), evaluated as of " +
          Esc(FormatUtc(report.as_of)) + ".</p>\n";
@@ -243,20 +175,21 @@ std::string RenderReportHtml(const Report& report) {
 
   const GroupStats& t = report.total;
   out += "<div class=\"cards\">\n";
-  out += Card("SLA met", FormatPercent(t.all.PercentMet()) + " %",
-              std::to_string(t.all.met) + " met, " + std::to_string(t.all.breached) + " breached, " +
-                  std::to_string(t.all.open) + " open; objective " + objective + " %",
-              report.MeetsObjective(t.all));
-  out += Card("CSAT", FormatPercent(t.csat.Percent()) + " %",
-              std::to_string(t.csat.satisfied) + " of " + std::to_string(t.csat.answered) + " satisfied; target 90 %",
-              Report::MeetsCsat(t.csat));
-  out += Card("Churn rate", FormatPercent(t.churn.Percent()) + " %",
-              std::to_string(t.churn.churned) + " of " + std::to_string(t.churn.live) + " accounts; target <= 5 %",
-              Report::MeetsChurn(t.churn));
-  out += Card("Accounts at risk", std::to_string(t.at_risk), "of " + std::to_string(t.accounts) + " live accounts",
-              t.at_risk == 0);
+  out += HtmlCard("SLA met", FormatPercent(t.all.PercentMet()) + " %",
+                  std::to_string(t.all.met) + " met, " + std::to_string(t.all.breached) + " breached, " +
+                      std::to_string(t.all.open) + " open; objective " + objective + " %",
+                  report.MeetsObjective(t.all));
   out +=
-      Card("Breaches", std::to_string(report.breaches.size()), "SLA breaches in the window", report.breaches.empty());
+      HtmlCard("CSAT", FormatPercent(t.csat.Percent()) + " %",
+               std::to_string(t.csat.satisfied) + " of " + std::to_string(t.csat.answered) + " satisfied; target 90 %",
+               Report::MeetsCsat(t.csat));
+  out += HtmlCard("Churn rate", FormatPercent(t.churn.Percent()) + " %",
+                  std::to_string(t.churn.churned) + " of " + std::to_string(t.churn.live) + " accounts; target <= 5 %",
+                  Report::MeetsChurn(t.churn));
+  out += HtmlCard("Accounts at risk", std::to_string(t.at_risk), "of " + std::to_string(t.accounts) + " live accounts",
+                  t.at_risk == 0);
+  out += HtmlCard("Breaches", std::to_string(report.breaches.size()), "SLA breaches in the window",
+                  report.breaches.empty());
   out += "</div>\n";
   out += Charts(report);
 

@@ -1,0 +1,233 @@
+// The web console in a real browser: `slamon run` on the real broker, fed by
+// the generator plus an account with a hostile id whose tickets are long
+// breached, behind basic auth; headless Chromium loads `/` with the
+// credentials in the URL, and the test reads the DOM it built (tier rows, the
+// breach rows of the known tickets with their escalation step, the hostile id
+// shown as text and never turned into an element) and checks the screenshot
+// is a real 1280×900 PNG. SLAMON_CONSOLE_ARTIFACTS=DIR keeps the DOM and the
+// screenshot for looking at.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "events/codec.h"
+#include "tests/support/kafka_test_util.h"
+#include "tests/support/raw_http.h"
+#include "tests/support/temp_dir.h"
+
+namespace slamon::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Clock = std::chrono::steady_clock;
+
+// Looks like markup, an attribute breakout and an entity at once.
+const std::string kHostileAccount = "<img src=x onerror=alert(1)>&\"'";
+// How Chromium serializes that text back (only &, < and > are escaped in text).
+const std::string kHostileInDom = "&lt;img src=x onerror=alert(1)&gt;&amp;\"'";
+constexpr const char* kAuthHeader = "Authorization: Basic b3BzOnMzY3JldA==\r\n";  // ops:s3cret
+constexpr int kTickets = 3;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A tier-A account (hostile id and owner) upserted 40 days ago and never
+// contacted since (follow-up overdue), with tickets opened ten days ago that
+// nobody answered (first response breached and escalated), reopened more
+// often than resolved, and unhappy surveys (health at_risk).
+std::vector<std::pair<std::string, std::string>> HostileAccountEvents(int64_t now) {
+  std::vector<std::pair<std::string, std::string>> out;
+  int n = 0;
+  const std::string account = JsonString(kHostileAccount);
+  auto add = [&](int64_t t, const std::string& type, const std::string& fields) {
+    out.emplace_back(kHostileAccount, "{\"id\":\"console-" + std::to_string(n++) + "\",\"type\":\"" + type +
+                                          "\",\"occurred_at\":\"" + events::FormatRfc3339(t) +
+                                          "\",\"account_id\":" + account + fields + "}");
+  };
+  const int64_t day = 86400;
+  add(now - 40 * day, "account.upserted", ",\"name\":\"Hostile\",\"tier\":\"A\",\"owner\":\"evil<b>owner\"");
+  for (int t = 0; t < kTickets; ++t) {
+    const std::string ticket = ",\"ticket_id\":\"CONSOLE-T" + std::to_string(t) + "\"";
+    add(now - 10 * day + t * 600, "ticket.opened", ticket + ",\"priority\":\"high\"");
+    if (t < 2) {
+      add(now - 4 * day + t * 600, "ticket.resolved", ticket);
+      add(now - 3 * day + t * 600, "ticket.reopened", ticket);
+      add(now - 2 * day + t * 600, "ticket.reopened", ticket);
+    }
+    add(now - day + t * 600, "survey.answered", ticket + ",\"score\":1");
+  }
+  return out;
+}
+
+std::string Chromium() {
+  for (const char* p : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
+    if (std::filesystem::exists(p)) return p;
+  }
+  return "";
+}
+
+uint32_t BigEndian32(const std::string& s, size_t at) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(s[at + i]);
+  return v;
+}
+
+// The <tr>…</tr> around the first occurrence of `needle`, "" when absent.
+std::string RowOf(const std::string& dom, const std::string& needle) {
+  const size_t at = dom.find(needle);
+  if (at == std::string::npos) return "";
+  const size_t begin = dom.rfind("<tr", at);
+  const size_t end = dom.find("</tr>", at);
+  if (begin == std::string::npos || end == std::string::npos) return "";
+  return dom.substr(begin, end + 5 - begin);
+}
+
+TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
+  const std::string brokers = TestBrokers();
+  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+  const std::string chromium = Chromium();
+  if (chromium.empty()) GTEST_SKIP() << "chromium is not installed: scripts/setup installs Debian's chromium";
+
+  TempDir dir;
+  const std::string topic = UniqueName("console");
+  CreateTopic(brokers, topic, 2);
+  // The generated stream ends now (produce's default start time): open tickets in every tier.
+  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", "3000", "--accounts",
+                    "60", "--seed", "11", "--malformed-fraction", "0", "--duplicate-fraction", "0"},
+                   dir.Sub("produce.log"));
+  ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir.Sub("produce.log"));
+  ProduceRaw(brokers, topic, HostileAccountEvents(static_cast<int64_t>(std::time(nullptr))));
+
+  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
+  // WriteConfig ends with the http: section: basic auth goes right under it.
+  std::ofstream(config, std::ios::app) << "  basic_auth: {user: ops, password: s3cret}\n"
+                                       << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
+  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
+
+  int port = 0;
+  const auto deadline = Clock::now() + seconds(150);
+  while (port == 0 && Clock::now() < deadline && daemon.Running()) {
+    port = PortFromLog(dir.Sub("run.log"));
+    if (port == 0) std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_NE(port, 0) << Tail(dir.Sub("run.log"));
+  const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
+  EXPECT_EQ(CountInFile(dir.Sub("run.log"), "slamon: console at " + base), 1u) << Tail(dir.Sub("run.log"));
+
+  // The console's lists fill in once the events are applied and the health
+  // snapshot (refreshed every 15 s) covers them.
+  std::string page;
+  while (Clock::now() < deadline && daemon.Running()) {
+    const auto res = RawRequest(port, "GET", "/", seconds(5), kAuthHeader);
+    if (res.status == 200) page = res.body;
+    if (page.find("<td>CONSOLE-T" + std::to_string(kTickets - 1) + "</td>") != std::string::npos &&
+        page.find("Accounts at risk (0)") == std::string::npos &&
+        page.find("Overdue follow-ups (0)") == std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(500));
+  }
+  ASSERT_NE(page.find("<td>CONSOLE-T0</td>"), std::string::npos) << page.substr(0, 4000) << Tail(dir.Sub("run.log"));
+  ASSERT_EQ(page.find("Accounts at risk (0)"), std::string::npos) << page.substr(0, 4000);
+  EXPECT_EQ(RawRequest(port, "GET", "/", seconds(5)).status, 401);
+
+  const std::vector<std::string> flags = {"--headless=new",
+                                          "--no-sandbox",
+                                          "--disable-gpu",
+                                          "--disable-background-networking",
+                                          "--disable-component-update",
+                                          "--disable-sync",
+                                          "--no-first-run",
+                                          "--window-size=1280,900"};
+  auto run_chromium = [&](const std::string& profile, const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {chromium, "--user-data-dir=" + dir.Sub(profile)};
+    args.insert(args.end(), flags.begin(), flags.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunCapture(args, dir.path(), seconds(90));
+  };
+  // An environment that cannot run the browser at all is not the console's
+  // failure: probe with an empty page first, and skip saying why.
+  const RunResult probe = run_chromium("profile-probe", {"--dump-dom", "about:blank"});
+  if (probe.code != 0) GTEST_SKIP() << "chromium cannot start here:\n" << probe.err.substr(0, 2000);
+  const std::string with_credentials = "http://ops:s3cret@127.0.0.1:" + std::to_string(port) + "/";
+
+  const RunResult dump = run_chromium("profile-dom", {"--dump-dom", with_credentials});
+  ASSERT_EQ(dump.code, 0) << "chromium could not start or load the page:\n" << dump.err.substr(0, 4000);
+  const std::string& dom = dump.out;
+  ASSERT_NE(dom.find("<h1>slamon console</h1>"), std::string::npos) << dom.substr(0, 4000);
+  // The tier table: one row per generated tier, and the total.
+  for (const std::string tier : {"A", "B", "C", "All tiers"}) {
+    EXPECT_NE(dom.find("<td>" + tier + "</td><td class=\"num\">"), std::string::npos) << tier << "\n" << dom;
+  }
+  // The breach rows of the known tickets: the account as text (and in a link
+  // that leads to its card), the owner escaped, the metric, the escalation step.
+  for (int t = 0; t < kTickets; ++t) {
+    const std::string row = RowOf(dom, "<td>CONSOLE-T" + std::to_string(t) + "</td>");
+    ASSERT_FALSE(row.empty()) << "no breach row for CONSOLE-T" << t << "\n" << dom;
+    EXPECT_NE(row.find(">" + kHostileInDom + "</a></td>"), std::string::npos) << row;
+    EXPECT_NE(row.find("href=\"/api/v1/accounts/%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E%26%22%27\""),
+              std::string::npos)
+        << row;
+    EXPECT_NE(row.find("<td>evil&lt;b&gt;owner</td><td>A</td><td>high</td><td>first_response</td>"), std::string::npos)
+        << row;
+    EXPECT_NE(row.find("<td class=\"wrap\">head_of_service ("), std::string::npos) << row;
+  }
+  // The hostile id is at risk and its follow-up overdue, and it never became markup.
+  const size_t at_risk = dom.find("Accounts at risk (");
+  const size_t followups = dom.find("Overdue follow-ups (");
+  ASSERT_NE(at_risk, std::string::npos);
+  ASSERT_NE(followups, std::string::npos);
+  EXPECT_LT(dom.find(kHostileInDom, at_risk), followups) << "the hostile account is not in the at-risk list";
+  EXPECT_NE(dom.find(kHostileInDom, followups), std::string::npos) << "nor in the follow-up list";
+  EXPECT_EQ(dom.find("<img"), std::string::npos);
+  EXPECT_EQ(dom.find("<b>"), std::string::npos);
+  EXPECT_EQ(dom.find("<script"), std::string::npos);
+
+  // Without credentials the browser gets the 401, not the console.
+  const RunResult denied = run_chromium("profile-denied", {"--dump-dom", base});
+  ASSERT_EQ(denied.code, 0) << denied.err.substr(0, 4000);
+  EXPECT_EQ(denied.out.find("slamon console"), std::string::npos) << denied.out;
+
+  const std::string png = dir.Sub("console.png");
+  const RunResult shot = run_chromium("profile-shot", {"--screenshot=" + png, with_credentials});
+  ASSERT_EQ(shot.code, 0) << shot.err.substr(0, 4000);
+  const std::string image = ReadFile(png);
+  ASSERT_GT(image.size(), 20000u) << "a screenshot of a page with cards and tables is not that small";
+  EXPECT_EQ(image.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(image.substr(12, 4), "IHDR");
+  EXPECT_EQ(BigEndian32(image, 16), 1280u);
+  EXPECT_EQ(BigEndian32(image, 20), 900u);
+  if (const char* keep = std::getenv("SLAMON_CONSOLE_ARTIFACTS"); keep != nullptr && *keep != '\0') {
+    std::ofstream(std::string(keep) + "/console.html") << dom;
+    std::filesystem::copy_file(png, std::string(keep) + "/console.png",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(seconds(60)), 0) << Tail(dir.Sub("run.log"));
+}
+
+}  // namespace
+}  // namespace slamon::testing

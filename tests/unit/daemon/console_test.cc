@@ -1,0 +1,263 @@
+// The web console: the renderer as a pure function (escaping of hostile ids,
+// the empty state, capped lists), the per-tier figures from an SLA snapshot,
+// and the route on a real HttpServer (content type, headers, basic auth, the
+// other endpoints untouched).
+#include "daemon/http/console.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "daemon/http/http_server.h"
+#include "tests/support/raw_http.h"
+
+namespace slamon::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using projections::AccountRecord;
+using projections::Metric;
+using projections::RiskLevel;
+using slamon::testing::HeaderOf;
+using slamon::testing::RawRequest;
+
+constexpr int64_t kNow = 1764000000;  // 2025-11-24T16:00:00Z
+const std::string kHostile = "<script>alert(\"x\")</script>&'/?#";
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+BreachItem Breach(std::string ticket, RiskLevel level, std::string account = "acct-1") {
+  BreachItem b;
+  b.ticket_id = std::move(ticket);
+  b.account_id = std::move(account);
+  b.tier = "A";
+  b.account_owner = "li.wei";
+  b.metric = Metric::kFirstResponse;
+  b.level = level;
+  b.start = kNow - 7200;
+  b.elapsed_seconds = 7200;
+  b.target_seconds = 3600;
+  if (level == RiskLevel::kBreached) {
+    b.breach_at = kNow - 3600;
+  } else {
+    b.due_at = kNow + 900;
+  }
+  return b;
+}
+
+AccountRecord Account(std::string id, projections::HealthLevel level, double score) {
+  AccountRecord r;
+  r.account_id = std::move(id);
+  r.tier = "B";
+  r.owner = "maria.garcia";
+  r.level = level;
+  r.health_score = score;
+  return r;
+}
+
+TEST(ConsoleTest, EscapesHostileValuesEverywhere) {
+  ConsoleSnapshot s;
+  s.as_of = kNow;
+  s.tiers = {ConsoleTier{.tier = kHostile, .running = 1, .warning = 0, .running_breached = 1, .met = 0, .breached = 1}};
+  BreachItem b = Breach(kHostile, RiskLevel::kBreached, kHostile);
+  b.account_owner = kHostile;
+  b.tier = kHostile;
+  b.group = kHostile;
+  b.escalation = kHostile;
+  b.escalated_at = kNow - 60;
+  s.breaches = {b};
+  AccountRecord a = Account(kHostile, projections::HealthLevel::kAtRisk, 20);
+  a.owner = kHostile;
+  a.value.followup_overdue_days = 3;
+  s.at_risk = {a};
+  s.followups = {a};
+  const std::string html = RenderConsole(s);
+
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("alert(\"x\")"), std::string::npos);
+  // Tier, ticket, account (breach, at-risk, follow-up), owner ×4, group, escalation.
+  EXPECT_GE(Count(html, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;/?#"), 10u) << html;
+  // Account links are percent-encoded path segments (then HTML-escaped: no '&' is left).
+  EXPECT_NE(html.find("href=\"/api/v1/accounts/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26%27%2F%3F%23\""),
+            std::string::npos)
+      << html;
+}
+
+TEST(ConsoleTest, EmptyStateIsAPageWithoutTables) {
+  ConsoleSnapshot s;
+  s.as_of = kNow;
+  const std::string html = RenderConsole(s);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<meta http-equiv=\"refresh\" content=\"10\">"), std::string::npos);
+  EXPECT_NE(html.find("As of 2025-11-24T16:00:00Z"), std::string::npos);
+  EXPECT_NE(html.find("No tickets yet."), std::string::npos);
+  EXPECT_NE(html.find("Breached SLA clocks (0)"), std::string::npos);
+  EXPECT_NE(html.find("No running SLA clock is past its target."), std::string::npos);
+  EXPECT_NE(html.find("No warnings."), std::string::npos);
+  EXPECT_NE(html.find("No account is at risk."), std::string::npos);
+  EXPECT_NE(html.find("No follow-up is overdue."), std::string::npos);
+  EXPECT_EQ(html.find("<table"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(html.find("n/a %"), std::string::npos);  // compliance without any verdict
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+}
+
+TEST(ConsoleTest, ReplayingPageSaysSo) {
+  ConsoleSnapshot s;
+  s.as_of = kNow;
+  s.replaying = true;
+  const std::string html = RenderConsole(s);
+  EXPECT_NE(html.find("replaying its event store"), std::string::npos);
+  EXPECT_EQ(html.find("Breached SLA clocks"), std::string::npos);
+}
+
+TEST(ConsoleTest, LongListsAreCapped) {
+  ConsoleSnapshot s;
+  s.as_of = kNow;
+  for (int i = 0; i < 250; ++i) s.breaches.push_back(Breach("B-" + std::to_string(1000 + i), RiskLevel::kBreached));
+  for (int i = 0; i < 3; ++i) s.breaches.push_back(Breach("W-" + std::to_string(i), RiskLevel::kWarning));
+  for (int i = 0; i < 120; ++i) {
+    s.at_risk.push_back(Account("risk-" + std::to_string(1000 + i), projections::HealthLevel::kAtRisk, i / 10.0));
+  }
+  const std::string html = RenderConsole(s, 100);
+  EXPECT_NE(html.find("Breached SLA clocks (250)"), std::string::npos);
+  EXPECT_NE(html.find("<td>B-1099</td>"), std::string::npos);
+  EXPECT_EQ(html.find("<td>B-1100</td>"), std::string::npos);
+  EXPECT_EQ(Count(html, "<td>B-"), 100u);
+  EXPECT_NE(html.find("… and 150 more (the full list: /api/v1/breaches)"), std::string::npos);
+  // The warnings are not crowded out by the breaches, and are not capped below the limit.
+  EXPECT_NE(html.find("Warnings: close to their target (3)"), std::string::npos);
+  EXPECT_EQ(Count(html, "<td>W-"), 3u);
+  EXPECT_EQ(Count(html, "… and"), 2u);
+  EXPECT_NE(html.find("… and 20 more (the full list: /api/v1/accounts/at-risk)"), std::string::npos);
+  EXPECT_EQ(Count(html, ">risk-1"), 100u);
+}
+
+TEST(ConsoleTest, BreachRowsShowDueTimesAndEscalation) {
+  ConsoleSnapshot s;
+  s.as_of = kNow;
+  BreachItem b = Breach("T-9", RiskLevel::kBreached);
+  b.metric = Metric::kNextResponse;
+  b.cycle = 2;
+  b.escalation = "team_lead";
+  b.escalated_at = kNow - 600;
+  s.breaches = {b, Breach("T-10", RiskLevel::kWarning)};
+  const std::string html = RenderConsole(s);
+  EXPECT_NE(
+      html.find(
+          "<td>T-9</td><td class=\"acct\"><a href=\"/api/v1/accounts/acct-1\">acct-1</a></td><td>li.wei</td><td>A</td>"
+          "<td>normal</td><td>next_response #2</td><td>2025-11-24T15:00:00Z</td>"
+          "<td class=\"no\">1h ago</td><td>2h / 1h</td><td class=\"wrap\">team_lead (2025-11-24T15:50:00Z)</td>"),
+      std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td>T-10</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>2025-11-24T16:15:00Z</td><td class=\"warn\">in 15m</td>"), std::string::npos) << html;
+}
+
+TEST(ConsoleTest, TiersFromTheSlaSnapshot) {
+  projections::SlaSnapshot snap;
+  snap.tiers = {"A", "B", "C"};
+  snap.open[{"A", events::Priority::kHigh, Metric::kFirstResponse, RiskLevel::kOk}] = 4;
+  snap.open[{"A", events::Priority::kNormal, Metric::kResolution, RiskLevel::kWarning}] = 2;
+  snap.open[{"A", events::Priority::kNormal, Metric::kResolution, RiskLevel::kBreached}] = 1;
+  snap.completed[{"A", Metric::kFirstResponse, false}] = 9;
+  snap.completed[{"A", Metric::kFirstResponse, true}] = 2;  // already counted in breaches
+  snap.breaches[{"A", Metric::kFirstResponse}] = 2;
+  snap.breaches[{"A", Metric::kResolution}] = 1;
+  snap.completed[{"B", Metric::kResolution, false}] = 5;
+  const std::vector<ConsoleTier> tiers = ConsoleTiers(snap);
+  ASSERT_EQ(tiers.size(), 3u);
+  EXPECT_EQ(tiers[0].tier, "A");
+  EXPECT_EQ(tiers[0].running, 7);
+  EXPECT_EQ(tiers[0].warning, 2);
+  EXPECT_EQ(tiers[0].running_breached, 1);
+  EXPECT_EQ(tiers[0].met, 9);
+  EXPECT_EQ(tiers[0].breached, 3);
+  EXPECT_DOUBLE_EQ(*tiers[0].PercentMet(), 75.0);
+  EXPECT_DOUBLE_EQ(*tiers[1].PercentMet(), 100.0);
+  EXPECT_FALSE(tiers[2].PercentMet().has_value());
+
+  ConsoleSnapshot s;
+  s.tiers = tiers;
+  const std::string html = RenderConsole(s);
+  EXPECT_NE(html.find("<tr><td>A</td><td class=\"num\">7</td><td class=\"num warn\">2</td><td class=\"num no\">1</td>"
+                      "<td class=\"num\">9</td><td class=\"num\">3</td><td class=\"num no\">75.0</td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<td class=\"num ok\">100.0</td>"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"sub\"><td>All tiers</td><td class=\"num\">7</td>"), std::string::npos);
+}
+
+TEST(ConsoleTest, SnapshotFiltersAndSortsAccounts) {
+  std::vector<AccountRecord> accounts = {
+      Account("b", projections::HealthLevel::kAtRisk, 40), Account("a", projections::HealthLevel::kAtRisk, 40),
+      Account("c", projections::HealthLevel::kAtRisk, 10), Account("d", projections::HealthLevel::kWatch, 60),
+      Account("e", projections::HealthLevel::kHealthy, 90)};
+  accounts[3].value.followup_overdue_days = 2.5;
+  accounts[4].value.followup_overdue_days = 7;
+  accounts[2].value.followup_overdue_days = 0;  // due today: not overdue
+  const ConsoleSnapshot s = MakeConsoleSnapshot({}, accounts, {}, kNow);
+  ASSERT_EQ(s.at_risk.size(), 3u);
+  EXPECT_EQ(s.at_risk[0].account_id, "c");
+  EXPECT_EQ(s.at_risk[1].account_id, "a");
+  EXPECT_EQ(s.at_risk[2].account_id, "b");
+  ASSERT_EQ(s.followups.size(), 2u);
+  EXPECT_EQ(s.followups[0].account_id, "e");
+  EXPECT_EQ(s.followups[1].account_id, "d");
+  EXPECT_EQ(s.as_of, kNow);
+}
+
+TEST(ConsoleTest, RouteServesHtmlBehindBasicAuthAndLeavesOtherPathsAlone) {
+  HttpSettings settings;
+  settings.listen = "127.0.0.1:0";
+  settings.basic_auth_user = "ops";
+  settings.basic_auth_password = "s3cret";
+  HttpServer server(settings, nullptr);
+  auto sla = std::make_shared<projections::SlaSnapshot>();
+  sla->tiers = {"A"};
+  ConsoleSources sources;
+  sources.sla = [sla] { return sla; };
+  sources.api.breaches = [] { return ApiData<BreachItem>{kNow, {Breach("T-ROUTE", RiskLevel::kBreached)}}; };
+  sources.api.accounts = [] { return ApiData<AccountRecord>{kNow, {}}; };
+  RegisterConsole(server, sources);
+  ASSERT_TRUE(server.Start().ok());
+  const int port = server.port();
+  const std::string auth = "Authorization: Basic b3BzOnMzY3JldA==\r\n";  // ops:s3cret
+
+  EXPECT_EQ(RawRequest(port, "GET", "/", 2s).status, 401);
+  const auto page = RawRequest(port, "GET", "/", 2s, auth);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(HeaderOf(page.head, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(HeaderOf(page.head, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  EXPECT_EQ(HeaderOf(page.head, "Cache-Control"), "no-store");
+  EXPECT_NE(page.body.find("<td>T-ROUTE</td>"), std::string::npos);
+  const auto head = RawRequest(port, "HEAD", "/", 2s, auth);
+  EXPECT_EQ(head.status, 200);
+  // "/" is an exact route: other paths are still unknown, the built-in endpoints unchanged.
+  EXPECT_EQ(RawRequest(port, "GET", "/nope", 2s, auth).status, 404);
+  EXPECT_EQ(RawRequest(port, "GET", "/index.html", 2s, auth).status, 404);
+  EXPECT_EQ(RawRequest(port, "GET", "/metrics", 2s, auth).status, 200);
+  EXPECT_EQ(RawRequest(port, "GET", "/healthz", 2s).status, 200);
+
+  // Before the replay is done there is no SLA snapshot: a page that says so, 503.
+  ConsoleSources starting;
+  starting.sla = [] { return std::shared_ptr<const projections::SlaSnapshot>(); };
+  HttpSettings open_settings;
+  open_settings.listen = "127.0.0.1:0";
+  HttpServer early(open_settings, nullptr);
+  RegisterConsole(early, starting);
+  ASSERT_TRUE(early.Start().ok());
+  const auto wait = RawRequest(early.port(), "GET", "/", 2s);
+  EXPECT_EQ(wait.status, 503);
+  EXPECT_NE(wait.body.find("replaying its event store"), std::string::npos);
+  early.Stop();
+  server.Stop();
+}
+
+}  // namespace
+}  // namespace slamon::daemon
