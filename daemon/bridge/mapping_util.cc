@@ -148,7 +148,7 @@ std::optional<std::string> NormalizeTimestamp(std::string_view raw) {
   return out;
 }
 
-std::optional<std::string> NormalizeTimestamp(const nlohmann::json& value) {
+std::optional<std::string> NormalizeJsonTimestamp(const nlohmann::json& value) {
   if (value.is_string()) return NormalizeTimestamp(value.get<std::string>());
   if (value.is_number_integer() || value.is_number_unsigned()) {
     const int64_t n = value.get<int64_t>();

@@ -51,9 +51,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 /// milliseconds as a string of digits (Jiandaoyun) or 10-digit epoch seconds.
 /// nullopt when the text is none of these or not a real time.
 std::optional<std::string> NormalizeTimestamp(std::string_view text);
-/// As NormalizeTimestamp, for a JSON value: a string as above, or an integer
-/// of epoch milliseconds (>= 10^11) or epoch seconds.
-std::optional<std::string> NormalizeTimestamp(const nlohmann::json& value);
+/// As NormalizeTimestamp, for a JSON value (named apart: a std::string converts to both): a string as above, or an
+/// integer of epoch milliseconds (>= 10^11) or epoch seconds.
+std::optional<std::string> NormalizeJsonTimestamp(const nlohmann::json& value);
 /// Unix epoch milliseconds as RFC 3339 UTC ("...Z"), fraction dropped.
 std::string EpochMillisToRfc3339(int64_t epoch_ms);
 
@@ -107,6 +107,7 @@ class EventBuilder {
   EventBuilder& Set(std::string key, FieldValue value);
   EventBuilder& Set(std::string key, const char* value) { return Set(std::move(key), FieldValue(std::string(value))); }
   EventBuilder& Set(std::string key, int value) { return Set(std::move(key), FieldValue(int64_t{value})); }
+  EventBuilder& Set(std::string key, bool value) { return Set(std::move(key), FieldValue(value)); }
 
   /// The event: key = account id, json = the compact event object.
   MappedEvent Build() const;
