@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "daemon/accounts_command.h"
+#include "daemon/cli/bridge_command.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/import_command.h"
@@ -24,6 +25,7 @@ int RunCli(int argc, char** argv) {
   AddImportCommand(app);
   AddReportCommand(app);
   AddSnapshotCommand(app);
+  AddBridgeCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {
