@@ -77,8 +77,14 @@ void KafkaSink::Flush(std::chrono::milliseconds timeout) {
 void KafkaSink::OnError(rd_kafka_s*, int err, const char* reason, void* opaque) {
   auto* sink = static_cast<KafkaSink*>(opaque);
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
-  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) sink->brokers_down_ = true;
-  Log("bridge")->warn("kafka: {}", reason);
+  // librdkafka's own log already reports every connection failure; only
+  // the states that change the bridge's answers are worth a line here.
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    sink->brokers_down_ = true;
+    Log("bridge")->warn("kafka: all brokers are down: webhooks are answered 503 until one is back");
+  } else if (code == RD_KAFKA_RESP_ERR__FATAL) {
+    Log("bridge")->error("kafka: fatal producer error: {}", reason);
+  }
 }
 
 void KafkaSink::OnDelivery(rd_kafka_s*, const rd_kafka_message_s* m, void* opaque) {

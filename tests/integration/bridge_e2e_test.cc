@@ -135,16 +135,22 @@ class OwnBroker {
     RunResult r = Run("start", 150s);
     EXPECT_EQ(r.code, 0) << r.err;
     running_ = r.code == 0;
-    std::string out = r.out;
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    return out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+    return LastLine(r.out);
   }
-  void Stop() {
-    EXPECT_EQ(Run("stop", 60s).code, 0);
-    running_ = false;
+  /// Stops the broker but keeps its data and port (scripts/kafka down).
+  void Down() { EXPECT_EQ(Run("down", 60s).code, 0); }
+  /// Starts it again on the same port; returns the bootstrap address.
+  std::string Up() {
+    RunResult r = Run("up", 120s);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return LastLine(r.out);
   }
 
  private:
+  static std::string LastLine(std::string s) {
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s.substr(s.rfind('\n') == std::string::npos ? 0 : s.rfind('\n') + 1);
+  }
   RunResult Run(const std::string& verb, std::chrono::milliseconds timeout) {
     return RunCapture({std::string(SLAMON_SOURCE_DIR) + "/scripts/kafka", verb, state_}, dir_.path(), timeout);
   }
@@ -168,7 +174,7 @@ TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
   const size_t half = files.size() / 2;
   for (size_t i = 0; i < half; ++i) ASSERT_EQ(PostFixture(bridge->port(), "zendesk", files[i]).first, 200);
 
-  broker.Stop();
+  broker.Down();
   std::vector<std::string> refused;
   for (size_t i = half; i < files.size(); ++i) {
     auto [status, retry_after] = PostFixture(bridge->port(), "zendesk", files[i]);
@@ -178,7 +184,7 @@ TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
   }
   EXPECT_EQ(HttpGetFull(bridge->port(), "/readyz").status, 503);
 
-  ASSERT_EQ(broker.Start(), brokers);
+  ASSERT_EQ(broker.Up(), brokers);
   // The sender's retries: each refused delivery again until it is accepted.
   const auto deadline = std::chrono::steady_clock::now() + 90s;
   for (const std::string& file : refused) {

@@ -202,3 +202,21 @@ TEST(BridgeReceiverTest, ConfigErrorsNameFileLineAndField) {
 
 }  // namespace
 }  // namespace slamon::bridge
+
+namespace slamon::bridge {
+namespace {
+
+TEST(BridgeConfigTest, ExampleConfigLoads) {
+  setenv("ZENDESK_WEBHOOK_SECRET", "example-secret", 1);
+  setenv("JDY_WEBHOOK_SECRET", "example-secret", 1);
+  BridgeConfig cfg = LoadBridgeConfig(std::string(SLAMON_SOURCE_DIR) + "/config/bridge.example.yaml");
+  EXPECT_EQ(cfg.http.listen, "127.0.0.1:9465");
+  EXPECT_EQ(cfg.max_body_bytes, 1u << 20);
+  EXPECT_EQ(cfg.kafka.topic, "slamon-events");
+  EXPECT_EQ(cfg.kafka.properties.at("message.timeout.ms"), "300000");
+  EXPECT_EQ(cfg.sources.size(), 2u);
+  EXPECT_TRUE(cfg.sources.count("zendesk") && cfg.sources.count("jiandaoyun"));
+}
+
+}  // namespace
+}  // namespace slamon::bridge
