@@ -178,6 +178,10 @@ TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
   std::vector<std::string> refused;
   for (size_t i = half; i < files.size(); ++i) {
     auto [status, retry_after] = PostFixture(bridge->port(), "zendesk", files[i]);
+    if (files[i].find("organization_changed") != std::string::npos) {
+      EXPECT_EQ(status, 200);  // maps to no event: nothing to wait for
+      continue;
+    }
     EXPECT_EQ(status, 503) << files[i];
     EXPECT_EQ(retry_after, "2");
     if (status != 200) refused.push_back(files[i]);
