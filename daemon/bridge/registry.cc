@@ -27,6 +27,7 @@ SourceFactory FindFactory(std::string_view kind) {
 
 std::vector<std::string> KnownKinds() {
   std::vector<std::string> kinds;
+  kinds.reserve(kFactories.size());
   for (const auto& entry : kFactories) kinds.emplace_back(entry.first);
   return kinds;
 }
