@@ -18,6 +18,7 @@ int RunCli(int argc, char** argv) {
   AddImportCommand(app);
   AddReportCommand(app);
   AddSnapshotCommand(app);
+  AddBridgeCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CommandFailed& e) {

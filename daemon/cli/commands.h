@@ -5,6 +5,7 @@
 #pragma once
 
 #include "daemon/cli/accounts_command.h"
+#include "daemon/cli/bridge_command.h"
 #include "daemon/cli/export_command.h"
 #include "daemon/cli/import_command.h"
 #include "daemon/cli/produce_command.h"

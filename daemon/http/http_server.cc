@@ -32,8 +32,11 @@ using tcp = asio::ip::tcp;
 using ErrorCode = boost::system::error_code;
 
 constexpr size_t kMaxHeaderBytes = 16384;
-constexpr size_t kMaxBodyBytes = 65536;  // every route is GET: a body is only ever read to be discarded
+// Without POST routes a body is only ever read to be discarded; a server with
+// POST routes sets its own limit (SetMaxBodyBytes).
+constexpr size_t kDefaultMaxBodyBytes = 65536;
 constexpr const char* kAllow = "GET, HEAD";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view kRefusal =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 33\r\n"
     "Connection: close\r\n\r\n{\"error\":\"too many connections\"}\n";
@@ -43,8 +46,14 @@ HttpResponse Error(int status, std::string_view message) {
 }
 
 struct Route {
-  HttpHandler handler;
+  HttpHandler handler;   ///< GET and HEAD; empty for a POST-only path
   bool on_loop = false;  ///< answered on the loop thread (must be trivial)
+  HttpHandler post;      ///< POST; empty for most paths
+
+  std::string Allow() const {
+    if (!handler) return "POST";
+    return post ? "GET, HEAD, POST" : kAllow;
+  }
 };
 
 std::string Lowered(std::string_view s) {
@@ -86,6 +95,18 @@ class HttpServer::Impl {
     return BasicAuthMatches(req.Header("authorization"), settings_.basic_auth_user, settings_.basic_auth_password);
   }
 
+  // The route registered for exactly `path` ("/x/*" for a prefix), created empty if new.
+  Route& RouteAt(std::string path) {
+    if (path.size() >= 2 && path.ends_with("/*")) {
+      path.pop_back();
+      for (auto& [prefix, route] : prefixes_) {
+        if (prefix == path) return route;
+      }
+      return prefixes_.emplace_back(std::move(path), Route{}).second;
+    }
+    return exact_[std::move(path)];
+  }
+
   Status Start();
   void Stop();
   void Accept();
@@ -101,6 +122,8 @@ class HttpServer::Impl {
   std::mutex sessions_mu_;
   std::unordered_set<Session*> sessions_;
   int port_ = 0;
+  size_t max_body_bytes_ = kDefaultMaxBodyBytes;
+  bool has_post_ = false;
   int64_t refused_ = 0;
   std::chrono::steady_clock::time_point last_refusal_log_{};
   // Declared after the members the sessions touch when destroyed: ioc_'s
@@ -157,7 +180,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void ReadHead() {
     parser_.emplace();
     parser_->header_limit(kMaxHeaderBytes);
-    parser_->body_limit(kMaxBodyBytes);
+    parser_->body_limit(server_->max_body_bytes_);
     // An absolute deadline for the whole head, however slowly it trickles in.
     stream_.expires_after(server_->settings_.header_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
@@ -167,6 +190,20 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void OnHead(ErrorCode ec) {
     if (ec) return OnReadError(ec);
     if (parser_->is_done()) return OnRequest();
+    // curl and other clients wait (about a second) for this before sending a
+    // larger body; without it every such POST would be that much slower.
+    if (server_->has_post_ && beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+      stream_.expires_after(server_->settings_.write_timeout);
+      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                               [self = shared_from_this()](ErrorCode ec, size_t) {
+                                 if (ec) return self->Close();
+                                 self->ReadBody();
+                               });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     stream_.expires_after(server_->settings_.body_timeout);
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](ErrorCode ec, size_t) {
       if (ec) return self->OnReadError(ec);
@@ -186,14 +223,19 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnRequest() {
-    const auto& msg = parser_->get();
+    auto& msg = parser_->get();
     version_ = msg.version();
     head_ = msg.method() == http::verb::head;
+    const bool post = msg.method() == http::verb::post && server_->has_post_;
     const bool keep_alive = msg.keep_alive();
-    if (msg.method() != http::verb::get && !head_) {
+    if (msg.method() != http::verb::get && !head_ && !post) {
+      if (server_->has_post_) {
+        return Send(Error(405, "method not allowed").SetHeader("Allow", "GET, HEAD, POST"), keep_alive);
+      }
       return Send(Error(405, "method not allowed (GET and HEAD only)").SetHeader("Allow", kAllow), keep_alive);
     }
     HttpRequest req;
+    if (post) req.body = std::move(msg.body());
     req.method = std::string(msg.method_string());
     if (!ParseTarget(msg.target(), &req.path, &req.params)) return Send(Error(400, "malformed request target"), false);
     for (const auto& field : msg) req.headers.emplace_back(Lowered(field.name_string()), std::string(field.value()));
@@ -204,6 +246,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     }
     const Route* route = server_->Find(req.path);
     if (route == nullptr) return Send(Error(404, "no such endpoint: " + req.path), keep_alive);
+    if (!(post ? route->post : route->handler)) {
+      return Send(Error(405, "method not allowed").SetHeader("Allow", route->Allow()), keep_alive);
+    }
     if (route->on_loop) return Send(Run(*route, req), keep_alive);
     // A worker builds the answer; the loop thread writes it. The session is
     // kept alive by the closures, and no read is pending meanwhile.
@@ -218,7 +263,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
 
   static HttpResponse Run(const Route& route, const HttpRequest& req) {
     try {
-      return route.handler(req);
+      return req.method == "POST" ? route.post(req) : route.handler(req);
     } catch (const std::exception& e) {
       Log("http")->error("{} {}: {}", req.method, req.path, e.what());
       return Error(500, "internal error");
@@ -249,7 +294,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
-  beast::flat_buffer buffer_{kMaxHeaderBytes + kMaxBodyBytes};
+  beast::flat_buffer buffer_{kMaxHeaderBytes + kDefaultMaxBodyBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
   unsigned version_ = 11;
@@ -360,7 +405,7 @@ HttpServer::HttpServer(HttpSettings settings, ReadinessProbe ready)
   // Liveness is answered on the loop thread: it must not queue behind a slow
   // scrape or API call on the workers.
   impl_->exact_["/healthz"] =
-      Route{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); }, true};
+      Route{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); }, true, {}};
   Get("/readyz", [impl = impl_.get()](const HttpRequest&) {
     const std::string why = impl->ready_ ? impl->ready_() : std::string();
     if (why.empty()) return HttpResponse::Json(200, "{\"ready\":true}\n");
@@ -375,13 +420,17 @@ void HttpServer::AddCollectable(std::weak_ptr<prometheus::Collectable> c) {
 }
 
 void HttpServer::Get(std::string path, HttpHandler handler) {
-  if (path.size() >= 2 && path.ends_with("/*")) {
-    path.pop_back();
-    impl_->prefixes_.emplace_back(std::move(path), Route{std::move(handler), false});
-  } else {
-    impl_->exact_[std::move(path)] = Route{std::move(handler), false};
-  }
+  Route& route = impl_->RouteAt(std::move(path));
+  route.handler = std::move(handler);
+  route.on_loop = false;
 }
+
+void HttpServer::Post(std::string path, HttpHandler handler) {
+  impl_->RouteAt(std::move(path)).post = std::move(handler);
+  impl_->has_post_ = true;
+}
+
+void HttpServer::SetMaxBodyBytes(size_t bytes) { impl_->max_body_bytes_ = bytes; }
 
 Status HttpServer::Start() { return impl_->Start(); }
 int HttpServer::port() const { return impl_->port_; }

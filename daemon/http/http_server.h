@@ -47,6 +47,14 @@ class HttpServer {
   /// matches "/api/v1/accounts/a-1"); an exact route wins over a prefix, a
   /// longer prefix over a shorter one. Other methods get 405. Before Start() only.
   void Get(std::string path, HttpHandler handler);
+  /// Serves POST on `path` (same path rules as Get); the handler sees the raw
+  /// body in HttpRequest::body. Once a server has a POST route, other methods
+  /// on a path without a handler for them get 405 with the path's Allow, and
+  /// bodies up to SetMaxBodyBytes are read. Before Start() only.
+  void Post(std::string path, HttpHandler handler);
+  /// The largest request body accepted (default 64 KiB); a larger one is
+  /// answered 413 and the connection closed. Before Start() only.
+  void SetMaxBodyBytes(size_t bytes);
 
   /// Binds (SO_REUSEADDR, never SO_REUSEPORT: a second daemon on the same
   /// port must fail) and serves on a background thread. Fails with

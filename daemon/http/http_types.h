@@ -13,12 +13,14 @@
 namespace slamon::daemon {
 
 struct HttpRequest {
-  std::string method;  ///< "GET" or "HEAD" (handlers never see other methods)
+  std::string method;  ///< "GET", "HEAD" or, on a POST route, "POST"
   std::string path;    ///< percent-decoded, without the query string
   /// Query parameters, percent-decoded ('+' is a space); a repeated key appears repeatedly.
   std::multimap<std::string, std::string> params;
   /// Header fields in arrival order, names lower-cased.
   std::vector<std::pair<std::string, std::string>> headers;
+  /// The raw body of a POST, byte for byte (empty for GET and HEAD).
+  std::string body;
 
   /// The first value of header `name` (any case), "" when absent.
   std::string Header(std::string_view name) const;

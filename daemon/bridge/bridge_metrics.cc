@@ -1,0 +1,87 @@
+#include "daemon/bridge/bridge_metrics.h"
+
+namespace slamon::bridge {
+namespace {
+
+constexpr Outcome kOutcomes[] = {Outcome::kAccepted,   Outcome::kBadSignature, Outcome::kBadPayload,
+                                 Outcome::kUnmappable, Outcome::kUnavailable,  Outcome::kUnknownSource};
+
+}  // namespace
+
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kAccepted:
+      return "accepted";
+    case Outcome::kBadSignature:
+      return "bad_signature";
+    case Outcome::kBadPayload:
+      return "bad_payload";
+    case Outcome::kUnmappable:
+      return "unmappable";
+    case Outcome::kUnavailable:
+      return "kafka_unavailable";
+    case Outcome::kUnknownSource:
+      return "unknown_source";
+  }
+  return "unknown";
+}
+
+BridgeMetrics::BridgeMetrics(const std::vector<std::string>& sources)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      requests_(&prometheus::BuildCounter()
+                     .Name("slamon_bridge_requests_total")
+                     .Help("Webhook requests by source and how they were answered")
+                     .Register(*registry_)),
+      signature_(&prometheus::BuildCounter()
+                      .Name("slamon_bridge_signature_failures_total")
+                      .Help("Webhook requests refused because their signature or secret did not verify")
+                      .Register(*registry_)),
+      mapping_(&prometheus::BuildCounter()
+                    .Name("slamon_bridge_mapping_errors_total")
+                    .Help("Webhook payloads that could not be mapped to valid slamon events")
+                    .Register(*registry_)),
+      produced_(&prometheus::BuildCounter()
+                     .Name("slamon_bridge_events_produced_total")
+                     .Help("Events acknowledged by Kafka, by source")
+                     .Register(*registry_)),
+      latency_(&prometheus::BuildHistogram()
+                    .Name("slamon_bridge_produce_latency_seconds")
+                    .Help("Time from producing an event to its acknowledgement by Kafka (acks=all)")
+                    .Register(*registry_)
+                    .Add({}, prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                     0.5, 1, 2.5, 5, 10})),
+      kafka_errors_(&prometheus::BuildCounter()
+                         .Name("slamon_bridge_kafka_errors_total")
+                         .Help("Failed Kafka deliveries and requests answered 503 because Kafka was unavailable")
+                         .Register(*registry_)
+                         .Add({})) {
+  for (const std::string& s : sources) {
+    for (Outcome o : kOutcomes) {
+      if (o != Outcome::kUnknownSource) requests_->Add({{"source", s}, {"outcome", OutcomeName(o)}});
+    }
+    signature_->Add({{"source", s}});
+    mapping_->Add({{"source", s}});
+    produced_->Add({{"source", s}});
+  }
+  requests_->Add({{"source", ""}, {"outcome", OutcomeName(Outcome::kUnknownSource)}});
+}
+
+void BridgeMetrics::Request(const std::string& source, Outcome outcome) {
+  requests_->Add({{"source", source}, {"outcome", OutcomeName(outcome)}}).Increment();
+  if (outcome == Outcome::kBadSignature) signature_->Add({{"source", source}}).Increment();
+  if (outcome == Outcome::kUnmappable) mapping_->Add({{"source", source}}).Increment();
+  if (outcome == Outcome::kUnavailable) kafka_errors_->Increment();
+}
+
+void BridgeMetrics::Produced(const std::string& source, size_t events) {
+  produced_->Add({{"source", source}}).Increment(static_cast<double>(events));
+}
+
+void BridgeMetrics::Delivery(double seconds, bool failed) {
+  latency_->Observe(seconds);
+  if (failed) kafka_errors_->Increment();
+}
+
+void BridgeMetrics::KafkaError() { kafka_errors_->Increment(); }
+
+}  // namespace slamon::bridge

@@ -1,0 +1,47 @@
+// The bridge's own Prometheus series (served on its /metrics):
+//   slamon_bridge_requests_total{source,outcome}   every webhook request by its answer
+//   slamon_bridge_signature_failures_total{source}  requests refused as not authentic
+//   slamon_bridge_mapping_errors_total{source}      payloads that could not become valid events
+//   slamon_bridge_events_produced_total{source}     events acknowledged by Kafka
+//   slamon_bridge_produce_latency_seconds            produce-to-acknowledgement time per event
+//   slamon_bridge_kafka_errors_total                 failed deliveries and requests answered 503
+// Sources are known at start-up, so every {source, outcome} series exists
+// from the first scrape. Thread-safe.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace slamon::bridge {
+
+/// How a webhook request was answered.
+enum class Outcome { kAccepted, kBadSignature, kBadPayload, kUnmappable, kUnavailable, kUnknownSource };
+const char* OutcomeName(Outcome o);
+
+class BridgeMetrics {
+ public:
+  explicit BridgeMetrics(const std::vector<std::string>& sources);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+  void Request(const std::string& source, Outcome outcome);
+  void Produced(const std::string& source, size_t events);
+  void Delivery(double seconds, bool failed);
+  void KafkaError();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* requests_;
+  prometheus::Family<prometheus::Counter>* signature_;
+  prometheus::Family<prometheus::Counter>* mapping_;
+  prometheus::Family<prometheus::Counter>* produced_;
+  prometheus::Histogram* latency_;
+  prometheus::Counter* kafka_errors_;
+};
+
+}  // namespace slamon::bridge

@@ -1,0 +1,247 @@
+// Jiandaoyun (简道云) form data push (数据推送): every create or update of a
+// record of a ticket form is posted as {"op": "data_create"|"data_update",
+// "data": {...the whole record...}}. Forms are designed by the user, so which
+// widget holds the ticket number, customer, status, priority, replies and
+// satisfaction score comes from the source's `fields:` config.
+//
+// A push carries the record's current state, not what changed. The mapping
+// therefore emits what the state implies and relies on deterministic ids and
+// slamon's rules for repeats: the ticket's open and every reply row have ids
+// derived from the record and row ids (a later push re-sends them and slamon
+// drops them as duplicates); status events have ids derived from the
+// delivery id (X-JDY-DeliverId), and slamon ignores a repeated status or
+// resolve. A reopen needs the previous status, which a form can keep in a
+// field (`fields.previous_status`, e.g. set by a business rule).
+#include "daemon/bridge/mapping_util.h"
+#include "daemon/bridge/sources.h"
+
+namespace slamon::bridge {
+namespace {
+
+struct Fields {
+  std::string ticket_id = "_id", account, status, previous_status, priority, channel, score;
+  std::string replies, reply_id = "_id", reply_author, reply_public, reply_time;
+};
+
+class JiandaoyunSource : public WebhookSource {
+ public:
+  const std::string& Name() const override { return name_; }
+
+  bool Verify(const WebhookRequest& request, SourceError* error) const override {
+    const std::string signature = request.Header("x-jdy-signature");
+    auto nonce = request.query.find("nonce");
+    auto timestamp = request.query.find("timestamp");
+    if (signature.empty() || nonce == request.query.end() || timestamp == request.query.end()) {
+      *error = {Rejection::kBadSignature, "missing X-JDY-Signature header or nonce/timestamp query parameter"};
+      return false;
+    }
+    const std::string expected =
+        HexEncode(Sha1(nonce->second + ":" + request.body + ":" + secret_ + ":" + timestamp->second));
+    if (!ConstantTimeEquals(signature, expected)) {
+      *error = {Rejection::kBadSignature, "signature does not match"};
+      return false;
+    }
+    return true;
+  }
+
+  bool Map(const WebhookRequest& request, std::vector<MappedEvent>* out, SourceError* error) const override {
+    nlohmann::json body;
+    if (!ParseJsonObject(request.body, &body, error)) return false;
+    const std::string op = JsonText(body, "op");
+    if (op.empty() || !body.contains("data") || !body["data"].is_object()) {
+      *error = {Rejection::kBadPayload, "not a Jiandaoyun data push: needs op and data"};
+      return false;
+    }
+    if (op != "data_create" && op != "data_update") return true;  // data_remove and others: nothing to map
+    const nlohmann::json& data = body["data"];
+    const std::string delivery = request.Header("x-jdy-deliverid");
+    if (delivery.empty()) return Fail(error, "X-JDY-DeliverId header is missing");
+    const std::string record = JsonText(data, "_id");
+    if (record.empty()) return Fail(error, "data._id is missing");
+
+    Ticket t;
+    t.id = Text(data, fields_.ticket_id);
+    if (t.id.empty()) return Fail(error, "field " + fields_.ticket_id + " (ticket_id) is empty");
+    t.account = Text(data, fields_.account);
+    if (t.account.empty()) return Fail(error, "field " + fields_.account + " (account) is empty");
+    auto created = data.contains("createTime") ? NormalizeJsonTimestamp(data["createTime"]) : std::nullopt;
+    auto updated = data.contains("updateTime") ? NormalizeJsonTimestamp(data["updateTime"]) : std::nullopt;
+    if (!created) return Fail(error, "data.createTime is missing or not a timestamp");
+    const std::string changed_at = updated ? *updated : *created;
+
+    // The open: one per record, whichever push arrives first.
+    std::string priority = default_priority_;
+    if (!fields_.priority.empty()) {
+      const std::string raw = Text(data, fields_.priority);
+      if (!raw.empty()) {
+        auto mapped = Lookup(priorities_, raw, NormalizePriority);
+        if (!mapped) return Fail(error, "field " + fields_.priority + ": unknown priority '" + raw + "'");
+        priority = *mapped;
+      }
+    }
+    EventBuilder open(name_ + ":" + record + ":opened", "ticket.opened", *created, t.account);
+    open.Set("ticket_id", t.id).Set("priority", priority);
+    if (!fields_.channel.empty() && !Text(data, fields_.channel).empty())
+      open.Set("channel", Text(data, fields_.channel));
+    out->push_back(open.Build());
+
+    if (!MapReplies(data, record, t, out, error)) return false;
+
+    int n = 0;
+    if (!fields_.status.empty()) {
+      const std::string raw = Text(data, fields_.status);
+      if (!raw.empty()) {
+        auto current = Lookup(statuses_, raw, NormalizeStatus);
+        if (!current) return Fail(error, "field " + fields_.status + ": unknown status '" + raw + "'");
+        std::string previous;
+        if (!fields_.previous_status.empty()) {
+          const std::string prev_raw = Text(data, fields_.previous_status);
+          if (!prev_raw.empty()) previous = Lookup(statuses_, prev_raw, NormalizeStatus).value_or("");
+        }
+        if (previous != *current) {
+          for (const std::string& type : StatusTransitionTypes(previous, *current)) {
+            EventBuilder b(DeriveEventId(name_, delivery, n++), type, changed_at, t.account);
+            b.Set("ticket_id", t.id);
+            if (type == "ticket.status_changed") b.Set("status", *current);
+            out->push_back(b.Build());
+          }
+        }
+      }
+    }
+
+    if (!fields_.score.empty() && data.contains(fields_.score) && !data[fields_.score].is_null()) {
+      const nlohmann::json& s = data[fields_.score];
+      if (!s.is_number() || s.get<double>() != static_cast<double>(static_cast<int64_t>(s.get<double>()))) {
+        return Fail(error, "field " + fields_.score + " (score) is not an integer");
+      }
+      // One answer per ticket record: a later change of the score is a
+      // correction that slamon (first stored wins) does not apply.
+      out->push_back(EventBuilder(name_ + ":" + record + ":survey", "survey.answered", changed_at, t.account)
+                         .Set("ticket_id", t.id)
+                         .Set("score", static_cast<int64_t>(s.get<double>()))
+                         .Build());
+    }
+    return true;
+  }
+
+  static StatusOr<std::unique_ptr<WebhookSource>> Make(const std::string& name, const YAML::Node& section) {
+    auto source = std::unique_ptr<JiandaoyunSource>(new JiandaoyunSource());
+    source->name_ = name;
+    GET_OR_RET(source->secret_, LoadSecret(name, section));
+    GET_OR_RET(source->default_priority_, ConfigString(name, section, "default_priority", "normal"));
+    GET_OR_RET(source->statuses_, ConfigStringMap(name, section, "statuses", TicketStatuses()));
+    GET_OR_RET(source->priorities_, ConfigStringMap(name, section, "priorities", TicketPriorities()));
+    GET_OR_RET(source->authors_, ConfigStringMap(name, section, "authors", {"agent", "customer"}));
+    GET_OR_RET(source->public_values_, ConfigStringMap(name, section, "visibility", {"public", "internal"}));
+    const YAML::Node f = section["fields"];
+    if (!f || !f.IsMap()) return Status::Invalid("source '" + name + "': fields: missing (map of form widgets)");
+    Fields& d = source->fields_;
+    const std::pair<const char*, std::string*> table[] = {
+        {"ticket_id", &d.ticket_id},
+        {"account", &d.account},
+        {"status", &d.status},
+        {"previous_status", &d.previous_status},
+        {"priority", &d.priority},
+        {"channel", &d.channel},
+        {"score", &d.score},
+        {"replies", &d.replies},
+        {"reply_id", &d.reply_id},
+        {"reply_author", &d.reply_author},
+        {"reply_public", &d.reply_public},
+        {"reply_time", &d.reply_time},
+    };
+    for (const auto& [key, target] : table) {
+      GET_OR_RET(*target, ConfigString(name, f, key, *target));
+    }
+    for (const auto& entry : f) {
+      const std::string key = entry.first.Scalar();
+      bool known = false;
+      for (const auto& [k, unused] : table) known = known || key == k;
+      if (!known) return Status::Invalid("source '" + name + "': fields." + key + ": unknown field");
+    }
+    if (d.account.empty()) return Status::Invalid("source '" + name + "': fields.account: missing");
+    if (!d.replies.empty() && (d.reply_author.empty() || d.reply_time.empty())) {
+      return Status::Invalid("source '" + name + "': fields.replies: needs reply_author and reply_time too");
+    }
+    return std::unique_ptr<WebhookSource>(std::move(source));
+  }
+
+ private:
+  JiandaoyunSource() = default;
+
+  struct Ticket {
+    std::string id, account;
+  };
+
+  static bool Fail(SourceError* error, std::string reason) {
+    *error = {Rejection::kUnmappable, std::move(reason)};
+    return false;
+  }
+
+  // A widget's value as text; a member/department widget is an object with a
+  // `name`, a single-choice widget a plain string.
+  static std::string Text(const nlohmann::json& object, const std::string& key) {
+    if (key.empty() || !object.contains(key)) return {};
+    const nlohmann::json& v = object[key];
+    if (v.is_object()) return JsonText(v, "name");
+    return JsonText(object, key);
+  }
+
+  static std::optional<std::string> Lookup(const std::map<std::string, std::string>& table, const std::string& raw,
+                                           std::optional<std::string> (*fallback)(std::string_view)) {
+    if (auto it = table.find(raw); it != table.end()) return it->second;
+    return fallback(raw);
+  }
+
+  // Replies live in a subform: one row per message, each with its own stable
+  // row id, so a row maps to the same event on every later push.
+  bool MapReplies(const nlohmann::json& data, const std::string& record, const Ticket& t, std::vector<MappedEvent>* out,
+                  SourceError* error) const {
+    if (fields_.replies.empty() || !data.contains(fields_.replies) || data[fields_.replies].is_null()) return true;
+    const nlohmann::json& rows = data[fields_.replies];
+    if (!rows.is_array()) return Fail(error, "field " + fields_.replies + " (replies) is not a subform");
+    for (const nlohmann::json& row : rows) {
+      const std::string row_id = Text(row, fields_.reply_id);
+      if (row_id.empty()) return Fail(error, "a reply row has no " + fields_.reply_id);
+      const std::string raw_author = Text(row, fields_.reply_author);
+      auto author = authors_.find(raw_author);
+      if (author == authors_.end()) {
+        if (raw_author != "agent" && raw_author != "customer") {
+          return Fail(error, "reply " + row_id + ": unknown author '" + raw_author + "' (map it under authors)");
+        }
+      }
+      bool is_public = true;
+      if (!fields_.reply_public.empty() && row.contains(fields_.reply_public)) {
+        const nlohmann::json& v = row[fields_.reply_public];
+        if (v.is_boolean()) {
+          is_public = v.get<bool>();
+        } else if (auto vis = public_values_.find(Text(row, fields_.reply_public)); vis != public_values_.end()) {
+          is_public = vis->second == "public";
+        } else if (!v.is_null()) {
+          return Fail(error, "reply " + row_id + ": unknown visibility '" + Text(row, fields_.reply_public) +
+                                 "' (map it under visibility)");
+        }
+      }
+      auto when = row.contains(fields_.reply_time) ? NormalizeJsonTimestamp(row[fields_.reply_time]) : std::nullopt;
+      if (!when) return Fail(error, "reply " + row_id + ": " + fields_.reply_time + " is missing or not a timestamp");
+      out->push_back(EventBuilder(name_ + ":" + record + ":reply:" + row_id, "ticket.replied", *when, t.account)
+                         .Set("ticket_id", t.id)
+                         .Set("author", author == authors_.end() ? raw_author : author->second)
+                         .Set("public", is_public)
+                         .Build());
+    }
+    return true;
+  }
+
+  std::string name_, secret_, default_priority_;
+  Fields fields_;
+  std::map<std::string, std::string> statuses_, priorities_, authors_, public_values_;
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<WebhookSource>> MakeJiandaoyunSource(const std::string& name, const YAML::Node& section) {
+  return JiandaoyunSource::Make(name, section);
+}
+
+}  // namespace slamon::bridge
