@@ -153,9 +153,11 @@ class JiraSource final : public WebhookSource {
 
   bool Identify(Context* ctx, SourceError* error) const {
     ctx->ticket_id = JsonText(ctx->issue, options_.ticket_id_is_key ? "key" : "id");
-    if (!CheckIdentifier("issue " + std::string(options_.ticket_id_is_key ? "key" : "id"), ctx->ticket_id, error)) {
-      return false;
-    }
+    return CheckIdentifier("issue " + std::string(options_.ticket_id_is_key ? "key" : "id"), ctx->ticket_id, error);
+  }
+
+  // Resolved only once there is an event to emit: an internal comment needs no account.
+  bool ResolveAccount(Context* ctx, SourceError* error) const {
     auto field = ctx->fields.find(options_.account_field);
     ctx->account_id = AccountText(field == ctx->fields.end() ? nullptr : &*field);
     if (ctx->account_id.empty()) ctx->account_id = options_.default_account;
@@ -177,12 +179,13 @@ class JiraSource final : public WebhookSource {
     return std::nullopt;
   }
 
-  bool MapCreated(const Context& ctx, std::vector<MappedEvent>* events, SourceError* error) const {
+  bool MapCreated(Context& ctx, std::vector<MappedEvent>* events, SourceError* error) const {
     std::optional<std::string> at;
     auto created = ctx.fields.find("created");
     if (created != ctx.fields.end()) at = NormalizeJsonTimestamp(*created);
     if (!at) at = UpdateTime(ctx);
     if (!at) return Unmappable(error, "issue " + ctx.ticket_id + ": fields.created is not a timestamp");
+    if (!ResolveAccount(&ctx, error)) return false;
     std::string priority = options_.default_priority;
     auto field = ctx.fields.find("priority");
     if (field != ctx.fields.end() && field->is_object()) {
@@ -234,7 +237,7 @@ class JiraSource final : public WebhookSource {
     return Unmappable(error, "workflow status '" + name + "' is not in the source's statuses map");
   }
 
-  bool MapChangelog(const Context& ctx, const WebhookRequest& request, std::vector<MappedEvent>* events,
+  bool MapChangelog(Context& ctx, const WebhookRequest& request, std::vector<MappedEvent>* events,
                     SourceError* error) const {
     auto changelog = ctx.root.find("changelog");
     if (changelog == ctx.root.end() || !changelog->is_object()) return true;
@@ -278,6 +281,7 @@ class JiraSource final : public WebhookSource {
     if (typed.empty()) return true;
     if (delivery.empty()) return Unmappable(error, "changelog has no id and x-atlassian-webhook-identifier is missing");
     if (!at) return Unmappable(error, "issue " + ctx.ticket_id + ": the update has no timestamp");
+    if (!ResolveAccount(&ctx, error)) return false;
     int n = 0;
     for (const auto& [type, value] : typed) {
       EventBuilder b(DeriveEventId(name_, delivery, n++), type, *at, ctx.account_id);
@@ -289,7 +293,7 @@ class JiraSource final : public WebhookSource {
     return true;
   }
 
-  bool MapComment(const Context& ctx, const nlohmann::json& comment, std::vector<MappedEvent>* events,
+  bool MapComment(Context& ctx, const nlohmann::json& comment, std::vector<MappedEvent>* events,
                   SourceError* error) const {
     // jsdPublic is false for JSM internal comments; Jira Software comments
     // have no such flag and are visible to everyone who sees the issue.
@@ -316,6 +320,7 @@ class JiraSource final : public WebhookSource {
     auto created = comment.find("created");
     if (created != comment.end()) at = NormalizeJsonTimestamp(*created);
     if (!at) return Unmappable(error, "comment " + comment_id + ": created is not a timestamp");
+    if (!ResolveAccount(&ctx, error)) return false;
     EventBuilder b(DeriveEventId(name_, "comment-" + comment_id, 0), "ticket.replied", *at, ctx.account_id);
     b.Set("ticket_id", ctx.ticket_id).Set("author", role).Set("public", true);
     events->push_back(b.Build());
