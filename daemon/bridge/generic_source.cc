@@ -215,22 +215,32 @@ class GenericSource final : public WebhookSource {
   GenericOptions options_;
 };
 
+// Errors of the scalar readers name the key alone; inside `auth` they should say auth.<key>.
+template <typename T>
+StatusOr<T> InAuth(StatusOr<T> value) {
+  if (value.ok()) return value;
+  std::string message = value.status().message();
+  const size_t at = message.find("': ");
+  if (at != std::string::npos) message.insert(at + 3, "auth.");
+  return Status::Invalid(message);
+}
+
 Status LoadAuth(const std::string& name, const YAML::Node& section, GenericOptions* o) {
   const YAML::Node auth = section["auth"];
   if (!auth || !auth.IsMap()) return Status::Invalid("source '" + name + "': auth: is required (a mapping)");
   SLAMON_RETURN_IF_ERROR(CheckKnownKeys(name, "auth", auth, {"mode", "header", "query", "prefix", "encoding"}));
-  GET_OR_RET(const std::string mode, ConfigChoice(name, auth, "mode", {"shared_secret", "hmac_sha256"}, ""));
+  GET_OR_RET(const std::string mode, InAuth(ConfigChoice(name, auth, "mode", {"shared_secret", "hmac_sha256"}, "")));
   if (mode.empty()) return Status::Invalid("source '" + name + "': auth.mode: is required");
   o->hmac = mode == "hmac_sha256";
-  GET_OR_RET(o->token.header, ConfigString(name, auth, "header", ""));
-  GET_OR_RET(o->token.query, ConfigString(name, auth, "query", ""));
+  GET_OR_RET(o->token.header, InAuth(ConfigString(name, auth, "header", "")));
+  GET_OR_RET(o->token.query, InAuth(ConfigString(name, auth, "query", "")));
   for (char& c : o->token.header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (o->hmac) {
     if (o->token.header.empty() || !o->token.query.empty()) {
       return Status::Invalid("source '" + name + "': auth.header: hmac_sha256 needs a header (and no query)");
     }
-    GET_OR_RET(o->prefix, ConfigString(name, auth, "prefix", ""));
-    GET_OR_RET(const std::string encoding, ConfigChoice(name, auth, "encoding", {"hex", "base64"}, "hex"));
+    GET_OR_RET(o->prefix, InAuth(ConfigString(name, auth, "prefix", "")));
+    GET_OR_RET(const std::string encoding, InAuth(ConfigChoice(name, auth, "encoding", {"hex", "base64"}, "hex")));
     o->base64 = encoding == "base64";
   } else {
     if (o->token.header.empty() == o->token.query.empty()) {
