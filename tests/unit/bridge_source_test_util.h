@@ -15,6 +15,7 @@
 #include "daemon/bridge/mapping_util.h"
 #include "daemon/bridge/source.h"
 #include "daemon/bridge/sources.h"
+#include "events/codec.h"
 
 namespace slamon::bridge::testing {
 
@@ -52,7 +53,17 @@ inline WebhookRequest Request(std::string body, std::map<std::string, std::strin
   return r;
 }
 
-/// Maps `request`; fails the test when the mapping fails.
+/// Whether slamon's own decoder accepts `json` as an event ("" when it does, else the detail).
+inline std::string DecoderVerdict(const std::string& json) {
+  events::Decoder decoder;
+  events::DecodeResult result = decoder.Decode(json);
+  if (std::holds_alternative<events::Event>(result)) return {};
+  const auto& rejection = std::get<events::Rejection>(result);
+  return rejection.detail.empty() ? "rejected" : rejection.detail;
+}
+
+/// Maps `request`; fails the test when the mapping fails or an event is not
+/// one slamon would store.
 inline std::vector<nlohmann::json> MapOk(const WebhookSource& source, const WebhookRequest& request) {
   std::vector<MappedEvent> events;
   SourceError error{Rejection::kBadPayload, ""};
@@ -60,6 +71,7 @@ inline std::vector<nlohmann::json> MapOk(const WebhookSource& source, const Webh
   EXPECT_TRUE(ok) << error.reason;
   std::vector<nlohmann::json> out;
   for (const MappedEvent& e : events) {
+    EXPECT_EQ(DecoderVerdict(e.json), "") << e.json;
     nlohmann::json j = nlohmann::json::parse(e.json);
     EXPECT_EQ(e.key, j.value("account_id", "")) << "the Kafka key is the account id";
     out.push_back(std::move(j));
