@@ -305,4 +305,37 @@ StatusOr<std::string> ConfigString(const std::string& source_name, const YAML::N
   return node.Scalar();
 }
 
+StatusOr<std::map<std::string, std::string>> ConfigStringMap(const std::string& source_name, const YAML::Node& section,
+                                                             const std::string& key,
+                                                             const std::vector<std::string>& allowed) {
+  const std::string where = "source '" + source_name + "': " + key;
+  std::map<std::string, std::string> out;
+  const YAML::Node node = section[key];
+  if (!node || node.IsNull()) return out;
+  if (!node.IsMap()) return Status::Invalid(where + ": must be a map of names to values");
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
+      return Status::Invalid(where + ": keys and values must be strings");
+    }
+    const std::string& value = entry.second.Scalar();
+    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+      std::string expected;
+      for (const auto& a : allowed) expected += (expected.empty() ? "" : ", ") + a;
+      return Status::Invalid(where + "." + entry.first.Scalar() + ": '" + value + "' is not one of " + expected);
+    }
+    out[entry.first.Scalar()] = value;
+  }
+  return out;
+}
+
+const std::vector<std::string>& TicketStatuses() {
+  static const std::vector<std::string> kStatuses = {"open", "pending", "on_hold", "solved", "closed"};
+  return kStatuses;
+}
+
+const std::vector<std::string>& TicketPriorities() {
+  static const std::vector<std::string> kPriorities = {"urgent", "high", "normal", "low"};
+  return kPriorities;
+}
+
 }  // namespace slamon::bridge

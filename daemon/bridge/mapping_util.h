@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -108,6 +109,9 @@ class EventBuilder {
   EventBuilder& Set(std::string key, const char* value) { return Set(std::move(key), FieldValue(std::string(value))); }
   EventBuilder& Set(std::string key, int value) { return Set(std::move(key), FieldValue(int64_t{value})); }
   EventBuilder& Set(std::string key, bool value) { return Set(std::move(key), FieldValue(value)); }
+  EventBuilder& Set(std::string key, int64_t value) { return Set(std::move(key), FieldValue(value)); }
+  EventBuilder& Set(std::string key, double value) { return Set(std::move(key), FieldValue(value)); }
+  EventBuilder& Set(std::string key, std::string value) { return Set(std::move(key), FieldValue(std::move(value))); }
 
   /// The event: key = account id, json = the compact event object.
   MappedEvent Build() const;
@@ -140,5 +144,16 @@ StatusOr<std::string> LoadSecret(const std::string& source_name, const YAML::Nod
 /// source and field when present but not a scalar.
 StatusOr<std::string> ConfigString(const std::string& source_name, const YAML::Node& section, const std::string& key,
                                    std::string fallback = "");
+
+/// A string-to-string map in a source's section (`statuses: {Hold: on_hold}`);
+/// empty when absent. Keys are compared as written. When `allowed` is not
+/// empty every value must be one of it; errors name source, field and key.
+StatusOr<std::map<std::string, std::string>> ConfigStringMap(const std::string& source_name, const YAML::Node& section,
+                                                             const std::string& key,
+                                                             const std::vector<std::string>& allowed = {});
+
+/// slamon's ticket statuses and priorities, for ConfigStringMap's `allowed`.
+const std::vector<std::string>& TicketStatuses();
+const std::vector<std::string>& TicketPriorities();
 
 }  // namespace slamon::bridge
