@@ -19,11 +19,9 @@ using testing::Request;
 
 YAML::Node ExampleSection(const std::string& name) {
   const YAML::Node root = YAML::LoadFile(std::string(SLAMON_SOURCE_DIR) + "/config/bridge.generic.example.yaml");
-  for (const auto& source : root["sources"]) {
-    if (source["name"].as<std::string>() == name) return source;
-  }
-  ADD_FAILURE() << "no example source " << name;
-  return {};
+  const YAML::Node section = root["sources"][name];
+  EXPECT_TRUE(section.IsMap()) << "no example source " << name;
+  return section;
 }
 
 std::unique_ptr<WebhookSource> Example(const std::string& name) {

@@ -36,8 +36,9 @@ std::vector<Subject> Subjects() {
         "zoho/webhook_ticket_comment_add_public_agent.json", "zoho/webhook_ticket_update_reopened_prevstate.json",
         "zoho/webhook_ticket_update_no_prevstate.json"}});
   const YAML::Node example = YAML::LoadFile(std::string(SLAMON_SOURCE_DIR) + "/config/bridge.generic.example.yaml");
-  for (const auto& section : example["sources"]) {
-    const std::string name = section["name"].as<std::string>();
+  for (const auto& entry : example["sources"]) {
+    const std::string name = entry.first.as<std::string>();
+    const YAML::Node section = entry.second;
     auto made = MakeGenericSource(name, section);
     EXPECT_TRUE(made.ok()) << made.status().message();
     std::vector<std::string> files;
