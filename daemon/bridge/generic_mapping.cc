@@ -1,0 +1,248 @@
+#include "daemon/bridge/generic_mapping.h"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+namespace slamon::bridge::generic {
+
+namespace {
+
+Status FieldError(const std::string& source_name, const std::string& where, const std::string& why) {
+  return Status::Invalid("source '" + source_name + "': " + where + ": " + why);
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
+std::string FieldSpec::Get(const nlohmann::json& body, const WebhookRequest& request) const {
+  std::string raw;
+  if (constant) {
+    raw = *constant;
+  } else if (pointer) {
+    raw = ScalarText(pointer->Resolve(body));
+  } else if (!parts.empty()) {
+    for (const JsonPointer& part : parts) {
+      const std::string piece = ScalarText(part.Resolve(body));
+      if (piece.empty()) {
+        raw.clear();  // an id with a missing part would collide with others
+        break;
+      }
+      raw += raw.empty() ? piece : ":" + piece;
+    }
+  } else if (!header.empty()) {
+    raw = request.Header(header);
+  }
+  if (!raw.empty() && !map.empty()) {
+    // A value the map does not list passes through unchanged, so a map only
+    // needs the values that differ.
+    if (auto mapped = map.Find(raw)) raw = *mapped;
+  }
+  if (raw.empty() && fallback) raw = *fallback;
+  return raw;
+}
+
+bool FieldSpec::Present(const nlohmann::json& body, const WebhookRequest& request) const {
+  if (constant) return true;
+  if (pointer) {
+    const nlohmann::json* v = pointer->Resolve(body);
+    return v != nullptr && !v->is_null();
+  }
+  if (!parts.empty()) return !Get(body, request).empty();
+  return request.headers.count(header) > 0;
+}
+
+bool Condition::Holds(const nlohmann::json& body, const WebhookRequest& request) const {
+  switch (op) {
+    case Op::kExists:
+      return subject.Present(body, request);
+    case Op::kAbsent:
+      return !subject.Present(body, request);
+    case Op::kEquals:
+    case Op::kIn: {
+      if (!subject.Present(body, request)) return false;
+      const std::string value = subject.Get(body, request);
+      return std::find(values.begin(), values.end(), value) != values.end();
+    }
+  }
+  return false;
+}
+
+const std::vector<std::string>& KnownFieldNames() {
+  static const std::vector<std::string> kNames = {"ticket_id", "account_id", "occurred_at",     "priority", "channel",
+                                                  "category",  "status",     "previous_status", "author",   "public",
+                                                  "group",     "assignee",   "score",           "kind",     "comment"};
+  return kNames;
+}
+
+const std::vector<std::string>& RuleTypes() {
+  static const std::vector<std::string> kTypes = {"ticket.opened",           "ticket.replied",  "ticket.status_changed",
+                                                  "ticket.priority_changed", "ticket.assigned", "ticket.resolved",
+                                                  "ticket.reopened",         "survey.answered"};
+  return kTypes;
+}
+
+StatusOr<FieldSpec> ParseFieldSpec(const std::string& source_name, const std::string& where, const YAML::Node& node) {
+  FieldSpec spec;
+  if (node.IsScalar()) {
+    // Shorthand: "/a/b" is a pointer; anything else is a constant.
+    const std::string text = node.as<std::string>();
+    if (!text.empty() && text.front() == '/') {
+      auto p = JsonPointer::Parse(text);
+      if (!p.ok()) return FieldError(source_name, where, p.status().message());
+      spec.pointer = p.take();
+    } else {
+      spec.constant = text;
+    }
+    return spec;
+  }
+  if (!node.IsMap()) return FieldError(source_name, where, "must be a JSON pointer or a mapping");
+  SLAMON_RETURN_IF_ERROR(
+      CheckKnownKeys(source_name, where, node, {"pointer", "pointers", "header", "value", "map", "default"}));
+  int sources = 0;
+  if (node["pointer"]) {
+    auto p = JsonPointer::Parse(node["pointer"].as<std::string>());
+    if (!p.ok()) return FieldError(source_name, where + ".pointer", p.status().message());
+    spec.pointer = p.take();
+    ++sources;
+  }
+  if (node["pointers"]) {
+    const YAML::Node list = node["pointers"];
+    if (!list.IsSequence() || list.size() == 0) {
+      return FieldError(source_name, where + ".pointers", "must be a non-empty list of JSON pointers");
+    }
+    for (const auto& item : list) {
+      auto p = JsonPointer::Parse(item.as<std::string>());
+      if (!p.ok()) return FieldError(source_name, where + ".pointers", p.status().message());
+      spec.parts.push_back(p.take());
+    }
+    ++sources;
+  }
+  if (node["header"]) {
+    spec.header = Lower(node["header"].as<std::string>());
+    if (spec.header.empty()) return FieldError(source_name, where + ".header", "must not be empty");
+    ++sources;
+  }
+  if (node["value"]) {
+    spec.constant = node["value"].as<std::string>();
+    ++sources;
+  }
+  if (sources != 1) return FieldError(source_name, where, "needs exactly one of pointer, pointers, header or value");
+  if (node["map"]) {
+    const YAML::Node map = node["map"];
+    if (!map.IsMap()) return FieldError(source_name, where + ".map", "must be a mapping of value to value");
+    for (const auto& entry : map) {
+      if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
+        return FieldError(source_name, where + ".map", "entries must be scalar");
+      }
+      spec.map.Set(entry.first.as<std::string>(), entry.second.as<std::string>());
+    }
+  }
+  if (node["default"]) spec.fallback = node["default"].as<std::string>();
+  return spec;
+}
+
+namespace {
+
+StatusOr<Condition> ParseCondition(const std::string& source_name, const std::string& where, const YAML::Node& node) {
+  if (!node.IsMap()) return FieldError(source_name, where, "a condition must be a mapping");
+  SLAMON_RETURN_IF_ERROR(
+      CheckKnownKeys(source_name, where, node, {"pointer", "header", "map", "equals", "in", "exists"}));
+  Condition c;
+  YAML::Node subject;
+  for (const char* key : {"pointer", "header", "map"}) {
+    if (node[key]) subject[key] = node[key];
+  }
+  GET_OR_RET(c.subject, ParseFieldSpec(source_name, where, subject));
+  int ops = 0;
+  if (node["equals"]) {
+    if (!node["equals"].IsScalar()) return FieldError(source_name, where + ".equals", "must be a scalar");
+    c.op = Condition::Op::kEquals;
+    c.values.push_back(node["equals"].as<std::string>());
+    ++ops;
+  }
+  if (node["in"]) {
+    if (!node["in"].IsSequence() || node["in"].size() == 0) {
+      return FieldError(source_name, where + ".in", "must be a non-empty list");
+    }
+    c.op = Condition::Op::kIn;
+    for (const auto& v : node["in"]) c.values.push_back(v.as<std::string>());
+    ++ops;
+  }
+  if (node["exists"]) {
+    const std::string v = node["exists"].as<std::string>();
+    if (v != "true" && v != "false") return FieldError(source_name, where + ".exists", "must be true or false");
+    c.op = v == "true" ? Condition::Op::kExists : Condition::Op::kAbsent;
+    ++ops;
+  }
+  if (ops != 1) return FieldError(source_name, where, "needs exactly one of equals, in or exists");
+  return c;
+}
+
+}  // namespace
+
+StatusOr<std::vector<Condition>> ParseConditions(const std::string& source_name, const std::string& where,
+                                                 const YAML::Node& node) {
+  std::vector<Condition> out;
+  if (!node || node.IsNull()) return out;
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      GET_OR_RET(Condition c, ParseCondition(source_name, where + "[" + std::to_string(i) + "]", node[i]));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+  GET_OR_RET(Condition c, ParseCondition(source_name, where, node));
+  out.push_back(std::move(c));
+  return out;
+}
+
+StatusOr<std::map<std::string, FieldSpec>> ParseFields(const std::string& source_name, const std::string& where,
+                                                       const YAML::Node& node) {
+  std::map<std::string, FieldSpec> out;
+  if (!node || node.IsNull()) return out;
+  if (!node.IsMap()) return FieldError(source_name, where, "must be a mapping of field name to source");
+  SLAMON_RETURN_IF_ERROR(CheckKnownKeys(source_name, where, node, KnownFieldNames()));
+  for (const auto& entry : node) {
+    const std::string field = entry.first.as<std::string>();
+    GET_OR_RET(FieldSpec spec, ParseFieldSpec(source_name, where + "." + field, entry.second));
+    out.emplace(field, std::move(spec));
+  }
+  return out;
+}
+
+StatusOr<std::vector<Rule>> ParseRules(const std::string& source_name, const YAML::Node& node) {
+  if (!node || !node.IsSequence() || node.size() == 0) {
+    return FieldError(source_name, "events", "must be a non-empty list of rules");
+  }
+  std::vector<Rule> rules;
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string where = "events[" + std::to_string(i) + "]";
+    const YAML::Node r = node[i];
+    if (!r.IsMap()) return FieldError(source_name, where, "must be a mapping");
+    SLAMON_RETURN_IF_ERROR(CheckKnownKeys(source_name, where, r, {"when", "type", "fields", "id"}));
+    Rule rule;
+    GET_OR_RET(rule.when, ParseConditions(source_name, where + ".when", r["when"]));
+    if (!r["type"] || !r["type"].IsScalar()) return FieldError(source_name, where + ".type", "is required");
+    rule.type = r["type"].as<std::string>();
+    const auto& types = RuleTypes();
+    if (std::find(types.begin(), types.end(), rule.type) == types.end()) {
+      std::string list;
+      for (const auto& t : types) list += (list.empty() ? "" : ", ") + t;
+      return FieldError(source_name, where + ".type", "'" + rule.type + "' is not one of " + list);
+    }
+    GET_OR_RET(rule.fields, ParseFields(source_name, where + ".fields", r["fields"]));
+    if (r["id"]) {
+      GET_OR_RET(FieldSpec id, ParseFieldSpec(source_name, where + ".id", r["id"]));
+      rule.id = std::move(id);
+    }
+    rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+}  // namespace slamon::bridge::generic
