@@ -139,12 +139,16 @@ void AddRunCommand(CLI::App& app) {
   struct Args {
     std::string config;
     std::vector<std::string> overrides;
+    std::string web_config_file;
     bool exit_on_eof = false;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("run", "Run the daemon: ingest from Kafka, serve /metrics and the API");
   cmd->add_option("--config", a->config, "Daemon config file (YAML)")->required();
   cmd->add_option("--set", a->overrides, "Override a config value, e.g. --set kafka.brokers=127.0.0.1:9092");
+  cmd->add_option("--web.config.file", a->web_config_file,
+                  "Web config file (TLS, bcrypt basic-auth users) as Prometheus exporters use; wins over "
+                  "http.web_config_file");
   cmd->add_flag("--exit-on-eof", a->exit_on_eof,
                 "Exit once every assigned partition is ingested to its end (backfills, benchmarks)");
   cmd->callback([a] {
@@ -152,6 +156,8 @@ void AddRunCommand(CLI::App& app) {
     DaemonConfig cfg;
     try {
       cfg = LoadDaemonConfig(a->config, a->overrides);
+      if (!a->web_config_file.empty()) cfg.http.web_config_file = a->web_config_file;
+      LoadWebConfigInto(&cfg);
     } catch (const ConfigError& e) {
       Fail(kConfigError, e.what());
     }
@@ -259,8 +265,9 @@ void AddRunCommand(CLI::App& app) {
       return add_only ? projections.AddPartitions(*store, partitions, events)
                       : projections.Rebuild(*store, partitions, events);
     });
-    std::cout << "slamon: metrics at http://" << ParseListenAddress(cfg.http.listen, "http.listen").first << ":"
-              << http.port() << "/metrics" << std::endl;
+    std::cout << "slamon: metrics at " << (cfg.http.web && cfg.http.web->tls_enabled ? "https" : "http") << "://"
+              << ParseListenAddress(cfg.http.listen, "http.listen").first << ":" << http.port() << "/metrics"
+              << std::endl;
     if (Status s = source->Subscribe(); !s.ok()) Fail(kRuntimeError, s.message());
     if (embedded && cfg.generator.enabled) {
       generator.Start(cfg.generator, cfg.kafka.brokers, cfg.kafka.topics.front());
