@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace slamon::daemon {
 namespace {
@@ -45,11 +46,13 @@ std::shared_ptr<TlsContext> TlsContext::Create(const TlsServerSettings& settings
     return fail("cert_file", "cannot load the certificate from " + settings.cert_file + ": " +
                                  OpenSslReason("not a PEM certificate"));
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, settings.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+  const bool key_loaded = SSL_CTX_use_PrivateKey_file(ctx, settings.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
+  // OpenSSL checks the pair while loading the key; a mismatch is told as such.
+  if (!key_loaded && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
     return fail("key_file",
                 "cannot load the private key from " + settings.key_file + ": " + OpenSslReason("not a PEM key"));
   }
-  if (SSL_CTX_check_private_key(ctx) != 1) {
+  if (!key_loaded || SSL_CTX_check_private_key(ctx) != 1) {
     return fail("key_file", "the key in " + settings.key_file + " does not belong to the certificate in " +
                                 settings.cert_file + ": " + OpenSslReason("mismatch"));
   }

@@ -39,7 +39,8 @@ bool IsPlainHttpOnTlsPort(const boost::system::error_code& ec);
 
 /// What a plain-HTTP client gets from the TLS port before it is closed.
 constexpr std::string_view kPlainHttpOnTlsPort =
-    "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+    "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 48\r\n"
+    "Connection: close\r\n\r\n"
     "Client sent an HTTP request to an HTTPS server.\n";
 
 /// A connection's byte stream: plain TCP, or TLS over TCP.
