@@ -8,7 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <memory>
+#include <thread>
 
 #include "daemon/http/basic_auth.h"
 #include "daemon/http/web_config.h"
@@ -157,6 +159,28 @@ TEST_F(HttpsServerTest, BcryptUsersOverPlainHttp) {
   EXPECT_EQ(RawRequest(port, "HEAD", "/metrics", 3s, good).status, 200);
   EXPECT_EQ(RawRequest(port, "GET", "/fixed", 3s).status, 401);
   EXPECT_EQ(RawRequest(port, "GET", "/healthz", 3s).status, 200);
+}
+
+TEST_F(HttpsServerTest, BcryptNeverStallsTheLoop) {
+  // Cost 13: about half a second per check (`htpasswd -nbBC 13 slow slow-pw`).
+  Start("basic_auth_users:\n  slow: $2y$13$EBdEZbSEs29lotXKDvWXS.T7b/bkNLfyuhHhJzAv1IsO1FMR2Wz0e\n");
+  const int port = server_->port();
+  const auto start = std::chrono::steady_clock::now();
+  auto slow = std::async(std::launch::async, [port] {
+    return RawRequest(port, "GET", "/fixed", 30s, "Authorization: Basic c2xvdzpzbG93LXB3\r\n").status;  // slow:slow-pw
+  });
+  std::this_thread::sleep_for(50ms);
+  // While a worker computes bcrypt, the loop still accepts and answers liveness.
+  const auto health_start = std::chrono::steady_clock::now();
+  EXPECT_EQ(RawRequest(port, "GET", "/healthz", 5s).status, 200);
+  const auto health_took = std::chrono::steady_clock::now() - health_start;
+  EXPECT_EQ(slow.get(), 200);
+  const auto slow_took = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(health_took * 3, slow_took) << "healthz waited for the bcrypt check";
+  // The verdict is remembered: the same credentials again cost no bcrypt.
+  const auto again_start = std::chrono::steady_clock::now();
+  EXPECT_EQ(RawRequest(port, "GET", "/fixed", 5s, "Authorization: Basic c2xvdzpzbG93LXB3\r\n").status, 200);
+  EXPECT_LT((std::chrono::steady_clock::now() - again_start) * 3, slow_took);
 }
 
 TEST(HttpsDaemonTest, BadWebConfigStopsTheDaemonWithExit2) {
