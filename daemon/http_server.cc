@@ -173,7 +173,6 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
-  // Between requests: wait (at most the idle deadline) for the next one to begin.
   // A plain-HTTP client on the TLS port is told so, in plain HTTP, instead
   // of seeing a connection reset.
   void AnswerPlainHttp() {
@@ -190,6 +189,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  // Between requests: wait (at most the idle deadline) for the next one to begin.
   void WaitForNextRequest() {
     if (buffer_.size() > 0) return ReadHead();  // pipelined: already here
     stream_.expires_after(server_->settings_.idle_timeout);
@@ -251,16 +251,20 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (!slow_auth && route->on_loop) return Send(Run(*route, req), keep_alive);
     // A worker builds the answer; the loop thread writes it. The session is
     // kept alive by the closures, and no read is pending meanwhile.
-    asio::post(server_->workers_,
-               [self = shared_from_this(), route, req = std::move(req), keep_alive, slow_auth]() mutable {
-                 HttpResponse res = slow_auth && !self->server_->Authorized(req) ? Unauthorized()
-                                    : route == nullptr ? Error(404, "no such endpoint: " + req.path)
-                                                       : Run(*route, req);
-                 auto loop = self->stream_.get_executor();  // before `self` is moved into the closure
-                 asio::post(loop, [self = std::move(self), res = std::move(res), keep_alive]() mutable {
-                   self->Send(std::move(res), keep_alive);
-                 });
-               });
+    asio::post(server_->workers_, [self = shared_from_this(), route, req = std::move(req), keep_alive]() mutable {
+      HttpResponse res = self->Answer(route, req);
+      auto loop = self->stream_.get_executor();  // before `self` is moved into the closure
+      asio::post(loop, [self = std::move(self), res = std::move(res), keep_alive]() mutable {
+        self->Send(std::move(res), keep_alive);
+      });
+    });
+  }
+
+  // On a worker: the authentication that needs bcrypt, then the route.
+  HttpResponse Answer(const Route* route, const HttpRequest& req) const {
+    if (server_->SlowAuth(req) && !server_->Authorized(req)) return Unauthorized();
+    if (route == nullptr) return Error(404, "no such endpoint: " + req.path);
+    return Run(*route, req);
   }
 
   static HttpResponse Run(const Route& route, const HttpRequest& req) {
