@@ -34,6 +34,7 @@ void AddRunCommand(CLI::App& app) {
   struct Args {
     std::string config;
     std::vector<std::string> overrides;
+    std::string web_config_file;
     bool exit_on_eof = false;
     std::string fail_writes_while;
   };
@@ -41,12 +42,21 @@ void AddRunCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("run", "Run the daemon: ingest from Kafka, serve /metrics and the API");
   cmd->add_option("--config", a->config, "Daemon config file (YAML)")->required();
   cmd->add_option("--set", a->overrides, "Override a config value, e.g. --set kafka.brokers=127.0.0.1:9092");
+  cmd->add_option("--web.config.file", a->web_config_file,
+                  "Web config file (TLS, bcrypt basic-auth users) as Prometheus exporters use; wins over "
+                  "http.web_config_file");
   cmd->add_flag("--exit-on-eof", a->exit_on_eof,
                 "Exit once every assigned partition is ingested to its end (backfills, benchmarks)");
   // Tests only: hidden from --help (an empty group name hides an option).
   cmd->add_option("--testing-fail-store-writes-while-file-exists", a->fail_writes_while)->group("");
   OnRun(cmd, [a]() -> Status {
     GET_OR_RET(DaemonConfig cfg, LoadDaemonConfigOr(a->config, a->overrides));
+    if (!a->web_config_file.empty()) cfg.http.web_config_file = a->web_config_file;
+    try {
+      LoadWebConfigInto(&cfg);  // only `run` reads the TLS key and the users
+    } catch (const ConfigError& e) {
+      return Status::Invalid(e.what());
+    }
     SetLogLevel(cfg.log_level);
     Daemon daemon(std::move(cfg), {.exit_on_eof = a->exit_on_eof,
                                    .append_fault = FailWhileFileExists(a->fail_writes_while)});

@@ -220,7 +220,8 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   }
 
   const YAML::Node http = cfg.root["http"];
-  r.OnlyKeys(http, "http", {"listen", "basic_auth", "max_connections", "header_timeout_ms", "idle_timeout_ms"});
+  r.OnlyKeys(http, "http",
+             {"listen", "basic_auth", "web_config_file", "max_connections", "header_timeout_ms", "idle_timeout_ms"});
   r.Get(http, "http", "listen", &cfg.http.listen);
   r.Get(http, "http", "max_connections", &cfg.http.max_connections);
   if (cfg.http.max_connections < 1 || cfg.http.max_connections > 100000) {
@@ -247,6 +248,7 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
       r.Fail(auth, "http.basic_auth", "needs both user and password");
     }
   }
+  r.Get(http, "http", "web_config_file", &cfg.http.web_config_file);  // read by LoadWebConfigInto
 
   const YAML::Node gen = cfg.root["generator"];
   r.OnlyKeys(gen, "generator", {"enabled", "rate", "accounts", "seed", "malformed_fraction", "duplicate_fraction"});
@@ -317,6 +319,17 @@ StatusOr<DaemonConfig> LoadDaemonConfigOr(const std::string& file, const std::ve
   } catch (const ConfigError& e) {
     return Status::Invalid(e.what());
   }
+}
+
+void LoadWebConfigInto(DaemonConfig* cfg) {
+  if (cfg->http.web_config_file.empty()) return;
+  auto web = std::make_shared<WebConfig>(LoadWebConfig(cfg->http.web_config_file));
+  // Two sources of users would leave it unclear which password is asked for.
+  if (!cfg->http.basic_auth_user.empty() && !web->basic_auth_users.empty()) {
+    Reader(cfg->file).Fail(cfg->root["http"]["basic_auth"], "http.basic_auth",
+                           "cannot be combined with basic_auth_users in " + cfg->http.web_config_file + ": keep one");
+  }
+  cfg->http.web = std::move(web);
 }
 
 }  // namespace slamon::daemon

@@ -7,10 +7,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "daemon/http/web_config.h"
 #include "events/kafka/kafka_source.h"
 
 namespace slamon::daemon {
@@ -28,8 +30,11 @@ struct StoreSettings {
 
 struct HttpSettings {
   std::string listen = "127.0.0.1:9464";  ///< host:port; port 0 picks a free one
-  std::string basic_auth_user;            ///< empty: no authentication
+  std::string basic_auth_user;            ///< empty: no authentication (plaintext; the web config is preferred)
   std::string basic_auth_password;
+  /// http.web_config_file (or `run --web.config.file`): TLS and bcrypt users.
+  std::string web_config_file;
+  std::shared_ptr<const WebConfig> web;  ///< loaded from web_config_file; null without one
   /// Open connections at most; one more is answered 503 and closed at once.
   int max_connections = 1024;
   /// A request head must arrive whole within this (from accept, or from its
@@ -94,6 +99,12 @@ struct DaemonConfig {
 DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::string>& overrides = {});
 /// The same, with the refusal as an invalid-argument Status naming file, field and reason.
 StatusOr<DaemonConfig> LoadDaemonConfigOr(const std::string& file, const std::vector<std::string>& overrides = {});
+
+/// Loads the web config file named by cfg->http.web_config_file (TLS
+/// certificates and keys read, bcrypt hashes checked) into cfg->http.web.
+/// Only the daemon calls it: the offline commands share the config file but
+/// serve nothing and may lack the right to read the key. Throws ConfigError.
+void LoadWebConfigInto(DaemonConfig* cfg);
 
 /// Splits "host:port"; throws ConfigError naming `field` when malformed.
 std::pair<std::string, int> ParseListenAddress(const std::string& value, const std::string& where);

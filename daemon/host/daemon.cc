@@ -189,9 +189,11 @@ Status Daemon::Start() {
     return add_only ? p.projections->AddPartitions(*p.store, partitions, events)
                     : p.projections->Rebuild(*p.store, partitions, events);
   });
-  const std::string host = ParseListenAddress(config_.http.listen, "http.listen").first;
-  std::cout << "slamon: metrics at http://" << host << ":" << p.http->port() << "/metrics" << std::endl;
-  std::cout << "slamon: console at http://" << host << ":" << p.http->port() << "/" << std::endl;
+  const std::string base = std::string(config_.http.web && config_.http.web->tls_enabled ? "https" : "http") +
+                           "://" + ParseListenAddress(config_.http.listen, "http.listen").first + ":" +
+                           std::to_string(p.http->port());
+  std::cout << "slamon: metrics at " << base << "/metrics" << std::endl;
+  std::cout << "slamon: console at " << base << "/" << std::endl;
   SLAMON_RETURN_IF_ERROR(p.source->Subscribe());
   if (p.embedded && config_.generator.enabled) {
     p.generator.Start(config_.generator, config_.kafka.brokers, config_.kafka.topics.front());

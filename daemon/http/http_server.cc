@@ -19,7 +19,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "daemon/http/basic_auth.h"
 #include "daemon/http/http_util.h"
+#include "daemon/http/tls_context.h"
 #include "events/common/logging.h"
 
 namespace slamon::daemon {
@@ -43,6 +45,10 @@ constexpr std::string_view kRefusal =
 
 HttpResponse Error(int status, std::string_view message) {
   return HttpResponse::Json(status, "{\"error\":" + JsonQuote(message) + "}\n");
+}
+
+HttpResponse Unauthorized() {
+  return Error(401, "authentication required").SetHeader("WWW-Authenticate", "Basic realm=\"slamon\"");
 }
 
 struct Route {
@@ -73,7 +79,12 @@ class HttpServer::Impl {
         ready_(std::move(ready)),
         acceptor_(ioc_),
         retry_timer_(ioc_),
-        workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))) {}
+        workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))) {
+    if (settings_.web && settings_.web->context) tls_ = settings_.web->context;
+    if (settings_.web && !settings_.web->basic_auth_users.empty()) {
+      users_ = std::make_unique<BasicAuthUsers>(settings_.web->basic_auth_users);
+    }
+  }
 
   ~Impl() { Stop(); }
 
@@ -90,8 +101,11 @@ class HttpServer::Impl {
     return best;
   }
 
+  // With bcrypt users this may take tens of milliseconds: see SlowAuth.
   bool Authorized(const HttpRequest& req) const {
-    if (settings_.basic_auth_user.empty() || req.path == "/healthz") return true;  // liveness needs no secret
+    if (req.path == "/healthz") return true;  // liveness needs no secret
+    if (users_) return users_->Allows(req.Header("authorization"));
+    if (settings_.basic_auth_user.empty()) return true;
     return BasicAuthMatches(req.Header("authorization"), settings_.basic_auth_user, settings_.basic_auth_password);
   }
 
@@ -112,8 +126,14 @@ class HttpServer::Impl {
   void Accept();
   void Refuse(tcp::socket socket);
 
+  // True when authorizing `req` may need a bcrypt computation, which must
+  // not run on the loop thread (it would stall every other connection).
+  bool SlowAuth(const HttpRequest& req) const { return users_ && req.path != "/healthz"; }
+
   HttpSettings settings_;
   ReadinessProbe ready_;
+  std::shared_ptr<TlsContext> tls_;  ///< null: plain HTTP
+  std::unique_ptr<BasicAuthUsers> users_;
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::map<std::string, Route> exact_;
   std::vector<std::pair<std::string, Route>> prefixes_;
@@ -139,7 +159,8 @@ class HttpServer::Impl {
 // runs on a worker: then no I/O is pending on it.
 class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Impl* server) : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, Impl* server)
+      : stream_(std::move(socket), server->tls_ ? &server->tls_->native() : nullptr), server_(server) {
     server_->connections_.fetch_add(1);
     std::lock_guard lock(server_->sessions_mu_);
     server_->sessions_.insert(this);
@@ -155,8 +176,17 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   Session& operator=(const Session&) = delete;
 
   // The first request head must arrive within the header deadline from accept:
-  // a connection that says nothing is closed then.
-  void Start() { ReadHead(); }
+  // a connection that says nothing is closed then. Under TLS the handshake
+  // has the same deadline first.
+  void Start() {
+    if (!stream_.tls()) return ReadHead();
+    stream_.expires_after(server_->settings_.header_timeout);
+    stream_.async_handshake([self = shared_from_this()](ErrorCode ec) {
+      if (!ec) return self->ReadHead();
+      if (IsPlainHttpOnTlsPort(ec)) return self->AnswerPlainHttp();
+      self->Close();  // not TLS, no certificate when one is required, a timeout
+    });
+  }
 
   // On the loop thread, at shutdown.
   void Close() {
@@ -166,6 +196,22 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  // A plain-HTTP client on the TLS port is told so, in plain HTTP, instead
+  // of seeing a connection reset.
+  void AnswerPlainHttp() {
+    stream_.expires_after(server_->settings_.write_timeout);
+    asio::async_write(stream_.tcp(), asio::buffer(kPlainHttpOnTlsPort.data(), kPlainHttpOnTlsPort.size()),
+                      [self = shared_from_this()](ErrorCode ec, size_t) {
+                        auto& socket = self->stream_.socket();
+                        socket.shutdown(tcp::socket::shutdown_send, ec);
+                        // Drain the rest of the request so that close() does not reset the answer away.
+                        std::array<char, 4096> sink{};
+                        socket.non_blocking(true, ec);
+                        for (int i = 0; i < 4 && !ec; ++i) socket.read_some(asio::buffer(sink), ec);
+                        self->Close();
+                      });
+  }
+
   // Between requests: wait (at most the idle deadline) for the next one to begin.
   void WaitForNextRequest() {
     if (buffer_.size() > 0) return ReadHead();  // pipelined: already here
@@ -240,25 +286,35 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (!ParseTarget(msg.target(), &req.path, &req.params)) return Send(Error(400, "malformed request target"), false);
     for (const auto& field : msg) req.headers.emplace_back(Lowered(field.name_string()), std::string(field.value()));
     parser_.reset();
-    if (!server_->Authorized(req)) {
-      return Send(Error(401, "authentication required").SetHeader("WWW-Authenticate", "Basic realm=\"slamon\""),
-                  keep_alive);
-    }
+    const bool slow_auth = server_->SlowAuth(req);  // then checked on the worker, below
+    if (!slow_auth && !server_->Authorized(req)) return Send(Unauthorized(), keep_alive);
     const Route* route = server_->Find(req.path);
-    if (route == nullptr) return Send(Error(404, "no such endpoint: " + req.path), keep_alive);
-    if (!(post ? route->post : route->handler)) {
-      return Send(Error(405, "method not allowed").SetHeader("Allow", route->Allow()), keep_alive);
+    if (!slow_auth) {
+      if (route == nullptr) return Send(Error(404, "no such endpoint: " + req.path), keep_alive);
+      if (!(post ? route->post : route->handler)) {
+        return Send(Error(405, "method not allowed").SetHeader("Allow", route->Allow()), keep_alive);
+      }
+      if (route->on_loop) return Send(Run(*route, req), keep_alive);
     }
-    if (route->on_loop) return Send(Run(*route, req), keep_alive);
     // A worker builds the answer; the loop thread writes it. The session is
     // kept alive by the closures, and no read is pending meanwhile.
     asio::post(server_->workers_, [self = shared_from_this(), route, req = std::move(req), keep_alive]() mutable {
-      HttpResponse res = Run(*route, req);
+      HttpResponse res = self->Answer(route, req);
       auto loop = self->stream_.get_executor();  // before `self` is moved into the closure
       asio::post(loop, [self = std::move(self), res = std::move(res), keep_alive]() mutable {
         self->Send(std::move(res), keep_alive);
       });
     });
+  }
+
+  // On a worker: the authentication that needs bcrypt, then the route.
+  HttpResponse Answer(const Route* route, const HttpRequest& req) const {
+    if (server_->SlowAuth(req) && !server_->Authorized(req)) return Unauthorized();
+    if (route == nullptr) return Error(404, "no such endpoint: " + req.path);
+    if (!(req.method == "POST" ? route->post : route->handler)) {
+      return Error(405, "method not allowed").SetHeader("Allow", route->Allow());
+    }
+    return Run(*route, req);
   }
 
   static HttpResponse Run(const Route& route, const HttpRequest& req) {
@@ -293,7 +349,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     });
   }
 
-  beast::tcp_stream stream_;
+  HttpStream stream_;  // plain TCP, or TLS over it
   beast::flat_buffer buffer_{kMaxHeaderBytes + kDefaultMaxBodyBytes};
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
@@ -326,8 +382,16 @@ Status HttpServer::Impl::Start() {
   port_ = acceptor_.local_endpoint(ec).port();
   Accept();
   loop_ = std::thread([this] { ioc_.run(); });
-  Log("http")->info("serving /metrics, /healthz, /readyz on http://{}:{} (at most {} connections)", host, port_,
-                    settings_.max_connections);
+  Log("http")->info("serving /metrics, /healthz, /readyz on {}://{}:{} (at most {} connections{})",
+                    tls_ ? "https" : "http", host, port_, settings_.max_connections,
+                    users_                              ? ", basic auth with bcrypt"
+                    : settings_.basic_auth_user.empty() ? ""
+                                                        : ", basic auth");
+  if (!settings_.basic_auth_user.empty()) {
+    Log("http")->warn(
+        "http.basic_auth keeps a plaintext password in the config file: prefer basic_auth_users (bcrypt) in a "
+        "web config file (http.web_config_file), see \"Securing the endpoints\" in the README");
+  }
   return Status::OK();
 }
 

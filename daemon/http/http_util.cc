@@ -114,16 +114,20 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-bool BasicAuthMatches(std::string_view authorization, std::string_view user, std::string_view password) {
+std::optional<std::string> BasicCredentials(std::string_view authorization) {
   constexpr std::string_view kScheme = "basic";
   if (authorization.size() <= kScheme.size() || !EqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme)) {
-    return false;
+    return std::nullopt;
   }
   std::string_view token = authorization.substr(kScheme.size());
-  if (token.front() != ' ' && token.front() != '\t') return false;
+  if (token.front() != ' ' && token.front() != '\t') return std::nullopt;
   while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
   while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-  const auto decoded = Base64Decode(token);
+  return Base64Decode(token);
+}
+
+bool BasicAuthMatches(std::string_view authorization, std::string_view user, std::string_view password) {
+  const auto decoded = BasicCredentials(authorization);
   std::string expected;
   expected.reserve(user.size() + 1 + password.size());
   expected.append(user).append(":").append(password);

@@ -26,6 +26,10 @@ std::optional<std::string> Base64Decode(std::string_view in);
 /// strings differ, so that a credential cannot be guessed byte by byte.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
+/// The decoded "user:password" of an Authorization header value in the basic
+/// scheme (scheme name in any case, RFC 7617); empty when it is not one.
+std::optional<std::string> BasicCredentials(std::string_view authorization);
+
 /// True when `authorization` (the header value) carries exactly `user` and
 /// `password` in the basic scheme; the scheme name is case-insensitive
 /// (RFC 7617), the credentials are compared in constant time.

@@ -34,6 +34,7 @@
 
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_certs.h"
 
 namespace slamon::testing {
 namespace {
@@ -389,13 +390,20 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   // --- slamon: a fresh topic, a tier-A policy with a 20 s first-response target.
   const std::string topic = UniqueName("e2e");
   CreateTopic(brokers_, topic, 1);
+  // slamon serves HTTPS with a bcrypt user, as in production; Prometheus
+  // scrapes it with the CA and the password (`htpasswd -nbBC 4 prometheus scrape-me`).
+  const TestCerts certs = MakeTestCerts(dir.path());
+  ASSERT_TRUE(certs.error.empty()) << certs.error;
+  WriteFile(dir.Sub("web.yml"),
+            "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+            "basic_auth_users:\n  prometheus: $2y$04$t2M6p.38MCJS/YJGZ1WDaueCqrVH5pVH1QhnLD4BbhSFboKfOi0Em\n");
   const int slamon_port = FreePort();
   {
     std::ostringstream cfg;
     cfg << "store:\n  path: " << dir.Sub("store") << "\n"
         << "kafka:\n  brokers: \"" << brokers_ << "\"\n  topics: [" << topic
         << "]\n  group_id: " << UniqueName("e2e-group") << "\n  batch_max_wait_ms: 50\n"
-        << "http:\n  listen: 127.0.0.1:" << slamon_port << "\n"
+        << "http:\n  listen: 127.0.0.1:" << slamon_port << "\n  web_config_file: " << dir.Sub("web.yml") << "\n"
         << "log:\n  level: info\n"
         << "policies:\n"
         << "  - name: tier-a\n"
@@ -420,7 +428,10 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
                 "alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['127.0.0.1:" +
                 std::to_string(am_port) +
                 "']\n"
-                "scrape_configs:\n  - job_name: slamon\n    static_configs:\n      - targets: ['127.0.0.1:" +
+                "scrape_configs:\n  - job_name: slamon\n    scheme: https\n    tls_config:\n      ca_file: " +
+                certs.ca_cert +
+                "\n    basic_auth:\n      username: prometheus\n      password: scrape-me\n"
+                "    static_configs:\n      - targets: ['127.0.0.1:" +
                 std::to_string(slamon_port) + "']\n");
   Process prometheus(
       {prometheus_, "--config.file=" + dir.Sub("prometheus.yml"), "--storage.tsdb.path=" + dir.Sub("prom-data"),
@@ -439,16 +450,35 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
     auto r = Get(port, path);
     return r && r->status == 200;
   };
+  auto slamon_ready = [&] {
+    httplib::SSLClient cli("127.0.0.1", slamon_port);
+    cli.set_ca_cert_path(certs.ca_cert.c_str());
+    cli.enable_server_certificate_verification(true);
+    cli.set_basic_auth("prometheus", "scrape-me");
+    cli.set_connection_timeout(2, 0);
+    auto r = cli.Get("/readyz");
+    return r && r->status == 200;
+  };
   ASSERT_TRUE(WaitFor(seconds(60),
                       [&] {
-                        return !alive() || (ready(am_port, "/-/ready") && ready(prom_port, "/-/ready") &&
-                                            ready(slamon_port, "/readyz"));
+                        return !alive() ||
+                               (ready(am_port, "/-/ready") && ready(prom_port, "/-/ready") && slamon_ready());
                       }) &&
               alive())
       << "the stack did not come up within 60 s" << logs();
   EXPECT_EQ(PortFromLog(dir.Sub("slamon.log")), slamon_port);
   ASSERT_TRUE(WaitFor(seconds(60), [&] { return Scalar(prom_port, "up{job=\"slamon\"}") == 1.0; }))
       << "Prometheus never scraped slamon" << logs();
+  {
+    // The scrape above went through TLS and basic auth: without the password only /healthz answers.
+    httplib::SSLClient anonymous("127.0.0.1", slamon_port);
+    anonymous.set_ca_cert_path(certs.ca_cert.c_str());
+    anonymous.enable_server_certificate_verification(true);
+    auto metrics = anonymous.Get("/metrics");
+    EXPECT_TRUE(metrics && metrics->status == 401);
+    auto health = anonymous.Get("/healthz");
+    EXPECT_TRUE(health && health->status == 200);
+  }
   ASSERT_TRUE(WaitFor(seconds(60), [&] {
     // Prometheus knows the Alertmanager (its notifier is wired).
     auto r = Get(prom_port, "/api/v1/alertmanagers");

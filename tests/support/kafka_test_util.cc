@@ -253,7 +253,7 @@ double SumMetric(const std::string& exposition, const std::string& metric) {
 }
 
 int PortFromLog(const std::string& log_path) {
-  static const std::regex re("metrics at http://127\\.0\\.0\\.1:([0-9]+)/metrics");
+  static const std::regex re("metrics at https?://127\\.0\\.0\\.1:([0-9]+)/metrics");
   std::smatch m;
   std::string text = Tail(log_path, 1 << 20);
   if (std::regex_search(text, m, re)) return std::stoi(m[1]);
