@@ -1,8 +1,10 @@
 #include <iostream>
 
 #include "daemon/accounts_command.h"
+#include "daemon/cli/check_config_command.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "daemon/host/build_info.h"
 #include "daemon/import_command.h"
 #include "daemon/replay_command.h"
 #include "daemon/report_command.h"
@@ -14,7 +16,7 @@ namespace slamon::daemon {
 int RunCli(int argc, char** argv) {
   CLI::App app{"slamon: event-sourced service-level monitoring for key-account customer service"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", SLAMON_VERSION);
+  app.set_version_flag("--version", VersionLine());
   AddRunCommand(app);
   AddProduceCommand(app);
   AddExportCommand(app);
@@ -24,6 +26,7 @@ int RunCli(int argc, char** argv) {
   AddImportCommand(app);
   AddReportCommand(app);
   AddSnapshotCommand(app);
+  AddCheckConfigCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

@@ -32,8 +32,9 @@ using tcp = asio::ip::tcp;
 using ErrorCode = boost::system::error_code;
 
 constexpr size_t kMaxHeaderBytes = 16384;
-constexpr size_t kMaxBodyBytes = 65536;  // every route is GET: a body is only ever read to be discarded
+constexpr size_t kMaxBodyBytes = 65536;  // GET bodies are discarded; POST routes take small commands
 constexpr const char* kAllow = "GET, HEAD";
+constexpr const char* kAllowPost = "POST";
 constexpr std::string_view kRefusal =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 33\r\n"
     "Connection: close\r\n\r\n{\"error\":\"too many connections\"}\n";
@@ -81,6 +82,11 @@ class HttpServer::Impl {
     return best;
   }
 
+  const Route* FindPost(const std::string& path) const {
+    auto it = posts_.find(path);
+    return it == posts_.end() ? nullptr : &it->second;
+  }
+
   bool Authorized(const HttpRequest& req) const {
     if (settings_.basic_auth_user.empty() || req.path == "/healthz") return true;  // liveness needs no secret
     return BasicAuthMatches(req.Header("authorization"), settings_.basic_auth_user, settings_.basic_auth_password);
@@ -96,6 +102,7 @@ class HttpServer::Impl {
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::map<std::string, Route> exact_;
   std::vector<std::pair<std::string, Route>> prefixes_;
+  std::map<std::string, Route> posts_;
   std::atomic<int> connections_{0};
   std::atomic<bool> stopping_{false};
   std::mutex sessions_mu_;
@@ -190,20 +197,28 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     version_ = msg.version();
     head_ = msg.method() == http::verb::head;
     const bool keep_alive = msg.keep_alive();
-    if (msg.method() != http::verb::get && !head_) {
+    const bool post = msg.method() == http::verb::post;
+    if (msg.method() != http::verb::get && !head_ && !post) {
       return Send(Error(405, "method not allowed (GET and HEAD only)").SetHeader("Allow", kAllow), keep_alive);
     }
     HttpRequest req;
     req.method = std::string(msg.method_string());
     if (!ParseTarget(msg.target(), &req.path, &req.params)) return Send(Error(400, "malformed request target"), false);
     for (const auto& field : msg) req.headers.emplace_back(Lowered(field.name_string()), std::string(field.value()));
+    if (post) req.body = msg.body();
     parser_.reset();
     if (!server_->Authorized(req)) {
       return Send(Error(401, "authentication required").SetHeader("WWW-Authenticate", "Basic realm=\"slamon\""),
                   keep_alive);
     }
-    const Route* route = server_->Find(req.path);
-    if (route == nullptr) return Send(Error(404, "no such endpoint: " + req.path), keep_alive);
+    const Route* route = post ? server_->FindPost(req.path) : server_->Find(req.path);
+    if (route == nullptr) {
+      // The path exists for the other method: say which one it takes.
+      if (post ? server_->Find(req.path) != nullptr : server_->FindPost(req.path) != nullptr) {
+        return Send(Error(405, "method not allowed").SetHeader("Allow", post ? kAllow : kAllowPost), keep_alive);
+      }
+      return Send(Error(404, "no such endpoint: " + req.path), keep_alive);
+    }
     if (route->on_loop) return Send(Run(*route, req), keep_alive);
     // A worker builds the answer; the loop thread writes it. The session is
     // kept alive by the closures, and no read is pending meanwhile.
@@ -381,6 +396,10 @@ void HttpServer::Get(std::string path, HttpHandler handler) {
   } else {
     impl_->exact_[std::move(path)] = Route{std::move(handler), false};
   }
+}
+
+void HttpServer::Post(std::string path, HttpHandler handler) {
+  impl_->posts_[std::move(path)] = Route{std::move(handler), false};
 }
 
 Status HttpServer::Start() { return impl_->Start(); }

@@ -47,6 +47,10 @@ class HttpServer {
   /// matches "/api/v1/accounts/a-1"); an exact route wins over a prefix, a
   /// longer prefix over a shorter one. Other methods get 405. Before Start() only.
   void Get(std::string path, HttpHandler handler);
+  /// Serves POST on exactly `path` (no prefixes); the handler sees the body
+  /// in HttpRequest::body. Another method on a POST-only path gets 405, as
+  /// does POST on a GET path. Before Start() only.
+  void Post(std::string path, HttpHandler handler);
 
   /// Binds (SO_REUSEADDR, never SO_REUSEPORT: a second daemon on the same
   /// port must fail) and serves on a background thread. Fails with

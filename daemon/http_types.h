@@ -13,12 +13,13 @@
 namespace slamon::daemon {
 
 struct HttpRequest {
-  std::string method;  ///< "GET" or "HEAD" (handlers never see other methods)
+  std::string method;  ///< "GET", "HEAD" or "POST" (handlers never see other methods)
   std::string path;    ///< percent-decoded, without the query string
   /// Query parameters, percent-decoded ('+' is a space); a repeated key appears repeatedly.
   std::multimap<std::string, std::string> params;
   /// Header fields in arrival order, names lower-cased.
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  ///< the request body (POST routes; empty otherwise)
 
   /// The first value of header `name` (any case), "" when absent.
   std::string Header(std::string_view name) const;

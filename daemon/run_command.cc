@@ -23,6 +23,7 @@
 #include "daemon/business_metrics.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "daemon/host/config_reload.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_loop.h"
 #include "daemon/metrics.h"
@@ -182,6 +183,7 @@ void AddRunCommand(CLI::App& app) {
     log->info("policy version {} in effect from {}{}", policy->version, events::FormatRfc3339(policy->effective_from),
               policy_appended ? " (recorded now: the config changed)" : "");
 
+    const DaemonConfig as_loaded = cfg;  // what a reload compares the edited file with
     std::unique_ptr<events::EmbeddedKafka> embedded;
     if (cfg.kafka.brokers == "embedded") {
       auto ek = events::EmbeddedKafka::Start(cfg.kafka.topics, cfg.embedded_partitions);
@@ -216,6 +218,7 @@ void AddRunCommand(CLI::App& app) {
         &projections, LabelBoundSettings{.tiers = cfg.metrics.tiers,
                                          .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
 
+    ConfigReloader reloader(a->config, a->overrides, as_loaded, store.get(), &projections, *registry);
     HttpServer http(cfg.http, [&ingest, &projections]() -> std::string {
       if (!projections.replayed()) return "replaying the event store";
       // A short backlog is normal under load; a long one means stale answers.
@@ -225,6 +228,8 @@ void AddRunCommand(CLI::App& app) {
     http.AddCollectable(registry);
     http.AddCollectable(business);
     RegisterApiRoutes(http, ApiProvider(projections));
+    http.Post("/-/reload", [&reloader](const HttpRequest& r) { return reloader.HandleHttp(r); });
+    reloader.WatchSighup();
     // The consumer is created (not subscribed) now: librdkafka checks the
     // whole configuration here, before any thread of ours runs.
     auto source_or = events::KafkaSource::Create(
