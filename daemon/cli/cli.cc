@@ -2,13 +2,14 @@
 
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/commands.h"
+#include "daemon/host/build_info.h"
 
 namespace slamon::daemon {
 
 int RunCli(int argc, char** argv) {
   CLI::App app{"slamon: event-sourced service-level monitoring for key-account customer service"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", SLAMON_VERSION);
+  app.set_version_flag("--version", VersionLine());
   AddRunCommand(app);
   AddProduceCommand(app);
   AddExportCommand(app);
@@ -19,6 +20,7 @@ int RunCli(int argc, char** argv) {
   AddReportCommand(app);
   AddSnapshotCommand(app);
   AddBridgeCommand(app);
+  AddCheckConfigCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CommandFailed& e) {

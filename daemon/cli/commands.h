@@ -6,6 +6,7 @@
 
 #include "daemon/cli/accounts_command.h"
 #include "daemon/cli/bridge_command.h"
+#include "daemon/cli/check_config_command.h"
 #include "daemon/cli/export_command.h"
 #include "daemon/cli/import_command.h"
 #include "daemon/cli/produce_command.h"

@@ -58,7 +58,8 @@ void AddRunCommand(CLI::App& app) {
       return Status::Invalid(e.what());
     }
     SetLogLevel(cfg.log_level);
-    Daemon daemon(std::move(cfg), {.exit_on_eof = a->exit_on_eof,
+    Daemon daemon(std::move(cfg), {.overrides = a->overrides,
+                                   .exit_on_eof = a->exit_on_eof,
                                    .append_fault = FailWhileFileExists(a->fail_writes_while)});
     g_stop = false;
     std::signal(SIGINT, OnSignal);

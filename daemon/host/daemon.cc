@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/host/config_reload.h"
 #include "daemon/host/generator_thread.h"
 #include "daemon/host/ingest_loop.h"
 #include "daemon/host/projection_host.h"
@@ -31,6 +32,7 @@ struct Daemon::Parts {
   std::unique_ptr<IngestLoop> ingest;
   std::unique_ptr<ProjectionHost> projections;
   std::shared_ptr<BusinessMetrics> business;
+  std::unique_ptr<ConfigReloader> reloader;  // destroyed after the HTTP server that calls it
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<events::KafkaSource> source;
   GeneratorThread generator;
@@ -121,6 +123,7 @@ Status Daemon::Open() {
   log->info("policy version {} in effect from {}{}", policy->version, events::FormatRfc3339(policy->effective_from),
             policy_appended ? " (recorded now: the config changed)" : "");
 
+  const DaemonConfig as_loaded = cfg;  // what a reload compares the edited file with
   if (cfg.kafka.brokers == "embedded") {
     GET_OR_RET(p.embedded, events::EmbeddedKafka::Start(cfg.kafka.topics, cfg.embedded_partitions));
     cfg.kafka.brokers = p.embedded->bootstrap();
@@ -146,11 +149,14 @@ Status Daemon::Open() {
   p.business = std::make_shared<BusinessMetrics>(
       p.projections.get(), LabelBoundSettings{.tiers = cfg.metrics.tiers,
                                               .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
+  p.reloader = std::make_unique<ConfigReloader>(cfg.file, options_.overrides, as_loaded, p.store.get(),
+                                                p.projections.get(), *p.registry);
   p.http = std::make_unique<HttpServer>(
       cfg.http, [&p]() -> std::string { return NotReadyReason(*p.ingest, *p.projections); });
   p.http->AddCollectable(p.registry);
   p.http->AddCollectable(p.business);
   RegisterApiRoutes(*p.http, ApiProvider(*p.projections));
+  p.http->Post("/-/reload", [&p](const HttpRequest& r) { return p.reloader->HandleHttp(r); });
   RegisterConsole(*p.http, {.sla = [&p] { return p.projections->sla_snapshot(); }, .api = ApiProvider(*p.projections)});
   // The consumer is created (not subscribed) now: librdkafka checks the
   // whole configuration here, before any thread of ours runs.
@@ -194,6 +200,7 @@ Status Daemon::Start() {
                            std::to_string(p.http->port());
   std::cout << "slamon: metrics at " << base << "/metrics" << std::endl;
   std::cout << "slamon: console at " << base << "/" << std::endl;
+  p.reloader->WatchSighup();
   SLAMON_RETURN_IF_ERROR(p.source->Subscribe());
   if (p.embedded && config_.generator.enabled) {
     p.generator.Start(config_.generator, config_.kafka.brokers, config_.kafka.topics.front());

@@ -17,6 +17,8 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "daemon/host/config.h"
 #include "events/common/status.h"
@@ -24,6 +26,8 @@
 namespace slamon::daemon {
 
 struct DaemonOptions {
+  /// The --set overrides the config was loaded with (a reload applies them again).
+  std::vector<std::string> overrides;
   /// Exit once every assigned partition is ingested to its end (backfills, benchmarks).
   bool exit_on_eof = false;
   /// Fault injection for tests: when set and returning an error, a store write fails with it.

@@ -30,10 +30,10 @@ void ApplyTo(projections::SlaProjection& sla, projections::HealthProjection& hea
 ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config,
                                projections::HealthConfig health_config, std::chrono::seconds health_period)
     : sla_config_(sla_config),
-      health_config_(std::move(health_config)),
+      health_config_(std::make_shared<const projections::HealthConfig>(std::move(health_config))),
       sla_(std::make_unique<projections::SlaProjection>(std::move(sla_config),
                                                         projections::SlaProjection::Options{.live = true})),
-      health_(std::make_unique<projections::HealthProjection>(health_config_)),
+      health_(std::make_unique<projections::HealthProjection>(*health_config_)),
       health_period_(health_period),
       resolution_bounds_(ResolutionBounds(sla_config_->AllTargets())) {}
 
@@ -46,9 +46,18 @@ void ProjectionHost::ApplyLocked(const events::Event& e) {
 
 Status ProjectionHost::Rebuild(const events::EventStore& store, const PartitionSet& partitions, int64_t* events) {
   const auto t0 = std::chrono::steady_clock::now();
+  std::shared_ptr<const projections::SlaConfig> sla_config;
+  std::shared_ptr<const projections::HealthConfig> health_config;
+  uint64_t config_epoch = 0;
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    sla_config = sla_config_;
+    health_config = health_config_;
+    config_epoch = config_epoch_;
+  }
   auto sla =
-      std::make_unique<projections::SlaProjection>(sla_config_, projections::SlaProjection::Options{.live = true});
-  auto health = std::make_unique<projections::HealthProjection>(health_config_);
+      std::make_unique<projections::SlaProjection>(sla_config, projections::SlaProjection::Options{.live = true});
+  auto health = std::make_unique<projections::HealthProjection>(*health_config);
   CsatResponses csat;
   int64_t n = 0;
   // Accounts live in one partition each (events are keyed by account), so
@@ -66,12 +75,18 @@ Status ProjectionHost::Rebuild(const events::EventStore& store, const PartitionS
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (config_epoch_ != config_epoch) {
+      // The config was reloaded during the scan: judge under the new one.
+      SLAMON_RETURN_IF_ERROR(SwitchConfigLocked(&sla, &health));
+      sla->AdvanceTo(now);
+      snap = std::make_shared<const projections::SlaSnapshot>(sla->Snapshot());
+    }
     std::lock_guard<std::mutex> pending_lock(stop_mu_);
     sla_ = std::move(sla);
     health_ = std::move(health);
     csat_responses_ = std::move(csat);
     pending_.clear();  // stored before the scan began: included in it
-    generation = ++generation_;
+    generation = ++generation_ + config_epoch_;
   }
   {
     std::lock_guard<std::mutex> lock(snap_mu_);
@@ -129,7 +144,7 @@ void ProjectionHost::Tick() {
     std::lock_guard<std::mutex> lock(mu_);
     sla_->AdvanceTo(now);
     snap = std::make_shared<projections::SlaSnapshot>(sla_->Snapshot());
-    generation = generation_;
+    generation = generation_ + config_epoch_;
   }
   {
     std::lock_guard<std::mutex> lock(snap_mu_);
@@ -164,7 +179,7 @@ void ProjectionHost::RefreshHealth(int64_t now) {
     h->csat_30d_by_tier = health_->csat().ByTier(now, projections::kCsatWindow30d, health_->accounts());
     h->churn = health_->Churn(now);
     h->csat_responses = csat_responses_;
-    h->generation = generation_;
+    h->generation = generation_ + config_epoch_;
   }
   std::lock_guard<std::mutex> lock(snap_mu_);
   if (health_snapshot_ == nullptr || h->generation >= health_snapshot_->generation) health_snapshot_ = std::move(h);
@@ -184,7 +199,7 @@ Status ProjectionHost::AddPartitions(const events::EventStore& store, const Part
           }));
     }
   }
-  PublishNow(generation_);
+  PublishNow();
   if (events != nullptr) *events = n;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Log("projections")
@@ -196,13 +211,15 @@ Status ProjectionHost::AddPartitions(const events::EventStore& store, const Part
 }
 
 // Publishes snapshots of the current projections now (from any thread).
-void ProjectionHost::PublishNow(uint64_t generation) {
+void ProjectionHost::PublishNow() {
   const int64_t now = WallClock();
   std::shared_ptr<projections::SlaSnapshot> snap;
+  uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     sla_->AdvanceTo(now);
     snap = std::make_shared<projections::SlaSnapshot>(sla_->Snapshot());
+    generation = generation_ + config_epoch_;
   }
   {
     std::lock_guard<std::mutex> lock(snap_mu_);

@@ -36,8 +36,9 @@ struct HealthSnapshot {
   projections::ChurnCounts churn;
   /// survey answers ever, by (tier, account_owner) at answer time, satisfied
   std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses;
-  uint64_t generation = 0;  ///< ProjectionHost::generation() of the projections it came from
-  ValueAggregates value;    ///< key-account value, follow-up, NPS, churn detail, complaint handling
+  uint64_t generation =
+      0;                  ///< publication generation of the projections it came from (see sla_snapshot_and_generation)
+  ValueAggregates value;  ///< key-account value, follow-up, NPS, churn detail, complaint handling
   /// Accounts by (tier, level) and at-risk accounts by (tier, owner), counted
   /// at refresh so that a scrape does not loop over the accounts.
   std::map<std::pair<std::string, projections::HealthLevel>, int64_t> accounts_by_level;
@@ -100,7 +101,9 @@ class ProjectionHost {
 
   /// The latest published snapshot (never null after Replay()).
   std::shared_ptr<const projections::SlaSnapshot> sla_snapshot() const;
-  /// The same, with the generation() of the projections it came from.
+  /// The same, with its publication generation: it changes with every
+  /// Rebuild() and every ReplaceConfig(), when counters derived from the
+  /// projections restart from the new values (a Prometheus counter reset).
   std::pair<std::shared_ptr<const projections::SlaSnapshot>, uint64_t> sla_snapshot_and_generation() const;
   /// The latest health snapshot (never null after Replay()).
   std::shared_ptr<const HealthSnapshot> health_snapshot() const;
@@ -112,8 +115,17 @@ class ProjectionHost {
   std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const;
   std::string OwnerOf(std::string_view account_id) const;  // a copy: the table may grow meanwhile
 
-  const projections::SlaConfig& sla_config() const { return *sla_config_; }
-  const projections::HealthConfig& health_config() const { return health_config_; }
+  /// The configs in force (ReplaceConfig() may swap them at any time: keep
+  /// the pointer for as long as you read through it).
+  std::shared_ptr<const projections::SlaConfig> sla_config() const;
+  std::shared_ptr<const projections::HealthConfig> health_config() const;
+  /// Configuration reload (projection_host_reload.cc): the projections are
+  /// re-built in memory from their own state under the new configs (no store
+  /// scan) and from then on judge every ticket and account under them, as if
+  /// the daemon had started with them; snapshots are published at once. Holds
+  /// the projections' lock meanwhile (API calls wait; scrapes do not). Any thread.
+  Status ReplaceConfig(std::shared_ptr<const projections::SlaConfig> sla_config,
+                       projections::HealthConfig health_config);
   /// First-response histogram bounds (fixed at construction).
   const std::vector<int64_t>& histogram_bounds() const { return sla_->histogram_bounds(); }
   double replay_seconds() const { return replay_seconds_; }
@@ -121,7 +133,11 @@ class ProjectionHost {
 
  private:
   void Tick();
-  void PublishNow(uint64_t generation);
+  void PublishNow();
+  // Moves the state of `sla` and `health` into projections built for the
+  // configs in force. Requires mu_.
+  Status SwitchConfigLocked(std::unique_ptr<projections::SlaProjection>* sla,
+                            std::unique_ptr<projections::HealthProjection>* health) const;
   void RefreshHealth(int64_t now);
   void ApplyLocked(const events::Event& e);
   // Snapshots (projection_host_snapshots.cc).
@@ -133,14 +149,16 @@ class ProjectionHost {
   std::optional<projections::Snapshot> TakeSnapshotLocked(projections::StoreOffsets offsets);
   void WriteSnapshotNow(projections::Snapshot* snapshot);
 
+  mutable std::mutex mu_;         // guards sla_, health_, csat_responses_, resolution_bounds_
+  mutable std::mutex config_mu_;  // with mu_, guards writes of the two configs; alone, their reads
   std::shared_ptr<const projections::SlaConfig> sla_config_;
-  mutable std::mutex mu_;  // guards sla_, health_, csat_responses_
-  projections::HealthConfig health_config_;
+  std::shared_ptr<const projections::HealthConfig> health_config_;
+  std::atomic<uint64_t> config_epoch_{0};  // ReplaceConfig() calls; changed under mu_ and config_mu_
   std::unique_ptr<projections::SlaProjection> sla_;
   std::unique_ptr<projections::HealthProjection> health_;
   std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses_;
   std::chrono::seconds health_period_;
-  std::vector<int64_t> resolution_bounds_;  // fixed at construction
+  std::vector<int64_t> resolution_bounds_;  // from the SLA config's targets
   std::chrono::steady_clock::time_point last_health_{};
   mutable std::mutex snap_mu_;
   std::shared_ptr<const projections::SlaSnapshot> snapshot_;

@@ -47,14 +47,15 @@ namespace {
 
 std::vector<std::string> PolicyTiers(const ProjectionHost* host) {
   std::vector<std::string> out;
-  for (const auto& p : host->sla_config().policies) out.insert(out.end(), p.match_tiers.begin(), p.match_tiers.end());
+  const auto config = host->sla_config();  // kept while iterating: a reload may swap it
+  for (const auto& p : config->policies) out.insert(out.end(), p.match_tiers.begin(), p.match_tiers.end());
   return out;
 }
 
 }  // namespace
 
 BusinessMetrics::BusinessMetrics(const ProjectionHost* host, const LabelBoundSettings& bounds)
-    : host_(host), bounds_(bounds, PolicyTiers(host)), groups_(host->sla_config().AllGroups()) {}
+    : host_(host), bounds_(bounds, PolicyTiers(host)), groups_(host->sla_config()->AllGroups()) {}
 
 BusinessMetrics::Folded BusinessMetrics::Fold(const projections::SlaSnapshot& snap) const {
   Folded f;
@@ -186,7 +187,8 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   out.push_back(std::move(hist));
 
   auto targets = Family("slamon_sla_target_seconds", "Configured SLA targets (config as a metric).", MetricType::Gauge);
-  for (const auto& p : host_->sla_config().policies) {
+  const auto sla_config = host_->sla_config();  // kept while iterating: a reload may swap it
+  for (const auto& p : sla_config->policies) {
     for (auto m : kMetrics) {
       if (!p.targets[static_cast<size_t>(m)]) continue;
       auto s = Sample({{"policy", p.name}, {"metric", M(m)}});

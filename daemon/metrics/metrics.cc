@@ -1,5 +1,7 @@
 #include "daemon/metrics/metrics.h"
 
+#include "daemon/host/build_info.h"
+
 namespace slamon::daemon {
 
 PipelineMetrics::PipelineMetrics(std::shared_ptr<prometheus::Registry> registry) : registry_(std::move(registry)) {
@@ -73,7 +75,7 @@ PipelineMetrics::PipelineMetrics(std::shared_ptr<prometheus::Registry> registry)
       .Name("slamon_build_info")
       .Help("Build information; the value is always 1.")
       .Register(*registry_)
-      .Add({{"version", SLAMON_VERSION}})
+      .Add({{"version", BuildVersion()}, {"revision", BuildRevision()}})
       .Set(1);
 }
 

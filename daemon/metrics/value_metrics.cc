@@ -59,7 +59,8 @@ ValueAggregates BusinessMetrics::FoldValue(const ValueAggregates& v) const {
 void BusinessMetrics::CollectValue(const std::set<std::string>& tiers, const HealthSnapshot& h, MetricFamily* churn,
                                    std::vector<MetricFamily>* out) const {
   const ValueAggregates v = FoldValue(h.value);
-  const auto& config = host_->health_config().value;
+  const auto health = host_->health_config();  // kept: a reload may swap the host's
+  const auto& config = health->value;
 
   auto overdue = Family("slamon_accounts_followup_overdue",
                         "Live accounts whose follow-up cadence is overdue, per account owner (0 included for every "

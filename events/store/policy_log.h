@@ -1,7 +1,8 @@
 // The policy log: versioned records of the configuration sections that affect
 // SLA or health results, in the `policies` column family of the event store.
-// The daemon appends a version when it starts with a changed config, so that
-// replays can judge each ticket under the policy in force when it opened.
+// The daemon appends a version when it starts or reloads with a changed
+// config, so that replays can judge each ticket under the policy in force
+// when it opened.
 // The text is opaque here: projections/policy_history.h produces and parses it.
 #pragma once
 
@@ -36,7 +37,8 @@ StatusOr<std::vector<PolicyVersion>> ReadPolicyLog(const EventStore& store);
 /// Appends `text` as the next version, with one synced write. effective_from
 /// is raised to the latest record's when smaller, so versions never go back
 /// in time (a wall clock stepped backwards). Fails on a read-only store.
-/// Single writer: the daemon, once at start-up.
+/// Single writer: the daemon, at start-up and on each config reload (reloads
+/// run one at a time).
 StatusOr<PolicyVersion> AppendPolicyVersion(EventStore* store, std::string text, int64_t effective_from);
 
 /// The latest version when its fingerprint equals `text`'s, otherwise a new

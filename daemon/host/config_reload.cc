@@ -1,0 +1,298 @@
+#include "daemon/host/config_reload.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <set>
+#include <utility>
+
+#include "daemon/host/projection_host.h"
+#include "events/codec.h"
+#include "events/common/json_writer.h"
+#include "events/kafka/kafka_source.h"
+#include "events/common/logging.h"
+#include "projections/policy_history.h"
+
+namespace slamon::daemon {
+namespace {
+
+std::atomic<bool> g_sighup{false};
+void OnSighup(int) { g_sighup = true; }
+
+// A restart-only setting: its field name and whether two configs agree on it.
+struct Setting {
+  const char* name;
+  bool (*same)(const DaemonConfig&, const DaemonConfig&);
+};
+
+// Every setting outside the policy sections, by the field name the config
+// file uses. Only log.level is applied live; the others are bound to open
+// resources (the store, the consumer, the listener, registered metric
+// families, the generator thread) and are read once at start-up.
+constexpr Setting kRestartOnly[] = {
+    {"store.path", [](const DaemonConfig& a, const DaemonConfig& b) { return a.store.path == b.store.path; }},
+    {"store.sync", [](const DaemonConfig& a, const DaemonConfig& b) { return a.store.sync == b.store.sync; }},
+    {"kafka.brokers", [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.brokers == b.kafka.brokers; }},
+    {"kafka.topics", [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.topics == b.kafka.topics; }},
+    {"kafka.group_id",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.group_id == b.kafka.group_id; }},
+    {"kafka.properties",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.properties == b.kafka.properties; }},
+    {"kafka.batch_max_messages",
+     [](const DaemonConfig& a, const DaemonConfig& b) {
+       return a.kafka.batch_max_messages == b.kafka.batch_max_messages;
+     }},
+    {"kafka.batch_max_wait_ms",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.batch_max_wait == b.kafka.batch_max_wait; }},
+    {"kafka.batch_max_bytes",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.batch_max_bytes == b.kafka.batch_max_bytes; }},
+    {"kafka.max_message_bytes",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.max_message_bytes == b.max_message_bytes; }},
+    {"kafka.embedded_partitions",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.embedded_partitions == b.embedded_partitions; }},
+    {"http.listen", [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.listen == b.http.listen; }},
+    {"http.basic_auth",
+     [](const DaemonConfig& a, const DaemonConfig& b) {
+       return a.http.basic_auth_user == b.http.basic_auth_user &&
+              a.http.basic_auth_password == b.http.basic_auth_password;
+     }},
+    {"http.max_connections",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.max_connections == b.http.max_connections; }},
+    {"http.header_timeout_ms",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.header_timeout == b.http.header_timeout; }},
+    {"http.idle_timeout_ms",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.idle_timeout == b.http.idle_timeout; }},
+    {"generator",
+     [](const DaemonConfig& a, const DaemonConfig& b) {
+       const auto& x = a.generator;
+       const auto& y = b.generator;
+       return x.enabled == y.enabled && x.rate == y.rate && x.accounts == y.accounts && x.seed == y.seed &&
+              x.malformed_fraction == y.malformed_fraction && x.duplicate_fraction == y.duplicate_fraction;
+     }},
+    {"snapshots.every_events",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.snapshots.every_events == b.snapshots.every_events; }},
+    {"snapshots.keep",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.snapshots.keep == b.snapshots.keep; }},
+    {"metrics.tiers", [](const DaemonConfig& a, const DaemonConfig& b) { return a.metrics.tiers == b.metrics.tiers; }},
+    {"metrics.max_account_owners",
+     [](const DaemonConfig& a, const DaemonConfig& b) {
+       return a.metrics.max_account_owners == b.metrics.max_account_owners;
+     }},
+    {"ingest.max_event_age_days",
+     [](const DaemonConfig& a, const DaemonConfig& b) {
+       return a.ingest.max_event_age_days == b.ingest.max_event_age_days;
+     }},
+    {"ingest.max_event_future_days",
+     [](const DaemonConfig& a, const DaemonConfig& b) {
+       return a.ingest.max_event_future_days == b.ingest.max_event_future_days;
+     }},
+    {"readiness.max_lag",
+     [](const DaemonConfig& a, const DaemonConfig& b) { return a.ready_max_lag == b.ready_max_lag; }},
+};
+
+// The tiers and groups the policies name: metric label bounds fixed when the
+// daemon starts (a new one is folded into "other" until a restart).
+std::pair<std::set<std::string>, std::vector<std::string>> LabelNames(const projections::SlaConfig& c) {
+  std::set<std::string> tiers;
+  for (const auto& p : c.policies) tiers.insert(p.match_tiers.begin(), p.match_tiers.end());
+  return {std::move(tiers), c.AllGroups()};
+}
+
+void AppendList(const std::vector<std::string>& items, events::JsonWriter* w) {
+  w->BeginArray();
+  for (const auto& s : items) w->String(s);
+  w->EndArray();
+}
+
+}  // namespace
+
+CheckedConfig LoadCheckedConfig(const std::string& file, const std::vector<std::string>& overrides) {
+  CheckedConfig out;
+  out.daemon = LoadDaemonConfig(file, overrides);
+  auto sla = projections::LoadSlaConfig(out.daemon.root, file);
+  if (!sla.ok()) throw ConfigError(sla.status().message());
+  auto health = projections::LoadHealthConfig(out.daemon.root, file);
+  if (!health.ok()) throw ConfigError(health.status().message());
+  if (auto rejected = events::CheckConsumerProperties(out.daemon.kafka)) {
+    throw ConfigError(file + ": field kafka.properties." + rejected->name + ": " + rejected->reason);
+  }
+  out.sla = std::make_shared<const projections::SlaConfig>(sla.take());
+  out.health = health.take();
+  return out;
+}
+
+ConfigChanges DiffConfigs(const DaemonConfig& running, const DaemonConfig& loaded) {
+  ConfigChanges c;
+  c.policy = projections::CanonicalPolicyText(running.root) != projections::CanonicalPolicyText(loaded.root);
+  if (c.policy) c.live.emplace_back("policy");
+  if (running.log_level != loaded.log_level) c.live.emplace_back("log.level");
+  for (const Setting& s : kRestartOnly) {
+    if (!s.same(running, loaded)) c.restart_only.emplace_back(s.name);
+  }
+  return c;
+}
+
+std::string ReloadResult::ToJson() const {
+  std::string out;
+  events::JsonWriter w(&out);
+  w.BeginObject();
+  w.Key("status");
+  w.String(ok ? "success" : "error");
+  if (!ok) {
+    w.Key("error");
+    w.String(error);
+  } else {
+    w.Key("applied");
+    AppendList(changes.live, &w);
+    w.Key("restart_required");
+    AppendList(changes.restart_only, &w);
+    if (policy_version != 0) {
+      w.Key("policy_version");
+      w.Int(static_cast<int64_t>(policy_version));
+      w.Key("effective_from");
+      w.String(events::FormatRfc3339(effective_from));
+      w.Key("policy_recorded");
+      w.Bool(policy_recorded);
+    }
+  }
+  w.EndObject();
+  out += '\n';
+  return out;
+}
+
+ConfigReloader::ConfigReloader(std::string file, std::vector<std::string> overrides, DaemonConfig running,
+                               events::EventStore* store, ProjectionHost* projections, prometheus::Registry& registry,
+                               std::function<int64_t()> clock)
+    : file_(std::move(file)),
+      overrides_(std::move(overrides)),
+      store_(store),
+      projections_(projections),
+      clock_(std::move(clock)),
+      started_(running),
+      running_(std::move(running)) {
+  auto gauge = [&registry](const char* name, const char* help) {
+    return &prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
+  };
+  last_successful_ = gauge("slamon_config_last_reload_successful",
+                           "1 when the last configuration load (start-up or reload) succeeded, 0 when it failed.");
+  last_success_timestamp_ = gauge("slamon_config_last_reload_success_timestamp_seconds",
+                                  "When the configuration was last loaded successfully (Unix seconds).");
+  restart_required_ =
+      gauge("slamon_config_restart_required", "1 when the loaded config changes settings that only a restart applies.");
+  last_successful_->Set(1);
+  last_success_timestamp_->Set(static_cast<double>(Now()));
+  restart_required_->Set(0);
+}
+
+ConfigReloader::~ConfigReloader() {
+  {
+    std::lock_guard<std::mutex> lock(watch_mu_);
+    watch_stop_ = true;
+  }
+  watch_cv_.notify_all();
+  if (watcher_.joinable()) {
+    watcher_.join();
+    std::signal(SIGHUP, SIG_DFL);
+  }
+}
+
+void ConfigReloader::WatchSighup() {
+  g_sighup = false;
+  std::signal(SIGHUP, OnSighup);
+  watcher_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(watch_mu_);
+    while (!watch_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return watch_stop_; })) {
+      if (!g_sighup.exchange(false)) continue;
+      lock.unlock();
+      Log("config")->info("SIGHUP: reloading {}", file_);
+      (void)Reload();
+      lock.lock();
+    }
+  });
+}
+
+int64_t ConfigReloader::Now() const { return clock_ ? clock_() : static_cast<int64_t>(std::time(nullptr)); }
+
+DaemonConfig ConfigReloader::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return running_;
+}
+
+ReloadResult ConfigReloader::Reload() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto log = Log("config");
+  ReloadResult result;
+  CheckedConfig loaded;
+  try {
+    loaded = LoadCheckedConfig(file_, overrides_);
+  } catch (const std::exception& e) {  // ConfigError, and anything yaml-cpp lets through
+    result.error = e.what();
+    last_successful_->Set(0);
+    log->error("reload failed, keeping the running config: {}", result.error);
+    return result;
+  }
+  const int64_t now = Now();
+  result.changes = DiffConfigs(running_, loaded.daemon);
+  // Restart-only settings are compared with what the daemon started with:
+  // editing one back to its running value clears the need to restart.
+  result.changes.restart_only = DiffConfigs(started_, loaded.daemon).restart_only;
+  if (result.changes.policy && projections_ != nullptr &&
+      LabelNames(*projections_->sla_config()) != LabelNames(*loaded.sla)) {
+    result.changes.restart_only.emplace_back("policies (tiers and groups as metric labels)");
+  }
+
+  // The policy version first: if recording fails, nothing is applied and the
+  // store's history stays exact.
+  if (store_ != nullptr) {
+    auto version = projections::RecordPolicyVersion(store_, loaded.daemon.root, now, &result.policy_recorded);
+    if (!version.ok()) {
+      result.error = "recording the policy version: " + version.status().message();
+      last_successful_->Set(0);
+      log->error("reload failed, keeping the running config: {}", result.error);
+      return result;
+    }
+    result.policy_version = version->version;
+    result.effective_from = version->effective_from;
+  }
+  if (result.changes.policy && projections_ != nullptr) {
+    if (Status s = projections_->ReplaceConfig(loaded.sla, loaded.health); !s.ok()) {
+      // The version is recorded but not live: a restart applies it. Say so.
+      result.error = "applying the policy to the live projections: " + s.message() + " (restart to apply it)";
+      last_successful_->Set(0);
+      log->error("reload failed: {}", result.error);
+      return result;
+    }
+  }
+  if (loaded.daemon.log_level != running_.log_level) SetLogLevel(loaded.daemon.log_level);
+
+  // The live parts now run with the new values; the restart-only ones keep theirs.
+  DaemonConfig next = started_;
+  next.root = loaded.daemon.root;
+  next.log_level = loaded.daemon.log_level;
+  next.file = loaded.daemon.file;
+  running_ = std::move(next);
+  result.ok = true;
+  last_successful_->Set(1);
+  last_success_timestamp_->Set(static_cast<double>(now));
+  restart_required_->Set(result.changes.restart_only.empty() ? 0 : 1);
+
+  if (result.changes.policy) {
+    log->info("reloaded {}: policy version {} in effect from {}{}", file_, result.policy_version,
+              events::FormatRfc3339(result.effective_from), result.policy_recorded ? " (recorded now)" : "");
+  } else {
+    log->info("reloaded {}: {}", file_, result.changes.live.empty() ? "no live setting changed" : "log.level changed");
+  }
+  for (const auto& name : result.changes.restart_only) {
+    log->warn("reload: {} changed in {}; the running value stays until a restart", name, file_);
+  }
+  return result;
+}
+
+HttpResponse ConfigReloader::HandleHttp(const HttpRequest&) {
+  const ReloadResult r = Reload();
+  return HttpResponse::Json(r.ok ? 200 : 400, r.ToJson());
+}
+
+}  // namespace slamon::daemon
