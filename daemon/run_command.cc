@@ -23,6 +23,7 @@
 #include "daemon/business_metrics.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "daemon/host/systemd_notify.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_loop.h"
 #include "daemon/metrics.h"
@@ -216,12 +217,13 @@ void AddRunCommand(CLI::App& app) {
         &projections, LabelBoundSettings{.tiers = cfg.metrics.tiers,
                                          .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
 
-    HttpServer http(cfg.http, [&ingest, &projections]() -> std::string {
+    HttpServer::ReadinessProbe ready = [&ingest, &projections]() -> std::string {
       if (!projections.replayed()) return "replaying the event store";
       // A short backlog is normal under load; a long one means stale answers.
       if (projections.backlog() > 100000) return "projections catching up";
       return ingest.NotReadyReason();  // assignment, restoring partitions, lag, store writes
-    });
+    };
+    HttpServer http(cfg.http, ready);
     http.AddCollectable(registry);
     http.AddCollectable(business);
     RegisterApiRoutes(http, ApiProvider(projections));
@@ -236,6 +238,7 @@ void AddRunCommand(CLI::App& app) {
     if (!source_or.ok()) Fail(kConfigError, cfg.file + ": kafka: " + source_or.status().message());
     std::unique_ptr<events::KafkaSource> source = source_or.take();
     GeneratorThread generator;
+    SystemdNotifier systemd(ready);  // READY=1 with /readyz, watchdog pings (under systemd only)
 
     // 4. Start, in dependency order.
     if (Status s = http.Start(); !s.ok()) Fail(kRuntimeError, s.message());
@@ -269,6 +272,7 @@ void AddRunCommand(CLI::App& app) {
     // 5. Run until asked to stop, then stop in the reverse order.
     Status run = ingest.Run(source.get(), g_stop, a->exit_on_eof);
     log->info("stopping: {}", run.ok() ? "requested" : run.message());
+    systemd.Stopping();
     generator.Stop();
     source->Close();
     source.reset();
