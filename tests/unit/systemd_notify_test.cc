@@ -4,77 +4,22 @@
 #include "daemon/host/systemd_notify.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "tests/support/notify_socket.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::daemon {
 namespace {
 
 using std::chrono::milliseconds;
-
-// A bound datagram socket standing in for systemd's notify socket; sets
-// $NOTIFY_SOCKET to it and restores the environment on destruction.
-class FakeNotifySocket {
- public:
-  explicit FakeNotifySocket(const std::string& name) {
-    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::memcpy(addr.sun_path, name.data(), name.size());
-    if (name[0] == '@') addr.sun_path[0] = '\0';
-    const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
-    bound_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0;
-    setenv("NOTIFY_SOCKET", name.c_str(), 1);
-  }
-  ~FakeNotifySocket() {
-    unsetenv("NOTIFY_SOCKET");
-    unsetenv("WATCHDOG_USEC");
-    unsetenv("WATCHDOG_PID");
-    if (fd_ >= 0) close(fd_);
-  }
-  FakeNotifySocket(const FakeNotifySocket&) = delete;
-  FakeNotifySocket& operator=(const FakeNotifySocket&) = delete;
-  bool bound() const { return bound_; }
-
-  // The next datagram, or nullopt after `timeout`.
-  std::optional<std::string> Receive(milliseconds timeout = milliseconds(5000)) {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) != 1) return std::nullopt;
-    char buf[4096];
-    const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-    if (n < 0) return std::nullopt;
-    return std::string(buf, static_cast<size_t>(n));
-  }
-  // Datagrams until one contains `needle` (returned), at most `timeout` in all.
-  std::optional<std::string> ReceiveContaining(const std::string& needle, std::vector<std::string>* seen,
-                                               milliseconds timeout = milliseconds(5000)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
-      auto d = Receive(left);
-      if (!d) return std::nullopt;
-      seen->push_back(*d);
-      if (d->find(needle) != std::string::npos) return d;
-    }
-    return std::nullopt;
-  }
-
- private:
-  int fd_ = -1;
-  bool bound_ = false;
-};
+using testing::FakeNotifySocket;
 
 TEST(SdNotifyTest, SendsTheStateToAPathSocket) {
   testing::TempDir dir;
