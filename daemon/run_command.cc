@@ -157,6 +157,7 @@ void AddRunCommand(CLI::App& app) {
       Fail(kConfigError, e.what());
     }
     SetLogLevel(cfg.log_level);
+    SetLogFormat(ParseLogFormat(cfg.log_format).value_or(LogFormat::kText));
     auto log = Log("main");
     auto sla_config = projections::LoadSlaConfig(cfg.root, cfg.file);
     if (!sla_config.ok()) Fail(kConfigError, sla_config.status().message());
