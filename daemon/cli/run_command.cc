@@ -58,6 +58,7 @@ void AddRunCommand(CLI::App& app) {
       return Status::Invalid(e.what());
     }
     SetLogLevel(cfg.log_level);
+    SetLogFormat(ParseLogFormat(cfg.log_format).value_or(LogFormat::kText));
     Daemon daemon(std::move(cfg), {.overrides = a->overrides,
                                    .exit_on_eof = a->exit_on_eof,
                                    .append_fault = FailWhileFileExists(a->fail_writes_while)});

@@ -6,6 +6,8 @@
 #include <set>
 #include <type_traits>
 
+#include "events/common/logging.h"
+
 namespace slamon::daemon {
 namespace {
 
@@ -306,10 +308,12 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   }
 
   const YAML::Node log = cfg.root["log"];
-  r.OnlyKeys(log, "log", {"level"});
+  r.OnlyKeys(log, "log", {"level", "format"});
   r.Get(log, "log", "level", &cfg.log_level);
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (!kLevels.count(cfg.log_level)) r.Fail(log["level"], "log.level", "must be one of trace..off");
+  r.Get(log, "log", "format", &cfg.log_format);
+  if (!ParseLogFormat(cfg.log_format)) r.Fail(log["format"], "log.format", "must be text or json");
   return cfg;
 }
 

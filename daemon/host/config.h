@@ -91,7 +91,8 @@ struct DaemonConfig {
   /// more (and a newly assigned partition is restoring until it lags less).
   int64_t ready_max_lag = 1000;
   std::string log_level = "info";
-  YAML::Node root;  ///< the whole document, for the projections' sections (calendars, policies, health)
+  std::string log_format = "text";  ///< log.format: text lines, or one JSON object per line ("json")
+  YAML::Node root;                  ///< the whole document, for the projections' sections (calendars, policies, health)
 };
 
 /// Loads and validates `file`, after applying `overrides` ("kafka.brokers=h:9092").

@@ -8,6 +8,7 @@
 #include "daemon/host/generator_thread.h"
 #include "daemon/host/ingest_loop.h"
 #include "daemon/host/projection_host.h"
+#include "daemon/host/systemd_notify.h"
 #include "daemon/http/api_routes.h"
 #include "daemon/http/console.h"
 #include "daemon/http/http_server.h"
@@ -36,6 +37,8 @@ struct Daemon::Parts {
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<events::KafkaSource> source;
   GeneratorThread generator;
+  // Last: destroyed first, while what its readiness probe reads still exists.
+  std::unique_ptr<SystemdNotifier> systemd;
 };
 
 namespace {
@@ -151,8 +154,8 @@ Status Daemon::Open() {
                                               .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
   p.reloader = std::make_unique<ConfigReloader>(cfg.file, options_.overrides, as_loaded, p.store.get(),
                                                 p.projections.get(), *p.registry);
-  p.http = std::make_unique<HttpServer>(
-      cfg.http, [&p]() -> std::string { return NotReadyReason(*p.ingest, *p.projections); });
+  const HttpServer::ReadinessProbe ready = [&p]() -> std::string { return NotReadyReason(*p.ingest, *p.projections); };
+  p.http = std::make_unique<HttpServer>(cfg.http, ready);
   p.http->AddCollectable(p.registry);
   p.http->AddCollectable(p.business);
   RegisterApiRoutes(*p.http, ApiProvider(*p.projections));
@@ -168,6 +171,8 @@ Status Daemon::Open() {
       });
   if (!source.ok()) return Status::Invalid(cfg.file + ": kafka: " + source.status().message());
   p.source = source.take();
+  // Under systemd: STATUS while replaying, READY=1 with /readyz, watchdog pings.
+  p.systemd = std::make_unique<SystemdNotifier>(ready);
   return Status::OK();
 }
 
@@ -211,6 +216,7 @@ Status Daemon::Start() {
 Status Daemon::Run(const std::atomic<bool>& stop) {
   Status run = parts_->ingest->Run(parts_->source.get(), stop, options_.exit_on_eof);
   Log("main")->info("stopping: {}", run.ok() ? "requested" : run.message());
+  if (parts_->systemd) parts_->systemd->Stopping();
   return run;
 }
 

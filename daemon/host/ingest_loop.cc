@@ -44,6 +44,10 @@ Status IngestLoop::Ingest(std::vector<events::Message>& batch) {
     } else {
       item.rejection = std::move(std::get<events::Rejection>(r));
       // The detail can quote message bytes (an unknown type name): escaped so it cannot forge log lines.
+      const LogFields fields{{"topic", item.pos.topic},
+                             {"partition", item.pos.partition},
+                             {"offset", item.pos.offset},
+                             {"reason", events::Name(item.rejection->reason)}};
       Log("ingest")->warn("quarantined {}[{}]@{}: {} ({})", EscapeForLog(item.pos.topic), item.pos.partition,
                           item.pos.offset, events::Name(item.rejection->reason), EscapeForLog(item.rejection->detail));
     }
@@ -203,6 +207,7 @@ Status IngestLoop::CheckPartitions(events::MessageSource* source) {
     if (lag >= 0 && lag <= ready_max_lag_) {
       const double secs = std::chrono::duration<double>(Clock::now() - r->second.since).count();
       const int64_t consumed = std::max<int64_t>(next, 0) - std::max<int64_t>(r->second.next_at_start, 0);
+      const LogFields fields{{"topic", topic}, {"partition", partition}, {"lag", lag}};
       Log("ingest")->info("{}[{}] restored: {} message(s) consumed in {:.3f} s ({:.0f} messages/s), lag {}", topic,
                           partition, consumed, secs, secs > 0 ? static_cast<double>(consumed) / secs : 0.0, lag);
       restored.emplace(topic, partition);

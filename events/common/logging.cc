@@ -1,13 +1,82 @@
 #include "events/common/logging.h"
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <mutex>
 #include <string_view>
 
+#include "events/common/json_writer.h"
+
 namespace slamon {
 namespace {
+
+constexpr char kTextPattern[] = "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%n] %v";
+
+thread_local const LogFields* t_log_fields = nullptr;
+
+std::unique_ptr<spdlog::formatter> MakeTextFormatter() {
+  return std::make_unique<spdlog::pattern_formatter>(kTextPattern, spdlog::pattern_time_type::utc);
+}
+
+// The level names of the config's log.level (spdlog says "warning").
+std::string_view LevelName(spdlog::level::level_enum level) {
+  static constexpr std::array<std::string_view, 7> kNames = {"trace", "debug",    "info", "warn",
+                                                             "error", "critical", "off"};
+  const auto i = static_cast<size_t>(level);
+  return i < kNames.size() ? kNames[i] : "unknown";
+}
+
+// RFC 3339 in UTC with milliseconds: 2026-01-05T09:00:00.123Z.
+std::string Rfc3339Millis(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000 - (ms % 1000 < 0 ? 1 : 0));
+  const int64_t frac = ((ms % 1000) + 1000) % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  const int n = std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(frac));
+  return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
+class JsonLineFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string line;
+    line.reserve(msg.payload.size() + 96);
+    events::JsonWriter w(&line);
+    w.BeginObject();
+    w.Field("ts", Rfc3339Millis(msg.time));
+    w.Field("level", LevelName(msg.level));
+    w.Field("logger", std::string_view(msg.logger_name.data(), msg.logger_name.size()));
+    w.Field("msg", std::string_view(msg.payload.data(), msg.payload.size()));
+    // Formatting runs on the logging thread (synchronous sink), so its
+    // LogFields scopes are the ones of this line.
+    std::vector<std::string_view> written = {"ts", "level", "logger", "msg"};
+    for (const LogFields* scope = t_log_fields; scope != nullptr; scope = scope->outer()) {
+      for (const LogFields::Field& f : scope->fields()) {
+        if (std::find(written.begin(), written.end(), f.name) != written.end()) continue;
+        written.emplace_back(f.name);
+        w.Key(f.name);
+        if (const auto* i = std::get_if<int64_t>(&f.value)) {
+          w.Int(*i);
+        } else {
+          w.String(std::get<std::string>(f.value));
+        }
+      }
+    }
+    w.EndObject();
+    line.push_back('\n');
+    dest.append(line.data(), line.data() + line.size());
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonLineFormatter>(); }
+};
 
 std::mutex& Mutex() {
   static std::mutex mu;
@@ -15,7 +84,11 @@ std::mutex& Mutex() {
 }
 
 spdlog::sink_ptr Sink() {
-  static spdlog::sink_ptr sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  static spdlog::sink_ptr sink = [] {
+    auto s = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    s->set_formatter(MakeTextFormatter());
+    return s;
+  }();
   return sink;
 }
 
@@ -69,8 +142,8 @@ std::string EscapeForLog(std::string_view s, size_t max_bytes) {
 std::shared_ptr<spdlog::logger> Log(const std::string& component) {
   std::lock_guard<std::mutex> lock(Mutex());
   if (auto existing = spdlog::get(component)) return existing;
+  // The format is the shared sink's (SetLogFormat), not set per logger.
   auto logger = std::make_shared<spdlog::logger>(component, Sink());
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%n] %v", spdlog::pattern_time_type::utc);
   logger->set_level(Level());
   spdlog::register_logger(logger);
   return logger;
@@ -84,5 +157,26 @@ bool SetLogLevel(const std::string& level) {
   spdlog::apply_all([parsed](const std::shared_ptr<spdlog::logger>& l) { l->set_level(parsed); });
   return true;
 }
+
+std::optional<LogFormat> ParseLogFormat(std::string_view name) {
+  if (name == "text") return LogFormat::kText;
+  if (name == "json") return LogFormat::kJson;
+  return std::nullopt;
+}
+
+void SetLogFormat(LogFormat format) {
+  std::lock_guard<std::mutex> lock(Mutex());
+  Sink()->set_formatter(format == LogFormat::kJson ? MakeJsonLogFormatter() : MakeTextFormatter());
+}
+
+std::unique_ptr<spdlog::formatter> MakeJsonLogFormatter() { return std::make_unique<JsonLineFormatter>(); }
+
+LogFields::LogFields(std::initializer_list<Field> fields) : fields_(fields), outer_(t_log_fields) {
+  t_log_fields = this;
+}
+
+LogFields::~LogFields() { t_log_fields = outer_; }
+
+const LogFields* LogFields::Current() { return t_log_fields; }
 
 }  // namespace slamon

@@ -190,6 +190,7 @@ void KafkaSource::OnRebalance(int err, rd_kafka_topic_partition_list_s* parts) {
       p.offset = next >= 0 ? next : RD_KAFKA_OFFSET_BEGINNING;
       assigned_.emplace(p.topic, p.partition);
       at_eof_.erase({p.topic, p.partition});
+      const LogFields fields{{"topic", p.topic}, {"partition", p.partition}};
       log->info("assigned {}[{}], resuming at {}", p.topic, p.partition,
                 next >= 0 ? std::to_string(next) : std::string("the beginning"));
     }
@@ -214,6 +215,7 @@ void KafkaSource::OnRebalance(int err, rd_kafka_topic_partition_list_s* parts) {
   for (int i = 0; i < parts->cnt; ++i) {
     assigned_.erase({parts->elems[i].topic, parts->elems[i].partition});
     at_eof_.erase({parts->elems[i].topic, parts->elems[i].partition});
+    const LogFields fields{{"topic", parts->elems[i].topic}, {"partition", parts->elems[i].partition}};
     log->info("revoked {}[{}]", parts->elems[i].topic, parts->elems[i].partition);
   }
   if (cooperative) {
