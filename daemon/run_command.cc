@@ -29,6 +29,7 @@
 #include "daemon/producer.h"
 #include "daemon/projection_host.h"
 #include "events/codec.h"
+#include "events/kafka_health.h"
 #include "events/logging.h"
 #include "projections/health_config.h"
 #include "projections/policy_history.h"
@@ -220,7 +221,12 @@ void AddRunCommand(CLI::App& app) {
       if (!projections.replayed()) return "replaying the event store";
       // A short backlog is normal under load; a long one means stale answers.
       if (projections.backlog() > 100000) return "projections catching up";
-      return ingest.NotReadyReason();  // assignment, restoring partitions, lag, store writes
+      std::string why = ingest.NotReadyReason();  // assignment, restoring partitions, lag, store writes
+      // A refused login explains "no partitions assigned": name the real cause.
+      if (std::string auth = events::KafkaHealth::Process().security_failure(); !why.empty() && !auth.empty()) {
+        why += "; " + auth;
+      }
+      return why;
     });
     http.AddCollectable(registry);
     http.AddCollectable(business);
