@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "daemon/accounts_command.h"
+#include "daemon/cli/backup_command.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
 #include "daemon/import_command.h"
@@ -24,6 +25,8 @@ int RunCli(int argc, char** argv) {
   AddImportCommand(app);
   AddReportCommand(app);
   AddSnapshotCommand(app);
+  AddBackupCommand(app);
+  AddRestoreCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

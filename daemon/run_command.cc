@@ -23,6 +23,7 @@
 #include "daemon/business_metrics.h"
 #include "daemon/commands.h"
 #include "daemon/config.h"
+#include "daemon/host/backup_schedule.h"
 #include "daemon/http_server.h"
 #include "daemon/ingest_loop.h"
 #include "daemon/metrics.h"
@@ -197,6 +198,7 @@ void AddRunCommand(CLI::App& app) {
     // ingest loop, embedded Kafka, store.
     auto registry = std::make_shared<prometheus::Registry>();
     PipelineMetrics metrics(registry);
+    BackupSchedule backups(store.get(), cfg.backup, *registry);  // backup: (stopped before the store closes)
     metrics.SetStoreState(store->EventCount(), store->NewestOccurredAt());
     IngestLoop ingest(store.get(), &metrics,
                       {.max_message_bytes = static_cast<size_t>(cfg.max_message_bytes),
@@ -251,6 +253,7 @@ void AddRunCommand(CLI::App& app) {
       Fail(kRuntimeError, "replaying the event store: " + s.message());
     metrics.SetReplaySeconds(projections.replay_seconds());
     projections.Start();
+    backups.Start();
     ingest.set_on_stored(
         [&projections](std::vector<events::Event>&& stored) { projections.OnStored(std::move(stored)); });
     // The replay covered every partition of the store; once the group assigns
@@ -280,6 +283,7 @@ void AddRunCommand(CLI::App& app) {
     source.reset();
     projections.Stop();
     http.Stop();
+    backups.Stop();
     const bool store_failing = !ingest.store_writable();
     Status closed = store->Close();
     if (!closed.ok() || store_failing) {
