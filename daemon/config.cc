@@ -334,7 +334,7 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   r.Get(backup, "backup", "interval", &interval);
   if (!interval.empty()) {
     const auto seconds = ParseInterval(interval);
-    if (!seconds || *seconds < 1 || *seconds > 366 * 86400) {
+    if (!seconds || *seconds < 1 || *seconds > int64_t{366} * 86400) {
       r.Fail(backup["interval"], "backup.interval", "must be 1s..366d, e.g. 90s, 15m, 6h, 1d or seconds");
     }
     cfg.backup.interval = std::chrono::seconds(*seconds);
