@@ -26,9 +26,10 @@ namespace slamon::daemon {
 
 class BackupSchedule {
  public:
-  /// Registers slamon_backup_last_success_timestamp_seconds,
-  /// slamon_backup_last_events, slamon_backup_duration_seconds and
-  /// slamon_backup_failures_total in `registry`.
+  /// With backups configured (settings.dir), registers
+  /// slamon_backup_last_success_timestamp_seconds, slamon_backup_last_events,
+  /// slamon_backup_duration_seconds and slamon_backup_failures_total in
+  /// `registry`; without, nothing (no series to alert on by mistake).
   BackupSchedule(events::EventStore* store, BackupSettings settings, prometheus::Registry& registry);
   ~BackupSchedule();
   BackupSchedule(const BackupSchedule&) = delete;
@@ -44,10 +45,10 @@ class BackupSchedule {
  private:
   events::EventStore* store_;
   BackupSettings settings_;
-  prometheus::Gauge& last_success_;
-  prometheus::Gauge& last_events_;
-  prometheus::Gauge& duration_;
-  prometheus::Counter& failures_;
+  prometheus::Gauge* last_success_ = nullptr;
+  prometheus::Gauge* last_events_ = nullptr;
+  prometheus::Gauge* duration_ = nullptr;
+  prometheus::Counter* failures_ = nullptr;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
