@@ -21,6 +21,8 @@ int RunCli(int argc, char** argv) {
   AddSnapshotCommand(app);
   AddBridgeCommand(app);
   AddCheckConfigCommand(app);
+  AddBackupCommand(app);
+  AddRestoreCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CommandFailed& e) {

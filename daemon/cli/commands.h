@@ -5,6 +5,7 @@
 #pragma once
 
 #include "daemon/cli/accounts_command.h"
+#include "daemon/cli/backup_command.h"
 #include "daemon/cli/bridge_command.h"
 #include "daemon/cli/check_config_command.h"
 #include "daemon/cli/export_command.h"

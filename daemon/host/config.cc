@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <type_traits>
 
@@ -12,10 +14,32 @@ namespace slamon::daemon {
 namespace {
 
 // Top-level sections; the last three belong to the projections.
-const std::set<std::string> kSections = {"store",    "kafka",  "http",      "generator", "log",     "calendars",
-                                         "policies", "health", "readiness", "snapshots", "metrics", "ingest"};
+const std::set<std::string> kSections = {"store",     "kafka",     "http",     "generator", "log",
+                                         "backup",    "calendars", "policies", "health",    "readiness",
+                                         "snapshots", "metrics",   "ingest"};
 // Key-account value and engagement sections (projections/value_config.h).
 const std::set<std::string> kValueSections = {"value", "followup", "categories", "churn_reasons"};
+
+// "90s", "15m", "6h", "1d" or plain seconds; nullopt when malformed.
+std::optional<int64_t> ParseInterval(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 9 || text.size() > digits + 1) return std::nullopt;
+  const int64_t n = std::stoll(text.substr(0, digits));
+  if (text.size() == digits) return n;
+  switch (text.back()) {
+    case 's':
+      return n;
+    case 'm':
+      return n * 60;
+    case 'h':
+      return n * 3600;
+    case 'd':
+      return n * 86400;
+    default:
+      return std::nullopt;
+  }
+}
 
 class Reader {
  public:
@@ -305,6 +329,29 @@ DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::st
   }
   if (cfg.ingest.max_event_future_days < 0 || cfg.ingest.max_event_future_days > 3650000) {
     r.Fail(ingest["max_event_future_days"], "ingest.max_event_future_days", "must be 0..3650000 (0 = no bound)");
+  }
+
+  const YAML::Node backup = cfg.root["backup"];
+  r.OnlyKeys(backup, "backup", {"dir", "interval", "keep"});
+  r.Get(backup, "backup", "dir", &cfg.backup.dir);
+  std::string interval;
+  r.Get(backup, "backup", "interval", &interval);
+  if (!interval.empty()) {
+    const auto seconds = ParseInterval(interval);
+    if (!seconds || *seconds < 1 || *seconds > int64_t{366} * 86400) {
+      r.Fail(backup["interval"], "backup.interval", "must be 1s..366d, e.g. 90s, 15m, 6h, 1d or seconds");
+    }
+    cfg.backup.interval = std::chrono::seconds(*seconds);
+  }
+  int64_t keep = 0;
+  r.Get(backup, "backup", "keep", &keep);
+  if (keep < 0 || keep > 10000) r.Fail(backup["keep"], "backup.keep", "must be 0..10000 (0 = keep all)");
+  cfg.backup.keep = static_cast<uint32_t>(keep);
+  if (backup.IsDefined() && !backup.IsNull() && cfg.backup.dir.empty()) {
+    r.Fail(backup, "backup.dir", "is required in a backup: section");
+  }
+  if (!cfg.backup.dir.empty() && cfg.backup.dir == cfg.store.path) {
+    r.Fail(backup["dir"], "backup.dir", "must not be store.path");
   }
 
   const YAML::Node log = cfg.root["log"];

@@ -76,6 +76,15 @@ struct IngestSettings {
   int64_t max_event_future_days = 1;   ///< events further ahead are rejected as bad_timestamp
 };
 
+/// backup: the daemon's own scheduled backups (events/store/backup.h). The
+/// store is the daemon's alone while it runs, so this is how a live store
+/// is backed up; `slamon backup` serves stopped stores.
+struct BackupSettings {
+  std::string dir;                          ///< empty: no scheduled backups
+  std::chrono::seconds interval{6 * 3600};  ///< "90s", "15m", "6h", "1d" or seconds; the first one after one interval
+  uint32_t keep = 0;                        ///< newest backups to keep; 0 = all
+};
+
 struct DaemonConfig {
   std::string file;  ///< where it was loaded from
   StoreSettings store;
@@ -87,6 +96,7 @@ struct DaemonConfig {
   SnapshotSettings snapshots;
   MetricsSettings metrics;
   IngestSettings ingest;
+  BackupSettings backup;
   /// readiness.max_lag: /readyz answers 503 while any owned partition lags
   /// more (and a newly assigned partition is restoring until it lags less).
   int64_t ready_max_lag = 1000;

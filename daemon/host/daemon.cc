@@ -4,6 +4,7 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/host/backup_schedule.h"
 #include "daemon/host/config_reload.h"
 #include "daemon/host/generator_thread.h"
 #include "daemon/host/ingest_loop.h"
@@ -16,6 +17,7 @@
 #include "daemon/metrics/metrics.h"
 #include "events/codec.h"
 #include "events/common/logging.h"
+#include "events/kafka/kafka_health.h"
 #include "events/kafka/kafka_source.h"
 #include "projections/health_config.h"
 #include "projections/policy_history.h"
@@ -29,6 +31,7 @@ struct Daemon::Parts {
   std::unique_ptr<events::EventStore> store;
   std::unique_ptr<events::EmbeddedKafka> embedded;
   std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<BackupSchedule> backups;  // `backup:`; stopped before the store closes
   std::unique_ptr<PipelineMetrics> metrics;
   std::unique_ptr<IngestLoop> ingest;
   std::unique_ptr<ProjectionHost> projections;
@@ -91,7 +94,12 @@ std::string NotReadyReason(const IngestLoop& ingest, const ProjectionHost& proje
   if (!projections.replayed()) return "replaying the event store";
   // A short backlog is normal under load; a long one means stale answers.
   if (projections.backlog() > 100000) return "projections catching up";
-  return ingest.NotReadyReason();  // assignment, restoring partitions, lag, store writes
+  std::string why = ingest.NotReadyReason();  // assignment, restoring partitions, lag, store writes
+  // A refused login explains "no partitions assigned": name the real cause.
+  if (std::string auth = events::KafkaHealth::Process().security_failure(); !why.empty() && !auth.empty()) {
+    why += "; " + auth;
+  }
+  return why;
 }
 
 }  // namespace
@@ -135,6 +143,7 @@ Status Daemon::Open() {
   // The components, constructed but not running.
   p.registry = std::make_shared<prometheus::Registry>();
   p.metrics = std::make_unique<PipelineMetrics>(p.registry);
+  p.backups = std::make_unique<BackupSchedule>(p.store.get(), cfg.backup, *p.registry);
   p.metrics->SetStoreState(p.store->EventCount(), p.store->NewestOccurredAt());
   p.ingest = std::make_unique<IngestLoop>(
       p.store.get(), p.metrics.get(),
@@ -186,6 +195,7 @@ Status Daemon::Start() {
   }
   p.metrics->SetReplaySeconds(p.projections->replay_seconds());
   p.projections->Start();
+  p.backups->Start();
   p.ingest->set_on_stored(
       [&p](std::vector<events::Event>&& stored) { p.projections->OnStored(std::move(stored)); });
   // The replay covered every partition of the store; once the group assigns
@@ -229,6 +239,7 @@ Status Daemon::Stop() {
   }
   if (p.projections) p.projections->Stop();
   if (p.http) p.http->Stop();
+  if (p.backups) p.backups->Stop();
   if (!p.store) return Status::OK();
   const bool store_failing = p.ingest && !p.ingest->store_writable();
   Status closed = p.store->Close();

@@ -34,10 +34,15 @@ std::string KafkaHealth::ErrorCode(int err) {
   return name.empty() ? std::to_string(err) : name;
 }
 
-void KafkaHealth::OnError(int err, bool from_consumer) {
+void KafkaHealth::OnError(int err, bool from_consumer, std::string_view reason) {
   const std::string code = ErrorCode(err);
   std::lock_guard<std::mutex> lock(mu_);
   ++errors_[code];
+  if (from_consumer && err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+    security_failure_ = "Kafka authentication failed: " + std::string(reason);
+  } else if (from_consumer && err == RD_KAFKA_RESP_ERR__SSL) {
+    security_failure_ = "Kafka TLS handshake failed: " + std::string(reason);
+  }
   for (const auto& [token, l] : listeners_) {
     if (l.on_error) l.on_error(code);
   }
@@ -77,6 +82,7 @@ void KafkaHealth::SetBrokersUpLocked(int up) {
     log->info("broker connection restored ({} broker(s) up)", up);
   }
   brokers_up_ = up;
+  if (up > 0) security_failure_.clear();  // a connection is up: the login worked
   for (const auto& [token, l] : listeners_) {
     if (l.on_brokers_up) l.on_brokers_up(up);
   }
@@ -85,6 +91,11 @@ void KafkaHealth::SetBrokersUpLocked(int up) {
 int KafkaHealth::brokers_up() const {
   std::lock_guard<std::mutex> lock(mu_);
   return brokers_up_;
+}
+
+std::string KafkaHealth::security_failure() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return security_failure_;
 }
 
 uint64_t KafkaHealth::errors(std::string_view code) const {

@@ -36,8 +36,14 @@ class KafkaHealth {
 
   /// A librdkafka error: counted under ErrorCode(err). "All brokers down"
   /// from a consumer also sets brokers_up to 0 at once (statistics follow
-  /// only every statistics.interval.ms).
-  void OnError(int err, bool from_consumer);
+  /// only every statistics.interval.ms). An authentication or TLS failure
+  /// of a consumer is kept (with `reason`) as security_failure().
+  void OnError(int err, bool from_consumer, std::string_view reason = {});
+  /// "Kafka authentication failed: REASON" (or "Kafka TLS handshake failed:
+  /// ...") after a consumer's login was refused, until a broker connection
+  /// is up again; empty otherwise. Retrying never fixes a wrong password or
+  /// CA, so /readyz names it instead of a bare "no partitions assigned".
+  std::string security_failure() const;
   /// A consumer's statistics JSON (librdkafka STATISTICS.md). Returns false
   /// when it cannot be read (then nothing changes).
   bool OnStatistics(std::string_view json);
@@ -58,6 +64,7 @@ class KafkaHealth {
 
   mutable std::mutex mu_;
   int brokers_up_ = -1;
+  std::string security_failure_;
   std::map<std::string, uint64_t, std::less<>> errors_;
   std::map<int, Listener> listeners_;
   int next_token_ = 0;

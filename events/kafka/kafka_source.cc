@@ -4,7 +4,10 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <string_view>
 
 #include "events/kafka/kafka_health.h"
 #include "events/common/logging.h"
@@ -21,7 +24,43 @@ namespace {
 
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, detail::KafkaDeleter>;
 
+// librdkafka reports a refused login or TLS handshake twice: as a FAIL log
+// line and through the error callback. ErrorCb says it once, plainly.
+bool IsSecurityFailureLog(std::string_view fac, std::string_view buf) {
+  return fac == "FAIL" && (buf.find("SASL authentication error") != std::string_view::npos ||
+                           buf.find("SSL handshake failed") != std::string_view::npos);
+}
+
+// A wrong password or CA never heals by retrying, but librdkafka retries
+// forever (which keeps the daemon alive and not ready, as it should be):
+// log it at most once a minute, with how often it happened in between.
+class SecurityFailureThrottle {
+ public:
+  /// Returns true when the failure should be logged now; *suppressed gets
+  /// the number of failures not logged since the last logged one.
+  bool Allow(uint64_t* suppressed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (logged_once_ && now - last_ < std::chrono::seconds(60)) {
+      ++suppressed_;
+      return false;
+    }
+    logged_once_ = true;
+    last_ = now;
+    *suppressed = suppressed_;
+    suppressed_ = 0;
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  bool logged_once_ = false;
+  std::chrono::steady_clock::time_point last_;
+  uint64_t suppressed_ = 0;
+};
+
 void LogCb(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* buf) {
+  if (IsSecurityFailureLog(fac, buf)) return;
   auto log = Log("kafka");
   if (level <= 3) {
     log->error("{}: {}", fac, buf);
@@ -35,9 +74,18 @@ void LogCb(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* buf
 }
 
 void ErrorCb(rd_kafka_t* rk, int err, const char* reason, void* /*opaque*/) {
-  KafkaHealth::Process().OnError(err, rd_kafka_type(rk) == RD_KAFKA_CONSUMER);
+  KafkaHealth::Process().OnError(err, rd_kafka_type(rk) == RD_KAFKA_CONSUMER, reason);
   auto log = Log("kafka");
-  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL) {
+    static SecurityFailureThrottle throttle;
+    uint64_t suppressed = 0;
+    if (!throttle.Allow(&suppressed)) return;
+    log->error(
+        "{}: {}; check kafka.properties (security.protocol, sasl.mechanism, sasl.username, sasl.password, "
+        "ssl.ca.location); still retrying, not ready until it connects{}",
+        err == RD_KAFKA_RESP_ERR__AUTHENTICATION ? "Kafka authentication failed" : "Kafka TLS handshake failed", reason,
+        suppressed ? " (" + std::to_string(suppressed) + " more since the last report)" : std::string());
+  } else if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char fatal[512];
     rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
     log->critical("fatal client error: {}", fatal);

@@ -19,6 +19,7 @@
 #include "events/store/hash_chain.h"
 #include "events/quarantine.h"
 #include "events/common/status.h"
+#include "events/store/backup.h"
 
 namespace rocksdb {
 class DB;
@@ -150,6 +151,22 @@ class EventStore {
   /// stored event, or nullopt when it has none. Not safe concurrently with
   /// AppendBatch (call it from the ingest thread or on an idle store).
   std::optional<std::pair<ChainHash, int64_t>> ChainHead(std::string_view topic, int32_t partition) const;
+
+  /// Writes an incremental backup of this store into `dir` (created when
+  /// missing; events/store/backup.h), safe while AppendBatch runs on another
+  /// thread. Memtables are flushed first; the new backup's files are read
+  /// back and checked against their checksums before it is reported, and a
+  /// backup that does not match is deleted (Corruption). Unavailable while
+  /// another backup writes into `dir`. `created` gets the new backup.
+  Status Backup(const std::string& dir, const BackupOptions& options = {}, StoreBackup* created = nullptr);
+
+  /// Restores backup `backup_id` (0: the newest) of `backup_dir` into
+  /// `store_dir`, checking every file's checksum as it is copied. A store
+  /// directory that is not empty is refused (Invalid) unless `replace`, which
+  /// deletes its contents first; one a process has open is always refused
+  /// (Unavailable). The restored store resumes from its own stored offsets.
+  static Status RestoreStore(const std::string& backup_dir, const std::string& store_dir, uint32_t backup_id = 0,
+                             bool replace = false);
 
   /// The topic names by id (for decoding keys in tools).
   const std::vector<std::string>& TopicNames() const { return topic_names_; }

@@ -142,5 +142,27 @@ TEST(DaemonConfig, MetricsAndIngestBounds) {
   EXPECT_EQ(cfg.ingest.max_event_future_days, 2);
 }
 
+TEST(DaemonConfig, BackupSchedule) {
+  testing::TempDir dir;
+  auto cfg = LoadDaemonConfig(Write(dir, "store: {path: x}\n"));
+  EXPECT_EQ(cfg.backup.dir, "");
+  cfg = LoadDaemonConfig(Write(dir, "backup: {dir: /b, interval: 15m, keep: 4}\n"));
+  EXPECT_EQ(cfg.backup.dir, "/b");
+  EXPECT_EQ(cfg.backup.interval, std::chrono::seconds(900));
+  EXPECT_EQ(cfg.backup.keep, 4u);
+  EXPECT_EQ(LoadDaemonConfig(Write(dir, "backup: {dir: /b}\n")).backup.interval, std::chrono::hours(6));
+  EXPECT_EQ(LoadDaemonConfig(Write(dir, "backup: {dir: /b, interval: 90}\n")).backup.interval,
+            std::chrono::seconds(90));
+  EXPECT_EQ(LoadDaemonConfig(Write(dir, "backup: {dir: /b, interval: 1d}\n")).backup.interval, std::chrono::hours(24));
+  EXPECT_NE(ErrorOf(Write(dir, "backup: {dir: /b, interval: 5x}\n")).find("slamon.yaml:1: field backup.interval"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Write(dir, "backup: {dir: /b, interval: 0s}\n")).find("backup.interval"), std::string::npos);
+  EXPECT_NE(ErrorOf(Write(dir, "backup: {interval: 1h}\n")).find("backup.dir: is required"), std::string::npos);
+  EXPECT_NE(ErrorOf(Write(dir, "store: {path: /s}\nbackup: {dir: /s}\n")).find("must not be store.path"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(Write(dir, "backup: {dir: /b, every: 1h}\n")).find("backup.every: unknown setting"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace slamon::daemon

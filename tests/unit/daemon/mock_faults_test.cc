@@ -262,5 +262,25 @@ TEST(KafkaHealthTest, BrokersUpFromStatisticsAndErrorsByName) {
   EXPECT_EQ(events::KafkaHealth::ErrorCode(RD_KAFKA_RESP_ERR__TRANSPORT), "transport");
 }
 
+// A refused login is kept for /readyz until a broker connection is up again;
+// a producer's failure does not speak for the consumer.
+TEST(KafkaHealthTest, SecurityFailureLastsUntilABrokerIsUp) {
+  events::KafkaHealth health;
+  EXPECT_EQ(health.security_failure(), "");
+  health.OnError(RD_KAFKA_RESP_ERR__AUTHENTICATION, /*from_consumer=*/false, "producer login refused");
+  EXPECT_EQ(health.security_failure(), "");
+  health.OnError(RD_KAFKA_RESP_ERR__AUTHENTICATION, /*from_consumer=*/true, "invalid credentials");
+  EXPECT_EQ(health.security_failure(), "Kafka authentication failed: invalid credentials");
+  health.OnError(RD_KAFKA_RESP_ERR__TRANSPORT, true, "connection refused");  // other errors keep it
+  EXPECT_EQ(health.security_failure(), "Kafka authentication failed: invalid credentials");
+  health.OnError(RD_KAFKA_RESP_ERR__SSL, true, "certificate verify failed");
+  EXPECT_EQ(health.security_failure(), "Kafka TLS handshake failed: certificate verify failed");
+  EXPECT_EQ(health.errors("authentication"), 2u);
+  EXPECT_EQ(health.errors("ssl"), 1u);
+  ASSERT_TRUE(
+      health.OnStatistics(R"({"brokers":{"b/1":{"nodeid":1,"nodename":"b:1","source":"learned","state":"UP"}}})"));
+  EXPECT_EQ(health.security_failure(), "");
+}
+
 }  // namespace
 }  // namespace slamon::testing
