@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "events/event.h"
 #include "events/common/status.h"
+#include "events/event.h"
 #include "projections/account_projection.h"
 #include "projections/csat_projection.h"
 #include "projections/health_config.h"

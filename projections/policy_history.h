@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "events/common/status.h"
 #include "events/store/event_store.h"
 #include "events/store/policy_log.h"
-#include "events/common/status.h"
 #include "projections/health_config.h"
 #include "projections/sla_config.h"
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "events/event.h"
 #include "events/common/status.h"
+#include "events/event.h"
 #include "projections/calendar.h"
 #include "projections/sla_types.h"
 

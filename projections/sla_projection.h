@@ -12,8 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "events/event.h"
 #include "events/common/status.h"
+#include "events/event.h"
 #include "projections/policy_history.h"
 #include "projections/sla_config.h"
 #include "projections/sla_record.h"

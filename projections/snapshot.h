@@ -14,8 +14,8 @@
 #include <tuple>
 #include <vector>
 
-#include "events/store/event_store.h"
 #include "events/common/status.h"
+#include "events/store/event_store.h"
 #include "projections/health_projection.h"
 #include "projections/sla_projection.h"
 

@@ -7,11 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "daemon/cli/cli_error.h"
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "events/store/verify.h"
-
-#include "daemon/cli/cli_error.h"
 
 namespace slamon::daemon {
 namespace {

@@ -1,13 +1,12 @@
 #include "daemon/cli/check_config_command.h"
 
-#include "daemon/cli/cli_error.h"
-
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <memory>
 #include <vector>
 
+#include "daemon/cli/cli_error.h"
 #include "daemon/cli/cli_output.h"
 #include "projections/sla_types.h"
 

@@ -27,7 +27,8 @@ int RunCli(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CommandFailed& e) {
     // An empty message: the command already reported its outcome (verify's report).
-    if (!e.status().message().empty()) std::cerr << "slamon " << e.command() << ": " << e.status().message() << std::endl;
+    if (!e.status().message().empty())
+      std::cerr << "slamon " << e.command() << ": " << e.status().message() << std::endl;
     return ExitCodeFor(e.status());
   } catch (const CLI::ParseError& e) {
     // --help / --version exit 0; every usage error (unknown option, a value

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <iostream>
 #include <stdexcept>
 #include <string>
 
@@ -38,6 +39,14 @@ class CommandFailed : public std::runtime_error {
   std::string command_;
   Status status_;
 };
+
+/// Prints a failure once as "slamon <command>: <message>" (nothing for an
+/// empty message: the command already reported its outcome, as verify's
+/// report does) and returns its exit status.
+inline int ReportFailure(const CommandFailed& e) {
+  if (!e.status().message().empty()) std::cerr << "slamon " << e.command() << ": " << e.status().message() << std::endl;
+  return ExitCodeFor(e.status());
+}
 
 /// Sets `body` as the callback of subcommand `cmd`.
 inline void OnRun(CLI::App* cmd, std::function<Status()> body) {

@@ -1,14 +1,15 @@
 // `slamon export --store DIR [--account ID]`: stored events as JSONL, in
 // store order (topic, partition, offset), exactly as received (minified).
+#include "daemon/cli/export_command.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
 
 #include "daemon/cli/cli_error.h"
-#include "daemon/cli/export_command.h"
-#include "events/store/event_store.h"
 #include "events/common/json_writer.h"
+#include "events/store/event_store.h"
 
 namespace slamon::daemon {
 namespace {

@@ -1,6 +1,5 @@
 #include "daemon/cli/import_command.h"
 
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>

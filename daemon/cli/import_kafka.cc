@@ -13,10 +13,10 @@
 #include <map>
 #include <variant>
 
-#include "daemon/host/config.h"
 #include "daemon/cli/import_command.h"
-#include "events/kafka/producer.h"
+#include "daemon/host/config.h"
 #include "events/codec.h"
+#include "events/kafka/producer.h"
 
 namespace slamon::daemon {
 namespace {
@@ -152,7 +152,6 @@ void PrintCounts(const ImportOptions& o, const std::string& topic, const std::st
   std::fflush(stdout);
 }
 
-
 // Where Kafka mode produces to: --brokers/--topic over the config's first
 // topic, with the config's connection (security) settings.
 struct KafkaTarget {
@@ -164,7 +163,8 @@ struct KafkaTarget {
 
 StatusOr<KafkaTarget> ResolveKafkaTarget(const ImportOptions& o) {
   KafkaTarget t{.brokers = o.brokers, .topic = o.topic, .max_message_bytes = o.max_message_bytes, .props = {}};
-  t.props = {{"client.id", "slamon-import"}, {"acks", "all"}, {"message.timeout.ms", std::to_string(kDeliveryTimeoutMs)}};
+  t.props = {
+      {"client.id", "slamon-import"}, {"acks", "all"}, {"message.timeout.ms", std::to_string(kDeliveryTimeoutMs)}};
   if (!o.config.empty()) {
     auto cfg = LoadDaemonConfigOr(o.config, o.sets);
     if (!cfg.ok()) return Status::Invalid("invalid configuration: " + cfg.status().message());

@@ -1,12 +1,13 @@
 // `slamon produce`: writes realistic synthetic events to a Kafka topic,
 // deterministic for a seed.
+#include "daemon/cli/produce_command.h"
+
 #include <csignal>
 #include <iostream>
 
 #include "daemon/cli/cli_error.h"
-#include "daemon/cli/produce_command.h"
-#include "events/kafka/producer.h"
 #include "events/common/logging.h"
+#include "events/kafka/producer.h"
 
 namespace slamon::daemon {
 namespace {

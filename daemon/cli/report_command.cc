@@ -1,7 +1,8 @@
 #include "daemon/cli/report_command.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
@@ -61,7 +62,8 @@ Status CheckReportArgs(const ReportArgs& args, projections::ReportOptions* optio
     options->objective_source = "--objective";
   }
   std::error_code ec;
-  if (!std::filesystem::is_directory(args.store, ec)) return Status::Invalid("--store: no such directory: " + args.store);
+  if (!std::filesystem::is_directory(args.store, ec))
+    return Status::Invalid("--store: no such directory: " + args.store);
   return Status::OK();
 }
 

@@ -2,11 +2,12 @@
 // (daemon/host/daemon.h) until SIGINT/SIGTERM. Exit status: 2 when the
 // configuration is refused, 1 for runtime errors; the reason is printed once
 // as "slamon run: ...".
+#include "daemon/cli/run_command.h"
+
 #include <csignal>
 #include <filesystem>
 
 #include "daemon/cli/cli_error.h"
-#include "daemon/cli/run_command.h"
 #include "daemon/host/config.h"
 #include "daemon/host/daemon.h"
 #include "events/common/logging.h"

@@ -33,8 +33,8 @@ Status RunSnapshot(const SnapshotArgs& args) {
   if (!health_config.ok()) return Status::Invalid(health_config.status().message());
   auto opened = events::EventStore::Open({.path = args.store, .create_if_missing = false});
   if (!opened.ok()) {
-    return Status::IoError("cannot open store " + args.store + " (is the daemon running?): " +
-                           opened.status().message());
+    return Status::IoError("cannot open store " + args.store +
+                           " (is the daemon running?): " + opened.status().message());
   }
   std::unique_ptr<events::EventStore> store = opened.take();
 

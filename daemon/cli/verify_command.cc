@@ -8,8 +8,8 @@
 #include <string>
 
 #include "daemon/cli/cli_error.h"
-#include "events/store/event_store.h"
 #include "events/common/json_writer.h"
+#include "events/store/event_store.h"
 #include "events/store/verify.h"
 
 namespace slamon::daemon {
@@ -72,7 +72,8 @@ std::string TextReport(const std::string& store, const events::VerifyReport& r) 
 
 Status RunVerify(const VerifyArgs& args) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(args.store, ec)) return Status::Invalid("--store " + args.store + ": no such directory");
+  if (!std::filesystem::is_directory(args.store, ec))
+    return Status::Invalid("--store " + args.store + ": no such directory");
   if (!std::filesystem::exists(std::filesystem::path(args.store) / "CURRENT", ec)) {
     return Status::Invalid("--store " + args.store + ": not an event store (no RocksDB CURRENT file)");
   }

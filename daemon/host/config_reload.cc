@@ -11,8 +11,8 @@
 #include "daemon/host/projection_host.h"
 #include "events/codec.h"
 #include "events/common/json_writer.h"
-#include "events/kafka/kafka_source.h"
 #include "events/common/logging.h"
+#include "events/kafka/kafka_source.h"
 #include "projections/policy_history.h"
 
 namespace slamon::daemon {

@@ -82,8 +82,8 @@ StatusOr<std::unique_ptr<events::EventStore>> OpenStore(const DaemonConfig& cfg)
                               "README");
   }
   if (why.find("LOCK") != std::string::npos || why.find("lock") != std::string::npos) {
-    return Status::IoError("store " + cfg.store.path + " is in use by another process (another slamon daemon?): " +
-                           why);
+    return Status::IoError("store " + cfg.store.path +
+                           " is in use by another process (another slamon daemon?): " + why);
   }
   return store.status();
 }
@@ -159,8 +159,9 @@ Status Daemon::Open() {
                                                    health_config.take());
   p.projections->set_snapshots(cfg.snapshots.every_events, cfg.snapshots.keep);
   p.business = std::make_shared<BusinessMetrics>(
-      p.projections.get(), LabelBoundSettings{.tiers = cfg.metrics.tiers,
-                                              .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
+      p.projections.get(),
+      LabelBoundSettings{.tiers = cfg.metrics.tiers,
+                         .max_account_owners = static_cast<size_t>(cfg.metrics.max_account_owners)});
   p.reloader = std::make_unique<ConfigReloader>(cfg.file, options_.overrides, as_loaded, p.store.get(),
                                                 p.projections.get(), *p.registry);
   const HttpServer::ReadinessProbe ready = [&p]() -> std::string { return NotReadyReason(*p.ingest, *p.projections); };
@@ -196,8 +197,7 @@ Status Daemon::Start() {
   p.metrics->SetReplaySeconds(p.projections->replay_seconds());
   p.projections->Start();
   p.backups->Start();
-  p.ingest->set_on_stored(
-      [&p](std::vector<events::Event>&& stored) { p.projections->OnStored(std::move(stored)); });
+  p.ingest->set_on_stored([&p](std::vector<events::Event>&& stored) { p.projections->OnStored(std::move(stored)); });
   // The replay covered every partition of the store; once the group assigns
   // partitions, the projections hold the owned ones only (rebuilt on change).
   PartitionSet replayed;
@@ -210,8 +210,8 @@ Status Daemon::Start() {
     return add_only ? p.projections->AddPartitions(*p.store, partitions, events)
                     : p.projections->Rebuild(*p.store, partitions, events);
   });
-  const std::string base = std::string(config_.http.web && config_.http.web->tls_enabled ? "https" : "http") +
-                           "://" + ParseListenAddress(config_.http.listen, "http.listen").first + ":" +
+  const std::string base = std::string(config_.http.web && config_.http.web->tls_enabled ? "https" : "http") + "://" +
+                           ParseListenAddress(config_.http.listen, "http.listen").first + ":" +
                            std::to_string(p.http->port());
   std::cout << "slamon: metrics at " << base << "/metrics" << std::endl;
   std::cout << "slamon: console at " << base << "/" << std::endl;
@@ -247,8 +247,8 @@ Status Daemon::Stop() {
     // The unsynced tail (at most the failed batch) was never acknowledged
     // to Kafka: the next start consumes it again from the stored offsets.
     return Status::IoError("store: " + (closed.ok() ? "cannot write " + config_.store.path : closed.message()) +
-                           "; stored events up to the last synced batch (" +
-                           std::to_string(p.store->EventCount()) + " events) are kept");
+                           "; stored events up to the last synced batch (" + std::to_string(p.store->EventCount()) +
+                           " events) are kept");
   }
   Log("main")->info("stopped cleanly: {} events in the store", p.store->EventCount());
   return Status::OK();

@@ -25,8 +25,8 @@
 
 #include "daemon/metrics/metrics.h"
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/kafka/message_source.h"
+#include "events/store/event_store.h"
 
 namespace slamon::daemon {
 

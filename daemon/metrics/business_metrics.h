@@ -12,8 +12,8 @@
 #include <set>
 #include <string>
 
-#include "daemon/metrics/label_bounds.h"
 #include "daemon/host/projection_host.h"
+#include "daemon/metrics/label_bounds.h"
 
 namespace slamon::daemon {
 

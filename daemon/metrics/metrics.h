@@ -16,8 +16,8 @@
 
 #include "daemon/metrics/kafka_health_metrics.h"
 #include "events/event.h"
-#include "events/store/event_store.h"
 #include "events/quarantine.h"
+#include "events/store/event_store.h"
 
 namespace slamon::daemon {
 

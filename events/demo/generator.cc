@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "events/codec.h"
-#include "events/event.h"
 #include "events/common/json_writer.h"
+#include "events/event.h"
 
 namespace slamon::events {
 namespace {

@@ -9,8 +9,8 @@
 #include <mutex>
 #include <string_view>
 
-#include "events/kafka/kafka_health.h"
 #include "events/common/logging.h"
+#include "events/kafka/kafka_health.h"
 
 namespace slamon::events {
 
@@ -165,7 +165,11 @@ Message Message::Owned(std::string topic, int32_t partition, int64_t offset, std
   return m;
 }
 
-std::string_view Message::topic() const { return msg_ ? rd_kafka_topic_name(msg_->rkt) : owned_->topic; }
+std::string_view Message::topic() const {
+  // Both arms as views: a `const char*` : `std::string` conditional would be a
+  // temporary string, and the view would dangle.
+  return msg_ ? std::string_view(rd_kafka_topic_name(msg_->rkt)) : std::string_view(owned_->topic);
+}
 int32_t Message::partition() const { return msg_ ? msg_->partition : owned_->partition; }
 int64_t Message::offset() const { return msg_ ? msg_->offset : owned_->offset; }
 std::string_view Message::payload() const {

@@ -7,9 +7,9 @@
 #include <memory>
 #include <string>
 
+#include "events/common/status.h"
 #include "events/demo/generator.h"
 #include "events/kafka/kafka_source.h"
-#include "events/common/status.h"
 
 namespace slamon::events {
 

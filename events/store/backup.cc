@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "events/store/event_store.h"
+#include "events/store/rocks_status.h"
 
 namespace slamon::events {
 namespace {
@@ -19,14 +20,6 @@ namespace fs = std::filesystem;
 
 // The store's event count rides along as the backup's application metadata.
 constexpr std::string_view kEventsMeta = "slamon.events=";
-
-Status FromRocks(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::OK();
-  std::string msg = what + ": " + s.ToString();
-  if (s.IsCorruption()) return Status::Corruption(std::move(msg));
-  if (s.IsNotFound()) return Status::NotFound(std::move(msg));
-  return Status::IoError(std::move(msg));
-}
 
 // Must be the same for every engine opened on one backup directory
 // (BackupEngineOptions contract): shared, checksum-named table files are
@@ -114,7 +107,7 @@ Status EventStore::Backup(const std::string& dir, const BackupOptions& options, 
   // restore); atomic_flush keeps the column families in step.
   create.flush_before_backup = true;
   rocksdb::BackupID id = 0;
-  s = engine->CreateNewBackupWithMetadata(create, db(), std::string(kEventsMeta) + std::to_string(events), &id);
+  s = engine->CreateNewBackupWithMetadata(create, db_, std::string(kEventsMeta) + std::to_string(events), &id);
   if (!s.ok()) return FromRocks(s, "backup of " + options_.path + " into " + dir + " failed");
   // Read back every file of the new backup against the checksums computed
   // while copying: a backup is reported only once it is known to be whole.

@@ -15,11 +15,11 @@
 #include <tuple>
 #include <vector>
 
-#include "events/event.h"
-#include "events/store/hash_chain.h"
-#include "events/quarantine.h"
 #include "events/common/status.h"
+#include "events/event.h"
+#include "events/quarantine.h"
 #include "events/store/backup.h"
+#include "events/store/hash_chain.h"
 
 namespace rocksdb {
 class DB;

@@ -5,9 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "events/store/raw_access.h"
+#include "events/store/rocks_status.h"
 #include "events/store/store_keys.h"
 #include "events/store/stored_format.h"
-#include "events/store/raw_access.h"
 
 namespace slamon::events {
 
@@ -16,9 +17,10 @@ Status ScanStoredPartition(const EventStore& store, std::string_view topic, int3
   // The topic's id, as the store assigned it (meta "topic:<name>" -> u16).
   std::string id_value;
   const std::string meta_key = "topic:" + std::string(topic);
-  rocksdb::Status s = RawStoreAccess::Db(store)->Get(rocksdb::ReadOptions(), RawStoreAccess::Family(store, Cf::kMeta), meta_key, &id_value);
+  rocksdb::Status s = RawStoreAccess::Db(store)->Get(rocksdb::ReadOptions(), RawStoreAccess::Family(store, Cf::kMeta),
+                                                     meta_key, &id_value);
   if (s.IsNotFound()) return Status::OK();
-  if (!s.ok()) return Status::IoError("reading the topic id of " + std::string(topic) + ": " + s.ToString());
+  if (!s.ok()) return FromRocks(s, "reading the topic id of " + std::string(topic));
   if (id_value.size() < 2) return Status::Corruption("topic id of " + std::string(topic) + " is truncated");
   const uint16_t topic_id = detail::GetBe16(id_value.data());
 
@@ -27,7 +29,8 @@ Status ScanStoredPartition(const EventStore& store, std::string_view topic, int3
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2u << 20;
   ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(RawStoreAccess::Db(store)->NewIterator(ro, RawStoreAccess::Family(store, Cf::kEvents)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      RawStoreAccess::Db(store)->NewIterator(ro, RawStoreAccess::Family(store, Cf::kEvents)));
   StoredEvent se;
   se.pos.topic.assign(topic);
   se.pos.partition = partition;
@@ -37,7 +40,7 @@ Status ScanStoredPartition(const EventStore& store, std::string_view topic, int3
     SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(it->value().ToStringView(), &se.event));
     if (!fn(se)) return Status::OK();
   }
-  if (!it->status().ok()) return Status::IoError("scanning partition events: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning partition events");
   return Status::OK();
 }
 

@@ -8,8 +8,8 @@
 #include <functional>
 #include <string_view>
 
-#include "events/store/event_store.h"
 #include "events/common/status.h"
+#include "events/store/event_store.h"
 
 namespace slamon::events {
 

@@ -7,8 +7,9 @@
 #include <algorithm>
 #include <memory>
 
-#include "events/store/store_keys.h"
 #include "events/store/raw_access.h"
+#include "events/store/rocks_status.h"
+#include "events/store/store_keys.h"
 
 namespace slamon::events {
 namespace {
@@ -53,13 +54,14 @@ std::string PolicyFingerprint(std::string_view text) {
 
 StatusOr<std::vector<PolicyVersion>> ReadPolicyLog(const EventStore& store) {
   std::vector<PolicyVersion> out;
-  std::unique_ptr<rocksdb::Iterator> it(RawStoreAccess::Db(store)->NewIterator(rocksdb::ReadOptions(), RawStoreAccess::Family(store, Cf::kPolicy)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      RawStoreAccess::Db(store)->NewIterator(rocksdb::ReadOptions(), RawStoreAccess::Family(store, Cf::kPolicy)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     PolicyVersion v;
     SLAMON_RETURN_IF_ERROR(Decode(it->key(), it->value(), &v));
     out.push_back(std::move(v));
   }
-  if (!it->status().ok()) return Status::IoError("reading the policy log: " + it->status().ToString());
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the policy log");
   return out;
 }
 
@@ -67,7 +69,8 @@ StatusOr<PolicyVersion> AppendPolicyVersion(EventStore* store, std::string text,
   PolicyVersion v;
   v.version = 1;
   v.effective_from = effective_from;
-  std::unique_ptr<rocksdb::Iterator> it(RawStoreAccess::Db(*store)->NewIterator(rocksdb::ReadOptions(), RawStoreAccess::Family(*store, Cf::kPolicy)));
+  std::unique_ptr<rocksdb::Iterator> it(
+      RawStoreAccess::Db(*store)->NewIterator(rocksdb::ReadOptions(), RawStoreAccess::Family(*store, Cf::kPolicy)));
   it->SeekToLast();
   if (it->Valid()) {
     PolicyVersion last;
@@ -75,7 +78,7 @@ StatusOr<PolicyVersion> AppendPolicyVersion(EventStore* store, std::string text,
     v.version = last.version + 1;
     v.effective_from = std::max(effective_from, last.effective_from);
   } else if (!it->status().ok()) {
-    return Status::IoError("reading the policy log: " + it->status().ToString());
+    return FromRocks(it->status(), "reading the policy log");
   }
   it.reset();
   v.fingerprint = PolicyFingerprint(text);
@@ -91,8 +94,9 @@ StatusOr<PolicyVersion> AppendPolicyVersion(EventStore* store, std::string text,
   value += v.text;
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  const rocksdb::Status s = RawStoreAccess::Db(*store)->Put(wo, RawStoreAccess::Family(*store, Cf::kPolicy), VersionKey(v.version), value);
-  if (!s.ok()) return Status::IoError("writing policy version " + std::to_string(v.version) + ": " + s.ToString());
+  const rocksdb::Status s =
+      RawStoreAccess::Db(*store)->Put(wo, RawStoreAccess::Family(*store, Cf::kPolicy), VersionKey(v.version), value);
+  if (!s.ok()) return FromRocks(s, "writing policy version " + std::to_string(v.version));
   return v;
 }
 

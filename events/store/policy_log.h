@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "events/store/event_store.h"
 #include "events/common/status.h"
+#include "events/store/event_store.h"
 
 namespace slamon::events {
 

@@ -30,9 +30,9 @@
 #include <string_view>
 #include <vector>
 
-#include "events/store/event_store.h"
-#include "events/quarantine.h"
 #include "events/common/status.h"
+#include "events/quarantine.h"
+#include "events/store/event_store.h"
 
 namespace slamon::events::detail {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "events/event.h"
 #include "events/common/status.h"
+#include "events/event.h"
 
 namespace slamon::events {
 

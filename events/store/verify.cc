@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "events/store/hash_chain.h"
+#include "events/store/raw_access.h"
 #include "events/store/store_keys.h"
 #include "events/store/stored_format.h"
-#include "events/store/raw_access.h"
 
 namespace slamon::events {
 namespace {

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "events/store/event_store.h"
 #include "events/common/status.h"
+#include "events/store/event_store.h"
 
 namespace slamon::events {
 

@@ -96,8 +96,8 @@ TEST(ReplayBench, RawIterationVsReplay) {
   t0 = std::chrono::steady_clock::now();
   int64_t raw = 0, raw_bytes = 0;
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        events::RawStoreAccess::Db(*store)->NewIterator(rocksdb::ReadOptions(), events::RawStoreAccess::Family(*store, events::Cf::kEvents)));
+    std::unique_ptr<rocksdb::Iterator> it(events::RawStoreAccess::Db(*store)->NewIterator(
+        rocksdb::ReadOptions(), events::RawStoreAccess::Family(*store, events::Cf::kEvents)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       ++raw;
       raw_bytes += static_cast<int64_t>(it->key().size() + it->value().size());

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "projections/health_projection.h"
 #include "projections/sla_config.h"
 #include "projections/sla_projection.h"

@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "events/store/hash_chain.h"
-#include "events/store/verify.h"
 #include "events/store/raw_access.h"
+#include "events/store/verify.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::events {
@@ -106,7 +106,8 @@ TEST(VerifyBench, AppendWithChainHashingAndVerify) {
   std::vector<std::pair<std::string, std::string>> sample;
   int64_t value_bytes = 0;
   {
-    std::unique_ptr<rocksdb::Iterator> it(RawStoreAccess::Db(*store)->NewIterator(rocksdb::ReadOptions(), RawStoreAccess::Family(*store, Cf::kEvents)));
+    std::unique_ptr<rocksdb::Iterator> it(
+        RawStoreAccess::Db(*store)->NewIterator(rocksdb::ReadOptions(), RawStoreAccess::Family(*store, Cf::kEvents)));
     for (it->SeekToFirst(); it->Valid() && sample.size() < 100000; it->Next()) {
       sample.emplace_back(it->key().ToString(), it->value().ToString());
       value_bytes += static_cast<int64_t>(it->value().size());

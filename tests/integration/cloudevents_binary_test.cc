@@ -12,8 +12,8 @@
 #include <sstream>
 
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "events/store/stored_format.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"

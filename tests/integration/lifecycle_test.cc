@@ -22,8 +22,8 @@
 #include <thread>
 #include <vector>
 
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
 

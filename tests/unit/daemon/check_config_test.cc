@@ -26,7 +26,9 @@ TEST(CheckConfigTest, EveryShippedConfigIsValid) {
   int checked = 0;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(SLAMON_SOURCE_DIR) + "/config")) {
     if (entry.path().extension() != ".yaml") continue;
-    // Prometheus' own config files end in .yml; slamon's in .yaml.
+    // Prometheus' own config files end in .yml; slamon's in .yaml. The
+    // bridge's configs (bridge*.yaml) are `slamon bridge` configs, not the daemon's.
+    if (entry.path().filename().string().starts_with("bridge")) continue;
     const RunResult r = CheckConfig(dir, entry.path().string());
     EXPECT_EQ(r.code, 0) << entry.path() << ": " << r.err;
     EXPECT_NE(r.out.find(entry.path().string() + ": valid"), std::string::npos) << r.out;

@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "daemon/http/http_server.h"
 #include "daemon/host/projection_host.h"
+#include "daemon/http/http_server.h"
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/common/logging.h"
+#include "events/store/event_store.h"
 #include "events/store/policy_log.h"
 #include "projections/policy_history.h"
 #include "tests/support/raw_http.h"

@@ -13,9 +13,10 @@
 #include <sstream>
 
 #include "daemon/cli/accounts_command.h"
+#include "daemon/cli/cli_error.h"
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "projections/health_projection.h"
 #include "projections/sla_config.h"
 #include "projections/sla_projection.h"
@@ -67,6 +68,8 @@ CliResult RunAccounts(const testing::TempDir& dir, std::vector<std::string> args
     app.parse(reversed);
   } catch (const CLI::Error& e) {
     result.code = e.get_exit_code();
+  } catch (const daemon::CommandFailed& e) {
+    result.code = daemon::ReportFailure(e);  // as RunCli reports it
   }
   std::fflush(stdout);
   std::fflush(stderr);

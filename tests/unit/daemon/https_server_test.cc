@@ -13,8 +13,8 @@
 #include <thread>
 
 #include "daemon/http/basic_auth.h"
-#include "daemon/http/web_config.h"
 #include "daemon/http/http_server.h"
+#include "daemon/http/web_config.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certs.h"

@@ -17,10 +17,10 @@
 
 #include "daemon/cli/import_command.h"
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
-#include "events/store/store_keys.h"
+#include "events/store/event_store.h"
 #include "events/store/raw_access.h"
+#include "events/store/store_keys.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
 

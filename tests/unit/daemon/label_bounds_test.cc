@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/metrics/business_metrics.h"
 #include "daemon/host/projection_host.h"
+#include "daemon/metrics/business_metrics.h"
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "projections/health_config.h"

@@ -15,11 +15,11 @@
 #include <set>
 #include <thread>
 
-#include "events/kafka/producer.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
 #include "events/kafka/kafka_health.h"
 #include "events/kafka/kafka_source.h"
+#include "events/kafka/producer.h"
+#include "events/store/event_store.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
 

@@ -17,13 +17,13 @@
 #include <vector>
 
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "projections/account_projection.h"
 #include "projections/sla_config.h"
 #include "projections/sla_projection.h"
-#include "tests/support/sla_test_util.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/sla_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {

@@ -12,8 +12,8 @@
 
 #include "daemon/host/projection_host.h"
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "projections/snapshot.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,8 +1,8 @@
 // The signal formulas of docs/sla-semantics.md "Churn warning", hand-computed.
 #include <gtest/gtest.h>
 
-#include "tests/support/health_test_util.h"
 #include "projections/health_projection.h"
+#include "tests/support/health_test_util.h"
 
 namespace slamon::projections {
 namespace {

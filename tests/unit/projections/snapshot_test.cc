@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
+#include "events/store/event_store.h"
 #include "events/store/raw_access.h"
 #include "projections/health_projection.h"
 #include "projections/sla_config.h"

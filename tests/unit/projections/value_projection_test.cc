@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <random>
 
-#include "tests/support/health_test_util.h"
 #include "projections/health_projection.h"
+#include "tests/support/health_test_util.h"
 
 namespace slamon::projections {
 namespace {

@@ -16,10 +16,10 @@
 #include <variant>
 
 #include "events/codec.h"
-#include "events/store/event_store.h"
 #include "events/demo/generator.h"
-#include "events/store/store_keys.h"
+#include "events/store/event_store.h"
 #include "events/store/raw_access.h"
+#include "events/store/store_keys.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::events {
@@ -287,8 +287,10 @@ TEST_F(TamperTest, AlteredEventCountIsCaught) {
     auto store = Open(path_);
     char c[8];
     detail::PutBe64(static_cast<uint64_t>(events_.size() + 1), c);
-    ASSERT_TRUE(
-        RawStoreAccess::Db(*store)->Put(rocksdb::WriteOptions(), RawStoreAccess::Family(*store, Cf::kMeta), "event_count", rocksdb::Slice(c, 8)).ok());
+    ASSERT_TRUE(RawStoreAccess::Db(*store)
+                    ->Put(rocksdb::WriteOptions(), RawStoreAccess::Family(*store, Cf::kMeta), "event_count",
+                          rocksdb::Slice(c, 8))
+                    .ok());
   }
   VerifyReport r = Verify(path_);
   ASSERT_FALSE(r.ok());
