@@ -48,9 +48,9 @@ Status CheckReportArgs(const ReportArgs& args, projections::ReportOptions* optio
   if (args.format != "md" && args.format != "csv" && args.format != "html") {
     return Status::Invalid("--format: must be md, csv or html, got '" + args.format + "'");
   }
-  const char* kTimeForms = ": not an RFC 3339 timestamp with offset or a YYYY-MM-DD date: '";
-  if (!ParseReportTime(args.from, &options->from)) return Status::Invalid("--from" + (kTimeForms + args.from) + "'");
-  if (!ParseReportTime(args.to, &options->to)) return Status::Invalid("--to" + (kTimeForms + args.to) + "'");
+  const char* time_forms = ": not an RFC 3339 timestamp with offset or a YYYY-MM-DD date: '";
+  if (!ParseReportTime(args.from, &options->from)) return Status::Invalid("--from" + (time_forms + args.from) + "'");
+  if (!ParseReportTime(args.to, &options->to)) return Status::Invalid("--to" + (time_forms + args.to) + "'");
   if (options->from >= options->to) {
     return Status::Invalid("--from (" + args.from + ") must be before --to (" + args.to + ")");
   }

@@ -68,7 +68,7 @@ void AddRunCommand(CLI::App& app) {
     std::signal(SIGTERM, OnSignal);
     SLAMON_RETURN_IF_ERROR(daemon.Open());
     SLAMON_RETURN_IF_ERROR(daemon.Start());
-    const Status run = daemon.Run(g_stop);
+    Status run = daemon.Run(g_stop);
     SLAMON_RETURN_IF_ERROR(daemon.Stop());
     return run;
   });

@@ -76,13 +76,13 @@ TEST(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
   EXPECT_EQ(daemon.Wait(seconds(60)), 0) << Tail(log);
   EXPECT_EQ(Count(seen, "READY=1"), 1u);
 
-  // log.format: json — every line but the plain "metrics at" notice on stdout.
+  // log.format: json — every line but the plain "metrics at" and "console at" notices on stdout.
   std::ifstream in(log);
   std::string line;
   bool assigned = false, quarantined = false;
   int json_lines = 0;
   while (std::getline(in, line)) {
-    if (line.starts_with("slamon: metrics at ")) continue;
+    if (line.starts_with("slamon: metrics at ") || line.starts_with("slamon: console at ")) continue;
     const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
     ASSERT_FALSE(j.is_discarded()) << "not a JSON line: " << line;
     ++json_lines;
