@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: validation of every SLA policy field with the
+// file/line/field messages operators rely on; sla_config_yaml.cc holds the
+// YAML-specific parsing.
 #include "projections/sla_config.h"
 
 #include <date/date.h>

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: the snapshot format (layout, chunking,
+// checksums) and its restore path, which must agree byte for byte.
+//
 // Snapshot storage layout in the `snapshots` column family:
 //
 //   [seq be64][part be32 = 0]  header: "SLSN" 1, created_at, events,

@@ -182,6 +182,8 @@ std::pair<std::string, int> ParseListenAddress(const std::string& value, const s
   return {host, port};
 }
 
+// One long function on purpose: every daemon section read in file order, each
+// field next to its bounds, so the accepted keys and their checks are one list.
 DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::string>& overrides) {
   DaemonConfig cfg;
   cfg.file = file;

@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: one Beast session state machine (deadlines,
+// limits, auth, TLS) whose steps only make sense read together.
 // Beast's string_view is std::string_view, as in the rest of the code.
 #define BOOST_BEAST_USE_STD_STRING_VIEW
 

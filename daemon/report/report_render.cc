@@ -1,3 +1,5 @@
+// Over 400 lines on purpose: the Markdown and CSV renderings of every report
+// section side by side, so a new section is added to both in one place.
 #include "daemon/report/report_render.h"
 
 #include <initializer_list>

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: a deterministic simulation of every event type
+// (tickets, replies, surveys, orders, malformed input), kept in one file so
+// the generated stream's invariants are visible together.
 #include "events/demo/generator.h"
 
 #include <algorithm>

@@ -1,3 +1,6 @@
+// Over 400 lines on purpose: AppendBatch's single WriteBatch (events,
+// dedupe, indexes, chain links, offsets, quarantine) and the reads of the
+// same key layout; scans of one partition are in partition_scan.cc.
 #include "events/store/event_store.h"
 
 #include <rocksdb/db.h>
