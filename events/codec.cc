@@ -192,6 +192,8 @@ Check DuplicateKey(dom::object obj, std::string_view where) {
 
 constexpr std::string_view kPriorityChoices = "expected one of urgent, high, normal, low";
 
+// Long on purpose: the per-type field table of the wire schema (docs/events.md),
+// one branch per event type, read top to bottom against the schema.
 Check DecodePayload(dom::object p, Event* ev) {
   switch (ev->type) {
     case EventType::kAccountUpserted: {

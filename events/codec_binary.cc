@@ -88,6 +88,8 @@ bool IsBinaryCloudEvent(std::span<const MessageHeader> headers) {
   return specversion;
 }
 
+// Long on purpose: the binary-mode checks in the order of the CloudEvents
+// Kafka binding, then the structured rendering.
 std::optional<BinaryFailure> RenderBinaryCloudEvent(std::string_view value, std::span<const MessageHeader> headers,
                                                     size_t max_message_bytes, simdjson::dom::parser& parser,
                                                     std::vector<char>& padded, std::string* json) {

@@ -91,6 +91,8 @@ BusinessMetrics::Folded BusinessMetrics::Fold(const projections::SlaSnapshot& sn
   return f;
 }
 
+// Long on purpose: one pass over the projections' snapshot emitting every
+// business family in the order of docs/metrics.md.
 std::vector<MetricFamily> BusinessMetrics::Collect() const {
   std::vector<MetricFamily> out;
   auto [snap, generation] = host_->sla_snapshot_and_generation();

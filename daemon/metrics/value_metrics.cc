@@ -56,6 +56,8 @@ ValueAggregates BusinessMetrics::FoldValue(const ValueAggregates& v) const {
   return f;
 }
 
+// Long on purpose: one pass emitting every key-account value family in the
+// order of docs/metrics.md.
 void BusinessMetrics::CollectValue(const std::set<std::string>& tiers, const HealthSnapshot& h, MetricFamily* churn,
                                    std::vector<MetricFamily>* out) const {
   const ValueAggregates v = FoldValue(h.value);

@@ -160,6 +160,7 @@ svg .tl{font-size:12px;fill:#c62828}
 
 }  // namespace
 
+// Long on purpose: the report's sections in page order, as the reader sees them.
 std::string RenderReportHtml(const Report& report) {
   const std::string objective = FormatDecimal(report.objective_percent);
   const std::string window = FormatUtc(report.from) + " to " + FormatUtc(report.to);

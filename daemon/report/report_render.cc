@@ -126,6 +126,7 @@ std::string NoFlag(const std::optional<bool>& v) { return v && !*v ? "NO" : YesN
 
 }  // namespace
 
+// Long on purpose: the report's sections in document order.
 std::string RenderReportMarkdown(const Report& report) {
   const std::string objective = FormatDecimal(report.objective_percent);
   std::string out = "# SLA compliance report\n\n";
@@ -310,6 +311,7 @@ CsvRow GroupRow(const std::string& section, const ReportRow& row) {
 
 }  // namespace
 
+// Long on purpose: the CSV sections in the same order as the Markdown ones.
 std::string RenderReportCsv(const Report& report) {
   std::string out;
   for (size_t i = 0; i < kCsvColumnCount; ++i) {
