@@ -41,9 +41,8 @@ class StubSource final : public events::MessageSource {
   }
   bool AllAssignedAtEof() const override {
     if (generation_ == 0 || paused_) return false;
-    return std::all_of(next_.begin(), next_.end(), [this](const auto& e) {
-      return e.second >= static_cast<int64_t>(logs_.at(e.first).size());
-    });
+    return std::all_of(next_.begin(), next_.end(),
+                       [this](const auto& e) { return e.second >= static_cast<int64_t>(logs_.at(e.first).size()); });
   }
   std::set<std::pair<std::string, int32_t>> Assignment() const override {
     std::set<std::pair<std::string, int32_t>> out;

@@ -2,6 +2,8 @@
 // valid event stored once, bad input quarantined, offsets stored after each
 // batch, and a failing store pausing consumption and resuming from the
 // stored offsets without loss or duplicates.
+#include "daemon/host/ingest_loop.h"
+
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
@@ -11,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "daemon/host/ingest_loop.h"
 #include "daemon/metrics/metrics.h"
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
