@@ -136,7 +136,7 @@ size_t ProjectionHost::backlog() const {
   return n;
 }
 
-void ProjectionHost::Tick() {
+int64_t ProjectionHost::PublishSlaSnapshot() {
   const int64_t now = WallClock();
   std::shared_ptr<projections::SlaSnapshot> snap;
   uint64_t generation = 0;
@@ -146,14 +146,17 @@ void ProjectionHost::Tick() {
     snap = std::make_shared<projections::SlaSnapshot>(sla_->Snapshot());
     generation = generation_ + config_epoch_;
   }
-  {
-    std::lock_guard<std::mutex> lock(snap_mu_);
-    // A Rebuild() on another thread may have published newer projections meanwhile.
-    if (generation >= snapshot_generation_) {
-      snapshot_ = std::move(snap);
-      snapshot_generation_ = generation;
-    }
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  // A Rebuild() on another thread may have published newer projections meanwhile.
+  if (generation >= snapshot_generation_) {
+    snapshot_ = std::move(snap);
+    snapshot_generation_ = generation;
   }
+  return now;
+}
+
+void ProjectionHost::Tick() {
+  const int64_t now = PublishSlaSnapshot();
   const auto steady = std::chrono::steady_clock::now();
   if (health_snapshot() == nullptr || steady - last_health_ >= health_period_) {
     last_health_ = steady;
@@ -211,25 +214,7 @@ Status ProjectionHost::AddPartitions(const events::EventStore& store, const Part
 }
 
 // Publishes snapshots of the current projections now (from any thread).
-void ProjectionHost::PublishNow() {
-  const int64_t now = WallClock();
-  std::shared_ptr<projections::SlaSnapshot> snap;
-  uint64_t generation = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    sla_->AdvanceTo(now);
-    snap = std::make_shared<projections::SlaSnapshot>(sla_->Snapshot());
-    generation = generation_ + config_epoch_;
-  }
-  {
-    std::lock_guard<std::mutex> lock(snap_mu_);
-    if (generation >= snapshot_generation_) {
-      snapshot_ = std::move(snap);
-      snapshot_generation_ = generation;
-    }
-  }
-  RefreshHealth(now);
-}
+void ProjectionHost::PublishNow() { RefreshHealth(PublishSlaSnapshot()); }
 
 std::shared_ptr<const HealthSnapshot> ProjectionHost::health_snapshot() const {
   std::lock_guard<std::mutex> lock(snap_mu_);

@@ -133,6 +133,9 @@ class ProjectionHost {
 
  private:
   void Tick();
+  // Advances the SLA clocks to now and publishes their snapshot (unless a
+  // newer one is already published); returns the instant used.
+  int64_t PublishSlaSnapshot();
   void PublishNow();
   // Moves the state of `sla` and `health` into projections built for the
   // configs in force. Requires mu_.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "daemon/metrics/families.h"
+
 namespace slamon::daemon {
 namespace {
 
@@ -17,14 +19,6 @@ constexpr Metric kMetrics[] = {Metric::kFirstResponse, Metric::kNextResponse, Me
 constexpr RiskLevel kLevels[] = {RiskLevel::kOk, RiskLevel::kWarning, RiskLevel::kBreached};
 constexpr events::Priority kPriorities[] = {events::Priority::kUrgent, events::Priority::kHigh,
                                             events::Priority::kNormal, events::Priority::kLow};
-
-MetricFamily Family(const std::string& name, const std::string& help, MetricType type) {
-  MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  return f;
-}
 
 ClientMetric Sample(std::vector<ClientMetric::Label> labels) {
   ClientMetric m;

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "daemon/metrics/business_metrics.h"
+#include "daemon/metrics/families.h"
 
 namespace slamon::daemon {
 namespace {
@@ -15,14 +16,6 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-
-MetricFamily Family(const std::string& name, const std::string& help, MetricType type) {
-  MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  return f;
-}
 
 ClientMetric Gauge(std::vector<ClientMetric::Label> labels, double v) {
   ClientMetric m;
