@@ -252,22 +252,13 @@ std::string RenderReportHtml(const Report& report) {
   if (report.breaches.empty()) {
     out += "<p>None.</p>\n";
   } else {
-    HtmlTable breaches({"Breached at", "Ticket", "Account", "Owner", "Tier", "Priority", "Policy", "Metric", "Cycle",
-                        "Started", "Target", "Elapsed", "State"});
+    HtmlTable breaches(detail::BreachColumns());
     for (const auto& b : report.breaches) {
-      breaches.Row({{FormatUtc(b.breach_at), ""},
-                    {b.ticket_id, ""},
-                    {b.account_id, ""},
-                    {OwnerLabel(b.owner), ""},
-                    {b.tier, ""},
-                    {std::string(projections::PriorityName(b.priority)), ""},
-                    {b.policy, ""},
-                    {std::string(projections::MetricName(b.metric)), ""},
-                    N(b.cycle),
-                    {FormatUtc(b.start), ""},
-                    {projections::FormatDurationShort(b.target_seconds), "num"},
-                    {projections::FormatDurationShort(b.elapsed_seconds), "num"},
-                    {std::string(projections::InstanceStateName(b.state)), ""}});
+      // Cycle, target and elapsed are numbers (right-aligned).
+      std::vector<HtmlCell> cells;
+      const std::vector<std::string> texts = detail::BreachCells(b);
+      for (size_t i = 0; i < texts.size(); ++i) cells.emplace_back(texts[i], i == 8 || i == 10 || i == 11 ? "num" : "");
+      breaches.Row(cells);
     }
     out += breaches.Take();
   }

@@ -41,6 +41,29 @@ std::string Reasons(const projections::AtRiskRow& row) {
   return out;
 }
 
+const std::vector<std::string>& BreachColumns() {
+  static const std::vector<std::string> kColumns = {"Breached at", "Ticket",  "Account", "Owner", "Tier",
+                                                    "Priority",    "Policy",  "Metric",  "Cycle", "Started",
+                                                    "Target",      "Elapsed", "State"};
+  return kColumns;
+}
+
+std::vector<std::string> BreachCells(const projections::BreachRow& b) {
+  return {projections::FormatUtc(b.breach_at),
+          b.ticket_id,
+          b.account_id,
+          OwnerLabel(b.owner),
+          b.tier,
+          std::string(projections::PriorityName(b.priority)),
+          b.policy,
+          std::string(projections::MetricName(b.metric)),
+          std::to_string(b.cycle),
+          projections::FormatUtc(b.start),
+          projections::FormatDurationShort(b.target_seconds),
+          projections::FormatDurationShort(b.elapsed_seconds),
+          std::string(projections::InstanceStateName(b.state))};
+}
+
 std::string MetricLabel(int metric_index) {
   if (metric_index >= projections::kMetricCount) return "all";
   return std::string(projections::MetricName(static_cast<projections::Metric>(metric_index)));
@@ -96,8 +119,10 @@ std::string MdCell(std::string_view s) {
 class MdTable {
  public:
   // `align` per column: 'l' or 'r'.
-  MdTable(std::initializer_list<std::string> header, std::string align) : align_(std::move(align)) {
-    Row(std::vector<std::string>(header));
+  MdTable(std::initializer_list<std::string> header, std::string align)
+      : MdTable(std::vector<std::string>(header), std::move(align)) {}
+  MdTable(const std::vector<std::string>& header, std::string align) : align_(std::move(align)) {
+    Row(header);
     out_ += '|';
     for (char a : align_) out_ += a == 'r' ? " ---: |" : " --- |";
     out_ += '\n';
@@ -195,16 +220,8 @@ std::string RenderReportMarkdown(const Report& report) {
   if (report.breaches.empty()) {
     out += "None.\n\n";
   } else {
-    MdTable breaches({"Breached at", "Ticket", "Account", "Owner", "Tier", "Priority", "Policy", "Metric", "Cycle",
-                      "Started", "Target", "Elapsed", "State"},
-                     "lllllllllllrl");
-    for (const auto& b : report.breaches) {
-      breaches.Row(
-          {FormatUtc(b.breach_at), b.ticket_id, b.account_id, OwnerLabel(b.owner), b.tier,
-           std::string(projections::PriorityName(b.priority)), b.policy, std::string(projections::MetricName(b.metric)),
-           std::to_string(b.cycle), FormatUtc(b.start), projections::FormatDurationShort(b.target_seconds),
-           projections::FormatDurationShort(b.elapsed_seconds), std::string(projections::InstanceStateName(b.state))});
-    }
+    MdTable breaches(detail::BreachColumns(), "lllllllllllrl");
+    for (const auto& b : report.breaches) breaches.Row(detail::BreachCells(b));
     out += breaches.Take();
   }
 

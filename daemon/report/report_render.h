@@ -50,6 +50,9 @@ std::string YesNo(const std::optional<bool>& v);
 std::string Reasons(const projections::AtRiskRow& row);
 /// "first_response", ..., or "all" for the combined row.
 std::string MetricLabel(int metric_index);
+/// The breach list's columns and one breach's cells, the same in every format.
+const std::vector<std::string>& BreachColumns();
+std::vector<std::string> BreachCells(const projections::BreachRow& b);
 
 }  // namespace detail
 }  // namespace slamon::daemon
