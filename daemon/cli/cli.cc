@@ -16,6 +16,7 @@ int RunCli(int argc, char** argv) {
   AddReplayCommand(app);
   AddAccountsCommand(app);
   AddVerifyCommand(app);
+  AddMigrateCommand(app);
   AddImportCommand(app);
   AddReportCommand(app);
   AddSnapshotCommand(app);

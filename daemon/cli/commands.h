@@ -10,6 +10,7 @@
 #include "daemon/cli/check_config_command.h"
 #include "daemon/cli/export_command.h"
 #include "daemon/cli/import_command.h"
+#include "daemon/cli/migrate_command.h"
 #include "daemon/cli/produce_command.h"
 #include "daemon/cli/replay_command.h"
 #include "daemon/cli/report_command.h"

@@ -9,7 +9,7 @@ namespace slamon::daemon {
 
 /// Registers the `verify` subcommand:
 ///   slamon verify --store DIR [--format text|json]
-/// Opens the store read-only and checks its hash chain, indexes and counters
+/// Opens the store read-only and checks its hash chain, offsets and counters
 /// (events/store/verify.h). Exit codes: 0 intact (counts and rate printed), 1
 /// broken (the first broken position and what is wrong) or unreadable, 2 a
 /// missing or non-store path.

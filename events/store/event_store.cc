@@ -1,6 +1,7 @@
-// Over 400 lines on purpose: AppendBatch's single WriteBatch (events,
-// dedupe, indexes, chain links, offsets, quarantine) and the reads of the
-// same key layout; scans of one partition are in partition_scan.cc.
+// Over 400 lines on purpose: AppendBatch's single WriteBatch (events with
+// their chain links, offsets, heads, quarantine), its dedupe, and the reads of
+// the same key layout; scans of one partition are in partition_scan.cc, the
+// upgrade of older layouts in migrate.cc.
 #include "events/store/event_store.h"
 
 #include <rocksdb/db.h>
@@ -11,6 +12,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 #include <cstdarg>
@@ -21,6 +23,8 @@
 #include <unordered_set>
 
 #include "events/common/logging.h"
+#include "events/store/dedupe_index.h"
+#include "events/store/migrate.h"
 #include "events/store/rocks_status.h"
 #include "events/store/store_keys.h"
 #include "events/store/stored_format.h"
@@ -39,6 +43,9 @@ constexpr std::string_view kMetaEventCount = "event_count";
 constexpr std::string_view kMetaNewestOccurredAt = "newest_occurred_at";
 constexpr std::string_view kMetaTopicPrefix = "topic:";
 constexpr uint16_t kMaxTopics = 65535;
+// Memtables of all families together, charged to the block cache.
+constexpr size_t kWriteBuffers = 48u << 20;
+constexpr size_t kEventsWriteBuffer = 32u << 20;
 
 // Routes RocksDB's info log into spdlog's [rocksdb] logger.
 class SpdlogRocksLogger : public rocksdb::Logger {
@@ -65,74 +72,28 @@ class SpdlogRocksLogger : public rocksdb::Logger {
   std::shared_ptr<spdlog::logger> log_;
 };
 
-// The prefix of an index key up to and including its `fields` length-prefixed
-// strings: [len][account] for by_account, [len][account][len][ticket] for by_ticket.
-class LengthPrefixedTransform : public rocksdb::SliceTransform {
- public:
-  explicit LengthPrefixedTransform(int fields)
-      : fields_(fields), name_("slamon.LengthPrefixed" + std::to_string(fields)) {}
-  const char* Name() const override { return name_.c_str(); }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return {key.data(), PrefixLen(key)}; }
-  bool InDomain(const rocksdb::Slice& key) const override { return PrefixLen(key) > 0; }
-
- private:
-  size_t PrefixLen(const rocksdb::Slice& key) const {
-    size_t pos = 0;
-    for (int i = 0; i < fields_; ++i) {
-      if (key.size() < pos + 2) return 0;
-      pos += 2 + detail::GetBe16(key.data() + pos);
-      if (pos > key.size()) return 0;
-    }
-    return pos;
-  }
-  int fields_;
-  std::string name_;
-};
-
-// The whole key as its own prefix: turns the dedupe memtable into a hash table.
-class WholeKeyTransform : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "slamon.WholeKey"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override { return key; }
-  bool InDomain(const rocksdb::Slice& /*key*/) const override { return true; }
-};
-
 rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions o;
-  // Memtable inserts dominate ingest CPU. Keys of one partition (events,
-  // quarantine) and of one account or ticket (indexes) arrive in increasing
-  // order, so a per-prefix insert hint makes their skiplist inserts O(1).
-  switch (cf) {
-    case Cf::kEvents:
-    case Cf::kQuarantine:
-    case Cf::kChain:
-      o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(6));
-      break;
-    case Cf::kByAccount:
-      o.memtable_insert_with_hint_prefix_extractor = std::make_shared<LengthPrefixedTransform>(1);
-      break;
-    case Cf::kByTicket:
-      o.memtable_insert_with_hint_prefix_extractor = std::make_shared<LengthPrefixedTransform>(2);
-      break;
-    case Cf::kDedupe:
-      // Random ids, point lookups only: a hashed memtable.
-      o.prefix_extractor = std::make_shared<WholeKeyTransform>();
-      o.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 20));
-      break;
-    default:
-      break;
+  // Memtable inserts dominate ingest CPU. Keys of one partition arrive in
+  // increasing offset order, so a per-partition insert hint makes their
+  // skiplist inserts O(1).
+  if (cf == Cf::kEvents || cf == Cf::kQuarantine) {
+    o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(6));
   }
   rocksdb::BlockBasedTableOptions t;
   t.block_cache = cache;
-  if (cf == Cf::kDedupe || cf == Cf::kOffsets || cf == Cf::kMeta) {
-    // Point lookups on every append: whole-key bloom filters make misses cheap.
+  if (cf == Cf::kOffsets || cf == Cf::kMeta) {
+    // Point lookups: whole-key bloom filters make misses cheap.
     t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10, false));
     t.whole_key_filtering = true;
   }
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  // No compression on the young levels (rewritten soon), LZ4 below. ZSTD
+  // cost about a tenth of ingest CPU for a few percent of disk.
+  o.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression, rocksdb::kLZ4Compression};
   o.compression = rocksdb::kLZ4Compression;
-  o.bottommost_compression = rocksdb::kZSTD;
-  o.write_buffer_size = cf == Cf::kEvents ? 64u << 20 : 16u << 20;
+  o.bottommost_compression = rocksdb::kLZ4Compression;
+  o.write_buffer_size = cf == Cf::kEvents ? kEventsWriteBuffer : 4u << 20;
   return o;
 }
 
@@ -150,15 +111,15 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   // Several column families share one WAL; flush them together so that no
   // family's data can get ahead of another's after a crash.
   db_options.atomic_flush = true;
-  // One writer (the ingest thread); the hashed dedupe memtable needs this off.
+  // One writer (the ingest thread).
   db_options.allow_concurrent_memtable_write = false;
-  // Bound all memtables together (8 column families would otherwise hold up
-  // to 8 x 2 x 64 MiB); flushes are atomic across families anyway.
-  db_options.db_write_buffer_size = 128u << 20;
+  // All memtables are bounded together and charged to the block cache, so
+  // the store's memory is one figure: block cache + write buffers.
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes + kWriteBuffers);
+  db_options.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(kWriteBuffers, cache);
   // No wal_compression: RocksDB 7.8 (Debian) fails to re-read compressed WAL
   // records that span blocks ("Corruption: bad WriteBatch Put"), and synced
   // batches measured no faster with it.
-  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.reserve(static_cast<size_t>(Cf::kCount));
   for (int i = 0; i < static_cast<int>(Cf::kCount); ++i) {
@@ -197,9 +158,88 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   } else if (store->event_count_ == 0) {
     store->newest_occurred_at_ = 0;
   }  // else a store written before the record existed: computed on first use
+  SLAMON_RETURN_IF_ERROR(store->CheckLayout());
   SLAMON_RETURN_IF_ERROR(store->LoadChainHeads());
+  if (!options.read_only) SLAMON_RETURN_IF_ERROR(store->BuildDedupeIndex());
   return store;
 }
+
+Status EventStore::CheckLayout() {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kMeta), detail::kMetaStoreLayout, &v);
+  if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "reading the store layout of " + options_.path);
+  if (s.ok()) {
+    if (v.size() != 4) return Status::Corruption("bad store layout record in " + options_.path);
+    const uint32_t layout = detail::GetBe32(v.data());
+    if (layout == detail::kStoreLayoutVersion) return Status::OK();
+    return Status::Invalid("event store at " + options_.path + " has layout " + std::to_string(layout) +
+                           ", written by a newer slamon (this one reads layouts 2 and " +
+                           std::to_string(detail::kStoreLayoutVersion) + ")");
+  }
+  // No record: a new store, or one written by a slamon before layouts were recorded (layout 2).
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(Cf::kEvents)));
+  it->SeekToFirst();
+  SLAMON_RETURN_IF_ERROR(FromRocks(it->status(), "reading the event store " + options_.path));
+  const bool has_events = it->Valid();
+  it.reset();
+  if (options_.read_only) {
+    if (!has_events) return Status::OK();
+    return Status::Invalid("event store at " + options_.path + " has layout " + std::to_string(detail::kStoreLayoutV2) +
+                           " (written by an older slamon): upgrade it with `slamon migrate --store " + options_.path +
+                           "` (`slamon run` also upgrades it when it opens it)");
+  }
+  if (has_events && !options_.upgrade_layout) {
+    return Status::Invalid("event store at " + options_.path + " has layout " + std::to_string(detail::kStoreLayoutV2) +
+                           " and upgrading it was not allowed");
+  }
+  if (has_events) {
+    LayoutUpgrade up;
+    SLAMON_RETURN_IF_ERROR(detail::UpgradeLayout2(db_, handles_, options_.path, &up));
+    upgrade_ = up;
+    return Status::OK();
+  }
+  char layout[4];
+  detail::PutBe32(detail::kStoreLayoutVersion, layout);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, cf(Cf::kMeta), detail::kMetaStoreLayout, rocksdb::Slice(layout, 4)),
+                   "recording the store layout of " + options_.path);
+}
+
+Status EventStore::BuildDedupeIndex() {
+  dedupe_ = std::make_unique<detail::DedupeIndex>();
+  dedupe_->Reserve(static_cast<size_t>(std::max<int64_t>(event_count_.load(), 0)));
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2u << 20;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Cf::kEvents)));
+  detail::EventValue value;
+  std::string_view id, account;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() != detail::kEventKeySize) return Status::Corruption("event key has the wrong size");
+    SLAMON_RETURN_IF_ERROR(detail::SplitEventValue(it->value().ToStringView(), &value));
+    SLAMON_RETURN_IF_ERROR(PeekStoredIds(value.stored, &id, &account));
+    const detail::EventRef ref{detail::GetBe16(key.data()), static_cast<int32_t>(detail::GetBe32(key.data() + 2)),
+                               static_cast<int64_t>(detail::GetBe64(key.data() + 6))};
+    dedupe_->Insert(id, detail::DedupeIndex::Fingerprint(id), ref);
+  }
+  return FromRocks(it->status(), "loading the event ids of " + options_.path);
+}
+
+StatusOr<bool> EventStore::StoredIdAt(uint16_t topic, int32_t partition, int64_t offset, std::string_view id) const {
+  rocksdb::PinnableSlice v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kEvents), detail::EventKey(topic, partition, offset), &v);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromRocks(s, "dedupe lookup");
+  detail::EventValue value;
+  std::string_view stored_id, account;
+  SLAMON_RETURN_IF_ERROR(detail::SplitEventValue(v.ToStringView(), &value));
+  SLAMON_RETURN_IF_ERROR(PeekStoredIds(value.stored, &stored_id, &account));
+  return stored_id == id;
+}
+
+size_t EventStore::DedupeMemoryBytes() const { return dedupe_ ? dedupe_->MemoryBytes() : 0; }
 
 Status EventStore::LoadChainHeads() {
   const rocksdb::Slice prefix(detail::kChainHeadPrefix.data(), detail::kChainHeadPrefix.size());
@@ -307,28 +347,23 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
     }
   }
 
-  // Dedupe: one MultiGet for the whole batch, then in-batch duplicates.
-  std::vector<rocksdb::Slice> ids;
-  std::vector<size_t> id_item;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].event) {
-      ids.emplace_back(batch[i].event->id);
-      id_item.push_back(i);
-    }
-  }
-  std::vector<rocksdb::PinnableSlice> found(ids.size());
-  std::vector<rocksdb::Status> statuses(ids.size());
-  if (!ids.empty()) {
-    db_->MultiGet(rocksdb::ReadOptions(), cf(Cf::kDedupe), ids.size(), ids.data(), found.data(), statuses.data());
-  }
+  // Dedupe: the in-memory table proves most ids new; a fingerprint hit is
+  // confirmed by reading the one event it names. Then in-batch duplicates.
   std::vector<bool> is_duplicate(batch.size(), false);
+  std::vector<uint64_t> fingerprints(batch.size(), 0);
   std::unordered_set<std::string_view> seen;
-  for (size_t k = 0; k < ids.size(); ++k) {
-    if (statuses[k].ok() || !seen.insert(batch[id_item[k]].event->id).second) {
-      is_duplicate[id_item[k]] = true;
-    } else if (!statuses[k].IsNotFound()) {
-      return FromRocks(statuses[k], "dedupe lookup");
+  seen.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].event) continue;
+    const std::string& id = batch[i].event->id;
+    fingerprints[i] = detail::DedupeIndex::Fingerprint(id);
+    bool stored = dedupe_->ContainsExact(id);
+    if (!stored) {
+      if (auto ref = dedupe_->Candidate(fingerprints[i])) {
+        GET_OR_RET(stored, StoredIdAt(ref->topic, ref->partition, ref->offset, id));
+      }
     }
+    if (stored || !seen.insert(id).second) is_duplicate[i] = true;
   }
 
   // Per (topic, partition): the next offset, and the chain head advanced on
@@ -378,19 +413,14 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
         continue;
       }
       const Event& e = *item.event;
-      value.clear();
+      // [link][previous offset][stored event]: the link covers the key and the stored bytes.
+      detail::StartEventValue(part.head.last_offset, &value);
       EncodeStoredEvent(e, &value);
+      part.head.hash = hasher_.Link(part.head.hash, key, std::string_view(value).substr(detail::kEnvelopeSize));
+      std::memcpy(value.data(), part.head.hash.data(), detail::kLinkSize);
       wb.Put(cf(Cf::kEvents), key, value);
-      part.head.hash = hasher_.Link(part.head.hash, key, value);
       part.head.last_offset = item.pos.offset;
       part.head_changed = true;
-      wb.Put(cf(Cf::kChain), key,
-             rocksdb::Slice(reinterpret_cast<const char*>(part.head.hash.data()), part.head.hash.size()));
-      wb.Put(cf(Cf::kDedupe), e.id, key);
-      wb.Put(cf(Cf::kByAccount), detail::AccountIndexKey(e.account_id, key), rocksdb::Slice());
-      if (e.HasTicket()) {
-        wb.Put(cf(Cf::kByTicket), detail::TicketIndexKey(e.account_id, e.ticket_id, key), rocksdb::Slice());
-      }
       ++result->stored;
       result->stored_items.push_back(i);
       ++result->stored_by_type[static_cast<int>(e.type)];
@@ -444,6 +474,10 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
   for (const auto& [tp, part] : partitions) {
     if (part.head_changed) heads_[tp] = part.head;
   }
+  for (size_t i : result->stored_items) {
+    const BatchItem& item = batch[i];
+    dedupe_->Insert(item.event->id, fingerprints[i], {topic_of[i], item.pos.partition, item.pos.offset});
+  }
   return Status::OK();
 }
 
@@ -475,28 +509,33 @@ Status EventStore::ScanEvents(const std::function<bool(const StoredEvent&)>& fn)
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Cf::kEvents)));
   StoredEvent se;
+  detail::EventValue value;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     SLAMON_RETURN_IF_ERROR(detail::DecodeEventKey(it->key().ToStringView(), topic_names_, &se.pos));
-    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(it->value().ToStringView(), &se.event));
+    SLAMON_RETURN_IF_ERROR(detail::SplitEventValue(it->value().ToStringView(), &value));
+    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(value.stored, &se.event));
     if (!fn(se)) return Status::OK();
   }
   return FromRocks(it->status(), "scanning events");
 }
 
 Status EventStore::ScanAccount(std::string_view account_id, const std::function<bool(const StoredEvent&)>& fn) const {
-  const std::string prefix = detail::AccountIndexPrefix(account_id);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(Cf::kByAccount)));
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2u << 20;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Cf::kEvents)));
   StoredEvent se;
-  std::string value;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    std::string_view event_key = it->key().ToStringView().substr(prefix.size());
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kEvents), rocksdb::Slice(event_key), &value);
-    if (!s.ok()) return FromRocks(s, "account index points at a missing event");
-    SLAMON_RETURN_IF_ERROR(detail::DecodeEventKey(event_key, topic_names_, &se.pos));
-    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(value, &se.event));
+  detail::EventValue value;
+  std::string_view id, account;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    SLAMON_RETURN_IF_ERROR(detail::SplitEventValue(it->value().ToStringView(), &value));
+    SLAMON_RETURN_IF_ERROR(PeekStoredIds(value.stored, &id, &account));
+    if (account != account_id) continue;
+    SLAMON_RETURN_IF_ERROR(detail::DecodeEventKey(it->key().ToStringView(), topic_names_, &se.pos));
+    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(value.stored, &se.event));
     if (!fn(se)) return Status::OK();
   }
-  return FromRocks(it->status(), "scanning the account index");
+  return FromRocks(it->status(), "scanning the events of an account");
 }
 
 Status EventStore::ScanQuarantine(const std::function<bool(const QuarantinedMessage&)>& fn) const {
@@ -511,8 +550,19 @@ Status EventStore::ScanQuarantine(const std::function<bool(const QuarantinedMess
 }
 
 bool EventStore::Contains(std::string_view event_id) const {
-  std::string v;
-  return db_->Get(rocksdb::ReadOptions(), cf(Cf::kDedupe), rocksdb::Slice(event_id), &v).ok();
+  if (dedupe_) {
+    if (dedupe_->ContainsExact(event_id)) return true;
+    auto ref = dedupe_->Candidate(detail::DedupeIndex::Fingerprint(event_id));
+    if (!ref) return false;
+    StatusOr<bool> same = StoredIdAt(ref->topic, ref->partition, ref->offset, event_id);
+    return same.ok() && *same;
+  }
+  bool found = false;
+  (void)ScanEvents([&](const StoredEvent& e) {
+    found = e.event.id == event_id;
+    return !found;
+  });
+  return found;
 }
 
 Status EventStore::ScanMeta(std::string_view prefix,

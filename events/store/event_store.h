@@ -1,7 +1,8 @@
 // The RocksDB event store: the source of truth of slamon (docs/architecture.md
-// decision 1). Events, dedupe ids, indexes, quarantined messages and the
-// per-partition next offsets of one consumed batch are written in ONE synced
-// WriteBatch, so a crash at any instant neither loses nor duplicates an event.
+// decision 1). Events (each carrying its hash-chain link), quarantined
+// messages, the per-partition next offsets and chain heads of one consumed
+// batch are written in ONE synced WriteBatch, so a crash at any instant
+// neither loses nor duplicates an event. Layout: events/store/store_keys.h.
 #pragma once
 
 #include <atomic>
@@ -29,9 +30,14 @@ class Iterator;
 
 namespace slamon::events {
 
+namespace detail {
+class DedupeIndex;
+}  // namespace detail
+
 /// Column families, one fixed table (see event_store.cc for key layouts).
-/// kChain: per-event hash-chain links and per-partition heads; kPolicy:
-/// versioned policy records; kSnapshot: projection snapshots.
+/// kChain: per-partition chain heads; kPolicy: versioned policy records;
+/// kSnapshot: projection snapshots. kDedupe, kByAccount and kByTicket are
+/// empty since layout 3 (kept so that stores of every layout open).
 enum class Cf : int {
   kDefault = 0,
   kEvents,
@@ -88,12 +94,24 @@ struct QuarantinedMessage {
   int64_t quarantined_at = 0;  // Unix seconds
 };
 
+/// What opening a store of an older layout did to it (events/store/migrate.h).
+struct LayoutUpgrade {
+  uint32_t from = 0;
+  uint32_t to = 0;
+  int64_t events = 0;         ///< events rewritten with their chain link
+  int64_t missing_links = 0;  ///< layout-2 events that had no link (verify reports them)
+  double seconds = 0;
+};
+
 struct StoreOptions {
   std::string path;
   bool create_if_missing = true;
   bool read_only = false;
   bool sync = true;  ///< fsync every batch (group commit); tests of crash safety require it
-  size_t block_cache_bytes = 64u << 20;
+  size_t block_cache_bytes = 32u << 20;
+  /// A store of an older layout is upgraded in place when opened writable;
+  /// false refuses it instead (read-only opens always refuse it).
+  bool upgrade_layout = true;
 };
 
 /// Owner of the RocksDB handle. Thread-safety: AppendBatch is called from one
@@ -127,7 +145,8 @@ class EventStore {
   /// Calls `fn` for every stored event in store order (topic id, partition,
   /// offset). Stops early and returns OK when `fn` returns false.
   Status ScanEvents(const std::function<bool(const StoredEvent&)>& fn) const;
-  /// The same for one account's events, via the account index.
+  /// The same for one account's events (a scan that decodes only that
+  /// account's events).
   Status ScanAccount(std::string_view account_id, const std::function<bool(const StoredEvent&)>& fn) const;
   /// Quarantined messages in store order.
   Status ScanQuarantine(const std::function<bool(const QuarantinedMessage&)>& fn) const;
@@ -138,8 +157,13 @@ class EventStore {
   /// empty. O(1), but a store written by an older slamon is scanned once.
   /// Not safe concurrently with AppendBatch.
   int64_t NewestOccurredAt() const;
-  /// Whether an event id is stored.
+  /// Whether an event id is stored (the in-memory dedupe table; a read-only
+  /// store scans its events).
   bool Contains(std::string_view event_id) const;
+  /// The layout upgrade this Open performed, if any.
+  const std::optional<LayoutUpgrade>& Upgrade() const { return upgrade_; }
+  /// Heap bytes of the in-memory dedupe table (0 on a read-only store).
+  size_t DedupeMemoryBytes() const;
 
   /// Flushes the WAL with sync, destroys column families, closes the DB.
   /// Idempotent; the destructor calls it. After a failed AppendBatch (disk
@@ -181,7 +205,11 @@ class EventStore {
   rocksdb::ColumnFamilyHandle* cf(Cf c) const { return handles_[static_cast<int>(c)]; }
   EventStore() = default;
   StatusOr<uint16_t> TopicId(std::string_view topic, bool create, std::string* meta_put_key);
+  Status CheckLayout();
   Status LoadChainHeads();
+  Status BuildDedupeIndex();
+  /// Whether the event at `ref` has id `id` (a dedupe-table candidate).
+  StatusOr<bool> StoredIdAt(uint16_t topic, int32_t partition, int64_t offset, std::string_view id) const;
 
   struct Head {
     ChainHash hash = kGenesisHash;
@@ -198,6 +226,8 @@ class EventStore {
   std::string write_error_;                              // of the last AppendBatch write, empty when it succeeded
   std::map<std::pair<uint16_t, int32_t>, Head> heads_;   // cache of the chain heads, updated after each write
   ChainHasher hasher_;
+  std::unique_ptr<detail::DedupeIndex> dedupe_;  // null on a read-only store
+  std::optional<LayoutUpgrade> upgrade_;
 };
 
 }  // namespace slamon::events

@@ -32,12 +32,14 @@ Status ScanStoredPartition(const EventStore& store, std::string_view topic, int3
   std::unique_ptr<rocksdb::Iterator> it(
       RawStoreAccess::Db(store)->NewIterator(ro, RawStoreAccess::Family(store, Cf::kEvents)));
   StoredEvent se;
+  detail::EventValue value;
   se.pos.topic.assign(topic);
   se.pos.partition = partition;
   for (it->Seek(start); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     if (it->key().size() != detail::kEventKeySize) return Status::Corruption("event key has the wrong size");
     se.pos.offset = static_cast<int64_t>(detail::GetBe64(it->key().data() + 6));
-    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(it->value().ToStringView(), &se.event));
+    SLAMON_RETURN_IF_ERROR(detail::SplitEventValue(it->value().ToStringView(), &value));
+    SLAMON_RETURN_IF_ERROR(DecodeStoredEvent(value.stored, &se.event));
     if (!fn(se)) return Status::OK();
   }
   if (!it->status().ok()) return FromRocks(it->status(), "scanning partition events");

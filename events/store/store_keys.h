@@ -1,27 +1,34 @@
 // Key layouts of the event store's column families (internal to events/).
+// Store layout 3 (kStoreLayoutVersion): about one key per event.
 //
-//   events      [topic u16][partition u32][offset u64]  -> stored event (stored_format.h)
+//   events      [topic u16][partition u32][offset u64]  -> [link 32][previous offset i64][stored event]
 //   quarantine  [topic u16][partition u32][offset u64]  -> [at i64][reason u8][detail][raw]
-//   dedupe      event id                                -> events key
 //   offsets     [topic u16][partition u32]              -> next offset u64
-//   by_account  [len u16][account id][events key]       -> ""
-//   by_ticket   [len u16][account id][len u16][ticket id][events key] -> ""
-//   meta        "topic:<name>" -> topic id u16; "event_count" -> u64
-//   chain       events key                              -> link (32-byte SHA-256)
-//               [0xff 0xff]"head"[topic u16][partition u32] -> [head link 32][last offset u64]
+//   meta        "topic:<name>" -> topic id u16; "event_count" -> u64;
+//               "store_layout" -> u32 layout version
+//   chain       [0xff 0xff]"head"[topic u16][partition u32] -> [head link 32][last offset u64]
+//   dedupe, by_account, by_ticket: empty (layout 2 kept one key per event in
+//               each; events/store/migrate.h empties them on upgrade)
 //
-// Integers are big-endian so that keys sort in store order.
+// Integers are big-endian so that keys sort in store order. Event ids are
+// deduplicated through an in-memory fingerprint table rebuilt from the
+// events at open (dedupe_index.h); account lookups filter a scan.
+//
+// The stored event bytes are stored_format.h. The previous offset is that of
+// the partition's previous stored event (-1 for its first): offsets between
+// two events belong to quarantined or duplicate messages, so the previous
+// offset is what lets verify name a deleted event's own offset.
 //
 // Hash chain (audit, events/store/hash_chain.h). The canonical bytes of a stored
-// event are its 14-byte events key followed by its stored value bytes
-// exactly as written to the events column family (stored_format.h), so a
-// value moved to another offset no longer matches. Per (topic, partition),
-// in offset order:
+// event are its 14-byte events key followed by its stored event bytes, so a
+// value moved to another offset no longer matches.
+// Per (topic, partition), in offset order:
 //   link(first event) = SHA-256(32 zero bytes || canonical bytes)
 //   link(next event)  = SHA-256(link(previous event) || canonical bytes)
-// Links are written in the same WriteBatch as their event; the head holds the
-// link and offset of the partition's last event. Topic id 0xffff is never
-// assigned, so head keys (12 bytes) sort after every link key (14 bytes).
+// Each event's link is the first 32 bytes of its own value (the previous
+// offset is not hashed: rewriting it to hide a deletion still breaks the
+// chain at the next event); the head holds the link and offset of the partition's last
+// event. Layout 2 kept the links under the events key in the chain family.
 // Quarantined messages are not chained.
 #pragma once
 
@@ -61,6 +68,34 @@ inline uint64_t GetBe64(const char* p) {
 }
 
 inline constexpr size_t kEventKeySize = 14;
+inline constexpr size_t kLinkSize = 32;
+/// Link and previous offset, before the stored event bytes.
+inline constexpr size_t kEnvelopeSize = kLinkSize + 8;
+/// The layout of the column families above; stores without the record are layout 2.
+inline constexpr uint32_t kStoreLayoutVersion = 3;
+inline constexpr uint32_t kStoreLayoutV2 = 2;
+inline constexpr std::string_view kMetaStoreLayout = "store_layout";
+
+/// An events value split into its parts.
+struct EventValue {
+  std::string_view link;         ///< kLinkSize bytes
+  int64_t previous_offset = -1;  ///< of the partition's previous stored event, -1 for the first
+  std::string_view stored;       ///< stored_format.h
+};
+
+inline Status SplitEventValue(std::string_view value, EventValue* out) {
+  if (value.size() < kEnvelopeSize) return Status::Corruption("stored event value is shorter than its envelope");
+  out->link = value.substr(0, kLinkSize);
+  out->previous_offset = static_cast<int64_t>(GetBe64(value.data() + kLinkSize));
+  out->stored = value.substr(kEnvelopeSize);
+  return Status::OK();
+}
+
+/// Starts an events value: a zero link (filled in once computed) and the previous offset.
+inline void StartEventValue(int64_t previous_offset, std::string* out) {
+  out->assign(kLinkSize + 8, '\0');
+  PutBe64(static_cast<uint64_t>(previous_offset), out->data() + kLinkSize);
+}
 
 inline std::string EventKey(uint16_t topic, int32_t partition, int64_t offset) {
   std::string k(kEventKeySize, '\0');
@@ -97,38 +132,6 @@ inline Status DecodeEventKey(std::string_view key, const std::vector<std::string
   pos->partition = static_cast<int32_t>(GetBe32(key.data() + 2));
   pos->offset = static_cast<int64_t>(GetBe64(key.data() + 6));
   return Status::OK();
-}
-
-inline void AppendLengthPrefixed(std::string_view s, std::string* out) {
-  char len[2];
-  PutBe16(static_cast<uint16_t>(s.size()), len);
-  out->append(len, 2);
-  out->append(s);
-}
-
-inline std::string AccountIndexPrefix(std::string_view account_id) {
-  std::string k;
-  AppendLengthPrefixed(account_id, &k);
-  return k;
-}
-
-inline std::string AccountIndexKey(std::string_view account_id, std::string_view event_key) {
-  std::string k = AccountIndexPrefix(account_id);
-  k.append(event_key);
-  return k;
-}
-
-inline std::string TicketIndexPrefix(std::string_view account_id, std::string_view ticket_id) {
-  std::string k;
-  AppendLengthPrefixed(account_id, &k);
-  AppendLengthPrefixed(ticket_id, &k);
-  return k;
-}
-
-inline std::string TicketIndexKey(std::string_view account_id, std::string_view ticket_id, std::string_view event_key) {
-  std::string k = TicketIndexPrefix(account_id, ticket_id);
-  k.append(event_key);
-  return k;
 }
 
 inline void EncodeQuarantine(const Rejection& r, int64_t at, std::string* out) {

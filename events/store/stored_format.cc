@@ -142,4 +142,29 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
   return Status::OK();
 }
 
+Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_view* account_id) {
+  // version, type, occurred_at, flags, priority, status, author, kind, direction, score.
+  constexpr size_t kFixedHeader = 1 + 1 + 8 + 1 + 5 + 1;
+  if (value.size() < kFixedHeader) return Status::Corruption("stored event value is truncated");
+  const auto version = static_cast<uint8_t>(value[0]);
+  if (version != kStoredFormatVersion && version != kStoredFormatVersionV1) {
+    return Status::Corruption("stored event has unknown format version " + std::to_string(version));
+  }
+  size_t pos = kFixedHeader;
+  if ((static_cast<uint8_t>(value[10]) & kFlagContractValue) != 0) pos += sizeof(double);
+  for (std::string_view* out : {id, account_id}) {
+    uint64_t len = 0;
+    for (int shift = 0;; shift += 7) {
+      if (pos >= value.size() || shift >= 64) return Status::Corruption("stored event value is truncated");
+      const auto b = static_cast<uint8_t>(value[pos++]);
+      len |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) break;
+    }
+    if (len > value.size() - pos) return Status::Corruption("stored event value is truncated");
+    *out = value.substr(pos, len);
+    pos += len;
+  }
+  return Status::OK();
+}
+
 }  // namespace slamon::events

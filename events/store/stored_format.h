@@ -24,4 +24,8 @@ void EncodeStoredEvent(const Event& event, std::string* out);
 /// Decodes a stored value into `event` (reusing its string capacity).
 Status DecodeStoredEvent(std::string_view value, Event* event);
 
+/// The event id and account id of a stored value without decoding the rest
+/// (views into `value`): for the dedupe table and account filters.
+Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_view* account_id);
+
 }  // namespace slamon::events

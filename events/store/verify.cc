@@ -1,5 +1,3 @@
-// Over 400 lines on purpose: one merge-walk over events, chain links and the
-// three indexes; splitting the walk would scatter its invariants.
 #include "events/store/verify.h"
 
 #include <rocksdb/db.h>
@@ -14,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "events/store/dedupe_index.h"
 #include "events/store/hash_chain.h"
 #include "events/store/raw_access.h"
 #include "events/store/store_keys.h"
@@ -24,27 +23,7 @@ namespace {
 
 using detail::kEventKeySize;
 
-constexpr uint8_t kSeenDedupe = 1;
-constexpr uint8_t kSeenAccount = 2;
-constexpr uint8_t kSeenTicket = 4;
-constexpr uint8_t kHasTicket = 8;
-
-// What the index walks need of one event: fingerprints, not the strings.
-struct Rec {
-  int64_t offset = 0;
-  uint64_t id = 0;
-  uint64_t account = 0;
-  uint64_t ticket = 0;
-  uint8_t flags = 0;
-};
-
-uint64_t Fingerprint(std::string_view s) { return std::hash<std::string_view>{}(s); }
-
 std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
-
-bool IsLinkKey(const rocksdb::Slice& key) {
-  return key.size() == kEventKeySize && !key.starts_with(rocksdb::Slice(detail::kChainHeadPrefix.data(), 2));
-}
 
 ChainHash HashOf(const rocksdb::Slice& v) {
   ChainHash h{};
@@ -57,19 +36,13 @@ class Verifier {
   explicit Verifier(const EventStore& store) : store_(store), db_(RawStoreAccess::Db(store)) {
     ro_.fill_cache = false;
     ro_.readahead_size = 2u << 20;
-    // The dedupe family has a whole-key prefix extractor (hashed memtable):
-    // a full walk needs total order.
-    ro_.total_order_seek = true;
   }
 
   Status Run(VerifyReport* report) {
     report_ = report;
     SLAMON_RETURN_IF_ERROR(LoadHeads());
     SLAMON_RETURN_IF_ERROR(WalkChain());
-    SLAMON_RETURN_IF_ERROR(WalkDedupe());
-    SLAMON_RETURN_IF_ERROR(WalkIndex(Cf::kByAccount));
-    SLAMON_RETURN_IF_ERROR(WalkIndex(Cf::kByTicket));
-    CheckMissingEntries();
+    SLAMON_RETURN_IF_ERROR(CheckRetiredFamilies());
     SLAMON_RETURN_IF_ERROR(CheckCounters());
     FillFirstEventId();
     return Status::OK();
@@ -139,6 +112,7 @@ class Verifier {
   // Compares the finished partition's chain state with its head.
   void FinishPartition() {
     if (partition_.empty()) return;
+    last_by_partition_[partition_] = last_offset_;
     auto it = heads_.find(partition_);
     if (it == heads_.end()) {
       Problem(KeyAt(partition_, last_offset_), "the partition has no hash-chain head");
@@ -166,42 +140,19 @@ class Verifier {
     partition_.assign(key.substr(0, 6));
     prev_ = kGenesisHash;
     last_offset_ = -1;
-    recs_ = &by_partition_[partition_];
   }
 
+  // One pass over the events in store order: each partition's chain in
+  // offset order, the previous offsets, and ids stored twice.
   Status WalkChain() {
     auto ev = Iter(Cf::kEvents);
-    auto ln = Iter(Cf::kChain);
-    ev->SeekToFirst();
-    ln->SeekToFirst();
-    const rocksdb::Slice head_prefix(detail::kChainHeadPrefix.data(), detail::kChainHeadPrefix.size());
-    auto link_valid = [&] {
-      // Heads sort after every link; anything else before them is garbage.
-      while (ln->Valid() && !IsLinkKey(ln->key()) && !ln->key().starts_with(head_prefix)) {
-        Problem("", "malformed hash-chain key of " + std::to_string(ln->key().size()) + " bytes");
-        ln->Next();
-      }
-      return ln->Valid() && IsLinkKey(ln->key());
-    };
     ChainHasher hasher;
+    detail::EventValue value;
     Event e;
-    while (ev->Valid() || link_valid()) {
-      if (link_valid() && (!ev->Valid() || ln->key().compare(ev->key()) < 0)) {
-        // A link without its event: the event was deleted. Continue the chain
-        // from this link so that the next events are checked on their own.
-        const std::string_view key = View(ln->key());
-        EnterPartition(key);
-        Problem(key, "the event is missing but its hash-chain link is present (event deleted)");
-        prev_ = HashOf(ln->value());
-        last_offset_ = static_cast<int64_t>(detail::GetBe64(key.data() + 6));
-        ++report_->links;
-        ln->Next();
-        continue;
-      }
+    for (ev->SeekToFirst(); ev->Valid(); ev->Next()) {
       const std::string_view key = View(ev->key());
       if (key.size() != kEventKeySize) {
         Problem("", "malformed events key of " + std::to_string(key.size()) + " bytes");
-        ev->Next();
         continue;
       }
       EnterPartition(key);
@@ -209,150 +160,108 @@ class Verifier {
       if (detail::GetBe16(key.data()) >= store_.TopicNames().size()) {
         Problem(key, "the event key names an unknown topic id");
       }
-      const ChainHash computed = hasher.Link(prev_, key, View(ev->value()));
-      if (link_valid() && ln->key().compare(ev->key()) == 0) {
-        ++report_->links;
-        if (ln->value().size() != computed.size()) {
-          Problem(key, "malformed hash-chain link");
-          prev_ = computed;
-        } else {
-          prev_ = HashOf(ln->value());
-          if (prev_ != computed) {
-            Problem(key,
-                    "the hash-chain link does not match: the event was altered or moved, or an event before it in "
-                    "the partition was deleted or altered");
-          }
-        }
-        ln->Next();
-      } else {
-        Problem(key, "the event has no hash-chain link (inserted, or its link deleted)");
-        prev_ = computed;
+      const auto offset = static_cast<int64_t>(detail::GetBe64(key.data() + 6));
+      if (!detail::SplitEventValue(View(ev->value()), &value).ok()) {
+        Problem(key, "the stored value is shorter than its hash-chain link (link removed or value truncated)");
+        last_offset_ = offset;
+        continue;
       }
-      last_offset_ = static_cast<int64_t>(detail::GetBe64(key.data() + 6));
-      Rec rec;
-      rec.offset = last_offset_;
-      if (Status s = DecodeStoredEvent(View(ev->value()), &e); !s.ok()) {
+      const ChainHash computed = hasher.Link(prev_, key, value.stored);
+      ++report_->links;
+      prev_ = HashOf(value.link);  // the chain continues from the stored link: one problem per alteration
+      if (prev_ != computed) {
+        Problem(key,
+                "the hash-chain link does not match: the event was altered or moved, or an event before it in the "
+                "partition was deleted or altered");
+      }
+      CheckPrevious(key, offset, value.previous_offset);
+      last_offset_ = offset;
+      if (Status s = DecodeStoredEvent(value.stored, &e); !s.ok()) {
         Problem(key, "the stored event cannot be decoded: " + s.message());
-        rec.flags = kSeenDedupe | kSeenAccount | kSeenTicket;  // unknown fields: report the decode error only
-      } else {
-        rec.id = Fingerprint(e.id);
-        rec.account = Fingerprint(e.account_id);
-        if (e.HasTicket()) {
-          rec.ticket = Fingerprint(e.ticket_id);
-          rec.flags = kHasTicket;
-        } else {
-          rec.flags = kSeenTicket;
-        }
+        continue;
       }
-      recs_->push_back(rec);
-      ev->Next();
+      SLAMON_RETURN_IF_ERROR(CheckUniqueId(key, e.id));
     }
     FinishPartition();
     SLAMON_RETURN_IF_ERROR(FromIter(*ev, "reading events"));
-    SLAMON_RETURN_IF_ERROR(FromIter(*ln, "reading hash-chain links"));
     for (const auto& [tp, h] : heads_) {
       if (!h.matched) Problem(KeyAt(tp, h.last_offset), "a hash-chain head exists but its partition has no events");
     }
-    report_->partitions = static_cast<int64_t>(by_partition_.size());
+    report_->partitions = static_cast<int64_t>(last_by_partition_.size());
     return Status::OK();
   }
 
-  // The record of the event at an events key, or null.
-  Rec* Find(std::string_view event_key) {
-    if (event_key.size() != kEventKeySize) return nullptr;
-    auto it = by_partition_.find(event_key.substr(0, 6));
-    if (it == by_partition_.end()) return nullptr;
-    const auto offset = static_cast<int64_t>(detail::GetBe64(event_key.data() + 6));
-    auto& v = it->second;
-    if (v.empty() || offset < v.front().offset) return nullptr;
-    // Offsets are increasing integers, so the record is at most at index
-    // offset - first offset, and exactly there while the partition has no
-    // gaps (quarantined or duplicate messages): try that first.
-    const auto guess = static_cast<size_t>(std::min<uint64_t>(offset - v.front().offset, v.size() - 1));
-    if (v[guess].offset == offset) return &v[guess];
-    auto end = v.begin() + static_cast<ptrdiff_t>(guess) + 1;
-    auto r = std::lower_bound(v.begin(), end, offset, [](const Rec& a, int64_t o) { return a.offset < o; });
-    return r != end && r->offset == offset ? &*r : nullptr;
+  // The previous offset an event names must be the partition's previous event.
+  void CheckPrevious(std::string_view key, int64_t offset, int64_t previous) {
+    if (previous == last_offset_) return;
+    if (previous > last_offset_ && previous < offset) {
+      Problem(KeyAt(partition_, previous), "the event is missing: the partition's next event (offset " +
+                                               std::to_string(offset) +
+                                               ") names it as its predecessor (event deleted)");
+    } else {
+      Problem(key, "the event names offset " + std::to_string(previous) +
+                       " as its predecessor but the partition's previous event is at " + std::to_string(last_offset_) +
+                       " (events deleted, inserted or moved)");
+    }
   }
 
-  Status WalkDedupe() {
-    auto it = Iter(Cf::kDedupe);
+  // An id stored twice: a copied event (the chain alone cannot see a copy
+  // appended with freshly computed links).
+  Status CheckUniqueId(std::string_view key, const std::string& id) {
+    const uint64_t fp = detail::DedupeIndex::Fingerprint(id);
+    const detail::EventRef here{detail::GetBe16(key.data()), static_cast<int32_t>(detail::GetBe32(key.data() + 2)),
+                                static_cast<int64_t>(detail::GetBe64(key.data() + 6))};
+    std::optional<detail::EventRef> other = ids_.Candidate(fp);
+    if (!other && !ids_.ContainsExact(id)) {
+      ids_.Insert(id, fp, here);
+      return Status::OK();
+    }
+    std::string first_id;
+    if (other) {
+      std::string v;
+      const std::string other_key = detail::EventKey(other->topic, other->partition, other->offset);
+      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), RawStoreAccess::Family(store_, Cf::kEvents), other_key, &v);
+      if (!s.ok() && !s.IsNotFound()) return Status::IoError("reading an event: " + s.ToString());
+      detail::EventValue ov;
+      std::string_view oid, oaccount;
+      if (s.ok() && detail::SplitEventValue(v, &ov).ok() && PeekStoredIds(ov.stored, &oid, &oaccount).ok()) {
+        first_id.assign(oid);
+      }
+    }
+    if (first_id == id || (first_id.empty() && ids_.ContainsExact(id))) {
+      Problem(key, "the event id '" + id + "' is stored twice (a copied event)", id);
+    } else {
+      ids_.Insert(id, fp, here);  // another id with the same fingerprint
+    }
+    return Status::OK();
+  }
+
+  // Layout 3 writes no per-event keys into these families (store_keys.h).
+  Status CheckRetiredFamilies() {
+    for (auto [cf, name] : {std::pair{Cf::kDedupe, "dedupe"}, std::pair{Cf::kByAccount, "by_account"},
+                            std::pair{Cf::kByTicket, "by_ticket"}}) {
+      auto it = Iter(cf);
+      it->SeekToFirst();
+      if (it->Valid())
+        Problem("", std::string("the ") + name + " column family holds keys, which this layout never writes");
+      SLAMON_RETURN_IF_ERROR(FromIter(*it, std::string("reading ") + name));
+    }
+    auto it = Iter(Cf::kChain);
+    const rocksdb::Slice head_prefix(detail::kChainHeadPrefix.data(), detail::kChainHeadPrefix.size());
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      ++report_->dedupe_entries;
-      const std::string_view id = View(it->key());
-      const std::string_view target = View(it->value());
-      Rec* rec = Find(target);
-      if (target.size() != kEventKeySize) {
-        Problem("", "the dedupe entry of event id '" + std::string(id) + "' has a malformed events key",
-                std::string(id));
-      } else if (rec == nullptr) {
-        Problem(target, "the dedupe entry of event id '" + std::string(id) + "' points at a missing event",
-                std::string(id));
-      } else if (rec->id != Fingerprint(id)) {
-        Problem(target, "the dedupe entry of event id '" + std::string(id) + "' points at an event with another id",
-                std::string(id));
-      } else {
-        rec->flags |= kSeenDedupe;
+      if (!it->key().starts_with(head_prefix)) {
+        Problem("", "malformed hash-chain key of " + std::to_string(it->key().size()) + " bytes");
       }
     }
-    return FromIter(*it, "reading the dedupe ids");
-  }
-
-  // by_account: [len][account][events key]; by_ticket: [len][account][len][ticket][events key].
-  Status WalkIndex(Cf cf) {
-    const bool ticket_index = cf == Cf::kByTicket;
-    const char* name = ticket_index ? "by_ticket" : "by_account";
-    int64_t& count = ticket_index ? report_->ticket_entries : report_->account_entries;
-    auto it = Iter(cf);
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      ++count;
-      std::string_view k = View(it->key());
-      std::string_view fields[2];
-      bool ok = true;
-      for (int i = 0; i < (ticket_index ? 2 : 1) && ok; ++i) {
-        ok = k.size() >= 2 && k.size() >= 2u + detail::GetBe16(k.data());
-        if (ok) {
-          fields[i] = k.substr(2, detail::GetBe16(k.data()));
-          k.remove_prefix(2 + fields[i].size());
-        }
-      }
-      if (!ok || k.size() != kEventKeySize) {
-        Problem("", std::string("malformed ") + name + " index key");
-        continue;
-      }
-      Rec* rec = Find(k);
-      const std::string entry = std::string(name) + " entry (account '" + std::string(fields[0]) +
-                                (ticket_index ? "', ticket '" + std::string(fields[1]) : "") + "')";
-      if (rec == nullptr) {
-        Problem(k, "the " + entry + " points at a missing event");
-      } else if (rec->account != Fingerprint(fields[0])) {
-        Problem(k, "the " + entry + " does not match the event's account");
-      } else if (ticket_index && ((rec->flags & kHasTicket) == 0 || rec->ticket != Fingerprint(fields[1]))) {
-        Problem(k, "the " + entry + " does not match the event's ticket");
-      } else {
-        rec->flags |= ticket_index ? kSeenTicket : kSeenAccount;
-      }
-    }
-    return FromIter(*it, std::string("reading the ") + name + " index");
-  }
-
-  void CheckMissingEntries() {
-    for (const auto& [tp, recs] : by_partition_) {
-      for (const Rec& r : recs) {
-        if ((r.flags & kSeenDedupe) == 0) Problem(KeyAt(tp, r.offset), "the event has no dedupe entry");
-        if ((r.flags & kSeenAccount) == 0) Problem(KeyAt(tp, r.offset), "the event has no by_account index entry");
-        if ((r.flags & kSeenTicket) == 0) Problem(KeyAt(tp, r.offset), "the event has no by_ticket index entry");
-      }
-    }
+    return FromIter(*it, "reading the hash-chain heads");
   }
 
   Status CheckCounters() {
     std::string v;
-    for (const auto& [tp, recs] : by_partition_) {
-      if (recs.empty()) continue;
+    for (const auto& [tp, last] : last_by_partition_) {
+      if (last < 0) continue;
       rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), RawStoreAccess::Family(store_, Cf::kOffsets), tp, &v);
       if (!s.ok() && !s.IsNotFound()) return Status::IoError("reading the offsets: " + s.ToString());
-      const int64_t last = recs.back().offset;
       if (!s.ok() || v.size() != 8 || static_cast<int64_t>(detail::GetBe64(v.data())) <= last) {
         Problem(KeyAt(tp, last), "the stored next offset of the partition is missing or not past its last event");
       }
@@ -368,10 +277,11 @@ class Verifier {
     auto& first = report_->first;
     if (!first || !first->has_position || !first->event_id.empty()) return;
     std::string value;
-    Event e;
+    detail::EventValue ev;
+    std::string_view id, account;
     if (db_->Get(rocksdb::ReadOptions(), RawStoreAccess::Family(store_, Cf::kEvents), first_key_, &value).ok() &&
-        DecodeStoredEvent(value, &e).ok()) {
-      first->event_id = e.id;
+        detail::SplitEventValue(value, &ev).ok() && PeekStoredIds(ev.stored, &id, &account).ok()) {
+      first->event_id.assign(id);
     }
   }
 
@@ -380,12 +290,12 @@ class Verifier {
   rocksdb::ReadOptions ro_;
   VerifyReport* report_ = nullptr;
   std::string first_key_;
-  std::map<std::string, Head, std::less<>> heads_;                     // by [topic u16][partition u32]
-  std::map<std::string, std::vector<Rec>, std::less<>> by_partition_;  // in offset order
+  std::map<std::string, Head, std::less<>> heads_;                 // by [topic u16][partition u32]
+  std::map<std::string, int64_t, std::less<>> last_by_partition_;  // last event offset by [topic u16][partition u32]
+  detail::DedupeIndex ids_;                                        // every id seen, by fingerprint
   std::string partition_;  // the partition being walked, empty between partitions
   ChainHash prev_{};
   int64_t last_offset_ = -1;
-  std::vector<Rec>* recs_ = nullptr;
 };
 
 }  // namespace

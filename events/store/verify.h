@@ -1,4 +1,4 @@
-// `slamon verify`: checks a store's audit hash chain and its indexes
+// `slamon verify`: checks a store's audit hash chain, offsets and counters
 // Usable from the CLI, tests and benchmarks.
 #pragma once
 
@@ -25,17 +25,13 @@ struct VerifyReport {
   int64_t events = 0;
   int64_t partitions = 0;  ///< partitions holding events
   int64_t links = 0;       ///< chain links compared
-  int64_t dedupe_entries = 0;
-  int64_t account_entries = 0;
-  int64_t ticket_entries = 0;
-  int64_t problems = 0;  ///< all problems found; a broken link can cascade into a few more
+  int64_t problems = 0;    ///< all problems found; a broken link can cascade into a few more
   double seconds = 0;
   /// The problem at the lowest store position (topic id, partition, offset);
   /// position-less problems rank after every positioned one.
   std::optional<VerifyProblem> first;
 
   bool ok() const { return !first.has_value(); }
-  int64_t IndexEntries() const { return dedupe_entries + account_entries + ticket_entries; }
   double EventsPerSecond() const { return seconds > 0 ? static_cast<double>(events) / seconds : 0; }
 };
 
@@ -44,14 +40,14 @@ struct VerifyReport {
 ///   chain of store_keys.h: each event has its link and the link matches;
 ///   no link is left without its event; the partition head names the last
 ///   event and its link; no head without events;
-/// - every event has its dedupe entry (id -> events key), its by_account
-///   entry and, with a ticket, its by_ticket entry, and every such entry
-///   points at an existing event with the same id / account / ticket;
+/// - each event names the partition's previous event as its predecessor (a
+///   deleted event is reported at its own offset);
+/// - no event id is stored twice, and the families layout 3 leaves empty
+///   (dedupe, by_account, by_ticket) are empty;
 /// - the stored next offset of each partition is past its last event, and
 ///   the event_count counter equals the number of events.
-/// One sequential pass per column family (iterators, no per-event Get).
-/// Memory: about 40 bytes per event (offset and 64-bit fingerprints of id,
-/// account and ticket), e.g. 80 MB for 2 million events.
+/// One sequential pass over the events (no per-event Get). Memory: the
+/// fingerprint table of the ids, about 16 to 32 bytes per event.
 /// Returns a non-OK Status only when the store cannot be read; tampering is
 /// reported in the VerifyReport.
 StatusOr<VerifyReport> VerifyStore(const EventStore& store);

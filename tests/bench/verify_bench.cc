@@ -22,6 +22,7 @@
 #include "events/store/event_store.h"
 #include "events/store/hash_chain.h"
 #include "events/store/raw_access.h"
+#include "events/store/store_keys.h"
 #include "events/store/verify.h"
 #include "tests/support/temp_dir.h"
 
@@ -120,7 +121,7 @@ TEST(VerifyBench, AppendWithChainHashingAndVerify) {
   double c0 = CpuSeconds();
   for (int64_t i = 0; i < target; ++i) {
     const auto& [key, value] = sample[static_cast<size_t>(i) % sample.size()];
-    link = hasher.Link(link, key, value);
+    link = hasher.Link(link, key, std::string_view(value).substr(detail::kEnvelopeSize));
   }
   const double hash_s = Seconds(t0), hash_cpu = CpuSeconds() - c0;
   EXPECT_NE(link, kGenesisHash);
@@ -146,10 +147,10 @@ TEST(VerifyBench, AppendWithChainHashingAndVerify) {
   std::printf("SHA-256 link alone      %.0f CPU ns/event (%.0f wall) = %.1f %% of the append CPU cost\n", hash_ns,
               hash_s * 1e9 / n, 100.0 * hash_ns / append_ns);
   std::printf(
-      "verify                  %.0f events/s wall, %.0f events/s CPU (%.2f s; %lld index entries; RSS %lld -> "
-      "%lld MiB)\n",
-      report->EventsPerSecond(), n / verify_cpu, report->seconds, static_cast<long long>(report->IndexEntries()),
-      static_cast<long long>(rss_before), static_cast<long long>(rss_after));
+      "verify                  %.0f events/s wall, %.0f events/s CPU (%.2f s; RSS %lld -> %lld MiB; target >= "
+      "1000000 events/s)\n",
+      report->EventsPerSecond(), n / verify_cpu, report->seconds, static_cast<long long>(rss_before),
+      static_cast<long long>(rss_after));
 }
 
 }  // namespace
