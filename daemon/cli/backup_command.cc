@@ -49,7 +49,9 @@ void Backup(const std::string& store_dir, const std::string& to, uint32_t keep) 
   }
   // Opened for writing: the backup flushes the memtables, and RocksDB's lock
   // tells a store a daemon holds from an idle one.
-  auto store = events::EventStore::Open({.path = store_dir, .create_if_missing = false});
+  // A store of an older layout is backed up as it is (the backup to keep
+  // before its upgrade).
+  auto store = events::EventStore::Open({.path = store_dir, .create_if_missing = false, .upgrade_layout = false});
   if (!store.ok()) {
     const std::string& why = store.status().message();
     if (why.find("lock") != std::string::npos || why.find("LOCK") != std::string::npos) {
@@ -118,7 +120,8 @@ void AddRestoreCommand(CLI::App& app) {
     }
     Status s = events::EventStore::RestoreStore(a->from, a->store, id, a->force);
     if (!s.ok()) Fail("restore", kRuntimeError, s.message());
-    auto store = events::EventStore::Open({.path = a->store, .create_if_missing = false, .read_only = true});
+    // Opened writable: a backup of an older layout is upgraded before it is verified.
+    auto store = events::EventStore::Open({.path = a->store, .create_if_missing = false});
     if (!store.ok()) Fail("restore", kRuntimeError, "restored, but it does not open: " + store.status().message());
     auto report = events::VerifyStore(**store);
     if (!report.ok()) Fail("restore", kRuntimeError, "restored, but cannot verify: " + report.status().message());

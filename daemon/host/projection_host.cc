@@ -221,12 +221,21 @@ std::shared_ptr<const HealthSnapshot> ProjectionHost::health_snapshot() const {
   return health_snapshot_;
 }
 
+// Applied events reach the SLA metrics within kPublishAfterApply: a snapshot
+// is published that long after the previous one when events were applied,
+// instead of waiting for the next tick (freshness); the tick (`period`) still
+// advances the clocks and refreshes health when nothing arrives.
+constexpr std::chrono::milliseconds kPublishAfterApply{100};
+
 void ProjectionHost::Start(std::chrono::milliseconds period) {
   clock_ = std::thread([this, period] {
-    auto next_tick = std::chrono::steady_clock::now() + period;
+    using SteadyClock = std::chrono::steady_clock;
+    auto next_tick = SteadyClock::now() + period;
+    auto last_publish = SteadyClock::time_point{};
+    auto publish_due = SteadyClock::time_point::max();  // set once applied events wait for a publish
     std::unique_lock<std::mutex> lock(stop_mu_);
     for (;;) {
-      stop_cv_.wait_until(lock, next_tick, [this] { return stop_ || !pending_.empty(); });
+      stop_cv_.wait_until(lock, std::min(next_tick, publish_due), [this] { return stop_ || !pending_.empty(); });
       if (stop_) break;
       std::vector<std::vector<events::Event>> work;
       work.swap(pending_);
@@ -243,11 +252,21 @@ void ProjectionHost::Start(std::chrono::milliseconds period) {
           for (const auto& e : work[i]) ApplyLocked(e);
           if (mark && i + 1 == mark->batches) snapshot = TakeSnapshotLocked(std::move(mark->offsets));
         }
+        if (!work.empty() && publish_due == SteadyClock::time_point::max()) {
+          publish_due = last_publish + kPublishAfterApply;
+        }
       }
       if (snapshot) WriteSnapshotNow(&*snapshot);  // outside mu_: scrapes and the API go on
-      if (std::chrono::steady_clock::now() >= next_tick) {
+      const auto now = SteadyClock::now();
+      if (now >= next_tick) {
         Tick();
-        next_tick = std::chrono::steady_clock::now() + period;
+        next_tick = SteadyClock::now() + period;
+        last_publish = now;
+        publish_due = SteadyClock::time_point::max();
+      } else if (now >= publish_due) {
+        PublishSlaSnapshot();
+        last_publish = now;
+        publish_due = SteadyClock::time_point::max();
       }
       lock.lock();
     }

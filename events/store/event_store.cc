@@ -160,7 +160,7 @@ StatusOr<std::unique_ptr<EventStore>> EventStore::Open(const StoreOptions& optio
   }  // else a store written before the record existed: computed on first use
   SLAMON_RETURN_IF_ERROR(store->CheckLayout());
   SLAMON_RETURN_IF_ERROR(store->LoadChainHeads());
-  if (!options.read_only) SLAMON_RETURN_IF_ERROR(store->BuildDedupeIndex());
+  if (!options.read_only && !store->old_layout_) SLAMON_RETURN_IF_ERROR(store->BuildDedupeIndex());
   return store;
 }
 
@@ -189,8 +189,8 @@ Status EventStore::CheckLayout() {
                            "` (`slamon run` also upgrades it when it opens it)");
   }
   if (has_events && !options_.upgrade_layout) {
-    return Status::Invalid("event store at " + options_.path + " has layout " + std::to_string(detail::kStoreLayoutV2) +
-                           " and upgrading it was not allowed");
+    old_layout_ = true;  // opened as it is (a backup before an upgrade): nothing can be appended
+    return Status::OK();
   }
   if (has_events) {
     LayoutUpgrade up;
@@ -320,6 +320,10 @@ StatusOr<uint16_t> EventStore::TopicId(std::string_view topic, bool create, std:
 Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult* result,
                                const std::vector<std::pair<std::string, std::string>>& meta) {
   if (options_.read_only) return Status::Invalid("event store is open read-only");
+  if (old_layout_) {
+    return Status::Invalid("event store at " + options_.path +
+                           " has an older layout: upgrade it with `slamon migrate`");
+  }
   *result = AppendResult{};
   rocksdb::WriteBatch wb;
 

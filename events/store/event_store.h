@@ -110,7 +110,8 @@ struct StoreOptions {
   bool sync = true;  ///< fsync every batch (group commit); tests of crash safety require it
   size_t block_cache_bytes = 32u << 20;
   /// A store of an older layout is upgraded in place when opened writable;
-  /// false refuses it instead (read-only opens always refuse it).
+  /// false opens it as it is, for a backup before the upgrade: AppendBatch
+  /// then refuses (read-only opens always refuse such a store).
   bool upgrade_layout = true;
 };
 
@@ -228,6 +229,7 @@ class EventStore {
   ChainHasher hasher_;
   std::unique_ptr<detail::DedupeIndex> dedupe_;  // null on a read-only store
   std::optional<LayoutUpgrade> upgrade_;
+  bool old_layout_ = false;  // opened without upgrading (StoreOptions::upgrade_layout)
 };
 
 }  // namespace slamon::events

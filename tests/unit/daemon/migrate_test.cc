@@ -131,6 +131,21 @@ TEST(StoreMigrate, AWritableOpenUpgradesAndKeepsDeduplicatingOldIds) {
   EXPECT_NE(r.out.find("381 in 3 partition(s)"), std::string::npos) << r.out;
 }
 
+TEST(StoreMigrate, ABackupKeepsTheOldLayoutAndItsRestoreIsUpgraded) {
+  TempDir dir;
+  const std::string store = CopyFixture(dir);
+  RunResult r = Slamon({"backup", "--store", store, "--to", dir.Sub("backups")}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  // The backed-up store was not upgraded by the backup.
+  r = Slamon({"verify", "--store", store}, dir.path());
+  EXPECT_NE(r.err.find("has layout 2"), std::string::npos) << r.out << r.err;
+  r = Slamon({"restore", "--from", dir.Sub("backups"), "--store", dir.Sub("restored")}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  r = Slamon({"export", "--store", dir.Sub("restored")}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, ReadFile(kGolden + "/export.jsonl"));
+}
+
 TEST(StoreMigrate, TamperingBeforeTheUpgradeIsStillReported) {
   TempDir dir;
   const std::string store = CopyFixture(dir);
