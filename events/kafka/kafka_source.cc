@@ -133,9 +133,6 @@ std::map<std::string, std::string> ConsumerProperties(const KafkaSettings& setti
       {"enable.partition.eof", "true"},
       {"max.poll.interval.ms", "300000"},
       {"statistics.interval.ms", "1000"},  // broker states for KafkaHealth (slamon_kafka_brokers_up)
-      // Bounded prefetch: librdkafka's default queues up to 64 MiB per
-      // partition; 16 MiB keeps fetches ahead of the store.
-      {"queued.max.messages.kbytes", "16384"},
   };
   for (const auto& [k, v] : settings.properties) props[k] = v;
   return props;

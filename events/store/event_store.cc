@@ -94,6 +94,16 @@ rocksdb::ColumnFamilyOptions CfOptions(Cf cf, const std::shared_ptr<rocksdb::Cac
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kLZ4Compression;
   o.write_buffer_size = cf == Cf::kEvents ? kEventsWriteBuffer : 4u << 20;
+  if (cf == Cf::kEvents) {
+    // Every flush of the events spans all partitions' key ranges, so each
+    // L0->L1 compaction rewrites most of L1. Fewer, larger compactions: let
+    // L0 collect more files (a scan merges them) and L1 grow larger.
+    o.level0_file_num_compaction_trigger = 12;
+    o.level0_slowdown_writes_trigger = 36;
+    o.level0_stop_writes_trigger = 48;
+    o.max_bytes_for_level_base = 1u << 30;
+    o.target_file_size_base = 64u << 20;
+  }
   return o;
 }
 
