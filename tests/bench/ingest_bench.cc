@@ -73,6 +73,15 @@ TEST(IngestBench, BareConsumerVsSlamonRun) {
 
   const double bare_s = BareConsumerSeconds(brokers, topic, n);
 
+  // kcat (Debian's bare librdkafka consumer without a group), for reference.
+  double kcat_s = 0;
+  {
+    const auto k0 = Clock::now();
+    Process kcat({"/usr/bin/kcat", "-C", "-b", brokers, "-t", topic, "-e", "-o", "beginning", "-q"}, "/dev/null");
+    const std::optional<int> code = kcat.Wait(std::chrono::minutes(10));
+    if (code && *code == 0) kcat_s = std::chrono::duration<double>(Clock::now() - k0).count();
+  }
+
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("bench-slamon"));
   const auto t0 = Clock::now();
   Process slamon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, dir.Sub("run.log"));
@@ -86,6 +95,12 @@ TEST(IngestBench, BareConsumerVsSlamonRun) {
   std::printf("[bench ingest] slamon run:               %10.0f events/s (%.2f s, process start to exit)\n", slamon_rate,
               slamon_s);
   std::printf("[bench ingest] ratio slamon/bare:        %10.2f (target >= 0.80)\n", slamon_rate / bare_rate);
+  if (kcat_s > 0) {
+    std::printf("[bench ingest] kcat (no group):          %10.0f events/s (%.2f s); ratio slamon/kcat %.2f\n",
+                n / kcat_s, kcat_s, slamon_rate / (n / kcat_s));
+  }
+  std::printf("[bench ingest] slamon CPU:               %10.2f s = %.2f CPU-s per million events (target <= 3)\n",
+              slamon.cpu_seconds(), slamon.cpu_seconds() * 1e6 / static_cast<double>(n));
   std::printf("[bench ingest] slamon peak RSS:          %10.1f MiB\n", slamon.max_rss_kib() / 1024.0);
   std::fflush(stdout);
 }

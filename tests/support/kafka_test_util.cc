@@ -184,6 +184,8 @@ std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
     pid_t r = wait4(pid_, &st, WNOHANG, &ru);
     if (r == pid_) {
       max_rss_kib_ = ru.ru_maxrss;
+      cpu_seconds_ = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                     static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
       status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
       return status_;
     }

@@ -57,11 +57,14 @@ class Process {
   std::optional<int> Wait(std::chrono::milliseconds timeout);
   /// Peak RSS in KiB of the exited child (from wait4), 0 if unknown.
   long max_rss_kib() const { return max_rss_kib_; }
+  /// User + system CPU seconds of the exited child (from wait4), 0 if unknown.
+  double cpu_seconds() const { return cpu_seconds_; }
 
  private:
   pid_t pid_ = -1;
   std::optional<int> status_;
   long max_rss_kib_ = 0;
+  double cpu_seconds_ = 0;
 };
 
 /// Writes a daemon config for a real broker and returns its path.
