@@ -16,7 +16,6 @@ namespace slamon::events::detail {
 namespace {
 
 constexpr std::string_view kMetaUpgradeNext = "store_layout_upgrade_next";
-constexpr size_t kChunkEvents = 20000;
 
 rocksdb::ColumnFamilyHandle* Family(const std::vector<rocksdb::ColumnFamilyHandle*>& families, Cf c) {
   return families[static_cast<int>(c)];
@@ -48,7 +47,7 @@ Status DeleteAllBelow(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::str
 }  // namespace
 
 Status UpgradeLayout2(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
-                      const std::string& path, LayoutUpgrade* report) {
+                      const std::string& path, LayoutUpgrade* report, const UpgradeSteps& steps) {
   const auto t0 = std::chrono::steady_clock::now();
   *report = LayoutUpgrade{kStoreLayoutV2, kStoreLayoutVersion};
   auto* events = Family(families, Cf::kEvents);
@@ -70,6 +69,7 @@ Status UpgradeLayout2(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHa
     it->Seek(next);
   }
   std::string link, value;
+  int64_t chunks = 0;
   // The key before `next` (a resumed upgrade): its offset is the previous offset of `next`.
   std::string previous_key;
   if (it->Valid()) {
@@ -81,7 +81,7 @@ Status UpgradeLayout2(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHa
   while (it->Valid()) {
     rocksdb::WriteBatch wb;
     size_t n = 0;
-    for (; it->Valid() && n < kChunkEvents; it->Next(), ++n) {
+    for (; it->Valid() && n < steps.chunk_events; it->Next(), ++n) {
       const rocksdb::Slice key = it->key();
       s = db->Get(rocksdb::ReadOptions(), chain, key, &link);
       if (s.IsNotFound() || (s.ok() && link.size() != kLinkSize)) {
@@ -109,6 +109,10 @@ Status UpgradeLayout2(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHa
       wb.Put(meta, kMetaUpgradeNext, std::string(kEventKeySize + 1, '\xff'));
     }
     SLAMON_RETURN_IF_ERROR(FromRocks(db->Write(wo, &wb), "upgrading the events of " + path));
+    if (steps.stop_after_chunks >= 0 && ++chunks >= steps.stop_after_chunks) {
+      return Status(Status::kAborted,
+                    "upgrade of " + path + " interrupted after " + std::to_string(chunks) + " chunk(s)");
+    }
   }
   it.reset();
 

@@ -28,7 +28,15 @@ class ColumnFamilyHandle;
 
 namespace slamon::events::detail {
 
+/// How the upgrade proceeds; tests interrupt it after a number of chunks
+/// (it then returns Aborted, as a crash would leave it).
+struct UpgradeSteps {
+  size_t chunk_events = 20000;
+  int64_t stop_after_chunks = -1;  ///< -1: run to the end
+};
+
+/// `families` are indexed by Cf.
 Status UpgradeLayout2(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& families,
-                      const std::string& path, LayoutUpgrade* report);
+                      const std::string& path, LayoutUpgrade* report, const UpgradeSteps& steps = {});
 
 }  // namespace slamon::events::detail
