@@ -34,8 +34,8 @@ void PrintJsonl(const std::vector<Record>& records, AppendFn append) {
   WriteStdout(out);
 }
 
-/// Opens the store read-only and feeds every event (or one account's, via
-/// the account index) to `apply`.
+/// Opens the store read-only and feeds every event (or one account's, from
+/// a scan that decodes only that account's events) to `apply`.
 Status ReplayStore(const std::string& store_path, const std::string& account,
                    const std::function<void(const events::Event&)>& apply);
 

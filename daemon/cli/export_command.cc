@@ -38,7 +38,7 @@ void AddExportCommand(CLI::App& app) {
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("export", "Print stored events as JSONL in store order");
   cmd->add_option("--store", args->store, "Event store directory")->required();
-  cmd->add_option("--account", args->account, "Only this account's events (via the account index)");
+  cmd->add_option("--account", args->account, "Only this account's events (a scan of the store)");
   cmd->add_flag("--quarantine", args->quarantine,
                 "Print quarantined messages instead: {topic,partition,offset,reason,detail,raw[,raw_base64]}");
   OnRun(cmd, [args]() -> Status {

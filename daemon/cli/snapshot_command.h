@@ -26,9 +26,8 @@ void AddSnapshotCommand(CLI::App& app);
 /// The offline commands' replay: with `use_snapshot` and no `account`, opens
 /// the store read-only, loads `targets` from the newest usable snapshot and
 /// feeds the events stored after it to `apply`. Otherwise, or without a
-/// usable snapshot, it is ReplayStore() (cli_output.h): for one account the
-/// account index reads only its events, which beats loading a snapshot of
-/// every account.
+/// usable snapshot, it is ReplayStore() (cli_output.h): for one account a
+/// scan that decodes only its events.
 Status ReplayStoreFrom(const std::string& store_path, const std::string& account, bool use_snapshot,
                        const projections::ReplayTargets& targets,
                        const std::function<void(const events::Event&)>& apply);

@@ -126,7 +126,7 @@ class EventStore {
 
   /// Appends one consumed batch atomically: new events (duplicates of stored
   /// ids or of earlier items of the same batch are dropped and counted),
-  /// their dedupe ids, index entries and hash-chain links (store_keys.h),
+  /// each carrying its hash-chain link and previous offset (store_keys.h),
   /// quarantined messages, and for every (topic, partition) in the batch the
   /// next offset = max offset + 1 and the new chain head. The chain follows
   /// offset order: an event at an offset at or below its partition's chain
