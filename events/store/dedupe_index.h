@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "events/store/store_keys.h"
+
 namespace slamon::events::detail {
 
 /// (topic id, partition, offset) of a stored event.
@@ -21,6 +23,12 @@ struct EventRef {
   uint16_t topic = 0;
   int32_t partition = 0;
   int64_t offset = 0;
+
+  /// The position an events key (store_keys.h) names.
+  static EventRef OfKey(std::string_view key) {
+    return {GetBe16(key.data()), static_cast<int32_t>(GetBe32(key.data() + 2)),
+            static_cast<int64_t>(GetBe64(key.data() + 6))};
+  }
 };
 
 class DedupeIndex {
@@ -31,7 +39,9 @@ class DedupeIndex {
   /// still be compared.
   std::optional<EventRef> Candidate(uint64_t fingerprint) const;
   /// Whether `id` is in the exact side table.
-  bool ContainsExact(std::string_view id) const { return !exact_.empty() && exact_.contains(std::string(id)); }
+  bool ContainsExact(std::string_view id) const {
+    return !exact_.empty() && exact_.contains(absl::string_view(id.data(), id.size()));
+  }
 
   /// Records a stored id. `fingerprint` must be Fingerprint(id); a
   /// fingerprint already taken (by a different id) sends the id to the side table.

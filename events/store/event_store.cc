@@ -223,16 +223,12 @@ Status EventStore::BuildDedupeIndex() {
   ro.readahead_size = 2u << 20;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(Cf::kEvents)));
-  detail::EventValue value;
-  std::string_view id, account;
+  std::string_view id;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const rocksdb::Slice key = it->key();
+    const std::string_view key = it->key().ToStringView();
     if (key.size() != detail::kEventKeySize) return Status::Corruption("event key has the wrong size");
-    SLAMON_RETURN_IF_ERROR(detail::SplitEventValue(it->value().ToStringView(), &value));
-    SLAMON_RETURN_IF_ERROR(PeekStoredIds(value.stored, &id, &account));
-    const detail::EventRef ref{detail::GetBe16(key.data()), static_cast<int32_t>(detail::GetBe32(key.data() + 2)),
-                               static_cast<int64_t>(detail::GetBe64(key.data() + 6))};
-    dedupe_->Insert(id, detail::DedupeIndex::Fingerprint(id), ref);
+    SLAMON_RETURN_IF_ERROR(detail::IdOfEventValue(it->value().ToStringView(), &id));
+    dedupe_->Insert(id, detail::DedupeIndex::Fingerprint(id), detail::EventRef::OfKey(key));
   }
   return FromRocks(it->status(), "loading the event ids of " + options_.path);
 }
@@ -242,10 +238,8 @@ StatusOr<bool> EventStore::StoredIdAt(uint16_t topic, int32_t partition, int64_t
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kEvents), detail::EventKey(topic, partition, offset), &v);
   if (s.IsNotFound()) return false;
   if (!s.ok()) return FromRocks(s, "dedupe lookup");
-  detail::EventValue value;
-  std::string_view stored_id, account;
-  SLAMON_RETURN_IF_ERROR(detail::SplitEventValue(v.ToStringView(), &value));
-  SLAMON_RETURN_IF_ERROR(PeekStoredIds(value.stored, &stored_id, &account));
+  std::string_view stored_id;
+  SLAMON_RETURN_IF_ERROR(detail::IdOfEventValue(v.ToStringView(), &stored_id));
   return stored_id == id;
 }
 

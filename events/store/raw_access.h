@@ -11,6 +11,11 @@ namespace slamon::events {
 struct RawStoreAccess {
   static rocksdb::DB* Db(const EventStore& store) { return store.db_; }
   static rocksdb::ColumnFamilyHandle* Family(const EventStore& store, Cf c) { return store.cf(c); }
+  /// Whether the event at (topic id, partition, offset) has id `id`.
+  static StatusOr<bool> StoredIdAt(const EventStore& store, uint16_t topic, int32_t partition, int64_t offset,
+                                   std::string_view id) {
+    return store.StoredIdAt(topic, partition, offset, id);
+  }
 };
 
 }  // namespace slamon::events

@@ -40,6 +40,7 @@
 #include "events/common/status.h"
 #include "events/quarantine.h"
 #include "events/store/event_store.h"
+#include "events/store/stored_format.h"
 
 namespace slamon::events::detail {
 
@@ -89,6 +90,14 @@ inline Status SplitEventValue(std::string_view value, EventValue* out) {
   out->previous_offset = static_cast<int64_t>(GetBe64(value.data() + kLinkSize));
   out->stored = value.substr(kEnvelopeSize);
   return Status::OK();
+}
+
+/// The event id in an events value (a view into it).
+inline Status IdOfEventValue(std::string_view value, std::string_view* id) {
+  EventValue parts;
+  SLAMON_RETURN_IF_ERROR(SplitEventValue(value, &parts));
+  std::string_view account;
+  return PeekStoredIds(parts.stored, id, &account);
 }
 
 /// Starts an events value: a zero link (filled in once computed) and the previous offset.

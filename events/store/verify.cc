@@ -211,29 +211,14 @@ class Verifier {
   // appended with freshly computed links).
   Status CheckUniqueId(std::string_view key, std::string_view id) {
     const uint64_t fp = detail::DedupeIndex::Fingerprint(id);
-    const detail::EventRef here{detail::GetBe16(key.data()), static_cast<int32_t>(detail::GetBe32(key.data() + 2)),
-                                static_cast<int64_t>(detail::GetBe64(key.data() + 6))};
-    std::optional<detail::EventRef> other = ids_.Candidate(fp);
-    if (!other && !ids_.ContainsExact(id)) {
-      ids_.Insert(id, fp, here);
-      return Status::OK();
+    bool twice = ids_.ContainsExact(id);
+    if (auto other = ids_.Candidate(fp); other && !twice) {
+      GET_OR_RET(twice, RawStoreAccess::StoredIdAt(store_, other->topic, other->partition, other->offset, id));
     }
-    std::string first_id;
-    if (other) {
-      std::string v;
-      const std::string other_key = detail::EventKey(other->topic, other->partition, other->offset);
-      rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), RawStoreAccess::Family(store_, Cf::kEvents), other_key, &v);
-      if (!s.ok() && !s.IsNotFound()) return Status::IoError("reading an event: " + s.ToString());
-      detail::EventValue ov;
-      std::string_view oid, oaccount;
-      if (s.ok() && detail::SplitEventValue(v, &ov).ok() && PeekStoredIds(ov.stored, &oid, &oaccount).ok()) {
-        first_id.assign(oid);
-      }
-    }
-    if (first_id == id || (first_id.empty() && ids_.ContainsExact(id))) {
+    if (twice) {
       Problem(key, "the event id '" + std::string(id) + "' is stored twice (a copied event)", std::string(id));
     } else {
-      ids_.Insert(id, fp, here);  // another id with the same fingerprint
+      ids_.Insert(id, fp, detail::EventRef::OfKey(key));  // a fingerprint taken by another id goes to the side table
     }
     return Status::OK();
   }
@@ -279,10 +264,9 @@ class Verifier {
     auto& first = report_->first;
     if (!first || !first->has_position || !first->event_id.empty()) return;
     std::string value;
-    detail::EventValue ev;
-    std::string_view id, account;
+    std::string_view id;
     if (db_->Get(rocksdb::ReadOptions(), RawStoreAccess::Family(store_, Cf::kEvents), first_key_, &value).ok() &&
-        detail::SplitEventValue(value, &ev).ok() && PeekStoredIds(ev.stored, &id, &account).ok()) {
+        detail::IdOfEventValue(value, &id).ok()) {
       first->event_id.assign(id);
     }
   }

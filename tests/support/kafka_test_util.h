@@ -98,6 +98,15 @@ struct RunResult {
 RunResult RunCapture(const std::vector<std::string>& args, const std::string& dir,
                      std::chrono::milliseconds timeout = std::chrono::seconds(120));
 
+#ifdef SLAMON_BINARY
+/// RunCapture of the slamon binary under test with `args`.
+inline RunResult RunSlamon(const std::vector<std::string>& args, const std::string& dir) {
+  std::vector<std::string> argv = {SLAMON_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCapture(argv, dir);
+}
+#endif
+
 /// An HTTP response: status 0 when no response came.
 struct HttpResult {
   int status = 0;

@@ -105,12 +105,6 @@ int64_t EventCount(const std::string& store_path) {
   return store.ok() ? (*store)->EventCount() : -1;
 }
 
-RunResult Slamon(const std::vector<std::string>& args, const std::string& dir) {
-  std::vector<std::string> argv = {SLAMON_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCapture(argv, dir);
-}
-
 TEST(Import, BackfillsWithExactCountsThenVerifiesAndReRunsAsNoOp) {
   TempDir dir;
   const std::string file = dir.Sub("events.jsonl"), store = dir.Sub("store");
@@ -134,10 +128,10 @@ TEST(Import, BackfillsWithExactCountsThenVerifiesAndReRunsAsNoOp) {
   EXPECT_GT(x.duplicates, 100);
   EXPECT_EQ(EventCount(store), x.stored + 40);
 
-  RunResult v = Slamon({"verify", "--store", store}, dir.path());
+  RunResult v = RunSlamon({"verify", "--store", store}, dir.path());
   EXPECT_EQ(v.code, 0) << v.out << v.err;
   EXPECT_NE(v.out.find("intact"), std::string::npos) << v.out;
-  v = Slamon({"verify", "--store", store, "--format", "json"}, dir.path());
+  v = RunSlamon({"verify", "--store", store, "--format", "json"}, dir.path());
   ASSERT_EQ(v.code, 0) << v.out << v.err;
   auto j = nlohmann::json::parse(v.out);
   EXPECT_EQ(j["ok"], true);
@@ -145,7 +139,7 @@ TEST(Import, BackfillsWithExactCountsThenVerifiesAndReRunsAsNoOp) {
   EXPECT_EQ(j["partitions"], 2);  // events/0 and import/0
 
   // The same file again: every line is behind the stored offset.
-  RunResult again = Slamon({"import", "--store", store, "--file", file}, dir.path());
+  RunResult again = RunSlamon({"import", "--store", store, "--file", file}, dir.path());
   ASSERT_EQ(again.code, 0) << again.out << again.err;
   EXPECT_NE(again.out.find("stored       0\n"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("(" + std::to_string(x.lines) + " already imported"), std::string::npos) << again.out;
@@ -177,14 +171,14 @@ TEST(Import, InterruptedImportResumesAfterTheLastStoredLine) {
   EXPECT_EQ(first.duplicates + second.duplicates, whole.duplicates);
   EXPECT_EQ(first.quarantined + second.quarantined, whole.quarantined);
   EXPECT_EQ(EventCount(dir.Sub("resumed")), EventCount(dir.Sub("whole")));
-  RunResult v = Slamon({"verify", "--store", dir.Sub("resumed")}, dir.path());
+  RunResult v = RunSlamon({"verify", "--store", dir.Sub("resumed")}, dir.path());
   EXPECT_EQ(v.code, 0) << v.out << v.err;
 }
 
 TEST(Import, ExitCodesForMissingFileAndLockedStore) {
   TempDir dir;
   const std::string store = dir.Sub("store"), file = dir.Sub("events.jsonl");
-  RunResult r = Slamon({"import", "--store", store, "--file", dir.Sub("missing.jsonl")}, dir.path());
+  RunResult r = RunSlamon({"import", "--store", store, "--file", dir.Sub("missing.jsonl")}, dir.path());
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("missing.jsonl"), std::string::npos) << r.err;
 
@@ -192,7 +186,7 @@ TEST(Import, ExitCodesForMissingFileAndLockedStore) {
   WriteFile(file, 100, &kafka);
   auto running = events::EventStore::Open({.path = store});  // holds the RocksDB LOCK like a daemon
   ASSERT_TRUE(running.ok());
-  r = Slamon({"import", "--store", store, "--file", file}, dir.path());
+  r = RunSlamon({"import", "--store", store, "--file", file}, dir.path());
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("stop the daemon first"), std::string::npos) << r.err;
 }
@@ -240,7 +234,7 @@ TEST(Import, ASecondFileWithDifferentIdsIsImportedInFull) {
   EXPECT_EQ(cb.duplicates, xb.duplicates);
   EXPECT_NE(cb.partition, ca.partition);
   EXPECT_EQ(StoreCounts(store), std::make_pair(xa.stored + xb.stored, xa.quarantined + xb.quarantined));
-  RunResult v = Slamon({"verify", "--store", store}, dir.path());
+  RunResult v = RunSlamon({"verify", "--store", store}, dir.path());
   EXPECT_EQ(v.code, 0) << v.out << v.err;
 
   // A file with a's first line but other lines after it is another file too:
@@ -338,9 +332,9 @@ TEST(Import, AnUnterminatedLastLineThatGrewMakesItAnotherFile) {
 
 TEST(Verify, ExitCodesForBadPathsAndABrokenStore) {
   TempDir dir;
-  RunResult r = Slamon({"verify", "--store", dir.Sub("nope")}, dir.path());
+  RunResult r = RunSlamon({"verify", "--store", dir.Sub("nope")}, dir.path());
   EXPECT_EQ(r.code, 2) << r.out << r.err;
-  r = Slamon({"verify", "--store", dir.path()}, dir.path());  // a directory, not a store
+  r = RunSlamon({"verify", "--store", dir.path()}, dir.path());  // a directory, not a store
   EXPECT_EQ(r.code, 2) << r.out << r.err;
 
   const std::string store = dir.Sub("store"), file = dir.Sub("events.jsonl");
@@ -370,7 +364,7 @@ TEST(Verify, ExitCodesForBadPathsAndABrokenStore) {
                           events::detail::EventKey(import_topic, 0, offset), value)
                     .ok());
     ASSERT_TRUE((*s)->Close().ok());
-    r = Slamon({"verify", "--store", store}, dir.path());
+    r = RunSlamon({"verify", "--store", store}, dir.path());
     EXPECT_EQ(r.code, 1) << r.out << r.err;
     EXPECT_NE(r.out.find("topic import partition 0 offset " + std::to_string(offset) + " "), std::string::npos)
         << r.out;

@@ -37,23 +37,17 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-RunResult Slamon(const std::vector<std::string>& args, const std::string& dir) {
-  std::vector<std::string> argv = {SLAMON_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCapture(argv, dir);
-}
-
 TEST(StoreMigrate, UpgradesInPlaceAndAnswersExactlyAsTheOldRelease) {
   TempDir dir;
   const std::string store = CopyFixture(dir);
   const std::string config = kGolden + "/slamon.yaml";
 
-  RunResult r = Slamon({"verify", "--store", store}, dir.path());
+  RunResult r = RunSlamon({"verify", "--store", store}, dir.path());
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("has layout 2"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("slamon migrate --store " + store), std::string::npos) << r.err;
 
-  r = Slamon({"migrate", "--store", store}, dir.path());
+  r = RunSlamon({"migrate", "--store", store}, dir.path());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("upgraded from layout 2 to 3: 380 event(s) rewritten"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("verified: 380 event(s) in 3 partition(s)"), std::string::npos) << r.out;
@@ -69,16 +63,16 @@ TEST(StoreMigrate, UpgradesInPlaceAndAnswersExactlyAsTheOldRelease) {
       {"accounts.jsonl", {"accounts", "--store", store, "--config", config, "--as-of", kAsOf, "--format", "jsonl"}},
   };
   for (const auto& [golden, args] : questions) {
-    RunResult answer = Slamon(args, dir.path());
+    RunResult answer = RunSlamon(args, dir.path());
     ASSERT_EQ(answer.code, 0) << golden << ": " << answer.err;
     const std::string expected = ReadFile(kGolden + "/" + golden);
     ASSERT_FALSE(expected.empty()) << golden;
     EXPECT_EQ(answer.out, expected) << golden << " differs from what the layout-2 release printed";
   }
 
-  r = Slamon({"verify", "--store", store}, dir.path());
+  r = RunSlamon({"verify", "--store", store}, dir.path());
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  r = Slamon({"migrate", "--store", store}, dir.path());
+  r = RunSlamon({"migrate", "--store", store}, dir.path());
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("already has the current layout"), std::string::npos) << r.out;
 
@@ -126,7 +120,7 @@ TEST(StoreMigrate, AWritableOpenUpgradesAndKeepsDeduplicatingOldIds) {
   EXPECT_EQ(s.EventCount(), 381);
   ASSERT_TRUE(s.Close().ok());
 
-  RunResult r = Slamon({"verify", "--store", store}, dir.path());
+  RunResult r = RunSlamon({"verify", "--store", store}, dir.path());
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("381 in 3 partition(s)"), std::string::npos) << r.out;
 }
@@ -134,14 +128,14 @@ TEST(StoreMigrate, AWritableOpenUpgradesAndKeepsDeduplicatingOldIds) {
 TEST(StoreMigrate, ABackupKeepsTheOldLayoutAndItsRestoreIsUpgraded) {
   TempDir dir;
   const std::string store = CopyFixture(dir);
-  RunResult r = Slamon({"backup", "--store", store, "--to", dir.Sub("backups")}, dir.path());
+  RunResult r = RunSlamon({"backup", "--store", store, "--to", dir.Sub("backups")}, dir.path());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   // The backed-up store was not upgraded by the backup.
-  r = Slamon({"verify", "--store", store}, dir.path());
+  r = RunSlamon({"verify", "--store", store}, dir.path());
   EXPECT_NE(r.err.find("has layout 2"), std::string::npos) << r.out << r.err;
-  r = Slamon({"restore", "--from", dir.Sub("backups"), "--store", dir.Sub("restored")}, dir.path());
+  r = RunSlamon({"restore", "--from", dir.Sub("backups"), "--store", dir.Sub("restored")}, dir.path());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
-  r = Slamon({"export", "--store", dir.Sub("restored")}, dir.path());
+  r = RunSlamon({"export", "--store", dir.Sub("restored")}, dir.path());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, ReadFile(kGolden + "/export.jsonl"));
 }
@@ -176,12 +170,12 @@ TEST(StoreMigrate, TamperingBeforeTheUpgradeIsStillReported) {
     for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
     delete db;
   }
-  RunResult r = Slamon({"migrate", "--store", store}, dir.path());
+  RunResult r = RunSlamon({"migrate", "--store", store}, dir.path());
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("upgraded from layout 2 to 3"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find("does not verify"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("link does not match"), std::string::npos) << r.err;
-  r = Slamon({"verify", "--store", store}, dir.path());
+  r = RunSlamon({"verify", "--store", store}, dir.path());
   EXPECT_EQ(r.code, 1);
   const int64_t offset = static_cast<int64_t>(static_cast<uint8_t>(victim_key[13]));  // offsets < 256 here
   EXPECT_NE(r.out.find("offset " + std::to_string(offset) + " "), std::string::npos) << r.out;
