@@ -61,7 +61,7 @@ class RegisteredProjection final : public Projection {
   const P& get() const { return projection_; }
 
  private:
-  std::string_view name_;
+  std::string name_;
   P projection_;
 };
 

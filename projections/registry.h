@@ -55,8 +55,10 @@ class ProjectionSet {
   Projection* Find(std::string_view name) const;
 
   // Typed access for what the projections answer (the daemon's views).
-  SlaProjection& sla() const { return *sla_; }
-  HealthProjection& health() const { return *health_; }
+  SlaProjection& sla() { return *sla_; }
+  const SlaProjection& sla() const { return *sla_; }
+  HealthProjection& health() { return *health_; }
+  const HealthProjection& health() const { return *health_; }
   const CsatResponseCounts& csat_responses() const { return csat_responses_->counts(); }
 
  private:

@@ -15,7 +15,7 @@ int64_t WallClock() { return static_cast<int64_t>(std::time(nullptr)); }
 
 ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config,
                                projections::HealthConfig health_config, std::chrono::seconds health_period)
-    : sla_config_(sla_config),
+    : sla_config_(std::move(sla_config)),
       health_config_(std::make_shared<const projections::HealthConfig>(std::move(health_config))),
       projections_(std::make_unique<projections::ProjectionSet>(ConfigsLocked())),
       health_period_(health_period),
