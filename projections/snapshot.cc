@@ -22,7 +22,7 @@
 #include "events/common/logging.h"
 #include "events/store/partition_scan.h"
 #include "events/store/snapshot_area.h"
-#include "projections/state_codec.h"
+#include "projections/core/state_codec.h"
 
 namespace slamon::projections {
 namespace {
@@ -30,7 +30,6 @@ namespace {
 constexpr std::string_view kMagic = "SLSN";
 constexpr uint8_t kFormat = 1;
 constexpr size_t kChunkBytes = 4u << 20;
-constexpr std::string_view kCsatMagic = "SLAC";
 
 std::string Key(uint64_t seq, uint32_t part) {
   std::string k(12, '\0');
@@ -345,37 +344,6 @@ Status ScanTail(const events::EventStore& store, const StoreOffsets& covered,
   return Status::OK();
 }
 
-void SaveCsatResponses(const CsatResponseCounts& counts, std::string* out) {
-  detail::StateWriter w(out);
-  w.Header(kCsatMagic, 1);
-  w.Varint(counts.size());
-  for (const auto& [key, n] : counts) {
-    w.String(std::get<0>(key));
-    w.String(std::get<1>(key));
-    w.Byte(std::get<2>(key) ? 1 : 0);
-    w.Signed(n);
-  }
-}
-
-Status LoadCsatResponses(std::string_view in, CsatResponseCounts* counts) {
-  detail::StateReader r(in);
-  CsatResponseCounts out;
-  uint64_t n = 0;
-  if (!r.Header(kCsatMagic, 1) || !r.Count(&n, 4)) return Status::Corruption("csat_responses section malformed");
-  for (uint64_t i = 0; i < n; ++i) {
-    std::string tier, owner;
-    uint8_t satisfied = 0;
-    int64_t count = 0;
-    if (!r.String(&tier) || !r.String(&owner) || !r.Byte(&satisfied) || satisfied > 1 || !r.Signed(&count)) {
-      return Status::Corruption("csat_responses section malformed");
-    }
-    out[{std::move(tier), std::move(owner), satisfied == 1}] = count;
-  }
-  if (!r.done()) return Status::Corruption("csat_responses section has trailing bytes");
-  *counts = std::move(out);
-  return Status::OK();
-}
-
 Snapshot MakeSnapshot(const ReplayTargets& targets, StoreOffsets offsets, int64_t events, int64_t max_occurred_at,
                       int64_t created_at) {
   Snapshot snap;
@@ -391,33 +359,19 @@ Snapshot MakeSnapshot(const ReplayTargets& targets, StoreOffsets offsets, int64_
   return snap;
 }
 
-Status Restore(const events::EventStore& store, bool use_snapshot, const ReplayTargets& targets,
-               const std::function<void(const events::Event&)>& apply, RestoreResult* result) {
+namespace {
+
+// Restore()'s common path: `load` decodes the newest snapshot with every
+// section of `needed` into the targets, all or nothing.
+Status RestoreWith(const events::EventStore& store, bool use_snapshot, const std::vector<std::string>& needed,
+                   const std::function<Status(const Snapshot&)>& load,
+                   const std::function<void(const events::Event&)>& apply, RestoreResult* result) {
   *result = RestoreResult{};
   auto t0 = std::chrono::steady_clock::now();
   StoreOffsets covered;
   if (use_snapshot) {
-    std::vector<std::string> needed;
-    if (targets.sla != nullptr) needed.emplace_back(kSlaSection);
-    if (targets.health != nullptr) needed.emplace_back(kHealthSection);
-    if (targets.csat_responses != nullptr) needed.emplace_back(kCsatResponsesSection);
     if (std::optional<Snapshot> snap = LoadLatestSnapshot(store, needed)) {
-      // Decode into temporaries first and the SLA projection (whose LoadState
-      // leaves it unchanged on error) last, so a bad section leaves every
-      // target untouched and the full replay below starts clean.
-      Status s;
-      CsatResponseCounts csat;
-      std::optional<HealthProjection> health;
-      if (targets.csat_responses != nullptr)
-        s = LoadCsatResponses(snap->sections.find(kCsatResponsesSection)->second, &csat);
-      if (s.ok() && targets.health != nullptr) {
-        health.emplace(targets.health->config());
-        s = health->LoadState(snap->sections.find(kHealthSection)->second);
-      }
-      if (s.ok() && targets.sla != nullptr) s = targets.sla->LoadState(snap->sections.find(kSlaSection)->second);
-      if (s.ok()) {
-        if (targets.csat_responses != nullptr) *targets.csat_responses = std::move(csat);
-        if (targets.health != nullptr) *targets.health = std::move(*health);
+      if (Status s = load(*snap); s.ok()) {
         covered = snap->info.offsets;
         result->snapshot_events = snap->info.events;
         result->max_occurred_at = snap->info.max_occurred_at;
@@ -438,6 +392,62 @@ Status Restore(const events::EventStore& store, bool use_snapshot, const ReplayT
       &result->tail_events));
   result->tail_seconds = Since(t0);
   return Status::OK();
+}
+
+}  // namespace
+
+Status Restore(const events::EventStore& store, bool use_snapshot, const ReplayTargets& targets,
+               const std::function<void(const events::Event&)>& apply, RestoreResult* result) {
+  std::vector<std::string> needed;
+  if (targets.sla != nullptr) needed.emplace_back(kSlaSection);
+  if (targets.health != nullptr) needed.emplace_back(kHealthSection);
+  if (targets.csat_responses != nullptr) needed.emplace_back(kCsatResponsesSection);
+  const auto load = [&targets](const Snapshot& snap) {
+    // Decode into temporaries first and the SLA projection (whose LoadState
+    // leaves it unchanged on error) last, so a bad section leaves every
+    // target untouched and the full replay starts clean.
+    Status s;
+    CsatResponseCounts csat;
+    std::optional<HealthProjection> health;
+    if (targets.csat_responses != nullptr)
+      s = LoadCsatResponses(snap.sections.find(kCsatResponsesSection)->second, &csat);
+    if (s.ok() && targets.health != nullptr) {
+      health.emplace(targets.health->config());
+      s = health->LoadState(snap.sections.find(kHealthSection)->second);
+    }
+    if (s.ok() && targets.sla != nullptr) s = targets.sla->LoadState(snap.sections.find(kSlaSection)->second);
+    if (!s.ok()) return s;
+    if (targets.csat_responses != nullptr) *targets.csat_responses = std::move(csat);
+    if (targets.health != nullptr) *targets.health = std::move(*health);
+    return Status::OK();
+  };
+  return RestoreWith(store, use_snapshot, needed, load, apply, result);
+}
+
+Status Restore(const events::EventStore& store, bool use_snapshot, ProjectionSet* set,
+               const std::function<void(const events::Event&)>& apply, RestoreResult* result) {
+  std::vector<std::string> needed;
+  for (const auto& p : set->all()) needed.emplace_back(p->name());
+  const auto load = [set](const Snapshot& snap) {
+    // Decode into a fresh set and keep it only when every section loads, so
+    // that a bad section leaves `set` untouched and the full replay starts clean.
+    ProjectionSet loaded(set->configs());
+    for (const auto& p : loaded.all()) SLAMON_RETURN_IF_ERROR(p->LoadState(snap.sections.find(p->name())->second));
+    *set = std::move(loaded);
+    return Status::OK();
+  };
+  return RestoreWith(store, use_snapshot, needed, load, apply, result);
+}
+
+Snapshot MakeSnapshot(const ProjectionSet& set, StoreOffsets offsets, int64_t events, int64_t max_occurred_at,
+                      int64_t created_at) {
+  Snapshot snap;
+  snap.info.offsets = std::move(offsets);
+  snap.info.events = events;
+  snap.info.max_occurred_at = max_occurred_at;
+  snap.info.created_at = created_at;
+  for (const auto& p : set.all()) p->SaveState(&snap.sections[std::string(p->name())]);
+  return snap;
 }
 
 std::string DescribeSnapshot(const SnapshotInfo& info) {

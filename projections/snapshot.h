@@ -16,8 +16,10 @@
 
 #include "events/common/status.h"
 #include "events/store/event_store.h"
-#include "projections/health_projection.h"
-#include "projections/sla_projection.h"
+#include "projections/accounts/csat_responses.h"
+#include "projections/accounts/health_projection.h"
+#include "projections/registry.h"
+#include "projections/sla/sla_projection.h"
 
 namespace slamon::projections {
 
@@ -25,9 +27,6 @@ namespace slamon::projections {
 /// Events are keyed (topic, partition, offset), so "every event below these
 /// next offsets" is exact.
 using StoreOffsets = std::map<std::string, std::map<int32_t, int64_t>>;
-
-/// The daemon's survey-answer counters by (tier, owner, satisfied) at answer time.
-using CsatResponseCounts = std::map<std::tuple<std::string, std::string, bool>, int64_t>;
 
 /// Section names written by the daemon and `slamon snapshot`.
 inline constexpr std::string_view kSlaSection = "sla";
@@ -102,13 +101,20 @@ struct RestoreResult {
 Status Restore(const events::EventStore& store, bool use_snapshot, const ReplayTargets& targets,
                const std::function<void(const events::Event&)>& apply, RestoreResult* result);
 
+/// The same for the registered projections (projections/registry.h), each
+/// section named after its projection: `set` (empty projections) is replaced
+/// by the snapshot's state only when every section loads; `apply` applies
+/// one tail event (to `set` and whatever else the caller keeps).
+Status Restore(const events::EventStore& store, bool use_snapshot, ProjectionSet* set,
+               const std::function<void(const events::Event&)>& apply, RestoreResult* result);
+
 /// Serializes `targets` into a snapshot covering `offsets`.
 Snapshot MakeSnapshot(const ReplayTargets& targets, StoreOffsets offsets, int64_t events, int64_t max_occurred_at,
                       int64_t created_at);
 
-/// Encodes / decodes the survey-answer counters section.
-void SaveCsatResponses(const CsatResponseCounts& counts, std::string* out);
-Status LoadCsatResponses(std::string_view in, CsatResponseCounts* counts);
+/// Serializes every projection of `set`, each as the section of its name.
+Snapshot MakeSnapshot(const ProjectionSet& set, StoreOffsets offsets, int64_t events, int64_t max_occurred_at,
+                      int64_t created_at);
 
 /// One line describing a snapshot, for logs and `slamon snapshot`.
 std::string DescribeSnapshot(const SnapshotInfo& info);

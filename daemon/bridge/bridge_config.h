@@ -12,7 +12,7 @@
 
 #include "daemon/bridge/kafka_sink.h"
 #include "daemon/bridge/source.h"
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 
 namespace slamon::bridge {
 

@@ -14,11 +14,11 @@
 #include "daemon/cli/snapshot_command.h"
 #include "events/codec.h"
 #include "events/store/event_store.h"
-#include "projections/health_config.h"
-#include "projections/health_projection.h"
+#include "projections/accounts/health_config.h"
+#include "projections/accounts/health_projection.h"
 #include "projections/policy_history.h"
-#include "projections/sla_config.h"
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_projection.h"
 
 namespace slamon::daemon {
 namespace {
@@ -106,9 +106,9 @@ Status RunAccounts(const AsOfArgs& args) {
   // --policy at-open: tickets under the store's policy version in force at
   // their open, health under the version in force at --as-of; a store without
   // policy records falls back to --config.
-  projections::SlaProjection::Options options;
-  GET_OR_RET(options.history, PolicyHistoryFor(args));
-  if (options.history) health_config = options.history->At(as_of).health;
+  GET_OR_RET(std::shared_ptr<const projections::PolicyHistory> history, PolicyHistoryFor(args));
+  if (history) health_config = history->At(as_of).health;
+  const projections::SlaProjection::Options options{.history = std::move(history)};
   projections::SlaProjection sla(sla_config, options);
   projections::HealthProjection health(health_config);
   SLAMON_RETURN_IF_ERROR(ReplayStoreFrom(args.store, args.account, args.snapshot == "auto",

@@ -8,7 +8,7 @@
 
 #include "daemon/bridge/bridge.h"
 #include "daemon/cli/cli_error.h"
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "events/common/logging.h"
 
 namespace slamon::daemon {

@@ -8,7 +8,7 @@
 
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/cli_output.h"
-#include "projections/sla_types.h"
+#include "projections/sla/sla_types.h"
 
 namespace slamon::daemon {
 namespace {

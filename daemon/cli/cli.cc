@@ -2,7 +2,7 @@
 
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/commands.h"
-#include "daemon/host/build_info.h"
+#include "daemon/metrics/build_info.h"
 
 namespace slamon::daemon {
 

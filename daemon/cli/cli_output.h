@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "events/store/event_store.h"
-#include "projections/health_config.h"
-#include "projections/sla_config.h"
+#include "projections/accounts/health_config.h"
+#include "projections/sla/sla_config.h"
 
 namespace slamon::daemon {
 

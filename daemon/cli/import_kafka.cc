@@ -14,7 +14,7 @@
 #include <variant>
 
 #include "daemon/cli/import_command.h"
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "events/codec.h"
 #include "events/kafka/producer.h"
 

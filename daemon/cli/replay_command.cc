@@ -14,8 +14,8 @@
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "projections/policy_history.h"
-#include "projections/sla_config.h"
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_projection.h"
 
 namespace slamon::daemon {
 namespace {

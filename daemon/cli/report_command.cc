@@ -14,9 +14,9 @@
 #include "daemon/cli/cli_output.h"
 #include "daemon/report/report_render.h"
 #include "events/codec.h"
-#include "projections/health_config.h"
-#include "projections/report.h"
-#include "projections/sla_config.h"
+#include "projections/accounts/health_config.h"
+#include "projections/report/report.h"
+#include "projections/sla/sla_config.h"
 
 namespace slamon::daemon {
 namespace {

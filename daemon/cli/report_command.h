@@ -16,7 +16,7 @@ namespace slamon::daemon {
 /// It opens the store read-only, loads `calendars:`/`policies:` and `health:`
 /// from the config file, replays every stored event into a
 /// projections::ReportBuilder and renders the report for [D1, D2) (see
-/// projections/report.h for the definitions) to stdout or --out.
+/// projections/report/report.h for the definitions) to stdout or --out.
 /// D1/D2: RFC 3339 with offset, or YYYY-MM-DD (UTC midnight).
 /// --objective: the SLA objective in % met (0 < PCT <= 100; default 95, the
 /// objective of the SlamonSlaBudgetBurn alert, as the config has no such setting).

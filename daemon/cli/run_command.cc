@@ -8,8 +8,9 @@
 #include <filesystem>
 
 #include "daemon/cli/cli_error.h"
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "daemon/host/daemon.h"
+#include "daemon/http/web_config.h"
 #include "events/common/logging.h"
 
 namespace slamon::daemon {

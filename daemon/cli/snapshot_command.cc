@@ -8,10 +8,10 @@
 
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/cli_output.h"
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "events/store/event_store.h"
-#include "projections/health_config.h"
-#include "projections/sla_config.h"
+#include "projections/accounts/health_config.h"
+#include "projections/sla/sla_config.h"
 
 namespace slamon::daemon {
 namespace {
@@ -38,28 +38,20 @@ Status RunSnapshot(const SnapshotArgs& args) {
   }
   std::unique_ptr<events::EventStore> store = opened.take();
 
-  // The daemon's projections (ProjectionHost), applied the same way.
-  projections::SlaProjection sla(std::make_shared<const projections::SlaConfig>(sla_config.take()));
-  projections::HealthProjection health(health_config.take());
-  projections::CsatResponseCounts csat;
-  const projections::ReplayTargets targets{&sla, &health, &csat};
-  auto apply = [&](const events::Event& e) {
-    sla.Apply(e);
-    health.Apply(e);
-    if (e.IsCsatAnswer()) {
-      auto state = health.accounts().At(e.account_id, e.occurred_at);
-      ++csat[{state ? state->attributes.tier : "unknown", state ? state->attributes.owner : "", e.score >= 4}];
-    }
-  };
+  // The daemon's projections (projections/registry.h), applied the same way.
+  projections::ProjectionSet set({.sla = std::make_shared<const projections::SlaConfig>(sla_config.take()),
+                                  .health = std::make_shared<const projections::HealthConfig>(health_config.take()),
+                                  .live = false});
+  auto apply = [&set](const events::Event& e) { set.Apply(e); };
   const auto t0 = std::chrono::steady_clock::now();
   projections::RestoreResult restored;
-  if (Status s = projections::Restore(*store, true, targets, apply, &restored); !s.ok()) {
+  if (Status s = projections::Restore(*store, true, &set, apply, &restored); !s.ok()) {
     return Status::IoError("reading the store failed: " + s.message());
   }
   const double replay_s = Since(t0);
   const auto t1 = std::chrono::steady_clock::now();
   projections::Snapshot snapshot =
-      projections::MakeSnapshot(targets, store->AllOffsets(), restored.snapshot_events + restored.tail_events,
+      projections::MakeSnapshot(set, store->AllOffsets(), restored.snapshot_events + restored.tail_events,
                                 restored.max_occurred_at, static_cast<int64_t>(std::time(nullptr)));
   const double serialize_s = Since(t1);
   const auto t2 = std::chrono::steady_clock::now();

@@ -19,7 +19,7 @@
 #include <mutex>
 #include <thread>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "events/store/event_store.h"
 
 namespace slamon::daemon {

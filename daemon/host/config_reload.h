@@ -20,11 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "daemon/http/http_types.h"
 #include "events/store/event_store.h"
-#include "projections/health_config.h"
-#include "projections/sla_config.h"
+#include "projections/accounts/health_config.h"
+#include "projections/sla/sla_config.h"
 
 namespace slamon::daemon {
 

@@ -4,14 +4,13 @@
 #include <iostream>
 #include <thread>
 
+#include "daemon/api/view_sources.h"
 #include "daemon/host/backup_schedule.h"
 #include "daemon/host/config_reload.h"
 #include "daemon/host/generator_thread.h"
 #include "daemon/host/ingest_loop.h"
 #include "daemon/host/projection_host.h"
 #include "daemon/host/systemd_notify.h"
-#include "daemon/http/api_routes.h"
-#include "daemon/http/console.h"
 #include "daemon/http/http_server.h"
 #include "daemon/metrics/business_metrics.h"
 #include "daemon/metrics/metrics.h"
@@ -19,7 +18,7 @@
 #include "events/common/logging.h"
 #include "events/kafka/kafka_health.h"
 #include "events/kafka/kafka_source.h"
-#include "projections/health_config.h"
+#include "projections/accounts/health_config.h"
 #include "projections/policy_history.h"
 
 namespace slamon::daemon {
@@ -47,26 +46,6 @@ struct Daemon::Parts {
 namespace {
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-// The JSON API reads the projections' latest health snapshot and evaluates
-// running SLA instances at the current second; each answer names its instant.
-ApiDataProvider ApiProvider(const ProjectionHost& projections) {
-  return {.accounts =
-              [&projections] {
-                auto h = projections.health_snapshot();
-                return h ? ApiData<projections::AccountRecord>{h->as_of, h->accounts}
-                         : ApiData<projections::AccountRecord>{Now(), {}};
-              },
-          .breaches =
-              [&projections] {
-                const int64_t now = Now();
-                return ApiData<BreachItem>{
-                    now, CollectBreaches(projections.AtRiskInstances(now),
-                                         [&projections](std::string_view a) { return projections.OwnerOf(a); })};
-              },
-          .account_slas =
-              [&projections](std::string_view account_id) { return projections.OpenInstances(Now(), account_id); }};
-}
 
 // Opens the store, naming the two failures an operator must act on.
 StatusOr<std::unique_ptr<events::EventStore>> OpenStore(const DaemonConfig& cfg) {
@@ -168,9 +147,9 @@ Status Daemon::Open() {
   p.http = std::make_unique<HttpServer>(cfg.http, ready);
   p.http->AddCollectable(p.registry);
   p.http->AddCollectable(p.business);
-  RegisterApiRoutes(*p.http, ApiProvider(*p.projections));
+  RegisterApiRoutes(*p.http, ApiProviderFromViews(*p.projections));
   p.http->Post("/-/reload", [&p](const HttpRequest& r) { return p.reloader->HandleHttp(r); });
-  RegisterConsole(*p.http, {.sla = [&p] { return p.projections->sla_snapshot(); }, .api = ApiProvider(*p.projections)});
+  RegisterConsole(*p.http, ConsoleSourcesFromViews(*p.projections));
   // The consumer is created (not subscribed) now: librdkafka checks the
   // whole configuration here, before any thread of ours runs.
   auto source = events::KafkaSource::Create(

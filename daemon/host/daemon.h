@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "events/common/status.h"
 
 namespace slamon::daemon {

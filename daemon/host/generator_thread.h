@@ -7,7 +7,7 @@
 #include <string>
 #include <thread>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 
 namespace slamon::daemon {
 

@@ -11,34 +11,18 @@ namespace slamon::daemon {
 namespace {
 int64_t WallClock() { return static_cast<int64_t>(std::time(nullptr)); }
 
-using CsatResponses = std::map<std::tuple<std::string, std::string, bool>, int64_t>;
-
-void ApplyTo(projections::SlaProjection& sla, projections::HealthProjection& health, CsatResponses& csat,
-             const events::Event& e) {
-  sla.Apply(e);
-  health.Apply(e);
-  if (e.IsCsatAnswer()) {
-    // A counter of answers by the tier and owner in force when answered.
-    auto state = health.accounts().At(e.account_id, e.occurred_at);
-    std::string tier = state ? state->attributes.tier : "unknown";
-    std::string owner = state ? state->attributes.owner : "";
-    ++csat[{std::move(tier), std::move(owner), e.score >= 4}];
-  }
-}
 }  // namespace
 
 ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config,
                                projections::HealthConfig health_config, std::chrono::seconds health_period)
-    : sla_config_(sla_config),
+    : sla_config_(std::move(sla_config)),
       health_config_(std::make_shared<const projections::HealthConfig>(std::move(health_config))),
-      sla_(std::make_unique<projections::SlaProjection>(std::move(sla_config),
-                                                        projections::SlaProjection::Options{.live = true})),
-      health_(std::make_unique<projections::HealthProjection>(*health_config_)),
+      projections_(std::make_unique<projections::ProjectionSet>(ConfigsLocked())),
       health_period_(health_period),
       resolution_bounds_(ResolutionBounds(sla_config_->AllTargets())) {}
 
 void ProjectionHost::ApplyLocked(const events::Event& e) {
-  ApplyTo(*sla_, *health_, csat_responses_, e);
+  projections_->Apply(e);
   ++applied_events_;
   max_occurred_at_ = std::max(max_occurred_at_, e.occurred_at);
   if (snapshot_every_ > 0 && applied_events_ - snapshot_events_ >= snapshot_every_) snapshot_wanted_ = true;
@@ -46,45 +30,38 @@ void ProjectionHost::ApplyLocked(const events::Event& e) {
 
 Status ProjectionHost::Rebuild(const events::EventStore& store, const PartitionSet& partitions, int64_t* events) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::shared_ptr<const projections::SlaConfig> sla_config;
-  std::shared_ptr<const projections::HealthConfig> health_config;
+  projections::ProjectionConfigs configs;
   uint64_t config_epoch = 0;
   {
     std::lock_guard<std::mutex> lock(config_mu_);
-    sla_config = sla_config_;
-    health_config = health_config_;
+    configs = ConfigsLocked();
     config_epoch = config_epoch_;
   }
-  auto sla =
-      std::make_unique<projections::SlaProjection>(sla_config, projections::SlaProjection::Options{.live = true});
-  auto health = std::make_unique<projections::HealthProjection>(*health_config);
-  CsatResponses csat;
+  auto set = std::make_unique<projections::ProjectionSet>(std::move(configs));
   int64_t n = 0;
   // Accounts live in one partition each (events are keyed by account), so
   // applying partition after partition keeps every account's order.
   for (const auto& [topic, partition] : partitions) {
     SLAMON_RETURN_IF_ERROR(events::ScanStoredPartition(store, topic, partition, 0, [&](const events::StoredEvent& se) {
-      ApplyTo(*sla, *health, csat, se.event);
+      set->Apply(se.event);
       ++n;
       return true;
     }));
   }
   const int64_t now = WallClock();
-  sla->AdvanceTo(now);
-  auto snap = std::make_shared<const projections::SlaSnapshot>(sla->Snapshot());
+  set->AdvanceTo(now);
+  auto snap = std::make_shared<const projections::SlaSnapshot>(set->sla().Snapshot());
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (config_epoch_ != config_epoch) {
       // The config was reloaded during the scan: judge under the new one.
-      SLAMON_RETURN_IF_ERROR(SwitchConfigLocked(&sla, &health));
-      sla->AdvanceTo(now);
-      snap = std::make_shared<const projections::SlaSnapshot>(sla->Snapshot());
+      SLAMON_RETURN_IF_ERROR(SwitchConfigLocked(&set));
+      set->AdvanceTo(now);
+      snap = std::make_shared<const projections::SlaSnapshot>(set->sla().Snapshot());
     }
     std::lock_guard<std::mutex> pending_lock(stop_mu_);
-    sla_ = std::move(sla);
-    health_ = std::move(health);
-    csat_responses_ = std::move(csat);
+    projections_ = std::move(set);
     pending_.clear();  // stored before the scan began: included in it
     generation = ++generation_ + config_epoch_;
   }
@@ -113,7 +90,8 @@ Status ProjectionHost::Replay(const events::EventStore& store) {
   replay_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Log("projections")
       ->info("replayed {} events in {:.2f} s ({:.0f} events/s): {} tickets, {} accounts", n, replay_seconds_,
-             replay_seconds_ > 0 ? n / replay_seconds_ : 0.0, sla_->ticket_count(), sla_->account_count());
+             replay_seconds_ > 0 ? n / replay_seconds_ : 0.0, projections_->sla().ticket_count(),
+             projections_->sla().account_count());
   replayed_ = true;
   return Status::OK();
 }
@@ -142,8 +120,8 @@ int64_t ProjectionHost::PublishSlaSnapshot() {
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    sla_->AdvanceTo(now);
-    snap = std::make_shared<projections::SlaSnapshot>(sla_->Snapshot());
+    projections_->AdvanceTo(now);
+    snap = std::make_shared<projections::SlaSnapshot>(projections_->sla().Snapshot());
     generation = generation_ + config_epoch_;
   }
   std::lock_guard<std::mutex> lock(snap_mu_);
@@ -172,16 +150,17 @@ void ProjectionHost::RefreshHealth(int64_t now) {
   h->as_of = now;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const auto records = sla_->Evaluate(now);
-    h->accounts = health_->EvaluateAccounts(now, records);
-    h->value = AggregateValue(*health_, h->accounts, records, now, resolution_bounds_);
+    const projections::HealthProjection& health = projections_->health();
+    const auto records = projections_->sla().Evaluate(now);
+    h->accounts = health.EvaluateAccounts(now, records);
+    h->value = AggregateValue(health, h->accounts, records, now, resolution_bounds_);
     for (const auto& a : h->accounts) {
       ++h->accounts_by_level[{a.tier, a.level}];
       if (a.level == projections::HealthLevel::kAtRisk) ++h->at_risk_by_owner[{a.tier, a.owner}];
     }
-    h->csat_30d_by_tier = health_->csat().ByTier(now, projections::kCsatWindow30d, health_->accounts());
-    h->churn = health_->Churn(now);
-    h->csat_responses = csat_responses_;
+    h->csat_30d_by_tier = health.csat().ByTier(now, projections::kCsatWindow30d, health.accounts());
+    h->churn = health.Churn(now);
+    h->csat_responses = projections_->csat_responses();
     h->generation = generation_ + config_epoch_;
   }
   std::lock_guard<std::mutex> lock(snap_mu_);
@@ -296,7 +275,7 @@ std::pair<std::shared_ptr<const projections::SlaSnapshot>, uint64_t> ProjectionH
 std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances(int64_t now) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<projections::SlaRecord> out;
-  for (auto& r : sla_->Evaluate(now)) {
+  for (auto& r : projections_->sla().Evaluate(now)) {
     if (r.state == projections::InstanceState::kStopped) continue;
     if (r.level != projections::RiskLevel::kOk) out.push_back(std::move(r));
   }
@@ -306,7 +285,7 @@ std::vector<projections::SlaRecord> ProjectionHost::AtRiskInstances(int64_t now)
 std::vector<projections::SlaRecord> ProjectionHost::OpenInstances(int64_t now, std::string_view account_id) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<projections::SlaRecord> out;
-  for (auto& r : sla_->Evaluate(now, account_id)) {
+  for (auto& r : projections_->sla().Evaluate(now, account_id)) {
     if (r.state != projections::InstanceState::kStopped) out.push_back(std::move(r));
   }
   return out;
@@ -314,7 +293,7 @@ std::vector<projections::SlaRecord> ProjectionHost::OpenInstances(int64_t now, s
 
 std::string ProjectionHost::OwnerOf(std::string_view account_id) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return sla_->OwnerOf(account_id);
+  return projections_->sla().OwnerOf(account_id);
 }
 
 }  // namespace slamon::daemon

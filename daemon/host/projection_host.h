@@ -1,4 +1,5 @@
-// Owns the live projections of the daemon: rebuilds them by replaying the
+// Owns the live projections of the daemon (one of each registered in
+// projections/registry.h, driven alike): rebuilds them by replaying the
 // event store at start-up, applies newly stored events, moves their clock
 // with the wall clock, and publishes immutable snapshots for scrapes and the
 // API (prometheus-cpp holds one mutex across all Collect() calls, so a scrape
@@ -17,42 +18,26 @@
 #include <tuple>
 #include <vector>
 
-#include "daemon/metrics/value_aggregates.h"
+#include "daemon/views/projection_views.h"
 #include "events/store/event_store.h"
-#include "projections/csat_projection.h"
-#include "projections/health_projection.h"
-#include "projections/sla_config.h"
-#include "projections/sla_projection.h"
+#include "projections/accounts/health_projection.h"
+#include "projections/registry.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_projection.h"
 #include "projections/snapshot.h"
 
 namespace slamon::daemon {
 
-/// Health state at the last health refresh (re-evaluated as time passes,
-/// every `health_period`, not on every scrape).
-struct HealthSnapshot {
-  int64_t as_of = 0;
-  std::vector<projections::AccountRecord> accounts;                 // sorted by account_id
-  std::map<std::string, projections::CsatCounts> csat_30d_by_tier;  // tiers with answers only
-  projections::ChurnCounts churn;
-  /// survey answers ever, by (tier, account_owner) at answer time, satisfied
-  std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses;
-  uint64_t generation =
-      0;                  ///< publication generation of the projections it came from (see sla_snapshot_and_generation)
-  ValueAggregates value;  ///< key-account value, follow-up, NPS, churn detail, complaint handling
-  /// Accounts by (tier, level) and at-risk accounts by (tier, owner), counted
-  /// at refresh so that a scrape does not loop over the accounts.
-  std::map<std::pair<std::string, projections::HealthLevel>, int64_t> accounts_by_level;
-  std::map<std::pair<std::string, std::string>, int64_t> at_risk_by_owner;
-};
-
 /// The (topic, partition) pairs whose events the projections hold.
 using PartitionSet = std::set<std::pair<std::string, int32_t>>;
 
-class ProjectionHost {
+/// Implements the read-only views (daemon/views/projection_views.h) that the
+/// API, the console and the metrics read.
+class ProjectionHost final : public ProjectionViews {
  public:
   ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla_config, projections::HealthConfig health_config,
                  std::chrono::seconds health_period = std::chrono::seconds(15));
-  ~ProjectionHost();
+  ~ProjectionHost() override;
 
   /// Applies every stored event; logs the rate. Call before Start().
   /// Starts from the newest projection snapshot and applies only the events
@@ -100,25 +85,25 @@ class ProjectionHost {
   void Stop();
 
   /// The latest published snapshot (never null after Replay()).
-  std::shared_ptr<const projections::SlaSnapshot> sla_snapshot() const;
+  std::shared_ptr<const projections::SlaSnapshot> sla_snapshot() const override;
   /// The same, with its publication generation: it changes with every
   /// Rebuild() and every ReplaceConfig(), when counters derived from the
   /// projections restart from the new values (a Prometheus counter reset).
-  std::pair<std::shared_ptr<const projections::SlaSnapshot>, uint64_t> sla_snapshot_and_generation() const;
+  std::pair<std::shared_ptr<const projections::SlaSnapshot>, uint64_t> sla_snapshot_and_generation() const override;
   /// The latest health snapshot (never null after Replay()).
-  std::shared_ptr<const HealthSnapshot> health_snapshot() const;
+  std::shared_ptr<const HealthSnapshot> health_snapshot() const override;
 
   /// Running instances in warning or breached state now (API). Evaluates
   /// every ticket: O(tickets), meant for API calls, not for scrapes.
-  std::vector<projections::SlaRecord> AtRiskInstances(int64_t now) const;
+  std::vector<projections::SlaRecord> AtRiskInstances(int64_t now) const override;
   /// Running instances (any level) of one account now (the account card).
-  std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const;
-  std::string OwnerOf(std::string_view account_id) const;  // a copy: the table may grow meanwhile
+  std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const override;
+  std::string OwnerOf(std::string_view account_id) const override;  // a copy: the table may grow meanwhile
 
   /// The configs in force (ReplaceConfig() may swap them at any time: keep
   /// the pointer for as long as you read through it).
-  std::shared_ptr<const projections::SlaConfig> sla_config() const;
-  std::shared_ptr<const projections::HealthConfig> health_config() const;
+  std::shared_ptr<const projections::SlaConfig> sla_config() const override;
+  std::shared_ptr<const projections::HealthConfig> health_config() const override;
   /// Configuration reload (projection_host_reload.cc): the projections are
   /// re-built in memory from their own state under the new configs (no store
   /// scan) and from then on judge every ticket and account under them, as if
@@ -127,7 +112,7 @@ class ProjectionHost {
   Status ReplaceConfig(std::shared_ptr<const projections::SlaConfig> sla_config,
                        projections::HealthConfig health_config);
   /// First-response histogram bounds (fixed at construction).
-  const std::vector<int64_t>& histogram_bounds() const { return sla_->histogram_bounds(); }
+  const std::vector<int64_t>& histogram_bounds() const override { return projections_->sla().histogram_bounds(); }
   double replay_seconds() const { return replay_seconds_; }
   bool replayed() const { return replayed_; }
 
@@ -137,10 +122,11 @@ class ProjectionHost {
   // newer one is already published); returns the instant used.
   int64_t PublishSlaSnapshot();
   void PublishNow();
-  // Moves the state of `sla` and `health` into projections built for the
-  // configs in force. Requires mu_.
-  Status SwitchConfigLocked(std::unique_ptr<projections::SlaProjection>* sla,
-                            std::unique_ptr<projections::HealthProjection>* health) const;
+  // The configs in force, for a new set of projections. Requires config_mu_ or mu_.
+  projections::ProjectionConfigs ConfigsLocked() const;
+  // Moves the state of `set` into projections built for the configs in
+  // force. Requires mu_.
+  Status SwitchConfigLocked(std::unique_ptr<projections::ProjectionSet>* set) const;
   void RefreshHealth(int64_t now);
   void ApplyLocked(const events::Event& e);
   // Snapshots (projection_host_snapshots.cc).
@@ -152,14 +138,12 @@ class ProjectionHost {
   std::optional<projections::Snapshot> TakeSnapshotLocked(projections::StoreOffsets offsets);
   void WriteSnapshotNow(projections::Snapshot* snapshot);
 
-  mutable std::mutex mu_;         // guards sla_, health_, csat_responses_, resolution_bounds_
+  mutable std::mutex mu_;         // guards projections_, resolution_bounds_
   mutable std::mutex config_mu_;  // with mu_, guards writes of the two configs; alone, their reads
   std::shared_ptr<const projections::SlaConfig> sla_config_;
   std::shared_ptr<const projections::HealthConfig> health_config_;
   std::atomic<uint64_t> config_epoch_{0};  // ReplaceConfig() calls; changed under mu_ and config_mu_
-  std::unique_ptr<projections::SlaProjection> sla_;
-  std::unique_ptr<projections::HealthProjection> health_;
-  std::map<std::tuple<std::string, std::string, bool>, int64_t> csat_responses_;
+  std::unique_ptr<projections::ProjectionSet> projections_;
   std::chrono::seconds health_period_;
   std::vector<int64_t> resolution_bounds_;  // from the SLA config's targets
   std::chrono::steady_clock::time_point last_health_{};

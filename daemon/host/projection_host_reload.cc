@@ -20,22 +20,15 @@ std::shared_ptr<const projections::HealthConfig> ProjectionHost::health_config()
   return health_config_;
 }
 
-Status ProjectionHost::SwitchConfigLocked(std::unique_ptr<projections::SlaProjection>* sla,
-                                          std::unique_ptr<projections::HealthProjection>* health) const {
+projections::ProjectionConfigs ProjectionHost::ConfigsLocked() const {
+  return {.sla = sla_config_, .health = health_config_, .live = true};
+}
+
+Status ProjectionHost::SwitchConfigLocked(std::unique_ptr<projections::ProjectionSet>* set) const {
   // The projections' replay state holds every applied event and none of the
   // config, so loading it into projections built for the new config gives
   // what replaying the same events under that config would.
-  std::string sla_state;
-  std::string health_state;
-  (*sla)->SaveState(&sla_state);
-  (*health)->SaveState(&health_state);
-  auto next_sla =
-      std::make_unique<projections::SlaProjection>(sla_config_, projections::SlaProjection::Options{.live = true});
-  auto next_health = std::make_unique<projections::HealthProjection>(*health_config_);
-  SLAMON_RETURN_IF_ERROR(next_sla->LoadState(sla_state));
-  SLAMON_RETURN_IF_ERROR(next_health->LoadState(health_state));
-  *sla = std::move(next_sla);
-  *health = std::move(next_health);
+  GET_OR_RET(*set, (*set)->Rejudged(ConfigsLocked()));
   return Status::OK();
 }
 
@@ -53,7 +46,7 @@ Status ProjectionHost::ReplaceConfig(std::shared_ptr<const projections::SlaConfi
       old_sla = std::exchange(sla_config_, std::move(sla_config));
       old_health = std::exchange(health_config_, std::move(health));
     }
-    if (Status s = SwitchConfigLocked(&sla_, &health_); !s.ok()) {
+    if (Status s = SwitchConfigLocked(&projections_); !s.ok()) {
       std::lock_guard<std::mutex> config_lock(config_mu_);
       sla_config_ = std::move(old_sla);
       health_config_ = std::move(old_health);
@@ -64,7 +57,7 @@ Status ProjectionHost::ReplaceConfig(std::shared_ptr<const projections::SlaConfi
       std::lock_guard<std::mutex> config_lock(config_mu_);
       ++config_epoch_;  // a new publication generation: derived counters restart
     }
-    tickets = sla_->ticket_count();
+    tickets = projections_->sla().ticket_count();
   }
   PublishNow();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

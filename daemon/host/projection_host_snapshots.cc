@@ -13,8 +13,7 @@ Status ProjectionHost::RestoreFromStore(const events::EventStore& store, project
   {
     std::lock_guard<std::mutex> lock(mu_);
     SLAMON_RETURN_IF_ERROR(projections::Restore(
-        store, /*use_snapshot=*/true, {sla_.get(), health_.get(), &csat_responses_},
-        [this](const events::Event& e) { ApplyLocked(e); }, result));
+        store, /*use_snapshot=*/true, projections_.get(), [this](const events::Event& e) { ApplyLocked(e); }, result));
     applied_events_ = result->snapshot_events + result->tail_events;
     max_occurred_at_ = result->max_occurred_at;
     snapshot_events_ = result->snapshot_events;
@@ -49,9 +48,8 @@ std::optional<projections::Snapshot> ProjectionHost::TakeSnapshotLocked(projecti
   // store offsets would claim events the projections do not hold.
   if (!holds_every_stored_partition() || generation_ != 0 || store_ == nullptr) return std::nullopt;
   const auto t0 = std::chrono::steady_clock::now();
-  projections::Snapshot snapshot =
-      projections::MakeSnapshot({sla_.get(), health_.get(), &csat_responses_}, std::move(offsets), applied_events_,
-                                max_occurred_at_, static_cast<int64_t>(std::time(nullptr)));
+  projections::Snapshot snapshot = projections::MakeSnapshot(
+      *projections_, std::move(offsets), applied_events_, max_occurred_at_, static_cast<int64_t>(std::time(nullptr)));
   Log("snapshot")
       ->debug("serialized {} events in {:.3f} s", applied_events_,
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());

@@ -22,7 +22,7 @@
 #include <memory>
 #include <string>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "daemon/http/http_types.h"
 #include "events/common/status.h"
 

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <set>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "daemon/http/tls_context.h"
 
 namespace slamon::daemon {
@@ -188,6 +188,18 @@ WebConfig LoadWebConfig(const std::string& file) {
   if (tls.IsDefined()) ReadTls(r, tls, &out);
   if (users.IsDefined()) ReadUsers(r, users, &out);
   return out;
+}
+
+void LoadWebConfigInto(DaemonConfig* cfg) {
+  if (cfg->http.web_config_file.empty()) return;
+  auto web = std::make_shared<WebConfig>(LoadWebConfig(cfg->http.web_config_file));
+  // Two sources of users would leave it unclear which password is asked for.
+  if (!cfg->http.basic_auth_user.empty() && !web->basic_auth_users.empty()) {
+    WebReader(cfg->file).Fail(
+        cfg->root["http"]["basic_auth"], "http.basic_auth",
+        "cannot be combined with basic_auth_users in " + cfg->http.web_config_file + ": keep one");
+  }
+  cfg->http.web = std::move(web);
 }
 
 }  // namespace slamon::daemon

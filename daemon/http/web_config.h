@@ -5,46 +5,24 @@
 // accepted; any other key is an error, never silently ignored.
 #pragma once
 
-#include <map>
-#include <memory>
 #include <string>
 
+#include "daemon/config/daemon_config.h"
+#include "daemon/config/web_settings.h"
+
 namespace slamon::daemon {
-
-class TlsContext;
-
-/// Who must show a client certificate (the names of Go's tls.ClientAuthType).
-enum class ClientAuth {
-  kNoClientCert,                ///< none asked for
-  kRequestClientCert,           ///< asked for, not required, not verified
-  kRequireAnyClientCert,        ///< required, not verified
-  kVerifyClientCertIfGiven,     ///< not required; verified against client_ca_file when given
-  kRequireAndVerifyClientCert,  ///< required and verified against client_ca_file
-};
-
-struct TlsServerSettings {
-  std::string cert_file;       ///< PEM certificate (chain), resolved against the web config's folder
-  std::string key_file;        ///< PEM private key
-  std::string client_ca_file;  ///< PEM CA bundle for client certificates; empty: none
-  ClientAuth client_auth = ClientAuth::kNoClientCert;
-  int min_version = 0x0303;  ///< TLS1_2_VERSION
-  int max_version = 0x0304;  ///< TLS1_3_VERSION
-};
-
-struct WebConfig {
-  std::string file;                     ///< where it was loaded from
-  bool tls_enabled = false;             ///< tls_server_config present
-  TlsServerSettings tls;                ///< when tls_enabled
-  std::shared_ptr<TlsContext> context;  ///< built from `tls` at load time (certificates read), when tls_enabled
-  /// User name -> bcrypt hash ($2a$/$2b$/$2y$). Empty: no authentication.
-  std::map<std::string, std::string> basic_auth_users;
-};
 
 /// Loads and checks `file`: known keys only, readable certificate and key
 /// files that OpenSSL accepts (and that match), a known client_auth_type with
 /// the client CA it needs, TLS versions, and a well-formed bcrypt hash per
 /// user. Throws ConfigError ("FILE:LINE: field F: reason").
 WebConfig LoadWebConfig(const std::string& file);
+
+/// Loads the web config file named by cfg->http.web_config_file (TLS
+/// certificates and keys read, bcrypt hashes checked) into cfg->http.web.
+/// Only the daemon calls it: the offline commands share the config file but
+/// serve nothing and may lack the right to read the key. Throws ConfigError.
+void LoadWebConfigInto(DaemonConfig* cfg);
 
 /// True when `hash` looks like a bcrypt hash libcrypt verifies:
 /// $2a$, $2b$ or $2y$, a cost of 04..31, 53 characters of salt and hash.

@@ -39,17 +39,17 @@ int64_t Get(const Map& map, const Key& key) {
 
 namespace {
 
-std::vector<std::string> PolicyTiers(const ProjectionHost* host) {
+std::vector<std::string> PolicyTiers(const SlaView* views) {
   std::vector<std::string> out;
-  const auto config = host->sla_config();  // kept while iterating: a reload may swap it
+  const auto config = views->sla_config();  // kept while iterating: a reload may swap it
   for (const auto& p : config->policies) out.insert(out.end(), p.match_tiers.begin(), p.match_tiers.end());
   return out;
 }
 
 }  // namespace
 
-BusinessMetrics::BusinessMetrics(const ProjectionHost* host, const LabelBoundSettings& bounds)
-    : host_(host), bounds_(bounds, PolicyTiers(host)), groups_(host->sla_config()->AllGroups()) {}
+BusinessMetrics::BusinessMetrics(const ProjectionViews* views, const LabelBoundSettings& bounds)
+    : views_(views), bounds_(bounds, PolicyTiers(views)), groups_(views->sla_config()->AllGroups()) {}
 
 BusinessMetrics::Folded BusinessMetrics::Fold(const projections::SlaSnapshot& snap) const {
   Folded f;
@@ -89,7 +89,7 @@ BusinessMetrics::Folded BusinessMetrics::Fold(const projections::SlaSnapshot& sn
 // business family in the order of docs/metrics.md.
 std::vector<MetricFamily> BusinessMetrics::Collect() const {
   std::vector<MetricFamily> out;
-  auto [snap, generation] = host_->sla_snapshot_and_generation();
+  auto [snap, generation] = views_->sla_snapshot_and_generation();
   if (!snap) return out;
   std::lock_guard<std::mutex> lock(mu_);
   // Rebuilt projections (a partition moved to or from this instance) start
@@ -159,7 +159,7 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   auto hist =
       Family("slamon_first_response_business_seconds",
              "Business seconds elapsed at first response (stopped first-response instances).", MetricType::Histogram);
-  const auto& bounds = host_->histogram_bounds();
+  const auto& bounds = views_->histogram_bounds();
   for (const auto& tier : tiers) {
     auto it = f.first_response_seconds.find(tier);
     auto s = Sample({{"tier", tier}});
@@ -183,7 +183,7 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   out.push_back(std::move(hist));
 
   auto targets = Family("slamon_sla_target_seconds", "Configured SLA targets (config as a metric).", MetricType::Gauge);
-  const auto sla_config = host_->sla_config();  // kept while iterating: a reload may swap it
+  const auto sla_config = views_->sla_config();  // kept while iterating: a reload may swap it
   for (const auto& p : sla_config->policies) {
     for (auto m : kMetrics) {
       if (!p.targets[static_cast<size_t>(m)]) continue;
@@ -263,7 +263,7 @@ void BusinessMetrics::CollectDepartments(const projections::SlaSnapshot& snap, s
 }
 
 void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vector<MetricFamily>* out) const {
-  auto h = host_->health_snapshot();
+  auto h = views_->health_snapshot();
   if (!h) return;
   auto responses =
       Family("slamon_csat_responses_total", "Survey answers, by the account's tier and owner.", MetricType::Counter);
@@ -296,7 +296,7 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
   constexpr projections::HealthLevel kHealthLevels[] = {
       projections::HealthLevel::kHealthy, projections::HealthLevel::kWatch, projections::HealthLevel::kAtRisk,
       projections::HealthLevel::kChurned};
-  // Counted at the health refresh (projection_host.cc): a scrape does not
+  // Counted at the health refresh (the projection host): a scrape does not
   // visit the accounts, it folds the per-tier counts into the label bounds.
   std::set<std::string> all_tiers = tiers;
   std::map<std::pair<std::string, projections::HealthLevel>, int64_t> by_level;

@@ -12,14 +12,15 @@
 #include <set>
 #include <string>
 
-#include "daemon/host/projection_host.h"
 #include "daemon/metrics/label_bounds.h"
+#include "daemon/views/projection_views.h"
 
 namespace slamon::daemon {
 
 class BusinessMetrics : public prometheus::Collectable {
  public:
-  explicit BusinessMetrics(const ProjectionHost* host, const LabelBoundSettings& bounds = {});
+  /// Reads `views` (kept; must outlive this) at every scrape.
+  explicit BusinessMetrics(const ProjectionViews* views, const LabelBoundSettings& bounds = {});
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
@@ -44,14 +45,14 @@ class BusinessMetrics : public prometheus::Collectable {
   // The value aggregates with tier and owner folded into their bounds (mu_ held).
   ValueAggregates FoldValue(const ValueAggregates& v) const;
 
-  const ProjectionHost* host_;
+  const ProjectionViews* views_;
   mutable LabelBounds bounds_;       // guarded by mu_
   std::vector<std::string> groups_;  // groups named in any policy's group_targets
   // Counters must never go down, even when a late event rewrites history
   // (a retroactive priority change can un-breach an instance): keep maxima.
   mutable std::mutex mu_;
   mutable std::map<std::string, double> counter_max_;
-  mutable uint64_t counter_generation_ = 0;  // ProjectionHost::generation() counter_max_ belongs to
+  mutable uint64_t counter_generation_ = 0;  // the publication generation counter_max_ belongs to
 };
 
 }  // namespace slamon::daemon

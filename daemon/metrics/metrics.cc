@@ -1,6 +1,6 @@
 #include "daemon/metrics/metrics.h"
 
-#include "daemon/host/build_info.h"
+#include "daemon/metrics/build_info.h"
 
 namespace slamon::daemon {
 

@@ -54,7 +54,7 @@ ValueAggregates BusinessMetrics::FoldValue(const ValueAggregates& v) const {
 void BusinessMetrics::CollectValue(const std::set<std::string>& tiers, const HealthSnapshot& h, MetricFamily* churn,
                                    std::vector<MetricFamily>* out) const {
   const ValueAggregates v = FoldValue(h.value);
-  const auto health = host_->health_config();  // kept: a reload may swap the host's
+  const auto health = views_->health_config();  // kept: a reload may swap the host's
   const auto& config = health->value;
 
   auto overdue = Family("slamon_accounts_followup_overdue",

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "projections/report.h"
+#include "projections/report/report.h"
 
 namespace slamon::daemon::detail {
 

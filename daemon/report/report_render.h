@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "projections/report.h"
+#include "projections/report/report.h"
 
 namespace slamon::daemon {
 

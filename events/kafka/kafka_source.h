@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "events/common/status.h"
+#include "events/kafka/kafka_settings.h"
 #include "events/kafka/message_source.h"
 
 struct rd_kafka_s;
@@ -25,17 +26,6 @@ struct rd_kafka_topic_partition_list_s;
 struct rd_kafka_conf_s;
 
 namespace slamon::events {
-
-/// Typed settings plus a raw librdkafka property map (for SSL/SASL, tuning).
-struct KafkaSettings {
-  std::string brokers = "embedded";  ///< bootstrap servers, or "embedded" (librdkafka mock cluster in process)
-  std::vector<std::string> topics = {"slamon-events"};
-  std::string group_id = "slamon";
-  std::map<std::string, std::string> properties;  ///< passed to librdkafka as is; wins over defaults
-  int batch_max_messages = 20000;
-  size_t batch_max_bytes = 32u << 20;  ///< payload bytes per batch, bounds memory with large messages
-  std::chrono::milliseconds batch_max_wait{100};
-};
 
 using KafkaHandle = std::unique_ptr<rd_kafka_s, detail::KafkaDeleter>;
 

@@ -14,7 +14,7 @@
 
 #include "events/store/event_store.h"
 #include "events/store/raw_access.h"
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/sla_event_gen.h"
 #include "tests/support/sla_test_util.h"
 #include "tests/support/temp_dir.h"

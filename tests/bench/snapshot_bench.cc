@@ -16,9 +16,9 @@
 #include "events/codec.h"
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
-#include "projections/health_projection.h"
-#include "projections/sla_config.h"
-#include "projections/sla_projection.h"
+#include "projections/accounts/health_projection.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_projection.h"
 #include "projections/snapshot.h"
 #include "tests/support/temp_dir.h"
 

@@ -7,7 +7,7 @@
 
 #include "events/codec.h"
 #include "events/event.h"
-#include "projections/account_projection.h"
+#include "projections/accounts/account_projection.h"
 
 namespace slamon::projections::health_testing {
 

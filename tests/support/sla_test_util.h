@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "events/event.h"
-#include "projections/sla_config.h"
+#include "projections/sla/sla_config.h"
 
 namespace slamon::projections::testing {
 

@@ -1,5 +1,5 @@
 // The JSON API over real HTTP on 127.0.0.1 (an ephemeral port).
-#include "daemon/http/api_routes.h"
+#include "daemon/api/api_routes.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -1,10 +1,9 @@
 // Daemon config: defaults, overrides, and rejection with file, line and field.
-#include "daemon/host/config.h"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
 
+#include "daemon/config/daemon_config.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::daemon {

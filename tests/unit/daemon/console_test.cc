@@ -2,7 +2,7 @@
 // the empty state, capped lists), the per-tier figures from an SLA snapshot,
 // and the route on a real HttpServer (content type, headers, basic auth, the
 // other endpoints untouched).
-#include "daemon/http/console.h"
+#include "daemon/api/console.h"
 
 #include <gtest/gtest.h>
 

@@ -17,9 +17,9 @@
 #include "events/codec.h"
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
-#include "projections/health_projection.h"
-#include "projections/sla_config.h"
-#include "projections/sla_projection.h"
+#include "projections/accounts/health_projection.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {

@@ -16,9 +16,9 @@
 #include "daemon/metrics/business_metrics.h"
 #include "events/codec.h"
 #include "events/store/event_store.h"
-#include "projections/health_config.h"
-#include "projections/sla_config.h"
-#include "projections/sla_types.h"
+#include "projections/accounts/health_config.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_types.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::daemon {

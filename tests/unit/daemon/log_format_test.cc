@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "events/common/logging.h"
 #include "tests/support/temp_dir.h"
 

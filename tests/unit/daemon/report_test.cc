@@ -4,7 +4,7 @@
 // (SLAMON_UPDATE_GOLDEN=1 rewrites them) and number by number with counts
 // recomputed here from the projections; the HTML rendered to a PNG by
 // headless Chromium; argument errors.
-#include "projections/report.h"
+#include "projections/report/report.h"
 
 #include <gtest/gtest.h>
 

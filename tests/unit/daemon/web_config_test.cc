@@ -9,7 +9,7 @@
 #include <fstream>
 #include <random>
 
-#include "daemon/host/config.h"
+#include "daemon/config/daemon_config.h"
 #include "daemon/http/basic_auth.h"
 #include "daemon/http/tls_context.h"
 #include "tests/support/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "projections/account_projection.h"
+#include "projections/accounts/account_projection.h"
 
 #include <gtest/gtest.h>
 

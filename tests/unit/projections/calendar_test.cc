@@ -1,4 +1,4 @@
-#include "projections/calendar.h"
+#include "projections/core/calendar.h"
 
 #include <date/tz.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "projections/csat_projection.h"
+#include "projections/accounts/csat_projection.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "projections/health_config.h"
+#include "projections/accounts/health_config.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // EvaluateAccounts on hand-computed accounts (docs/sla-semantics.md "Churn warning").
-#include "projections/health_projection.h"
+#include "projections/accounts/health_projection.h"
 
 #include <gtest/gtest.h>
 

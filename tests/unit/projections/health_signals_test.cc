@@ -1,7 +1,7 @@
 // The signal formulas of docs/sla-semantics.md "Churn warning", hand-computed.
 #include <gtest/gtest.h>
 
-#include "projections/health_projection.h"
+#include "projections/accounts/health_projection.h"
 #include "tests/support/health_test_util.h"
 
 namespace slamon::projections {

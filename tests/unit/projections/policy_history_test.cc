@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "events/store/policy_log.h"
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/sla_event_gen.h"
 #include "tests/support/sla_test_util.h"
 

@@ -2,7 +2,7 @@
 // channel/team matching, escalation, group_targets, and their rejections.
 #include <gtest/gtest.h>
 
-#include "projections/sla_config.h"
+#include "projections/sla/sla_config.h"
 #include "tests/support/sla_test_util.h"
 
 namespace slamon::projections {

@@ -1,4 +1,4 @@
-#include "projections/sla_config.h"
+#include "projections/sla/sla_config.h"
 
 #include <gtest/gtest.h>
 

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "projections/report.h"
-#include "projections/sla_projection.h"
-#include "projections/state_codec.h"
+#include "projections/core/state_codec.h"
+#include "projections/report/report.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/sla_test_util.h"
 
 namespace slamon::projections {

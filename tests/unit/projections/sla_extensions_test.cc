@@ -3,7 +3,7 @@
 // clocks), reproduced record for record with the documented config.
 #include <gtest/gtest.h>
 
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/sla_test_util.h"
 
 namespace slamon::projections {

@@ -1,4 +1,4 @@
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_projection.h"
 
 #include <gtest/gtest.h>
 

@@ -5,7 +5,7 @@
 #include <random>
 #include <set>
 
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/sla_event_gen.h"
 #include "tests/support/sla_test_util.h"
 

@@ -1,7 +1,7 @@
 // Clock rules of docs/sla-semantics.md beyond the worked examples.
 #include <gtest/gtest.h>
 
-#include "projections/sla_projection.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/sla_test_util.h"
 
 namespace slamon::projections {

@@ -18,9 +18,9 @@
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
 #include "events/store/raw_access.h"
-#include "projections/health_projection.h"
-#include "projections/sla_config.h"
-#include "projections/sla_projection.h"
+#include "projections/accounts/health_projection.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_projection.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {

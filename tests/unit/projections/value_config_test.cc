@@ -2,7 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "projections/health_config.h"
+#include "projections/accounts/health_config.h"
 
 namespace slamon::projections {
 namespace {

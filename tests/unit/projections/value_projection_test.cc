@@ -1,14 +1,14 @@
 // Key-account value and engagement, on hand-computed accounts: RFM and
 // lifetime value, follow-up cadence, NPS, mean CSAT score, churn by tier and
 // reason, complaint handling.
-#include "projections/value_projection.h"
+#include "projections/accounts/value_projection.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
 
-#include "projections/health_projection.h"
+#include "projections/accounts/health_projection.h"
 #include "tests/support/health_test_util.h"
 
 namespace slamon::projections {

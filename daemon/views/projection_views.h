@@ -1,0 +1,64 @@
+// Read-only views of the live projections: what the JSON API, the web
+// console and the Prometheus collectors read, so that none of them depends
+// on the projection host (daemon/host/projection_host.h implements these).
+//
+// Thread-safety: every method may be called from any thread, concurrently
+// with the projections being updated. Snapshots are immutable published
+// values; the instance queries copy under the host's lock.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/views/health_snapshot.h"
+#include "projections/accounts/health_config.h"
+#include "projections/sla/sla_config.h"
+#include "projections/sla/sla_record.h"
+#include "projections/sla/sla_snapshot.h"
+
+namespace slamon::daemon {
+
+/// The SLA clocks.
+class SlaView {
+ public:
+  virtual ~SlaView() = default;
+
+  /// The latest published SLA aggregates (null before the store is replayed).
+  virtual std::shared_ptr<const projections::SlaSnapshot> sla_snapshot() const = 0;
+  /// The same, with its publication generation: it changes whenever counters
+  /// derived from the projections restart from new values (a rebuild or a
+  /// config reload: a Prometheus counter reset).
+  virtual std::pair<std::shared_ptr<const projections::SlaSnapshot>, uint64_t> sla_snapshot_and_generation() const = 0;
+  /// The SLA config in force (a reload may swap it: keep the pointer while reading through it).
+  virtual std::shared_ptr<const projections::SlaConfig> sla_config() const = 0;
+  /// First-response histogram bounds (fixed for the daemon's life).
+  virtual const std::vector<int64_t>& histogram_bounds() const = 0;
+
+  /// Running instances in warning or breached state at `now`. Evaluates every
+  /// ticket: O(tickets), meant for API calls, not for scrapes.
+  virtual std::vector<projections::SlaRecord> AtRiskInstances(int64_t now) const = 0;
+  /// Running instances (any level) of one account at `now` (the account card).
+  virtual std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const = 0;
+  /// The account's owner ("" when unknown).
+  virtual std::string OwnerOf(std::string_view account_id) const = 0;
+};
+
+/// Accounts: health, CSAT and key-account value.
+class AccountsView {
+ public:
+  virtual ~AccountsView() = default;
+
+  /// The latest health refresh (null before the store is replayed).
+  virtual std::shared_ptr<const HealthSnapshot> health_snapshot() const = 0;
+  /// The health config in force (a reload may swap it: keep the pointer while reading through it).
+  virtual std::shared_ptr<const projections::HealthConfig> health_config() const = 0;
+};
+
+/// Both views, as one daemon's projections offer them.
+class ProjectionViews : public SlaView, public AccountsView {};
+
+}  // namespace slamon::daemon
