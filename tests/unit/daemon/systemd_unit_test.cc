@@ -96,6 +96,7 @@ TEST(SystemdUnitTest, HasTheRequiredKeys) {
   const std::map<std::string, std::string> service = {
       {"Type", "notify"},
       {"ExecStart", "/usr/bin/slamon run --config /etc/slamon/slamon.yaml"},
+      {"ExecReload", "/bin/kill -HUP $MAINPID"},  // SIGHUP reloads the config
       {"StateDirectory", "slamon"},
       {"NotifyAccess", "main"},
   };
