@@ -1,6 +1,7 @@
 // Label values from event data are bounded: 3000 accounts with 3000
 // distinct tiers and owners give a bounded number of series, the rest is
-// reported as "other" and counted by slamon_label_overflow_total.
+// reported as "other" and counted by slamon_label_overflow_total; the
+// owner's address (account_owner_email) goes with the owner label.
 #include "daemon/metrics/label_bounds.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +15,7 @@
 
 #include "daemon/host/projection_host.h"
 #include "daemon/metrics/business_metrics.h"
+#include "daemon/views/owner_emails.h"
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "projections/accounts/health_config.h"
@@ -48,6 +50,7 @@ events::Event Upsert(int a, int64_t t) {
   e.name = "Account";
   e.tier = "tier-" + std::to_string(a);  // every account its own tier
   e.owner = "owner-" + std::to_string(a);
+  if (a % 2 == 0) e.owner_email = "owner-" + std::to_string(a) + "@example.com";  // odd owners: no address
   e.json = "{}";
   return e;
 }
@@ -137,6 +140,28 @@ TEST(LabelBoundsTest, TiersAndOwnersBeyondTheBoundAreOtherAndCounted) {
   EXPECT_EQ(x.overflow.at("tier"), kAccounts);
   EXPECT_EQ(x.overflow.at("account_owner"), kAccounts - static_cast<double>(kMaxOwners));
 
+  // account_owner_email goes with account_owner: the owner's address, "" for
+  // "other" and for an owner without one; so no series of its own.
+  int with_address = 0;
+  for (const auto& family : metrics.Collect()) {
+    if (family.name != "slamon_sla_open_by_owner") continue;
+    for (const auto& m : family.metric) {
+      std::map<std::string, std::string> labels;
+      for (const auto& l : m.label) labels[l.name] = l.value;
+      ASSERT_TRUE(labels.count("account_owner_email")) << family.name;
+      const std::string& owner = labels.at("account_owner");
+      const int n = owner == "other" ? -1 : std::stoi(owner.substr(6));
+      const std::string want = n >= 0 && n % 2 == 0 ? owner + "@example.com" : "";
+      EXPECT_EQ(labels.at("account_owner_email"), want) << owner;
+      if (!want.empty()) ++with_address;
+    }
+  }
+  EXPECT_GT(with_address, 0);
+  EXPECT_LE(x.values.at({"slamon_sla_open_by_owner", "account_owner_email"}).size(), kMaxOwners + 1);
+  EXPECT_EQ(x.samples.at("slamon_sla_open_by_owner"),
+            static_cast<int>(x.values.at({"slamon_sla_open_by_owner", "account_owner"}).size()))
+      << "one series per owner (all breached first responses of tier other)";
+
   // Stable across scrapes: the same owners keep their own series, the counter does not grow.
   const Exposition again = Scrape(metrics);
   EXPECT_EQ(again.values, x.values);
@@ -156,6 +181,45 @@ TEST(LabelBoundsTest, DefaultTiersComeFromThePolicies) {
   EXPECT_EQ(one_owner.Owner("bob"), "other");
   EXPECT_EQ(one_owner.Owner("ann"), "ann");
   EXPECT_EQ(one_owner.owner_overflow(), 1);
+}
+
+events::Event OwnedBy(const std::string& account, const std::string& owner, const std::string& email, int64_t t) {
+  events::Event e;
+  e.id = "up-" + account + "-" + std::to_string(t);
+  e.type = events::EventType::kAccountUpserted;
+  e.occurred_at = t;
+  e.account_id = account;
+  e.tier = "A";
+  e.owner = owner;
+  e.owner_email = email;
+  e.json = "{}";
+  return e;
+}
+
+TEST(OwnerEmailsTest, TheAddressOnMostOfAnOwnersAccountsWins) {
+  projections::AccountProjection accounts;
+  // ann: two accounts say ann@new, one still ann@old, one has none.
+  accounts.Apply(OwnedBy("a1", "ann", "ann@new.example", 100));
+  accounts.Apply(OwnedBy("a2", "ann", "ann@new.example", 100));
+  accounts.Apply(OwnedBy("a3", "ann", "ann@old.example", 100));
+  accounts.Apply(OwnedBy("a4", "ann", "", 100));
+  // bob: a tie goes to the smaller address; cy: no address anywhere.
+  accounts.Apply(OwnedBy("b1", "bob", "bob@z.example", 100));
+  accounts.Apply(OwnedBy("b2", "bob", "bob@a.example", 100));
+  accounts.Apply(OwnedBy("c1", "cy", "", 100));
+  // A later upsert moves a3 to dan with dan's address.
+  accounts.Apply(OwnedBy("a3", "dan", "dan@example.com", 200));
+  EXPECT_EQ(OwnerEmailsOf(accounts, 150), (OwnerEmails{{"ann", "ann@new.example"}, {"bob", "bob@a.example"}}));
+  EXPECT_EQ(OwnerEmailsOf(accounts, 250),
+            (OwnerEmails{{"ann", "ann@new.example"}, {"bob", "bob@a.example"}, {"dan", "dan@example.com"}}));
+  EXPECT_TRUE(OwnerEmailsOf(accounts, 50).empty());  // before any upsert
+
+  const OwnerEmails emails = OwnerEmailsOf(accounts, 250);
+  EXPECT_EQ(OwnerEmailLabel("ann", &emails), "ann@new.example");
+  EXPECT_EQ(OwnerEmailLabel("cy", &emails), "");
+  EXPECT_EQ(OwnerEmailLabel("other", &emails), "");  // folded owners have no one address
+  EXPECT_EQ(OwnerEmailLabel("", &emails), "");
+  EXPECT_EQ(OwnerEmailLabel("ann", nullptr), "");
 }
 
 }  // namespace
