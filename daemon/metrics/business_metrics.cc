@@ -256,11 +256,11 @@ void BusinessMetrics::CollectDepartments(const projections::SlaSnapshot& snap, s
   }
   out->push_back(std::move(escalations));
 
-  auto unknown =
-      Family("slamon_sla_unknown_calendar_total",
-             "Accounts whose upserts name a calendar the config lacks, counted once per account (the policy's "
-             "calendar is used).",
-             MetricType::Counter);
+  auto unknown = Family(
+      "slamon_sla_unknown_calendar_total",
+      "Accounts whose upserts or updates name a calendar the config lacks, counted once per account (the policy's "
+      "calendar is used).",
+      MetricType::Counter);
   auto s = Sample({});
   s.counter.value = static_cast<double>(snap.unknown_calendars);
   unknown.metric.push_back(std::move(s));

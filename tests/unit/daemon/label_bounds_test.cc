@@ -1,7 +1,8 @@
 // Label values from event data are bounded: 3000 accounts with 3000
-// distinct tiers and owners give a bounded number of series, the rest is
-// reported as "other" and counted by slamon_label_overflow_total; the
-// owner's address (account_owner_email) goes with the owner label.
+// distinct tiers and owners (half of the owners set by account.updated) give
+// a bounded number of series, the rest is reported as "other" and counted by
+// slamon_label_overflow_total; the owner's address (account_owner_email) goes
+// with the owner label.
 #include "daemon/metrics/label_bounds.h"
 
 #include <gtest/gtest.h>
@@ -48,9 +49,22 @@ events::Event Upsert(int a, int64_t t) {
   e.occurred_at = t;
   e.account_id = "acct-" + std::to_string(a);
   e.name = "Account";
-  e.tier = "tier-" + std::to_string(a);  // every account its own tier
-  e.owner = "owner-" + std::to_string(a);
+  e.tier = "tier-" + std::to_string(a);                      // every account its own tier
+  e.owner = a % 2 == 1 ? "" : "owner-" + std::to_string(a);  // odd accounts: see Update()
   if (a % 2 == 0) e.owner_email = "owner-" + std::to_string(a) + "@example.com";  // odd owners: no address
+  e.json = "{}";
+  return e;
+}
+
+// The owner of an odd account, handed over after its upsert.
+events::Event Update(int a, int64_t t) {
+  events::Event e;
+  e.id = "ud-" + std::to_string(a);
+  e.type = events::EventType::kAccountUpdated;
+  e.occurred_at = t;
+  e.account_id = "acct-" + std::to_string(a);
+  e.owner = "owner-" + std::to_string(a);
+  e.fields = events::FieldBit(events::AccountField::kOwner);
   e.json = "{}";
   return e;
 }
@@ -98,6 +112,9 @@ TEST(LabelBoundsTest, TiersAndOwnersBeyondTheBoundAreOtherAndCounted) {
     int64_t offset = 0;
     for (int a = 0; a < kAccounts; ++a) {
       batch.push_back({.pos = {"t", 0, offset++}, .event = Upsert(a, now - 86400), .rejection = std::nullopt});
+      if (a % 2 == 1) {
+        batch.push_back({.pos = {"t", 0, offset++}, .event = Update(a, now - 3600), .rejection = std::nullopt});
+      }
     }
     // Two hours open against a one-hour target: breached, so owners become labels too.
     for (int a = 0; a < kAccounts; ++a) {
@@ -105,7 +122,7 @@ TEST(LabelBoundsTest, TiersAndOwnersBeyondTheBoundAreOtherAndCounted) {
     }
     events::AppendResult r;
     ASSERT_TRUE((*store)->AppendBatch(batch, &r).ok());
-    ASSERT_EQ(r.stored, 2 * kAccounts);
+    ASSERT_EQ(r.stored, 2 * kAccounts + kAccounts / 2);
   }
   auto sla = projections::LoadSlaConfigText(kSlaYaml, "test.yaml");
   ASSERT_TRUE(sla.ok()) << sla.status().message();
