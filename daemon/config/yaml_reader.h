@@ -1,0 +1,100 @@
+// The one YAML reader behind every slamon config file: it loads the file,
+// applies `--set section.key=value` overrides, knows where every node came
+// from, and collects problems in the one message shape of config_error.h
+// ("FILE:LINE: section.key: problem"). Typed settings are read through field
+// tables (field_table.h); structure-specific readers (calendars, policies,
+// webhook mappings) use the same position and problem helpers, so every
+// message reads the same.
+//
+// Not thread-safe: one reader belongs to one load.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/config/config_error.h"
+
+namespace slamon::config {
+
+class YamlReader {
+ public:
+  /// Reads `file` and applies `overrides` ("kafka.brokers=h:9092"; see
+  /// ApplyOverride). `kind` names the file in file-level errors ("config
+  /// file", "web config file"). Throws ConfigError when the file cannot be
+  /// read, is not YAML, is empty or is not a mapping; a malformed override is
+  /// a collected problem, not a throw.
+  static YamlReader FromFile(const std::string& file, const std::vector<std::string>& overrides = {},
+                             std::string_view kind = "config file");
+  /// As FromFile, from text already read (`file` only names it in messages).
+  static YamlReader FromText(const std::string& text, const std::string& file,
+                             const std::vector<std::string>& overrides = {}, std::string_view kind = "config file");
+  /// Over a document parsed elsewhere (no overrides of its own; the root may be
+  /// null or not a mapping: each section reader decides what that means).
+  YamlReader(const YAML::Node& root, std::string file);
+
+  const std::string& file() const { return file_; }
+  /// The whole document, overrides applied.
+  const YAML::Node& root() const { return root_; }
+
+  /// The node at a dotted path of mapping keys ("http.basic_auth"); an
+  /// undefined node when any step is missing or not a mapping.
+  YAML::Node At(std::string_view path) const;
+
+  /// Where `node` came from: "FILE:LINE", or "--set:N" for a value (or a
+  /// mapping) an override made. A node without a position (absent, or built
+  /// by an override) is placed by `field` when an override named it, and
+  /// otherwise at the document's first line.
+  std::string Where(const YAML::Node& node, std::string_view field = {}) const;
+  /// "WHERE: FIELD: PROBLEM" for `node`.
+  std::string Format(const YAML::Node& node, std::string_view field, std::string_view problem) const;
+
+  /// Records a problem; loading goes on, so that one run reports them all.
+  void Problem(const YAML::Node& node, std::string_view field, std::string_view problem);
+  /// Records a problem and throws every problem recorded so far.
+  [[noreturn]] void Fail(const YAML::Node& node, std::string_view field, std::string_view problem);
+  bool ok() const { return problems_.empty(); }
+  const std::vector<std::string>& problems() const { return problems_; }
+  /// Throws ConfigError with every problem, if there is one.
+  void ThrowIfProblems() const;
+
+  /// A mapping key as a name; a complex key (`? [a, b] : 1`) is a problem
+  /// (reported under `field`, the mapping's name) and gives nullopt.
+  std::optional<std::string> KeyName(const YAML::Node& key, std::string_view field);
+  /// Reports every key of the mapping `map` (named `field`) that is not in
+  /// `known` as "unknown setting", so that a typo never falls back to a
+  /// default. Null or absent: fine. Anything but a mapping: "must be a
+  /// mapping". True when nothing was reported.
+  bool CheckKeys(const YAML::Node& map, std::string_view field, const std::vector<std::string>& known);
+
+  /// How a node looks, for messages: "a list", "a mapping", "\"text\"" (80
+  /// characters at most) or "nothing".
+  static std::string Describe(const YAML::Node& node);
+  /// "prefix.key", or "key" when `prefix` is empty.
+  static std::string Join(std::string_view prefix, std::string_view key);
+
+ private:
+  struct Override {
+    size_t index;      ///< 1-based, among all --set options
+    std::string path;  ///< "kafka.properties.client.rack"
+    YAML::Node value;  ///< the parsed value, shared with the document
+  };
+
+  YamlReader(std::string file, std::string_view kind);
+  void Parse(const std::string& text, const std::vector<std::string>& overrides);
+  /// Applies "a.b.c=value" (index: its position among the --set options).
+  void ApplyOverride(const std::string& assignment, size_t index);
+  /// The index of the (last) override whose value holds `node`, or 0.
+  size_t OverrideHolding(const YAML::Node& node) const;
+
+  std::string file_;
+  std::string kind_;
+  YAML::Node root_;
+  std::vector<Override> overrides_;
+  std::vector<std::string> problems_;
+};
+
+}  // namespace slamon::config
