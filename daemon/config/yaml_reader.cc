@@ -16,36 +16,29 @@ namespace {
 // prefixes is a single key.
 constexpr std::string_view kVerbatimAfter[] = {"kafka.properties."};
 
-// Whether `node` is `tree` or lies inside it (nodes share identity with the
-// value an override parsed, see ApplyOverride).
-bool Holds(const YAML::Node& tree, const YAML::Node& node, int depth = 0) {
-  if (tree.is(node)) return true;
-  if (depth > 64) return false;  // an override value is small; this bounds a pathological alias cycle
-  if (tree.IsSequence()) {
-    for (const auto& item : tree) {
-      if (Holds(item, node, depth + 1)) return true;
-    }
-  } else if (tree.IsMap()) {
-    for (const auto& kv : tree) {
-      if (Holds(kv.first, node, depth + 1) || Holds(kv.second, node, depth + 1)) return true;
-    }
-  }
-  return false;
-}
+}  // namespace
 
-bool Names(std::string_view path, std::string_view field) {
-  if (field.empty()) return false;
-  auto covers = [](std::string_view outer, std::string_view inner) {
-    return inner.size() > outer.size() && inner.substr(0, outer.size()) == outer && inner[outer.size()] == '.';
-  };
-  return path == field || covers(path, field) || covers(field, path);
+YamlReader::YamlReader(const YAML::Node& root, std::string file)
+    : file_(std::move(file)), root_(root), positions_(file_, root_) {}
+
+namespace {
+
+YAML::Node ParseDocument(const std::string& text, const std::string& file, std::string_view kind) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", file, e.mark.line + 1, e.msg));
+  }
+  // An empty file is a mistake (a truncated deploy, the wrong path), not a request for defaults.
+  if (root.IsNull()) throw ConfigError(fmt::format("{}: the {} is empty", file, kind));
+  return root;
 }
 
 }  // namespace
 
-YamlReader::YamlReader(const YAML::Node& root, std::string file) : file_(std::move(file)), root_(root) {}
-
-YamlReader::YamlReader(std::string file, std::string_view kind) : file_(std::move(file)), kind_(kind) {}
+YamlReader::YamlReader(const std::string& text, std::string file, std::string_view kind)
+    : file_(std::move(file)), root_(ParseDocument(text, file_, kind)), positions_(file_, root_) {}
 
 YamlReader YamlReader::FromFile(const std::string& file, const std::vector<std::string>& overrides,
                                 std::string_view kind) {
@@ -59,21 +52,10 @@ YamlReader YamlReader::FromFile(const std::string& file, const std::vector<std::
 
 YamlReader YamlReader::FromText(const std::string& text, const std::string& file,
                                 const std::vector<std::string>& overrides, std::string_view kind) {
-  YamlReader reader(file, kind);
-  reader.Parse(text, overrides);
+  YamlReader reader(text, file, kind);
+  if (!reader.root_.IsMap()) reader.Fail(reader.root_, "(top level)", "must be a mapping");
+  for (size_t i = 0; i < overrides.size(); ++i) reader.ApplyOverride(overrides[i], i + 1);
   return reader;
-}
-
-void YamlReader::Parse(const std::string& text, const std::vector<std::string>& overrides) {
-  try {
-    root_ = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", file_, e.mark.line + 1, e.msg));
-  }
-  // An empty file is a mistake (a truncated deploy, the wrong path), not a request for defaults.
-  if (root_.IsNull()) throw ConfigError(fmt::format("{}: the {} is empty", file_, kind_));
-  if (!root_.IsMap()) Fail(root_, "(top level)", "must be a mapping");
-  for (size_t i = 0; i < overrides.size(); ++i) ApplyOverride(overrides[i], i + 1);
 }
 
 void YamlReader::ApplyOverride(const std::string& assignment, size_t index) {
@@ -81,7 +63,7 @@ void YamlReader::ApplyOverride(const std::string& assignment, size_t index) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     problems_.push_back(
-        FormatProblem(where, assignment, "expected section.key=value (e.g. kafka.brokers=127.0.0.1:9092)"));
+        FormatConfigProblem(where, assignment, "expected section.key=value (e.g. kafka.brokers=127.0.0.1:9092)"));
     return;
   }
   const std::string path = assignment.substr(0, eq);
@@ -89,7 +71,7 @@ void YamlReader::ApplyOverride(const std::string& assignment, size_t index) {
   try {
     value = YAML::Load(assignment.substr(eq + 1));
   } catch (const YAML::Exception& e) {
-    problems_.push_back(FormatProblem(where, path, "the value is not valid YAML: " + e.msg));
+    problems_.push_back(FormatConfigProblem(where, path, "the value is not valid YAML: " + e.msg));
     return;
   }
   size_t verbatim = std::string::npos;
@@ -105,7 +87,7 @@ void YamlReader::ApplyOverride(const std::string& assignment, size_t index) {
     const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     const std::string so_far = path.substr(0, dot);
     if (part.empty()) {
-      problems_.push_back(FormatProblem(where, path, "empty key segment"));
+      problems_.push_back(FormatConfigProblem(where, path, "empty key segment"));
       return;
     }
     if (dot == std::string::npos) {
@@ -114,7 +96,8 @@ void YamlReader::ApplyOverride(const std::string& assignment, size_t index) {
     }
     YAML::Node child = parent[part];
     if (child.IsDefined() && !child.IsNull() && !child.IsMap()) {
-      problems_.push_back(FormatProblem(where, path, fmt::format("{} is {}, not a mapping", so_far, Describe(child))));
+      problems_.push_back(
+          FormatConfigProblem(where, path, fmt::format("{} is {}, not a mapping", so_far, Describe(child))));
       return;
     }
     if (!child.IsDefined() || child.IsNull()) parent[part] = YAML::Node(YAML::NodeType::Map);
@@ -122,7 +105,7 @@ void YamlReader::ApplyOverride(const std::string& assignment, size_t index) {
     parent.reset(parent[part]);
     start = dot + 1;
   }
-  overrides_.push_back({index, path, value});
+  positions_.AddOverride(index, path, value);
 }
 
 YAML::Node YamlReader::At(std::string_view path) const {
@@ -142,30 +125,22 @@ YAML::Node YamlReader::At(std::string_view path) const {
   }
 }
 
-size_t YamlReader::OverrideHolding(const YAML::Node& node) const {
-  if (!node.IsDefined()) return 0;
-  for (size_t i = overrides_.size(); i-- > 0;) {
-    if (Holds(overrides_[i].value, node)) return overrides_[i].index;
-  }
-  return 0;
-}
-
-std::string YamlReader::Where(const YAML::Node& node, std::string_view field) const {
-  if (const size_t n = OverrideHolding(node)) return fmt::format("--set:{}", n);
-  if (node.IsDefined() && node.Mark().line >= 0) return fmt::format("{}:{}", file_, node.Mark().line + 1);
-  for (size_t i = overrides_.size(); i-- > 0;) {
-    if (Names(overrides_[i].path, field)) return fmt::format("--set:{}", overrides_[i].index);
-  }
-  const int line = root_.IsDefined() && root_.Mark().line >= 0 ? root_.Mark().line + 1 : 1;
-  return fmt::format("{}:{}", file_, line);
-}
-
 std::string YamlReader::Format(const YAML::Node& node, std::string_view field, std::string_view problem) const {
-  return FormatProblem(Where(node, field), field, problem);
+  return positions_.Problem(node, field, problem);
 }
 
 void YamlReader::Problem(const YAML::Node& node, std::string_view field, std::string_view problem) {
   problems_.push_back(Format(node, field, problem));
+}
+
+void YamlReader::AddFormatted(const std::string& problems) {
+  size_t start = 0;
+  while (start < problems.size()) {
+    size_t end = problems.find('\n', start);
+    if (end == std::string::npos) end = problems.size();
+    if (end > start) problems_.push_back(problems.substr(start, end - start));
+    start = end + 1;
+  }
 }
 
 void YamlReader::Fail(const YAML::Node& node, std::string_view field, std::string_view problem) {

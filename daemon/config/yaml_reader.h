@@ -1,7 +1,7 @@
 // The one YAML reader behind every slamon config file: it loads the file,
 // applies `--set section.key=value` overrides, knows where every node came
-// from, and collects problems in the one message shape of config_error.h
-// ("FILE:LINE: section.key: problem"). Typed settings are read through field
+// from, and collects problems in the one message shape of
+// events/common/config_position.h ("FILE:LINE: section.key: problem"). Typed settings are read through field
 // tables (field_table.h); structure-specific readers (calendars, policies,
 // webhook mappings) use the same position and problem helpers, so every
 // message reads the same.
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "daemon/config/config_error.h"
+#include "events/common/config_position.h"
 
 namespace slamon::config {
 
@@ -35,6 +36,12 @@ class YamlReader {
   /// Over a document parsed elsewhere (no overrides of its own; the root may be
   /// null or not a mapping: each section reader decides what that means).
   YamlReader(const YAML::Node& root, std::string file);
+  YamlReader(const YamlReader&) = default;
+  YamlReader(YamlReader&&) = default;
+  // No assignment: assigning a yaml-cpp node overwrites the node it referred
+  // to, which would rewrite the document another reader holds.
+  YamlReader& operator=(const YamlReader&) = delete;
+  YamlReader& operator=(YamlReader&&) = delete;
 
   const std::string& file() const { return file_; }
   /// The whole document, overrides applied.
@@ -45,15 +52,18 @@ class YamlReader {
   YAML::Node At(std::string_view path) const;
 
   /// Where `node` came from: "FILE:LINE", or "--set:N" for a value (or a
-  /// mapping) an override made. A node without a position (absent, or built
-  /// by an override) is placed by `field` when an override named it, and
-  /// otherwise at the document's first line.
-  std::string Where(const YAML::Node& node, std::string_view field = {}) const;
+  /// mapping) an override made; see ConfigPositions::Where.
+  std::string Where(const YAML::Node& node, std::string_view field = {}) const { return positions_.Where(node, field); }
+  /// The same, for structure-specific readers (the projections' sections).
+  const ConfigPositions& positions() const { return positions_; }
   /// "WHERE: FIELD: PROBLEM" for `node`.
   std::string Format(const YAML::Node& node, std::string_view field, std::string_view problem) const;
 
   /// Records a problem; loading goes on, so that one run reports them all.
   void Problem(const YAML::Node& node, std::string_view field, std::string_view problem);
+  /// Records a problem a structure-specific reader already formatted (from a
+  /// Status it returned); several lines are several problems.
+  void AddFormatted(const std::string& problems);
   /// Records a problem and throws every problem recorded so far.
   [[noreturn]] void Fail(const YAML::Node& node, std::string_view field, std::string_view problem);
   bool ok() const { return problems_.empty(); }
@@ -77,23 +87,14 @@ class YamlReader {
   static std::string Join(std::string_view prefix, std::string_view key);
 
  private:
-  struct Override {
-    size_t index;      ///< 1-based, among all --set options
-    std::string path;  ///< "kafka.properties.client.rack"
-    YAML::Node value;  ///< the parsed value, shared with the document
-  };
-
-  YamlReader(std::string file, std::string_view kind);
-  void Parse(const std::string& text, const std::vector<std::string>& overrides);
-  /// Applies "a.b.c=value" (index: its position among the --set options).
+  /// Parses `text`; throws ConfigError when it is not YAML or empty.
+  YamlReader(const std::string& text, std::string file, std::string_view kind);
+  /// Applies "a.b.c=value" (index: its position among the --set options, from 1).
   void ApplyOverride(const std::string& assignment, size_t index);
-  /// The index of the (last) override whose value holds `node`, or 0.
-  size_t OverrideHolding(const YAML::Node& node) const;
 
   std::string file_;
-  std::string kind_;
   YAML::Node root_;
-  std::vector<Override> overrides_;
+  ConfigPositions positions_;
   std::vector<std::string> problems_;
 };
 

@@ -154,6 +154,24 @@ TEST(YamlReader, WrapsADocumentParsedElsewhere) {
   EXPECT_THAT(r.problems(), ElementsAre("slamon.yaml:2: health.weights.csat: not a finite number"));
 }
 
+TEST(YamlReader, PositionsServeStructureSpecificReaders) {
+  // A reader of its own (the projections' calendars) places its problems
+  // with the reader's positions: overrides included.
+  auto r = YamlReader::FromText("health:\n  weights:\n    csat: 1\n", "f.yaml", {"health.weights.sla=x"});
+  const ConfigPositions& where = r.positions();
+  EXPECT_EQ(where.Problem(r.At("health.weights.csat"), "health.weights.csat", "ok"),
+            "f.yaml:3: health.weights.csat: ok");
+  EXPECT_EQ(where.Problem(r.At("health.weights.sla"), "health.weights.sla", "not a finite number"),
+            "--set:1: health.weights.sla: not a finite number");
+  // Status messages such a reader returns join the reader's problems, one per line.
+  r.AddFormatted("f.yaml:1: calendars: expected a list\nf.yaml:2: policies[0].name: missing\n");
+  EXPECT_THAT(r.problems(), ElementsAre("f.yaml:1: calendars: expected a list", "f.yaml:2: policies[0].name: missing"));
+  // Without a reader: the file's positions alone.
+  ConfigPositions plain("g.yaml", YAML::Load("\n\na: [1, 2]\n"));
+  EXPECT_EQ(plain.Where(YAML::Load("\n\na: [1, 2]\n")["a"][1]), "g.yaml:3");
+  EXPECT_EQ(plain.Where(YAML::Node(YAML::NodeType::Undefined), "b"), "g.yaml:3");
+}
+
 TEST(YamlReader, DescribeAndJoin) {
   EXPECT_EQ(YamlReader::Describe(YAML::Load("[1]")), "a list");
   EXPECT_EQ(YamlReader::Describe(YAML::Load("{a: 1}")), "a mapping");
@@ -162,7 +180,7 @@ TEST(YamlReader, DescribeAndJoin) {
   EXPECT_EQ(YamlReader::Describe(YAML::Node(std::string(200, 'x'))), "\"" + std::string(80, 'x') + "\"");
   EXPECT_EQ(YamlReader::Join("", "kafka"), "kafka");
   EXPECT_EQ(YamlReader::Join("sources.zd", "secret"), "sources.zd.secret");
-  EXPECT_EQ(FormatProblem("f.yaml:3", "kafka.brokers", "must not be empty"),
+  EXPECT_EQ(FormatConfigProblem("f.yaml:3", "kafka.brokers", "must not be empty"),
             "f.yaml:3: kafka.brokers: must not be empty");
 }
 
