@@ -347,6 +347,8 @@ class SectionCheck {
   void Fail(std::string_view key, std::string_view problem) {
     reader_.Problem(Has(key) ? Node(key) : section_, YamlReader::Join(name_, key), problem);
   }
+  /// Reports `problem` for the section as a whole, at its line.
+  void FailSection(std::string_view problem) { reader_.Problem(section_, name_, problem); }
   /// Whether the file (or an override) gives `key` in this section.
   bool Has(std::string_view key) const {
     const YAML::Node n = Node(key);

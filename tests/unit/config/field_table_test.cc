@@ -70,7 +70,7 @@ const ConfigSchema<C>& Schema() {
                         },
                         {[](const C& c, SectionCheck& k) {
                           if (k.present() && (c.auth.user.empty() || c.auth.password.empty())) {
-                            k.Fail(c.auth.user.empty() ? "user" : "password", "needs both user and password");
+                            k.FailSection("needs both user and password");
                           }
                         }}),
           FieldTable<C>(
@@ -230,7 +230,7 @@ TEST(FieldTable, CrossFieldChecksRunOnCleanSections) {
   EXPECT_THAT(Load("store:\n  sync: true\n  mode: fast\n").second,
               ElementsAre("t.yaml:3: store.mode: fast needs sync: false"));
   EXPECT_THAT(Load("net:\n  auth:\n    user: u\n").second,
-              ElementsAre("t.yaml:3: net.auth.password: needs both user and password"));
+              ElementsAre("t.yaml:3: net.auth: needs both user and password"));
   EXPECT_THAT(Load("store:\n  sync: false\n  mode: fast\n").second, IsEmpty());
   // A section with a bad row does not also run its checks.
   EXPECT_THAT(Load("store:\n  mode: fast\n  keep: -1\n").second,
