@@ -20,60 +20,73 @@ std::string Cell(std::string_view text) {
   return out;
 }
 
-std::string Code(std::string_view text) {
-  if (text.empty()) return "`\"\"`";
-  return "`" + Cell(text) + "`";
+std::string DefaultCell(const FieldInfo& f) {
+  if (f.required) return "required";
+  if (!f.default_doc.empty()) return Cell(f.default_doc);
+  if (f.default_value.empty()) return "none";
+  return "`" + Cell(f.default_value) + "`";
 }
 
 void RenderSection(const SectionInfo& s, std::string* out) {
-  *out += fmt::format("### `{}`\n\n", s.name);
+  *out += fmt::format("### {}\n\n", s.name.empty() ? "(top level)" : s.name);
   if (!s.doc.empty()) *out += s.doc + "\n\n";
-  *out += "| Key | Type | Default | Allowed | Applies | Description |\n";
-  *out += "| --- | --- | --- | --- | --- | --- |\n";
+  *out += "| key | type | default | bounds | reload | meaning |\n";
+  *out += "|---|---|---|---|---|---|\n";
   for (const auto& f : s.fields) {
-    const std::string def = f.required ? "required" : Code(f.default_value);
-    *out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", f.key, f.type, def, Cell(f.bounds),
-                        f.apply == Apply::kLive ? "reload" : "restart", Cell(f.doc));
+    const std::string key = s.name.empty() ? f.key : s.name + "." + f.key;
+    *out += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", key, f.type, DefaultCell(f), Cell(f.bounds),
+                        f.apply == Apply::kLive ? "live" : "restart", Cell(f.doc));
   }
   *out += "\n";
 }
 
+struct Span {
+  size_t from;  // first character of the block
+  size_t to;    // one past its last
+};
+
+std::optional<Span> Find(std::string_view document, std::string_view id) {
+  const std::string begin = BeginMarker(id);
+  const std::string end = EndMarker(id);
+  const size_t b = document.find(begin);
+  if (b == std::string_view::npos) return std::nullopt;
+  const size_t from = b + begin.size();
+  const size_t e = document.find(end, from);
+  if (e == std::string_view::npos) return std::nullopt;
+  return Span{from, e};
+}
+
 }  // namespace
 
-std::string RenderReference(const std::vector<ReferencePart>& parts) {
+std::string BeginMarker(std::string_view id) { return fmt::format("<!-- BEGIN {} (generated) -->", id); }
+
+std::string EndMarker(std::string_view id) { return fmt::format("<!-- END {} -->", id); }
+
+std::string RenderReference(const std::vector<SectionInfo>& sections) {
   std::string out;
-  for (const auto& part : parts) {
-    out += "## " + part.title + "\n\n";
-    if (!part.intro.empty()) out += part.intro + "\n\n";
-    for (const auto& s : part.sections) RenderSection(s, &out);
-  }
+  for (const auto& s : sections) RenderSection(s, &out);
   while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 
-std::optional<std::string> ExtractGenerated(std::string_view document) {
-  const size_t begin = document.find(kReferenceBegin);
-  if (begin == std::string_view::npos) return std::nullopt;
-  size_t from = begin + kReferenceBegin.size();
-  const size_t end = document.find(kReferenceEnd, from);
-  if (end == std::string_view::npos) return std::nullopt;
-  if (from < end && document[from] == '\n') ++from;
-  size_t to = end;
+std::optional<std::string> ExtractGenerated(std::string_view document, std::string_view id) {
+  const auto span = Find(document, id);
+  if (!span) return std::nullopt;
+  size_t from = span->from;
+  size_t to = span->to;
+  if (from < to && document[from] == '\n') ++from;
   if (to > from && document[to - 1] == '\n') --to;
   return std::string(document.substr(from, to - from));
 }
 
-std::optional<std::string> ReplaceGenerated(std::string_view document, std::string_view block) {
-  const size_t begin = document.find(kReferenceBegin);
-  if (begin == std::string_view::npos) return std::nullopt;
-  const size_t from = begin + kReferenceBegin.size();
-  const size_t end = document.find(kReferenceEnd, from);
-  if (end == std::string_view::npos) return std::nullopt;
-  std::string out(document.substr(0, from));
+std::optional<std::string> ReplaceGenerated(std::string_view document, std::string_view id, std::string_view block) {
+  const auto span = Find(document, id);
+  if (!span) return std::nullopt;
+  std::string out(document.substr(0, span->from));
   out += '\n';
   out += block;
   if (!block.empty() && block.back() != '\n') out += '\n';
-  out += document.substr(end);
+  out += document.substr(span->to);
   return out;
 }
 

@@ -23,8 +23,9 @@ template <typename C>
 class ConfigSchema {
  public:
   /// `tables` in file order; a table named "a.b" is a mapping inside section
-  /// "a" (whose table accepts the key "b"). `other_sections` are top-level
-  /// sections read elsewhere: accepted here, not read.
+  /// "a" (whose table accepts the key "b"), one named "" holds keys of the
+  /// top level itself. `other_sections` are top-level sections read
+  /// elsewhere: accepted here, not read.
   ConfigSchema(std::vector<FieldTable<C>> tables, std::vector<std::string> other_sections = {})
       : tables_(std::move(tables)), other_sections_(std::move(other_sections)) {}
 
@@ -41,11 +42,10 @@ class ConfigSchema {
   /// Rejects unknown top-level sections and reads every table into `c`
   /// (defaults first). Problems are collected in `r`; the caller throws.
   void Read(YamlReader& r, C& c) const {
-    std::vector<std::string> top = other_sections_;
-    for (const auto& t : tables_) {
-      if (t.name().find('.') == std::string::npos) top.push_back(t.name());
-    }
-    r.CheckKeys(r.root(), "", top);
+    bool top_table = false;
+    for (const auto& t : tables_) top_table = top_table || t.name().empty();
+    // A table named "" holds top-level keys and checks the top level itself.
+    if (!top_table) r.CheckKeys(r.root(), "", Subsections(""));
     for (const auto& t : tables_) t.ApplyDefaults(c);
     for (const auto& t : tables_) t.Read(r, c, Subsections(t.name()));
   }
@@ -75,13 +75,17 @@ class ConfigSchema {
   }
 
  private:
-  // The last segment of every table named "<parent>.<segment>".
+  // The last segment of every table named "<parent>.<segment>"; for the top
+  // level (""), every top-level table and the sections read elsewhere.
   std::vector<std::string> Subsections(const std::string& parent) const {
     std::vector<std::string> out;
+    if (parent.empty()) out = other_sections_;
     for (const auto& t : tables_) {
       const std::string& n = t.name();
-      if (n.size() > parent.size() + 1 && n.compare(0, parent.size(), parent) == 0 && n[parent.size()] == '.' &&
-          n.find('.', parent.size() + 1) == std::string::npos) {
+      if (parent.empty()) {
+        if (!n.empty() && n.find('.') == std::string::npos) out.push_back(n);
+      } else if (n.size() > parent.size() + 1 && n.compare(0, parent.size(), parent) == 0 && n[parent.size()] == '.' &&
+                 n.find('.', parent.size() + 1) == std::string::npos) {
         out.push_back(n.substr(parent.size() + 1));
       }
     }

@@ -163,6 +163,13 @@ std::optional<std::map<std::string, std::string>> ReadMap(YamlReader& r, const Y
       clean = false;
       continue;
     }
+    if (rule.check) {
+      if (std::string problem = rule.check(*key, value); !problem.empty()) {
+        r.Problem(kv.second, entry, problem);
+        clean = false;
+        continue;
+      }
+    }
     out[*key] = value;
   }
   if (!clean) return std::nullopt;

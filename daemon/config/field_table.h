@@ -46,6 +46,7 @@ struct FieldInfo {
   std::string key;            ///< within its section ("batch_max_messages")
   std::string type;           ///< "integer", "duration", "one of", ...
   std::string default_value;  ///< as it would be written in the file ("" for an empty string)
+  std::string default_doc;    ///< replaces default_value in the reference when the default is computed
   std::string bounds;         ///< "1..100000", "trace, debug, ...", "" when any value of the type goes
   Apply apply = Apply::kRestart;
   std::string doc;        ///< one line
@@ -119,10 +120,11 @@ struct ListRule {
   std::string doc{};
 };
 /// A mapping of string to string; when `values` is not empty every value
-/// must be one of them.
+/// must be one of them, and `check` returns the problem of an entry (or "").
 struct MapRule {
   std::vector<std::string> values{};
   std::string doc{};
+  std::function<std::string(const std::string& key, const std::string& value)> check{};
 };
 
 namespace detail {
@@ -196,6 +198,11 @@ struct Field {
     info.required = true;
     return std::move(*this);
   }
+  /// The reference states the default in words (it is computed at run time).
+  Field DefaultDoc(std::string text) && {
+    info.default_doc = std::move(text);
+    return std::move(*this);
+  }
   /// The value is never shown (passwords, tokens).
   Field Secret() && {
     info.secret = true;
@@ -211,7 +218,12 @@ template <typename C, typename V, typename Parse, typename Show>
 Field<C> MakeField(std::string key, std::string type, std::string bounds, Accessor<C, V> at, V def, Apply apply,
                    std::string doc, Parse parse, Show show) {
   Field<C> f;
-  f.info = {std::move(key), std::move(type), show(def), std::move(bounds), apply, std::move(doc)};
+  f.info.key = std::move(key);
+  f.info.type = std::move(type);
+  f.info.default_value = show(def);
+  f.info.bounds = std::move(bounds);
+  f.info.apply = apply;
+  f.info.doc = std::move(doc);
   f.set_default = [set = at.set, def](C& c) { set(c, def); };
   f.read = [set = at.set, parse](YamlReader& r, const YAML::Node& n, const std::string& field, C& c) {
     if (std::optional<V> v = parse(r, n, field)) set(c, std::move(*v));
@@ -348,7 +360,9 @@ class SectionCheck {
     reader_.Problem(Has(key) ? Node(key) : section_, YamlReader::Join(name_, key), problem);
   }
   /// Reports `problem` for the section as a whole, at its line.
-  void FailSection(std::string_view problem) { reader_.Problem(section_, name_, problem); }
+  void FailSection(std::string_view problem) {
+    reader_.Problem(section_, name_.empty() ? "(top level)" : name_, problem);
+  }
   /// Whether the file (or an override) gives `key` in this section.
   bool Has(std::string_view key) const {
     const YAML::Node n = Node(key);
@@ -383,13 +397,21 @@ class FieldTable {
   const std::string& name() const { return name_; }
   const std::vector<Field<C>>& fields() const { return fields_; }
 
+  /// Keys of a format slamon shares but does not implement: reported as
+  /// "not supported by slamon (remove it)" rather than as unknown.
+  FieldTable Unsupported(std::vector<std::string> keys) && {
+    unsupported_ = std::move(keys);
+    return std::move(*this);
+  }
+
   void ApplyDefaults(C& c) const {
     for (const auto& f : fields_) f.set_default(c);
   }
 
-  /// Reads the section at this table's name in the document.
+  /// Reads the section at this table's name in the document (the top level
+  /// for a table named "").
   void Read(YamlReader& r, C& c, const std::vector<std::string>& subsections = {}) const {
-    Read(r, r.At(name_), name_, c, subsections);
+    Read(r, name_.empty() ? r.root() : r.At(name_), name_, c, subsections);
   }
 
   /// Reads `section` (a mapping, null or absent), naming it `name` in
@@ -401,7 +423,7 @@ class FieldTable {
     const size_t before = r.problems().size();
     std::vector<std::string> known = subsections;
     for (const auto& f : fields_) known.push_back(f.info.key);
-    r.CheckKeys(section, name, known);
+    r.CheckKeys(section, name, known, unsupported_);
     if (section.IsMap()) {
       const YAML::Node& view = section;  // const lookup: a missing key is not added
       for (const auto& f : fields_) {
@@ -452,6 +474,7 @@ class FieldTable {
   std::string doc_;
   std::vector<Field<C>> fields_;
   std::vector<Check> checks_;
+  std::vector<std::string> unsupported_;
 };
 
 }  // namespace slamon::config

@@ -160,7 +160,8 @@ std::optional<std::string> YamlReader::KeyName(const YAML::Node& key, std::strin
   return key.Scalar();
 }
 
-bool YamlReader::CheckKeys(const YAML::Node& map, std::string_view field, const std::vector<std::string>& known) {
+bool YamlReader::CheckKeys(const YAML::Node& map, std::string_view field, const std::vector<std::string>& known,
+                           const std::vector<std::string>& unsupported) {
   if (!map.IsDefined() || map.IsNull()) return true;
   if (!map.IsMap()) {
     Problem(map, field.empty() ? "(top level)" : field, "must be a mapping");
@@ -170,6 +171,9 @@ bool YamlReader::CheckKeys(const YAML::Node& map, std::string_view field, const 
   for (const auto& kv : map) {
     const auto key = KeyName(kv.first, field);
     if (!key) {
+      clean = false;
+    } else if (std::find(unsupported.begin(), unsupported.end(), *key) != unsupported.end()) {
+      Problem(kv.first, Join(field, *key), "not supported by slamon (remove it)");
       clean = false;
     } else if (std::find(known.begin(), known.end(), *key) == known.end()) {
       Problem(kv.first, Join(field, *key), field.empty() ? "unknown section" : "unknown setting");

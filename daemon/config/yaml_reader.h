@@ -74,11 +74,14 @@ class YamlReader {
   /// A mapping key as a name; a complex key (`? [a, b] : 1`) is a problem
   /// (reported under `field`, the mapping's name) and gives nullopt.
   std::optional<std::string> KeyName(const YAML::Node& key, std::string_view field);
-  /// Reports every key of the mapping `map` (named `field`) that is not in
-  /// `known` as "unknown setting", so that a typo never falls back to a
-  /// default. Null or absent: fine. Anything but a mapping: "must be a
-  /// mapping". True when nothing was reported.
-  bool CheckKeys(const YAML::Node& map, std::string_view field, const std::vector<std::string>& known);
+  /// Reports every key of the mapping `map` (named `field`; "" for the top
+  /// level) that is not in `known` as "unknown setting" ("unknown section" at
+  /// the top level), so that a typo never falls back to a default, and a key
+  /// in `unsupported` as "not supported by slamon (remove it)". Null or
+  /// absent: fine. Anything but a mapping: "must be a mapping". True when
+  /// nothing was reported.
+  bool CheckKeys(const YAML::Node& map, std::string_view field, const std::vector<std::string>& known,
+                 const std::vector<std::string>& unsupported = {});
 
   /// How a node looks, for messages: "a list", "a mapping", "\"text\"" (80
   /// characters at most) or "nothing".

@@ -1,5 +1,5 @@
-// The reference generator: the markdown a schema gives, and the generated
-// block between the markers of a document.
+// The reference generator: the markdown a set of tables gives, and the
+// generated blocks between the markers of a document.
 #include "daemon/config/config_reference.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +12,8 @@ struct Demo {
   int keep = 3;
   std::string level = "info";
   std::string password;
+  std::vector<std::string> tiers;
+  std::map<std::string, std::string> users;
 };
 using C = Demo;
 
@@ -22,60 +24,70 @@ const std::vector<SectionInfo>& Sections() {
                         Str("path", At(&C::path), "data", Apply::kRestart, "RocksDB directory.").Required(),
                         Int("keep", At(&C::keep), 3, {1, 100, "", "0 | never"}, Apply::kRestart, "Snapshots kept."),
                         Str("password", At(&C::password), "", Apply::kRestart, "Secret.").Secret(),
+                        List("tiers", At(&C::tiers), {}, {}, Apply::kRestart, "Tiers.")
+                            .DefaultDoc("A, B, C and the policies' tiers"),
                     })
           .Describe(),
       FieldTable<C>("log", "", {OneOf("level", At(&C::level), "info", {"info", "warn"}, Apply::kLive, "Level.")})
           .Describe(),
+      FieldTable<C>("", "", {Map("users", At(&C::users), Apply::kRestart, "Users.")}).Describe(),
   };
   return kSections;
 }
 
 TEST(ConfigReference, RendersOneTablePerSection) {
   const std::string expected =
-      "## The demo config\n"
-      "\n"
-      "Intro.\n"
-      "\n"
-      "### `store`\n"
+      "### store\n"
       "\n"
       "Where events are kept.\n"
       "\n"
-      "| Key | Type | Default | Allowed | Applies | Description |\n"
-      "| --- | --- | --- | --- | --- | --- |\n"
-      "| `path` | string | required |  | restart | RocksDB directory. |\n"
-      "| `keep` | integer | `3` | 1..100 (0 \\| never) | restart | Snapshots kept. |\n"
-      "| `password` | string | `\"\"` |  | restart | Secret. |\n"
+      "| key | type | default | bounds | reload | meaning |\n"
+      "|---|---|---|---|---|---|\n"
+      "| `store.path` | string | required |  | restart | RocksDB directory. |\n"
+      "| `store.keep` | integer | `3` | 1..100 (0 \\| never) | restart | Snapshots kept. |\n"
+      "| `store.password` | string | none |  | restart | Secret. |\n"
+      "| `store.tiers` | list of strings | A, B, C and the policies' tiers |  | restart | Tiers. |\n"
       "\n"
-      "### `log`\n"
+      "### log\n"
       "\n"
-      "| Key | Type | Default | Allowed | Applies | Description |\n"
-      "| --- | --- | --- | --- | --- | --- |\n"
-      "| `level` | one of | `info` | info, warn | reload | Level. |";
-  EXPECT_EQ(RenderReference({{"The demo config", "Intro.", Sections()}}), expected);
+      "| key | type | default | bounds | reload | meaning |\n"
+      "|---|---|---|---|---|---|\n"
+      "| `log.level` | one of | `info` | info, warn | live | Level. |\n"
+      "\n"
+      "### (top level)\n"
+      "\n"
+      "| key | type | default | bounds | reload | meaning |\n"
+      "|---|---|---|---|---|---|\n"
+      "| `users` | mapping | `{}` |  | restart | Users. |";
+  EXPECT_EQ(RenderReference(Sections()), expected);
 }
 
 TEST(ConfigReference, ReplacesAndExtractsTheGeneratedBlock) {
-  const std::string doc = std::string("# Configuration\n\nBefore.\n\n") + std::string(kReferenceBegin) +
-                          "\nold text\n" + std::string(kReferenceEnd) + "\n\nAfter.\n";
-  EXPECT_EQ(ExtractGenerated(doc), "old text");
-  const std::string block = RenderReference({{"Part", "", Sections()}});
-  const auto updated = ReplaceGenerated(doc, block);
+  EXPECT_EQ(BeginMarker("config-reference"), "<!-- BEGIN config-reference (generated) -->");
+  EXPECT_EQ(EndMarker("config-reference"), "<!-- END config-reference -->");
+  const std::string doc = "# Configuration\n\nBefore.\n\n" + BeginMarker("a") + "\nold text\n" + EndMarker("a") +
+                          "\n\nBetween.\n\n" + BeginMarker("b") + "\nother\n" + EndMarker("b") + "\n\nAfter.\n";
+  EXPECT_EQ(ExtractGenerated(doc, "a"), "old text");
+  EXPECT_EQ(ExtractGenerated(doc, "b"), "other");
+  const std::string block = RenderReference(Sections());
+  const auto updated = ReplaceGenerated(doc, "a", block);
   ASSERT_TRUE(updated.has_value());
-  EXPECT_EQ(ExtractGenerated(*updated), block);
+  EXPECT_EQ(ExtractGenerated(*updated, "a"), block);
+  EXPECT_EQ(ExtractGenerated(*updated, "b"), "other");  // the other block is left alone
   EXPECT_EQ(updated->substr(0, 21), "# Configuration\n\nBefo");
   EXPECT_EQ(updated->substr(updated->size() - 7), "After.\n");
   // Replacing again changes nothing.
-  EXPECT_EQ(ReplaceGenerated(*updated, block), updated);
+  EXPECT_EQ(ReplaceGenerated(*updated, "a", block), updated);
   // An empty block between the markers.
-  const std::string empty = std::string(kReferenceBegin) + "\n" + std::string(kReferenceEnd) + "\n";
-  EXPECT_EQ(ExtractGenerated(empty), "");
+  EXPECT_EQ(ExtractGenerated(BeginMarker("a") + "\n" + EndMarker("a") + "\n", "a"), "");
 }
 
 TEST(ConfigReference, MissingOrMisorderedMarkersAreNoBlock) {
-  EXPECT_EQ(ExtractGenerated("no markers"), std::nullopt);
-  EXPECT_EQ(ExtractGenerated(std::string(kReferenceBegin) + "\nno end\n"), std::nullopt);
-  EXPECT_EQ(ExtractGenerated(std::string(kReferenceEnd) + "\n" + std::string(kReferenceBegin) + "\n"), std::nullopt);
-  EXPECT_EQ(ReplaceGenerated("no markers", "x"), std::nullopt);
+  EXPECT_EQ(ExtractGenerated("no markers", "a"), std::nullopt);
+  EXPECT_EQ(ExtractGenerated(BeginMarker("a") + "\nno end\n", "a"), std::nullopt);
+  EXPECT_EQ(ExtractGenerated(EndMarker("a") + "\n" + BeginMarker("a") + "\n", "a"), std::nullopt);
+  EXPECT_EQ(ExtractGenerated(BeginMarker("a") + "\n" + EndMarker("a") + "\n", "b"), std::nullopt);
+  EXPECT_EQ(ReplaceGenerated("no markers", "a", "x"), std::nullopt);
 }
 
 }  // namespace

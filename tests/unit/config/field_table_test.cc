@@ -307,6 +307,48 @@ TEST(FieldTable, DescribeStatesTypeDefaultAndBounds) {
   EXPECT_TRUE(sections[1].fields[1].secret);
 }
 
+// A file whose top level has settings of its own (as the web config's
+// basic_auth_users) beside sections.
+struct Web {
+  std::map<std::string, std::string> users;
+  std::string cert;
+};
+
+TEST(FieldTable, TopLevelKeysLiveInATableNamedEmpty) {
+  auto no_colon = [](const std::string& user, const std::string&) {
+    return user.find(':') == std::string::npos ? "" : "a user name cannot contain ':'";
+  };
+  static const ConfigSchema<Web> kWeb({
+      FieldTable<Web>("", "", {Map("users", At(&Web::users), Apply::kRestart, "Users.", {{}, "", no_colon})},
+                      {[](const Web& w, SectionCheck& k) {
+                        if (w.users.empty() && w.cert.empty()) k.FailSection("sets neither tls nor users");
+                      }})
+          .Unsupported({"rate_limit"}),
+      FieldTable<Web>("tls", "", {Str("cert", At(&Web::cert), "", Apply::kRestart, "Cert.").Required()})
+          .Unsupported({"cipher_suites"}),
+  });
+  auto load = [](const std::string& yaml) {
+    auto r = YamlReader::FromText(yaml, "w.yaml");
+    Web w;
+    kWeb.Read(r, w);
+    return std::make_pair(w, r.problems());
+  };
+  auto [w, problems] = load("users: {a: b}\ntls: {cert: c.pem}\n");
+  EXPECT_THAT(problems, IsEmpty());
+  EXPECT_EQ(w.users.at("a"), "b");
+  EXPECT_EQ(w.cert, "c.pem");
+  EXPECT_THAT(load("tls:\n  key: k\n  cipher_suites: []\nrate_limit: 1\nrate: 2\n").second,
+              ElementsAre("w.yaml:4: rate_limit: not supported by slamon (remove it)",
+                          "w.yaml:5: rate: unknown section", "w.yaml:2: tls.key: unknown setting",
+                          "w.yaml:3: tls.cipher_suites: not supported by slamon (remove it)",
+                          "w.yaml:2: tls.cert: is required"));
+  EXPECT_THAT(load("users: {'a:b': x}\n").second, ElementsAre("w.yaml:1: users.a:b: a user name cannot contain ':'"));
+  EXPECT_THAT(load("users: {}\n").second, ElementsAre("w.yaml:1: (top level): sets neither tls nor users"));
+  Web other = w;
+  other.users["c"] = "d";
+  EXPECT_THAT(kWeb.Diff(w, other).restart, ElementsAre("users"));
+}
+
 TEST(FieldTable, DurationTextRoundTrips) {
   EXPECT_EQ(detail::ParseDuration("90s"), 90);
   EXPECT_EQ(detail::ParseDuration("2d"), 172800);
