@@ -28,7 +28,7 @@ std::string DefaultCell(const FieldInfo& f) {
 }
 
 void RenderSection(const SectionInfo& s, std::string* out) {
-  *out += fmt::format("### {}\n\n", s.name.empty() ? "(top level)" : s.name);
+  *out += fmt::format("### {}\n\n", !s.title.empty() ? s.title : s.name.empty() ? "(top level)" : s.name);
   if (!s.doc.empty()) *out += s.doc + "\n\n";
   *out += "| key | type | default | bounds | reload | meaning |\n";
   *out += "|---|---|---|---|---|---|\n";

@@ -60,11 +60,19 @@ class ConfigSchema {
     return out;
   }
 
-  /// One (section, "key value; ...") pair per table, for check-config.
-  std::vector<std::pair<std::string, std::string>> Summary(const C& c) const {
+  /// Sets every row that `apply` applies to its value in `from` (a reload:
+  /// the live rows of the new config over the running one).
+  void Copy(Apply apply, const C& from, C& to) const {
+    for (const auto& t : tables_) t.Copy(apply, from, to);
+  }
+
+  /// One (section, "key value; ...") pair per table, for check-config; with
+  /// `changed_only`, the values that differ from their defaults ("" for a
+  /// section where none does).
+  std::vector<std::pair<std::string, std::string>> Summary(const C& c, bool changed_only = false) const {
     const C defaults = Defaults();
     std::vector<std::pair<std::string, std::string>> out;
-    for (const auto& t : tables_) out.emplace_back(t.name(), t.Summary(c, defaults));
+    for (const auto& t : tables_) out.emplace_back(t.name(), t.Summary(c, defaults, changed_only));
     return out;
   }
 

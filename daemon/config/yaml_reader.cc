@@ -100,7 +100,13 @@ void YamlReader::ApplyOverride(const std::string& assignment, size_t index) {
           FormatConfigProblem(where, path, fmt::format("{} is {}, not a mapping", so_far, Describe(child))));
       return;
     }
-    if (!child.IsDefined() || child.IsNull()) parent[part] = YAML::Node(YAML::NodeType::Map);
+    if (!child.IsDefined() || child.IsNull()) {
+      // A mapping the override creates is the override's too: a problem
+      // placed at it (a key it lacks) points at the --set option.
+      const YAML::Node created(YAML::NodeType::Map);
+      parent[part] = created;
+      positions_.AddOverride(index, so_far, created);
+    }
     // reset(), not operator=: assigning a node handle would overwrite the node it refers to.
     parent.reset(parent[part]);
     start = dot + 1;

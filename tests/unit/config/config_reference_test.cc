@@ -31,6 +31,9 @@ const std::vector<SectionInfo>& Sections() {
       FieldTable<C>("log", "", {OneOf("level", At(&C::level), "info", {"info", "warn"}, Apply::kLive, "Level.")})
           .Describe(),
       FieldTable<C>("", "", {Map("users", At(&C::users), Apply::kRestart, "Users.")}).Describe(),
+      FieldTable<C>("sources.<name>", "", {Structured<C>("events", "list of rules", "Mapping rules.")})
+          .Title("sources.<name>, kind generic")
+          .Describe(),
   };
   return kSections;
 }
@@ -58,7 +61,13 @@ TEST(ConfigReference, RendersOneTablePerSection) {
       "\n"
       "| key | type | default | bounds | reload | meaning |\n"
       "|---|---|---|---|---|---|\n"
-      "| `users` | mapping | `{}` |  | restart | Users. |";
+      "| `users` | mapping | `{}` |  | restart | Users. |\n"
+      "\n"
+      "### sources.<name>, kind generic\n"
+      "\n"
+      "| key | type | default | bounds | reload | meaning |\n"
+      "|---|---|---|---|---|---|\n"
+      "| `sources.<name>.events` | list of rules | none |  | restart | Mapping rules. |";
   EXPECT_EQ(RenderReference(Sections()), expected);
 }
 

@@ -177,7 +177,7 @@ TEST(FieldTable, EachKindRejectsWithItsReason) {
       {"store:\n  sync: maybe\n", "t.yaml:2: store.sync: cannot read \"maybe\" as a boolean (true or false)"},
       {"store:\n  sync: {a: 1}\n", "t.yaml:2: store.sync: expected a boolean, got a mapping"},
       {"store:\n  mode: slow\n", "t.yaml:2: store.mode: must be one of fast, safe, not \"slow\""},
-      {"store:\n  rate: 0\n", "t.yaml:2: store.rate: must be in (0, 1e+06]"},
+      {"store:\n  rate: 0\n", "t.yaml:2: store.rate: must be in (0, 1000000]"},
       {"store:\n  rate: .nan\n", "t.yaml:2: store.rate: cannot read \".nan\" as a number"},
       {"store:\n  interval: 6 hours\n", "t.yaml:2: store.interval: must be 1s..366d, e.g. 90s, 15m, 6h, 1d or seconds"},
       {"store:\n  interval: 0s\n", "t.yaml:2: store.interval: must be 1s..366d, e.g. 90s, 15m, 6h, 1d or seconds"},
@@ -271,6 +271,18 @@ TEST(FieldTable, DiffSplitsLiveAndRestartRows) {
                                      "store.instance"));
 }
 
+TEST(FieldTable, CopyTakesTheRowsOfOneKind) {
+  auto [running, p1] = Load("log: {level: info}\nnet: {max_connections: 10}\n");
+  auto [loaded, p2] = Load("log: {level: warn}\nnet: {max_connections: 20}\n");
+  ASSERT_THAT(p1, IsEmpty());
+  ASSERT_THAT(p2, IsEmpty());
+  Schema().Copy(Apply::kLive, loaded, running);
+  EXPECT_EQ(running.level, "warn");            // live: taken
+  EXPECT_EQ(running.net.max_connections, 10);  // restart-only: kept
+  EXPECT_THAT(Schema().Diff(running, loaded).live, IsEmpty());
+  EXPECT_THAT(Schema().Diff(running, loaded).restart, ElementsAre("net.max_connections"));
+}
+
 TEST(FieldTable, SummaryShowsValuesButNeverSecrets) {
   auto [c, problems] = Load("net:\n  auth: {user: ops, password: hunter2}\n");
   ASSERT_THAT(problems, IsEmpty());
@@ -282,6 +294,10 @@ TEST(FieldTable, SummaryShowsValuesButNeverSecrets) {
   EXPECT_EQ(summary[2].second, "sync true; mode safe; rate 50; interval 6h; keep 0; props {}; instance \"\"");
   const C initialized;
   EXPECT_EQ(Schema().Summary(initialized)[1].second, "user \"\"; password (not set)");
+  // What the file changed: the rest is the documented defaults.
+  const auto changed = Schema().Summary(c, true);
+  EXPECT_EQ(changed[0].second, "");
+  EXPECT_EQ(changed[1].second, "user ops; password (set)");
 }
 
 TEST(FieldTable, DescribeStatesTypeDefaultAndBounds) {
@@ -299,7 +315,7 @@ TEST(FieldTable, DescribeStatesTypeDefaultAndBounds) {
   const auto& store = sections[2].fields;
   EXPECT_EQ(store[1].bounds, "fast, safe");
   EXPECT_EQ(store[1].default_value, "safe");
-  EXPECT_EQ(store[2].bounds, "(0, 1e+06]");
+  EXPECT_EQ(store[2].bounds, "(0, 1000000]");
   EXPECT_EQ(store[3].type, "duration");
   EXPECT_EQ(store[3].default_value, "6h");
   EXPECT_EQ(store[3].bounds, "1s..366d");

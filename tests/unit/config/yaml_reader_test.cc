@@ -92,6 +92,7 @@ TEST(YamlReader, ProblemsInOverriddenValuesPointAtTheSetOption) {
   // A section an override created, and a key it added: placed by the field name.
   EXPECT_EQ(r.Where(r.At("backup"), "backup.dir"), "--set:3");
   EXPECT_EQ(r.Where(r.At("backup"), "backup"), "--set:3");
+  EXPECT_EQ(r.Where(r.At("backup"), "backup.keep"), "--set:3");  // a key the created section lacks
   EXPECT_TRUE(r.CheckKeys(r.At("backup"), "backup", {"dir"}));
   EXPECT_FALSE(r.CheckKeys(r.At("kafka"), "kafka", {"brokers", "topics"}));
   EXPECT_THAT(r.problems(), ElementsAre("--set:4: kafka.bogus: unknown setting"));

@@ -1,4 +1,4 @@
-#include "daemon/config/field_table.h"
+#include "daemon/config/field_rows.h"
 
 #include <fmt/format.h>
 
@@ -213,7 +213,11 @@ std::string FormatDuration(int64_t seconds) {
   return out;
 }
 
-std::string FormatReal(double v) { return fmt::format("{:g}", v); }
+std::string FormatReal(double v) {
+  // Whole numbers in full ("1000000", not "1e+06"), the rest as short as exact.
+  if (std::isfinite(v) && std::floor(v) == v && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<int64_t>(v));
+  return fmt::format("{:g}", v);
+}
 
 std::string FormatList(const std::vector<std::string>& items) { return "[" + JoinNames(items) + "]"; }
 
