@@ -83,8 +83,7 @@ TEST(CheckConfigTest, SummaryListsPoliciesInMatchOrderWithTargets) {
   EXPECT_NE(r.out.find("cn-business (Asia/Shanghai, 3 holidays, 2 date overrides)"), std::string::npos) << r.out;
   // The daemon's sections from their tables: what the file changed, the rest the documented defaults
   // (the topic is the default one).
-  EXPECT_NE(r.out.find("kafka       brokers kafka-1:9092,kafka-2:9092\n"), std::string::npos)
-      << r.out;
+  EXPECT_NE(r.out.find("kafka       brokers kafka-1:9092,kafka-2:9092\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  store       path /var/lib/slamon/store\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("  generator   defaults\n"), std::string::npos) << r.out;
   // One screen.
