@@ -32,13 +32,13 @@ inline std::string Fixture(const std::string& relative) {
 }
 
 inline std::unique_ptr<WebhookSource> Build(SourceFactory factory, const std::string& name, const std::string& yaml) {
-  auto made = factory(name, YAML::Load(yaml));
+  auto made = BuildSource(factory, name, YAML::Load(yaml));
   EXPECT_TRUE(made.ok()) << made.status().message();
   return made.ok() ? made.take() : nullptr;
 }
 
 inline std::string BuildError(SourceFactory factory, const std::string& yaml) {
-  auto made = factory("src", YAML::Load(yaml));
+  auto made = BuildSource(factory, "src", YAML::Load(yaml));
   EXPECT_FALSE(made.ok());
   return made.ok() ? std::string() : made.status().message();
 }

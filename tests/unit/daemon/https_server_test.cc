@@ -198,8 +198,8 @@ TEST(HttpsDaemonTest, BadWebConfigStopsTheDaemonWithExit2) {
   const int status = ::pclose(p);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 2) << out;
-  EXPECT_NE(out.find("slamon run: " + web + ":2: field tls_server_config.cert_file: cannot read " +
-                     dir.Sub("missing.crt") + ": No such file or directory"),
+  EXPECT_NE(out.find("slamon run: " + web + ":2: tls_server_config.cert_file: cannot read " + dir.Sub("missing.crt") +
+                     ": No such file or directory"),
             std::string::npos)
       << out;
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("store"))) << "nothing starts before the config is accepted";
