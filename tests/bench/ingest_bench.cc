@@ -8,7 +8,10 @@
 
 #include <cstdio>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {

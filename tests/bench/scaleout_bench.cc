@@ -18,7 +18,11 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {

@@ -32,7 +32,11 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certs.h"
 
@@ -74,13 +78,6 @@ std::string Which(const std::string& name) {
     if (access(p.c_str(), X_OK) == 0) return p;
   }
   return {};
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 void WriteFile(const std::string& path, const std::string& text) {

@@ -11,7 +11,11 @@
 #include <thread>
 
 #include "daemon/bridge/bridge.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/webhook_fixtures.h"

@@ -24,7 +24,8 @@
 #include "projections/accounts/health_projection.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {

@@ -19,7 +19,10 @@
 #include <vector>
 
 #include "events/codec.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 
@@ -36,13 +39,6 @@ const std::string kHostileAccount = "<img src=x onerror=alert(1)>&\"'";
 const std::string kHostileInDom = "&lt;img src=x onerror=alert(1)&gt;&amp;\"'";
 constexpr const char* kAuthHeader = "Authorization: Basic b3BzOnMzY3JldA==\r\n";  // ops:s3cret
 constexpr int kTickets = 3;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::string JsonString(const std::string& s) {
   std::string out = "\"";

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "daemon/http/http_server.h"
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::daemon {

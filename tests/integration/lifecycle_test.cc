@@ -24,7 +24,11 @@
 
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -64,11 +68,6 @@ class SmallDisk {
   std::string dir_;
   bool mounted_ = false;
 };
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 class LifecycleTest : public ::testing::Test {
  protected:
@@ -246,7 +245,7 @@ TEST_F(LifecycleTest, SigtermWhileTheDiskIsFullExitsOneAndKeepsTheStore) {
   const auto code = d.Wait(seconds(60));
   ASSERT_TRUE(code.has_value()) << "no exit within 60 s after SIGTERM\n" << Tail(log);
   EXPECT_EQ(*code, 1) << "(134 = abort)\n" << Tail(log);
-  const std::string out = ReadAll(log);
+  const std::string out = ReadFile(log);
   EXPECT_NE(out.find("store: cannot sync " + store), std::string::npos) << Tail(log);
   EXPECT_NE(out.find("No space left on device"), std::string::npos) << Tail(log);
   EXPECT_NE(out.find("are kept"), std::string::npos) << Tail(log);

@@ -20,7 +20,11 @@
 #include "events/kafka/kafka_source.h"
 #include "events/kafka/producer.h"
 #include "events/store/event_store.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {

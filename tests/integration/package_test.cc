@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -99,10 +100,7 @@ TEST_F(PackageTest, ExtractedBinaryRuns) {
 TEST_F(PackageTest, InstalledUnitVerifies) {
   const std::string root = dir_->Sub("root-unit");
   ASSERT_EQ(DpkgDeb({"-x", deb_, root}).code, 0);
-  std::ifstream in(root + "/usr/lib/systemd/system/slamon.service");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string unit = ss.str();
+  std::string unit = ReadFile(root + "/usr/lib/systemd/system/slamon.service");
   // cpack installs with the /usr prefix: the unit runs the packaged binary.
   const std::string exec = "ExecStart=/usr/bin/slamon ";
   const size_t at = unit.find(exec);

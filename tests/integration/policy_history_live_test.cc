@@ -15,7 +15,10 @@
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "events/store/policy_log.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -46,11 +49,8 @@ class PolicyHistoryTest : public ::testing::Test {
 
   std::string Config(const std::string& name, const std::string& policy) {
     const std::string base = WriteConfig(dir_.path(), brokers_, topic_, group_);
-    std::ifstream in(base);
-    std::stringstream text;
-    text << in.rdbuf() << policy;
     const std::string path = dir_.Sub(name);
-    std::ofstream(path) << text.str();
+    std::ofstream(path) << ReadFile(base) << policy;
     return path;
   }
 

@@ -21,7 +21,11 @@
 #include <vector>
 
 #include "events/codec.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 
@@ -46,10 +50,7 @@ class ReloadTest : public ::testing::Test {
     topic_ = UniqueName("reload");
     group_ = UniqueName("g");
     CreateTopic(brokers_, topic_, 1);
-    std::ifstream in(WriteConfig(dir_.path(), brokers_, topic_, group_));
-    std::stringstream text;
-    text << in.rdbuf();
-    base_ = text.str();
+    base_ = ReadFile(WriteConfig(dir_.path(), brokers_, topic_, group_));
     config_ = dir_.Sub("slamon.yaml");
     log_ = dir_.Sub("run.log");
   }

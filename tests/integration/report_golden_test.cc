@@ -22,7 +22,8 @@
 #include "projections/accounts/account_projection.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/support/sla_test_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -34,13 +35,6 @@ namespace {
 constexpr const char* kSlaYaml = projections::testing::kDocConfig;
 constexpr const char* kFrom = "2025-11-21";
 constexpr const char* kTo = "2026-01-06";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // RFC 4180 records (CRLF line ends, quoted fields may hold commas, quotes, newlines).
 std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {

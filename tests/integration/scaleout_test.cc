@@ -12,7 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/ingest_fixture.h"
+#include "tests/support/process.h"
 
 namespace slamon::testing {
 namespace {

@@ -14,8 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/notify_socket.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {

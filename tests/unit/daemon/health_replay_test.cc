@@ -20,6 +20,7 @@
 #include "projections/accounts/health_projection.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
+#include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {
@@ -39,13 +40,6 @@ struct CliResult {
   int code = 0;
   std::string out, err;
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs `slamon accounts ARGS` in-process (the lead registers the command in
 // cli.cc) with stdout and stderr captured in files.
@@ -76,8 +70,8 @@ CliResult RunAccounts(const testing::TempDir& dir, std::vector<std::string> args
   dup2(saved_out, 1);
   dup2(saved_err, 2);
   for (int fd : {saved_out, saved_err, out_fd, err_fd}) close(fd);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
+  result.out = testing::ReadFile(out_path);
+  result.err = testing::ReadFile(err_path);
   return result;
 }
 
