@@ -46,7 +46,7 @@ TEST(BridgeBench, RequestsPerSecondAndP99WithAcksAll) {
   auto bridge = created.take();
   ASSERT_TRUE(bridge->Start().ok());
 
-  const std::string body_template = ReadWholeFile(FixtureFiles("zendesk").at(2));  // a public agent reply
+  const std::string body_template = ReadFile(FixtureFiles("zendesk").at(2));  // a public agent reply
   const std::string vendor_id = "01JD03ZENDESKEVT35436";
   std::atomic<int64_t> next{0}, failures{0};
   std::vector<std::vector<double>> latencies(static_cast<size_t>(clients));

@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "daemon/bridge/bridge.h"
@@ -26,16 +27,9 @@ namespace {
 using namespace std::chrono_literals;
 
 std::unique_ptr<bridge::Bridge> StartBridge(const std::string& brokers, const std::string& topic, int wait_ms) {
-  std::string sources = ReadWholeFile(FixtureDir() + "/sources.yaml"), indented;
-  for (size_t start = 0; start < sources.size();) {
-    size_t end = sources.find('\n', start);
-    if (end == std::string::npos) end = sources.size();
-    indented += "  " + sources.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
   const std::string yaml = "http: {listen: '127.0.0.1:0'}\nkafka:\n  brokers: '" + brokers + "'\n  topic: " + topic +
                            "\n  delivery_wait_ms: " + std::to_string(wait_ms) + "\n  retry_after_seconds: 2\n" +
-                           "  properties: {message.timeout.ms: '120000'}\nsources:\n" + indented;
+                           "  properties: {message.timeout.ms: '120000'}\nsources:\n" + FixtureSourcesSection();
   auto b = bridge::Bridge::Create(bridge::ParseBridgeConfig(yaml, "e2e.yaml"));
   EXPECT_TRUE(b.ok()) << b.status().message();
   if (!b.ok()) return nullptr;
@@ -46,18 +40,7 @@ std::unique_ptr<bridge::Bridge> StartBridge(const std::string& brokers, const st
 
 // POSTs one fixture as its vendor would now; returns the status and Retry-After.
 std::pair<int, std::string> PostFixture(int port, const std::string& vendor, const std::string& file) {
-  bridge::WebhookRequest r = SignedRequest(vendor, file);
-  if (vendor == "zendesk") {  // signed now: the replay window is measured against the bridge's clock
-    const std::string ts = events::FormatRfc3339(std::time(nullptr));
-    r.headers["x-zendesk-webhook-signature-timestamp"] = ts;
-    r.headers["x-zendesk-webhook-signature"] = bridge::Base64Encode(bridge::HmacSha256(kZendeskSecret, ts + r.body));
-  }
-  RawConnection c(port);
-  std::string req = "POST /webhooks/" + vendor + QueryString(r) + " HTTP/1.1\r\nHost: x\r\n";
-  for (const auto& [k, v] : r.headers) req += k + ": " + v + "\r\n";
-  req += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n" + r.body;
-  if (!c.Send(req)) return {-1, ""};
-  auto res = c.Read(30s);
+  const auto res = PostWebhook(port, "/webhooks/" + vendor, SignedNow(vendor, file), 30s);
   return {res.status, HeaderOf(res.head, "Retry-After")};
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "daemon/bridge/registry.h"
 #include "tests/support/webhook_fixtures.h"
@@ -13,7 +14,7 @@ namespace {
 
 using slamon::testing::FixtureDir;
 using slamon::testing::FixtureFiles;
-using slamon::testing::ReadWholeFile;
+using slamon::testing::ReadFile;
 using slamon::testing::SignedRequest;
 
 std::unique_ptr<WebhookSource> Build(const std::string& name, const YAML::Node& section) {
@@ -58,7 +59,7 @@ TEST_P(GoldenTest, EveryFixtureMapsToItsGoldenEvents) {
     if (update) {
       std::ofstream(golden, std::ios::binary) << got;
     } else {
-      EXPECT_EQ(got, ReadWholeFile(golden));
+      EXPECT_EQ(got, ReadFile(golden));
     }
     // A redelivery maps to the very same events (same ids): slamon drops it.
     std::vector<MappedEvent> again;
