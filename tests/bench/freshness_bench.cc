@@ -230,22 +230,14 @@ TEST(FreshnessBench, SteadyRateToMetrics) {
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("bench-fresh"));
   std::ofstream(config, std::ios::app) << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
   const std::string log = dir.Sub("run.log");
-  Process slamon({SLAMON_BINARY, "run", "--config", config}, log);
+  DaemonProcess slamon(config, log);
+  slamon.Start();
 
   // Ready = all four partitions assigned, restored (empty) and counted: from
   // then on stored events go straight to the projections.
-  int port = 0;
-  bool ready = false;
-  for (const auto deadline = Clock::now() + std::chrono::seconds(60); !ready && Clock::now() < deadline;) {
-    ASSERT_TRUE(slamon.Running()) << Tail(log);
-    if (port == 0) port = PortFromLog(log);
-    if (port != 0) {
-      const std::string body = HttpGet(port, "/metrics");
-      ready = HttpGetFull(port, "/readyz").status == 200 && SumMetric(body, "slamon_partitions_owned") == 4;
-    }
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(ready) << Tail(log);
+  ASSERT_TRUE(slamon.WaitReady(std::chrono::seconds(60)));
+  ASSERT_EQ(slamon.WaitMetric("slamon_partitions_owned", 4, std::chrono::seconds(60)), 4);
+  const int port = slamon.port();
 
   std::atomic<bool> stop{false};
   std::vector<Scrape> scrapes;
@@ -290,8 +282,7 @@ TEST(FreshnessBench, SteadyRateToMetrics) {
   EXPECT_EQ(business.size(), static_cast<size_t>(measured)) << "the SLA families did not show every measured event";
   const double drain_s = std::chrono::duration<double>(produced - sent.front()).count();
 
-  slamon.Signal(SIGTERM);
-  EXPECT_EQ(slamon.Wait(std::chrono::seconds(30)), 0) << Tail(log);
+  EXPECT_EQ(slamon.Stop(std::chrono::seconds(30)), 0) << slamon.Tail();
 
   std::printf("\n[bench freshness] events measured=%lld (+%lld after them) partitions=4, producer linger.ms=5\n",
               static_cast<long long>(measured), static_cast<long long>(total - measured));

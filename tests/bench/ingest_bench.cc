@@ -69,9 +69,7 @@ TEST(IngestBench, BareConsumerVsSlamonRun) {
   TempDir dir;
   const std::string topic = UniqueName("bench-ingest");
   CreateTopic(brokers, topic, partitions);
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", std::to_string(n),
-                    "--accounts", "2000", "--seed", "11"},
-                   dir.Sub("produce.log"));
+  Process producer(ProduceCommand(brokers, topic, n, "--accounts 2000 --seed 11"), dir.Sub("produce.log"));
   ASSERT_EQ(producer.Wait(std::chrono::minutes(10)), 0) << Tail(dir.Sub("produce.log"));
 
   const double bare_s = BareConsumerSeconds(brokers, topic, n);
@@ -87,8 +85,10 @@ TEST(IngestBench, BareConsumerVsSlamonRun) {
 
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("bench-slamon"));
   const auto t0 = Clock::now();
-  Process slamon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, dir.Sub("run.log"));
-  ASSERT_EQ(slamon.Wait(std::chrono::minutes(20)), 0) << Tail(dir.Sub("run.log"));
+  DaemonProcess daemon(config, dir.Sub("run.log"));
+  daemon.Start({"--exit-on-eof"});
+  ASSERT_EQ(daemon.Wait(std::chrono::minutes(20)), 0) << daemon.Tail();
+  const Process& slamon = *daemon.process();
   const double slamon_s = std::chrono::duration<double>(Clock::now() - t0).count();
 
   const double bare_rate = n / bare_s, slamon_rate = n / slamon_s;

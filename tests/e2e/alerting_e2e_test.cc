@@ -413,7 +413,8 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
         << "    group_targets: {after_sales: 2h}\n";
     WriteFile(dir.Sub("slamon.yaml"), cfg.str());
   }
-  Process slamon({SLAMON_BINARY, "run", "--config", dir.Sub("slamon.yaml")}, dir.Sub("slamon.log"));
+  DaemonProcess slamon(dir.Sub("slamon.yaml"), dir.Sub("slamon.log"));
+  slamon.Start();
 
   // --- Prometheus: 1 s scrape/evaluation, the project's rule files, our Alertmanager.
   const int prom_port = FreePort();
@@ -463,7 +464,7 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
                       }) &&
               alive())
       << "the stack did not come up within 60 s" << logs();
-  EXPECT_EQ(PortFromLog(dir.Sub("slamon.log")), slamon_port);
+  EXPECT_EQ(slamon.port(), slamon_port);
   ASSERT_TRUE(WaitFor(seconds(60), [&] { return Scalar(prom_port, "up{job=\"slamon\"}") == 1.0; }))
       << "Prometheus never scraped slamon" << logs();
   {

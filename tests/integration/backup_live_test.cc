@@ -46,7 +46,8 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"),
                                          "backup:\n  dir: " + backups + "\n  interval: 2s\n  keep: 20\n");
   const std::string log = dir.Sub("daemon.log");
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, log);
+  DaemonProcess daemon(config, log);
+  daemon.Start();
 
   // Events keep arriving during the whole test.
   std::atomic<bool> stop{false};
@@ -79,15 +80,8 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
     }
   } joiner{stop, producer};
 
-  int port = 0;
-  double acknowledged = 0;
-  for (auto deadline = Clock::now() + seconds(30); Clock::now() < deadline && acknowledged < 1000;) {
-    std::this_thread::sleep_for(milliseconds(200));
-    ASSERT_TRUE(daemon.Running()) << Tail(log);
-    if (port == 0) port = PortFromLog(log);
-    if (port != 0) acknowledged = SumMetric(HttpGet(port, "/metrics"), "slamon_events_ingested_total");
-  }
-  ASSERT_GE(acknowledged, 1000) << Tail(log);
+  double acknowledged = daemon.WaitMetric("slamon_events_ingested_total", 1000, seconds(30));
+  ASSERT_GE(acknowledged, 1000);
 
   // The store is the daemon's: the offline command says what to use instead.
   const RunResult offline =
@@ -98,7 +92,7 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
 
   // A backup that began after `acknowledged` was read: the one after the
   // next (the next may have started before).
-  acknowledged = SumMetric(HttpGet(port, "/metrics"), "slamon_events_ingested_total");
+  acknowledged = daemon.Metric("slamon_events_ingested_total");
   const uint32_t seen = NewestBackupId(backups);
   uint32_t id = 0;
   for (auto deadline = Clock::now() + seconds(40); Clock::now() < deadline;) {
@@ -109,7 +103,7 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   ASSERT_GE(id, seen + 2) << "no new backups: " << Tail(log);
   stop = true;
   ASSERT_TRUE(daemon.Running()) << Tail(log);
-  const std::string metrics = HttpGet(port, "/metrics");
+  const std::string metrics = daemon.Metrics();
   EXPECT_GT(SumMetric(metrics, "slamon_backup_last_success_timestamp_seconds"), 0) << metrics;
   EXPECT_EQ(SumMetric(metrics, "slamon_backup_failures_total"), 0) << Tail(log);
 
@@ -134,8 +128,7 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   EXPECT_EQ(again.code, 1) << again.err;
   EXPECT_NE(again.err.find("not empty"), std::string::npos) << again.err;
 
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(seconds(30)), 0) << Tail(log);
+  EXPECT_EQ(daemon.Stop(seconds(30)), 0) << daemon.Tail();
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/own_broker.h"
 #include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
@@ -53,9 +54,7 @@ std::string DaemonConfig(const TempDir& dir, const std::string& brokers, const s
 
 // `slamon run --exit-on-eof`, then the number of stored events.
 size_t IngestAndCount(const TempDir& dir, const std::string& config, const std::string& log) {
-  Process daemon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, dir.Sub(log));
-  auto code = daemon.Wait(120s);
-  EXPECT_TRUE(code.has_value() && *code == 0) << Tail(dir.Sub(log));
+  EXPECT_TRUE(RunToEof(config, dir.Sub(log)));
   RunResult exported = RunCapture({SLAMON_BINARY, "export", "--store", dir.Sub("store")}, dir.path());
   EXPECT_EQ(exported.code, 0) << exported.err;
   size_t lines = 0;
@@ -108,43 +107,6 @@ TEST(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
   const std::string metrics = HttpGet(bridge->port(), "/metrics");
   EXPECT_EQ(SumMetric(metrics, "slamon_bridge_events_produced_total"), 2 * (12 + 38)) << metrics;
 }
-
-// The test's own broker, stopped and started on the same port with the same data.
-class OwnBroker {
- public:
-  explicit OwnBroker(const TempDir& dir) : dir_(dir), state_(dir.Sub("kafka")) {}
-  ~OwnBroker() {
-    if (running_) Run("stop", 60s);
-  }
-  OwnBroker(const OwnBroker&) = delete;
-  OwnBroker& operator=(const OwnBroker&) = delete;
-  std::string Start() {
-    RunResult r = Run("start", 150s);
-    EXPECT_EQ(r.code, 0) << r.err;
-    running_ = r.code == 0;
-    return LastLine(r.out);
-  }
-  /// Stops the broker but keeps its data and port (scripts/kafka down).
-  void Down() { EXPECT_EQ(Run("down", 60s).code, 0); }
-  /// Starts it again on the same port; returns the bootstrap address.
-  std::string Up() {
-    RunResult r = Run("up", 120s);
-    EXPECT_EQ(r.code, 0) << r.err;
-    return LastLine(r.out);
-  }
-
- private:
-  static std::string LastLine(std::string s) {
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s.substr(s.rfind('\n') == std::string::npos ? 0 : s.rfind('\n') + 1);
-  }
-  RunResult Run(const std::string& verb, std::chrono::milliseconds timeout) {
-    return RunCapture({std::string(SLAMON_SOURCE_DIR) + "/scripts/kafka", verb, state_}, dir_.path(), timeout);
-  }
-  const TempDir& dir_;
-  std::string state_;
-  bool running_ = false;
-};
 
 TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
   // The shared broker is not used, but its presence says Kafka (Java, the jars) is set up here.

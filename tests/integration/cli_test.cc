@@ -112,10 +112,7 @@ class CliTest : public ::testing::Test {
     ASSERT_FALSE(quarantined_.empty()) << "the stream should hold malformed messages";
   }
 
-  static RunResult Slamon(std::vector<std::string> args) {
-    args.insert(args.begin(), SLAMON_BINARY);
-    return RunCapture(args, dir_->path(), std::chrono::seconds(120));
-  }
+  static RunResult Slamon(const std::vector<std::string>& args) { return RunSlamon(args, dir_->path()); }
 
   // The projections fed in generation order (not store order) in-process.
   static std::shared_ptr<const projections::SlaConfig> SlaConfig() {

@@ -81,15 +81,7 @@ class CloudEventsBinaryTest : public ::testing::Test {
     return config;
   }
 
-  void RunToEof(const std::string& config, const std::string& log) {
-    Process daemon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, log);
-    ASSERT_EQ(daemon.Wait(seconds(120)), 0) << Tail(log);
-  }
-
-  RunResult Slamon(std::vector<std::string> args) {
-    args.insert(args.begin(), SLAMON_BINARY);
-    return RunCapture(args, dir_.path());
-  }
+  RunResult Slamon(const std::vector<std::string>& args) { return RunSlamon(args, dir_.path()); }
 
   std::string brokers_;
   TempDir dir_;

@@ -110,9 +110,9 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
   const std::string topic = UniqueName("console");
   CreateTopic(brokers, topic, 2);
   // The generated stream ends now (produce's default start time): open tickets in every tier.
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", "3000", "--accounts",
-                    "60", "--seed", "11", "--malformed-fraction", "0", "--duplicate-fraction", "0"},
-                   dir.Sub("produce.log"));
+  Process producer(
+      ProduceCommand(brokers, topic, 3000, "--accounts 60 --seed 11 --malformed-fraction 0 --duplicate-fraction 0"),
+      dir.Sub("produce.log"));
   ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir.Sub("produce.log"));
   ProduceRaw(brokers, topic, HostileAccountEvents(static_cast<int64_t>(std::time(nullptr))));
 
@@ -120,15 +120,12 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
   // WriteConfig ends with the http: section: basic auth goes right under it.
   std::ofstream(config, std::ios::app) << "  basic_auth: {user: ops, password: s3cret}\n"
                                        << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
+  DaemonProcess daemon(config, dir.Sub("run.log"));
+  daemon.Start();
 
-  int port = 0;
   const auto deadline = Clock::now() + seconds(150);
-  while (port == 0 && Clock::now() < deadline && daemon.Running()) {
-    port = PortFromLog(dir.Sub("run.log"));
-    if (port == 0) std::this_thread::sleep_for(milliseconds(100));
-  }
-  ASSERT_NE(port, 0) << Tail(dir.Sub("run.log"));
+  const int port = daemon.WaitPort(seconds(150));
+  ASSERT_NE(port, 0);
   const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
   EXPECT_EQ(CountInFile(dir.Sub("run.log"), "slamon: console at " + base), 1u) << Tail(dir.Sub("run.log"));
 
@@ -221,8 +218,7 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
                                std::filesystem::copy_options::overwrite_existing);
   }
 
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(seconds(60)), 0) << Tail(dir.Sub("run.log"));
+  EXPECT_EQ(daemon.Stop(seconds(60)), 0) << daemon.Tail();
 }
 
 }  // namespace

@@ -17,8 +17,8 @@
 namespace slamon::daemon {
 namespace {
 
-using slamon::testing::RunCapture;
 using slamon::testing::RunResult;
+using slamon::testing::RunSlamon;
 using slamon::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
@@ -32,9 +32,9 @@ TEST(HttpServerTest, DaemonExitsPromptlyWhenItsPortIsTaken) {
   TempDir dir;
   const auto start = Clock::now();
   const RunResult r =
-      RunCapture({SLAMON_BINARY, "run", "--config", kDemoConfig, "--set",
-                  "http.listen=127.0.0.1:" + std::to_string(first.port()), "--set", "store.path=" + dir.Sub("store")},
-                 dir.path(), std::chrono::seconds(60));
+      RunSlamon({"run", "--config", kDemoConfig, "--set", "http.listen=127.0.0.1:" + std::to_string(first.port()),
+                 "--set", "store.path=" + dir.Sub("store")},
+                dir.path(), std::chrono::seconds(60));
   const std::string out = r.out + r.err;
   EXPECT_EQ(r.code, 1) << out;  // -1: hung and killed after 60 s
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 20.0);
@@ -48,9 +48,9 @@ TEST(HttpsDaemonTest, BadWebConfigStopsTheDaemonWithExit2) {
   TempDir dir;
   const std::string web = dir.Sub("web.yml");
   std::ofstream(web) << "tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n";
-  const RunResult r = RunCapture({SLAMON_BINARY, "run", "--config", kDemoConfig, "--set", "http.listen=127.0.0.1:0",
-                                  "--set", "store.path=" + dir.Sub("store"), "--web.config.file", web},
-                                 dir.path(), std::chrono::seconds(60));
+  const RunResult r = RunSlamon({"run", "--config", kDemoConfig, "--set", "http.listen=127.0.0.1:0", "--set",
+                                 "store.path=" + dir.Sub("store"), "--web.config.file", web},
+                                dir.path(), std::chrono::seconds(60));
   const std::string out = r.out + r.err;
   EXPECT_EQ(r.code, 2) << out;
   EXPECT_NE(out.find("slamon run: " + web + ":2: field tls_server_config.cert_file: cannot read " +

@@ -104,15 +104,14 @@ TEST(ImportKafka, BackfilledHistoryReachesTheLiveDaemon) {
   for (const auto& [p, end] : EndOffsets(brokers, topic, 4)) in_topic += end;
   EXPECT_EQ(in_topic, events + 1);
 
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
-  int port = 0;
+  DaemonProcess daemon(config, dir.Sub("run.log"));
+  daemon.Start();
   double stored = 0;
   std::set<std::string> at_risk;
   const auto deadline = std::chrono::steady_clock::now() + seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(daemon.Running()) << Tail(dir.Sub("run.log"));
-    if (port == 0) port = PortFromLog(dir.Sub("run.log"));
-    if (port != 0) {
+    ASSERT_TRUE(daemon.Running()) << daemon.Tail();
+    if (const int port = daemon.port(); port != 0) {
       stored = SumMetric(HttpGet(port, "/metrics"), "slamon_store_events");
       const HttpResult api = HttpGetFull(port, "/api/v1/accounts/at-risk");
       if (api.status == 200) {
@@ -123,14 +122,13 @@ TEST(ImportKafka, BackfilledHistoryReachesTheLiveDaemon) {
     }
     std::this_thread::sleep_for(milliseconds(500));
   }
-  EXPECT_EQ(stored, events) << Tail(dir.Sub("run.log"));
-  EXPECT_EQ(at_risk, (std::set<std::string>{"imported-0", "imported-1", "imported-2"})) << Tail(dir.Sub("run.log"));
-  const std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_EQ(stored, events) << daemon.Tail();
+  EXPECT_EQ(at_risk, (std::set<std::string>{"imported-0", "imported-1", "imported-2"})) << daemon.Tail();
+  const std::string metrics = daemon.Metrics();
   EXPECT_EQ(SumMetric(metrics, "slamon_events_ingested_total"), events);
   EXPECT_EQ(SumMetric(metrics, "slamon_events_duplicate_total"), 1);
   EXPECT_EQ(SumMetric(metrics, "slamon_accounts"), kAccounts);
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(seconds(60)), 0) << Tail(dir.Sub("run.log"));
+  EXPECT_EQ(daemon.Stop(seconds(60)), 0) << daemon.Tail();
 }
 
 }  // namespace

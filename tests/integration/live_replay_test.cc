@@ -138,9 +138,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   const std::string topic = UniqueName("live-replay");
   CreateTopic(brokers, topic, 4);
   // The stream ends at now (produce's default start time), so tickets are open.
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", "20000", "--accounts",
-                    "200", "--seed", "5"},
-                   dir.Sub("produce.log"));
+  Process producer(ProduceCommand(brokers, topic, 20000, "--accounts 200 --seed 5"), dir.Sub("produce.log"));
   ASSERT_EQ(producer.Wait(seconds(180)), 0) << Tail(dir.Sub("produce.log"));
   // The generated week leaves no account at_risk; add a few that are: all
   // surveys unhappy, tickets unanswered for days, more reopens than resolves.
@@ -150,19 +148,14 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
 
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
   std::ofstream(config, std::ios::app) << kSlaYaml;
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
+  DaemonProcess daemon(config, dir.Sub("run.log"));
+  daemon.Start();
 
   // Ready = replayed and caught up with every partition.
-  int port = 0;
-  int64_t ready_at = 0;
   const auto deadline = std::chrono::steady_clock::now() + seconds(180);
-  while (ready_at == 0 && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(daemon.Running()) << Tail(dir.Sub("run.log"));
-    if (port == 0) port = PortFromLog(dir.Sub("run.log"));
-    if (port != 0 && HttpGetFull(port, "/readyz").status == 200) ready_at = std::time(nullptr);
-    if (ready_at == 0) std::this_thread::sleep_for(milliseconds(200));
-  }
-  ASSERT_NE(ready_at, 0) << "/readyz never answered 200\n" << Tail(dir.Sub("run.log"));
+  ASSERT_TRUE(daemon.WaitReady(seconds(180)));
+  const int64_t ready_at = std::time(nullptr);
+  const int port = daemon.port();
 
   // The health snapshot is refreshed every 15 s by the host thread, which
   // also applies the stored events handed over to it: the first refresh
@@ -215,8 +208,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   const int64_t breaches_as_of = ParseAsOf(breaches.Header("X-Slamon-As-Of"));
   ASSERT_GE(breaches_as_of, ready_at) << breaches.Header("X-Slamon-As-Of");
 
-  daemon.Signal(SIGTERM);
-  ASSERT_EQ(daemon.Wait(seconds(60)), 0) << Tail(dir.Sub("run.log"));
+  ASSERT_EQ(daemon.Stop(seconds(60)), 0) << daemon.Tail();
 
   // Accounts: the API's at_risk list vs the at_risk records of `slamon accounts`.
   using AccountKey = std::tuple<std::string, std::string>;  // account, level

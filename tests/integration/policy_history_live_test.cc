@@ -54,10 +54,7 @@ class PolicyHistoryTest : public ::testing::Test {
     return path;
   }
 
-  void RunDaemon(const std::string& config, const std::string& log) {
-    Process daemon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, dir_.Sub(log));
-    ASSERT_EQ(daemon.Wait(seconds(120)), 0) << Tail(dir_.Sub(log));
-  }
+  void RunDaemon(const std::string& config, const std::string& log) { ASSERT_TRUE(RunToEof(config, dir_.Sub(log))); }
 
   static std::string Event(const std::string& id, const std::string& type, int64_t t, const std::string& extra) {
     return "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" + events::FormatRfc3339(t) +

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -76,16 +77,10 @@ class ReloadTest : public ::testing::Test {
          {"acme", Event(id + "-r", "ticket.replied", replied, ",\"ticket_id\":\"" + id + "\",\"author\":\"agent\"")}});
   }
 
-  std::string Metrics() { return HttpGet(port_, "/metrics"); }
+  std::string Metrics() { return daemon_->Metrics(); }
   // Polls `metric` until `want(value)` holds (at most 30 s); returns the last value.
   double WaitMetric(const std::string& metric, const std::function<bool(double)>& want) {
-    double v = -1;
-    for (int i = 0; i < 300; ++i) {
-      v = SumMetric(Metrics(), metric);
-      if (want(v)) break;
-      std::this_thread::sleep_for(100ms);
-    }
-    return v;
+    return daemon_->WaitMetric(metric, want, 30s);
   }
   RawConnection::Response PostReload() {
     RawConnection c(port_);
@@ -120,6 +115,7 @@ class ReloadTest : public ::testing::Test {
   }
 
   std::string brokers_, topic_, group_, base_, config_, log_;
+  std::optional<DaemonProcess> daemon_;
   int port_ = 0;
   TempDir dir_;
 };
@@ -131,12 +127,10 @@ TEST_F(ReloadTest, SighupAndPostApplyNewPolicyVersionsAndRefuseAnInvalidFile) {
   // T-old: answered after 30 min, two hours ago. Met under A, late under B.
   Ticket("T-old", t0 - 7200, t0 - 7200 + 1800);
   Edit(kPolicyA);
-  Process daemon({SLAMON_BINARY, "run", "--config", config_}, log_);
-  for (int i = 0; i < 300 && port_ == 0; ++i) {
-    std::this_thread::sleep_for(100ms);
-    port_ = PortFromLog(log_);
-  }
-  ASSERT_NE(port_, 0) << Tail(log_);
+  DaemonProcess& daemon = daemon_.emplace(config_, log_);
+  daemon.Start();
+  port_ = daemon.WaitPort(30s);
+  ASSERT_NE(port_, 0);
   ASSERT_EQ(WaitMetric("slamon_store_events", [](double v) { return v >= 3; }), 3) << Tail(log_);
   ASSERT_EQ(WaitMetric("slamon_sla_completed_total", [](double v) { return v >= 1; }), 1) << Metrics();
   EXPECT_EQ(SumMetric(Metrics(), "slamon_sla_target_seconds"), 4 * 3600);

@@ -40,8 +40,8 @@ TEST(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
   TempDir dir;
   const std::string topic = UniqueName("notify");
   CreateTopic(brokers, topic, 2);
-  ASSERT_EQ(RunCapture({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", "200",
-                        "--accounts", "10", "--seed", "3", "--malformed-fraction", "0", "--duplicate-fraction", "0"},
+  ASSERT_EQ(RunCapture(ProduceCommand(brokers, topic, 200,
+                                      "--accounts 10 --seed 3 --malformed-fraction 0 --duplicate-fraction 0"),
                        dir.path(), seconds(60))
                 .code,
             0);
@@ -52,7 +52,8 @@ TEST(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
   FakeNotifySocket notify(dir.Sub("notify"));
   ASSERT_TRUE(notify.bound());
   setenv("WATCHDOG_USEC", "1000000", 1);  // a ping every 0.5 s
-  Process daemon({SLAMON_BINARY, "run", "--config", config, "--set", "log.format=json"}, log);
+  DaemonProcess daemon(config, log);
+  daemon.Start({"--set", "log.format=json"});
   unsetenv("WATCHDOG_USEC");  // the child has its copy; nothing else here should see it
 
   std::vector<std::string> seen;
@@ -64,7 +65,7 @@ TEST(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
   EXPECT_NE(first->find("STATUS="), std::string::npos) << *first;
 
   ASSERT_TRUE(notify.ReceiveContaining("READY=1", &seen, seconds(60)).has_value()) << Tail(log);
-  const int port = PortFromLog(log);
+  const int port = daemon.port();
   ASSERT_NE(port, 0) << Tail(log);
   const HttpResult ready = HttpGetFull(port, "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
