@@ -31,15 +31,14 @@ int64_t Setting(int arg, const char* env, int64_t fallback) {
   return v ? std::atoll(v) : fallback;
 }
 
-TEST(BridgeBench, RequestsPerSecondAndP99WithAcksAll) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+class BridgeBench : public BrokerTest {};
+
+TEST_F(BridgeBench, RequestsPerSecondAndP99WithAcksAll) {
   const int64_t requests = Setting(1, "SLAMON_BENCH_BRIDGE_REQUESTS", 2000);
   const int clients = static_cast<int>(Setting(2, "SLAMON_BENCH_BRIDGE_CLIENTS", 16));
-  const std::string topic = UniqueName("bridge-bench");
-  CreateTopic(brokers, topic, 4);
+  const std::string topic = NewTopic("bridge-bench", 4);
   const std::string yaml = "http: {listen: '127.0.0.1:0', worker_threads: " + std::to_string(clients) +
-                           "}\nkafka: {brokers: '" + brokers + "', topic: " + topic +
+                           "}\nkafka: {brokers: '" + brokers_ + "', topic: " + topic +
                            "}\nsources:\n  zendesk: {kind: zendesk, secret: " + kZendeskSecret + "}\n";
   auto created = bridge::Bridge::Create(bridge::ParseBridgeConfig(yaml, "bench.yaml"));
   ASSERT_TRUE(created.ok()) << created.status().message();
@@ -82,7 +81,7 @@ TEST(BridgeBench, RequestsPerSecondAndP99WithAcksAll) {
   EXPECT_EQ(failures.load(), 0);
   // Every acknowledged request's event is in the topic.
   int64_t in_topic = 0;
-  for (const auto& [partition, end] : EndOffsets(brokers, topic, 4)) in_topic += end;
+  for (const auto& [partition, end] : EndOffsets(brokers_, topic, 4)) in_topic += end;
   EXPECT_EQ(in_topic, requests);
 }
 

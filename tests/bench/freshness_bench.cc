@@ -216,20 +216,18 @@ void Print(const char* what, const Quantiles& q) {
               q.p50, q.p90, q.p99, q.max, kTargetP99Ms, q.p99 <= kTargetP99Ms ? "met" : "NOT met");
 }
 
-TEST(FreshnessBench, SteadyRateToMetrics) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+class FreshnessBench : public BrokerTest {};
+
+TEST_F(FreshnessBench, SteadyRateToMetrics) {
   const int64_t measured = std::max<int64_t>(100, static_cast<int64_t>(BenchSeconds() * kRate));
   // Two more seconds of the same stream after the measured events, so that
   // the snapshots published after the last measured event have new events to
   // show (a snapshot that changes nothing cannot be seen).
   const int64_t total = measured + static_cast<int64_t>(2 * kRate);
-  TempDir dir;
-  const std::string topic = UniqueName("bench-fresh");
-  CreateTopic(brokers, topic, 4);
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("bench-fresh"));
+  const std::string topic = NewTopic("bench-fresh", 4);
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("bench-fresh"));
   std::ofstream(config, std::ios::app) << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
-  const std::string log = dir.Sub("run.log");
+  const std::string log = dir_.Sub("run.log");
   DaemonProcess slamon(config, log);
   slamon.Start();
 
@@ -244,7 +242,7 @@ TEST(FreshnessBench, SteadyRateToMetrics) {
   scrapes.reserve(200000);
   std::thread poller(PollMetrics, port, std::cref(stop), &scrapes);
   double achieved_rate = 0;
-  const std::vector<Clock::time_point> sent = ProduceSteady(brokers, topic, total, &achieved_rate, measured);
+  const std::vector<Clock::time_point> sent = ProduceSteady(brokers_, topic, total, &achieved_rate, measured);
   const auto produced = Clock::now();
 
   // Bounded wait: every event stored, and one more publication (>= 1 s tick)

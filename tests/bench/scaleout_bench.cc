@@ -103,15 +103,13 @@ std::pair<double, double> StoreRebuild(const std::string& log) {
 
 void Stop(Member* m) { EXPECT_EQ(m->Stop(seconds(120)), 0) << m->Tail(); }
 
-TEST(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
+class ScaleOutBench : public BrokerTest {};
+
+TEST_F(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
   const int64_t n = BenchEvents();
-  const std::string topic = UniqueName("bench-scaleout");
-  CreateTopic(brokers, topic, kPartitions);
-  Process producer(ProduceCommand(brokers, topic, n, "--accounts 2000 --seed 3"), dir.Sub("produce.log"));
-  ASSERT_EQ(producer.Wait(std::chrono::minutes(20)), 0) << Tail(dir.Sub("produce.log"));
+  const std::string topic = NewTopic("bench-scaleout", kPartitions);
+  Process producer(ProduceCommand(brokers_, topic, n, "--accounts 2000 --seed 3"), dir_.Sub("produce.log"));
+  ASSERT_EQ(producer.Wait(std::chrono::minutes(20)), 0) << Tail(dir_.Sub("produce.log"));
 
   // 1 vs 2 instances over the same topic (fresh groups and stores). The
   // members first settle in the group behind the gate (every partition
@@ -121,11 +119,11 @@ TEST(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
   double secs[3] = {0, 0, 0};
   for (int instances : {1, 2}) {
     const std::string group = UniqueName("bench-g");
-    const std::string gate = dir.Sub("gate" + std::to_string(instances));
+    const std::string gate = dir_.Sub("gate" + std::to_string(instances));
     std::ofstream(gate) << "closed\n";
     std::vector<std::unique_ptr<Member>> members;
     for (int i = 0; i < instances; ++i) {
-      members.push_back(StartMember(dir.path(), "run" + std::to_string(instances) + "-" + std::to_string(i), brokers,
+      members.push_back(StartMember(dir_.path(), "run" + std::to_string(instances) + "-" + std::to_string(i), brokers_,
                                     topic, group, gate));
     }
     std::vector<Member*> ptrs;
@@ -166,18 +164,17 @@ TEST(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
       secs[1] / secs[2]);
 
   // Rebalance pause and restores: a loaded member, then a second one joins.
-  const std::string topic2 = UniqueName("bench-rebalance");
-  CreateTopic(brokers, topic2, kPartitions);
+  const std::string topic2 = NewTopic("bench-rebalance", kPartitions);
   const std::string group = UniqueName("bench-g");
-  auto a = StartMember(dir.path(), "reb-a", brokers, topic2, group);
+  auto a = StartMember(dir_.path(), "reb-a", brokers_, topic2, group);
   const int64_t rate = 2000;
   Process load(
-      ProduceCommand(brokers, topic2, rate * 60, "--rate " + std::to_string(rate) + " --accounts 2000 --seed 4"),
-      dir.Sub("load.log"));
+      ProduceCommand(brokers_, topic2, rate * 60, "--rate " + std::to_string(rate) + " --accounts 2000 --seed 4"),
+      dir_.Sub("load.log"));
   ASSERT_TRUE(WaitReady({a.get()}, seconds(120))) << a->Tail();
   std::this_thread::sleep_for(seconds(std::min<int64_t>(15, 5 + n / 100000)));  // history for the newcomer
   const auto join = Clock::now();
-  auto b = StartMember(dir.path(), "reb-b", brokers, topic2, group);
+  auto b = StartMember(dir_.path(), "reb-b", brokers_, topic2, group);
   ASSERT_TRUE(WaitReady({a.get(), b.get()}, seconds(300))) << b->Tail();
   const double pause = Secs(Clock::now() - join);
   const double rebuild_a = SumMetric(a->Metrics(), "slamon_rebalance_rebuild_seconds");

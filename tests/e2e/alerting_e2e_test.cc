@@ -32,7 +32,9 @@
 #include <thread>
 #include <vector>
 
+#include "events/codec.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/event_json.h"
 #include "tests/support/files.h"
 #include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
@@ -97,16 +99,6 @@ std::optional<HttpResult> Get(int port, const std::string& path) {
   auto res = cli.Get(path.c_str());
   if (!res) return std::nullopt;
   return HttpResult{res->status, res->body};
-}
-
-/// RFC 3339 UTC with whole seconds.
-std::string Rfc3339(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 int64_t NowSeconds() { return std::chrono::duration_cast<seconds>(SysClock::now().time_since_epoch()).count(); }
@@ -491,8 +483,7 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   const int64_t now = NowSeconds();
   auto event = [&](const std::string& n, const std::string& type, int64_t at, const std::string& account,
                    const std::string& payload) {
-    return std::make_pair(account, "{\"id\":\"" + id + "-" + n + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" +
-                                       Rfc3339(at) + "\",\"account_id\":\"" + account + "\"," + payload + "}");
+    return std::make_pair(account, EventJson(id + "-" + n, type, at, account, "," + payload));
   };
   ProduceRaw(
       brokers_, topic,
@@ -515,7 +506,8 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   if (HasFatalFailure()) return;
   const double breach_at = static_cast<double>(opened_at + kTargetSeconds);
   std::printf("[e2e] ticket L-1 of acct-li opened at %s; first-response target %d s -> breach at %s\n",
-              Rfc3339(opened_at).c_str(), kTargetSeconds, Rfc3339(opened_at + kTargetSeconds).c_str());
+              events::FormatRfc3339(opened_at).c_str(), kTargetSeconds,
+              events::FormatRfc3339(opened_at + kTargetSeconds).c_str());
 
   // The ticket is running, not breached yet, and visible to Prometheus before the breach.
   ASSERT_TRUE(

@@ -36,16 +36,14 @@ uint32_t NewestBackupId(const std::string& dir) {
   return backups.ok() ? backups->back().id : 0;
 }
 
-TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("backup");
-  CreateTopic(brokers, topic, 4);
-  const std::string backups = dir.Sub("backups");
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"),
+class BackupLiveTest : public BrokerTest {};
+
+TEST_F(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
+  const std::string topic = NewTopic("backup", 4);
+  const std::string backups = dir_.Sub("backups");
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"),
                                          "backup:\n  dir: " + backups + "\n  interval: 2s\n  keep: 20\n");
-  const std::string log = dir.Sub("daemon.log");
+  const std::string log = dir_.Sub("daemon.log");
   DaemonProcess daemon(config, log);
   daemon.Start();
 
@@ -66,7 +64,7 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
         auto m = gen.Next();
         batch.emplace_back(std::move(m.key), std::move(m.value));
       }
-      ProduceRaw(brokers, topic, batch);
+      ProduceRaw(brokers_, topic, batch);
       produced += 200;
       std::this_thread::sleep_for(milliseconds(100));
     }
@@ -84,8 +82,8 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   ASSERT_GE(acknowledged, 1000);
 
   // The store is the daemon's: the offline command says what to use instead.
-  const RunResult offline =
-      RunCapture({SLAMON_BINARY, "backup", "--store", dir.Sub("store"), "--to", dir.Sub("x")}, dir.path(), seconds(60));
+  const RunResult offline = RunCapture({SLAMON_BINARY, "backup", "--store", dir_.Sub("store"), "--to", dir_.Sub("x")},
+                                       dir_.path(), seconds(60));
   EXPECT_EQ(offline.code, 1) << offline.err;
   EXPECT_NE(offline.err.find("in use"), std::string::npos) << offline.err;
   EXPECT_NE(offline.err.find("backup: {dir:"), std::string::npos) << offline.err;
@@ -107,10 +105,10 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   EXPECT_GT(SumMetric(metrics, "slamon_backup_last_success_timestamp_seconds"), 0) << metrics;
   EXPECT_EQ(SumMetric(metrics, "slamon_backup_failures_total"), 0) << Tail(log);
 
-  const std::string restored = dir.Sub("restored");
+  const std::string restored = dir_.Sub("restored");
   const RunResult r =
       RunCapture({SLAMON_BINARY, "restore", "--from", backups, "--store", restored, "--backup-id", std::to_string(id)},
-                 dir.path(), seconds(120));
+                 dir_.path(), seconds(120));
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("verify: intact"), std::string::npos) << r.out;
   {
@@ -124,7 +122,7 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   }
   // Not over a store that exists.
   const RunResult again =
-      RunCapture({SLAMON_BINARY, "restore", "--from", backups, "--store", restored}, dir.path(), seconds(60));
+      RunCapture({SLAMON_BINARY, "restore", "--from", backups, "--store", restored}, dir_.path(), seconds(60));
   EXPECT_EQ(again.code, 1) << again.err;
   EXPECT_NE(again.err.find("not empty"), std::string::npos) << again.err;
 

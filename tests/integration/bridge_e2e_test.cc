@@ -8,13 +8,13 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <thread>
 
 #include "daemon/bridge/bridge.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/files.h"
 #include "tests/support/http_client.h"
+#include "tests/support/json_lines.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/own_broker.h"
 #include "tests/support/process.h"
@@ -62,35 +62,28 @@ size_t IngestAndCount(const TempDir& dir, const std::string& config, const std::
   return lines;
 }
 
-TEST(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("bridge-e2e");
-  CreateTopic(brokers, topic, 3);
-  auto bridge = StartBridge(brokers, topic, 10000);
+class BridgeE2eTest : public BrokerTest {};
+
+TEST_F(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
+  const std::string topic = NewTopic("bridge-e2e", 3);
+  auto bridge = StartBridge(brokers_, topic, 10000);
   ASSERT_NE(bridge, nullptr);
   for (const std::string vendor : {"zendesk", "jiandaoyun"}) {
     for (const std::string& file : FixtureFiles(vendor))
       EXPECT_EQ(PostFixture(bridge->port(), vendor, file).first, 200) << file;
   }
-  const std::string config = DaemonConfig(dir, brokers, topic);
-  const size_t stored = IngestAndCount(dir, config, "run1.log");
+  const std::string config = DaemonConfig(dir_, brokers_, topic);
+  const size_t stored = IngestAndCount(dir_, config, "run1.log");
   // Zendesk: 12 events; Jiandaoyun: open, 3 replies, 8 status changes, 2 resolves, 1 reopen, 1 survey.
   EXPECT_EQ(stored, 12u + 16u);
 
-  RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir.Sub("store"), "--config", config, "--as-of",
+  RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir_.Sub("store"), "--config", config, "--as-of",
                                  "2026-11-20T23:00:00Z", "--policy", "current"},
-                                dir.path());
+                                dir_.path());
   ASSERT_EQ(replay.code, 0) << replay.err;
-  std::map<std::string, nlohmann::json> first_response;
+  std::map<std::string, nlohmann::json> first_response = FirstResponsesByTicket(replay.out);
   int resolution_cycles = 0;
-  std::istringstream lines(replay.out);
-  for (std::string line; std::getline(lines, line);) {
-    auto j = nlohmann::json::parse(line);
-    if (j["metric"] == "first_response") first_response[j["ticket_id"].get<std::string>()] = j;
-    if (j["metric"] == "resolution") ++resolution_cycles;
-  }
+  for (const nlohmann::json& j : JsonLines(replay.out)) resolution_cycles += j.at("metric") == "resolution";
   ASSERT_EQ(first_response.size(), 2u) << replay.out;
   // Stopped by the public agent reply (09:20 / 01:20 UTC), not by the internal note (09:05 / 01:05).
   EXPECT_EQ(first_response["35436"]["stop"], "2026-11-20T09:20:00Z") << replay.out;
@@ -102,17 +95,15 @@ TEST(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
     for (const std::string& file : FixtureFiles(vendor))
       EXPECT_EQ(PostFixture(bridge->port(), vendor, file).first, 200);
   }
-  EXPECT_EQ(IngestAndCount(dir, config, "run2.log"), stored);
+  EXPECT_EQ(IngestAndCount(dir_, config, "run2.log"), stored);
   // Per round: Zendesk 12 events; Jiandaoyun 38 (each push repeats the open and the earlier replies).
   const std::string metrics = HttpGet(bridge->port(), "/metrics");
   EXPECT_EQ(SumMetric(metrics, "slamon_bridge_events_produced_total"), 2 * (12 + 38)) << metrics;
 }
 
-TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
-  // The shared broker is not used, but its presence says Kafka (Java, the jars) is set up here.
-  if (TestBrokers().empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  OwnBroker broker(dir);
+TEST_F(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
+  // The shared broker is not used (its presence says Kafka is set up here): the test stops its own.
+  OwnBroker broker(dir_);
   const std::string brokers = broker.Start();
   ASSERT_FALSE(brokers.empty());
   const std::string topic = UniqueName("bridge-outage");
@@ -148,10 +139,10 @@ TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
     }
     EXPECT_EQ(status, 200) << file;
   }
-  const std::string config = DaemonConfig(dir, brokers, topic);
+  const std::string config = DaemonConfig(dir_, brokers, topic);
   // Every event of the ticket exactly once, although the refused ones may
   // have reached Kafka twice (queued during the outage, then retried).
-  EXPECT_EQ(IngestAndCount(dir, config, "run.log"), 12u);
+  EXPECT_EQ(IngestAndCount(dir_, config, "run.log"), 12u);
 }
 
 }  // namespace

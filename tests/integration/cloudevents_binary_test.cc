@@ -65,13 +65,8 @@ Stored ReadStore(const std::string& path, std::vector<events::QuarantinedMessage
   return out;
 }
 
-class CloudEventsBinaryTest : public ::testing::Test {
+class CloudEventsBinaryTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  }
-
   // A store directory with its config (this topic, the example SLA sections).
   std::string Config(const std::string& name, const std::string& topic) {
     const std::string dir = dir_.Sub(name);
@@ -82,9 +77,6 @@ class CloudEventsBinaryTest : public ::testing::Test {
   }
 
   RunResult Slamon(const std::vector<std::string>& args) { return RunSlamon(args, dir_.path()); }
-
-  std::string brokers_;
-  TempDir dir_;
 };
 
 TEST_F(CloudEventsBinaryTest, BinaryModeStoresAndProjectsLikeStructuredMode) {

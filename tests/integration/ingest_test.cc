@@ -17,14 +17,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("ingest");
-    CreateTopic(brokers_, topic_, kPartitions);
-  }
+  IngestTest() : BrokerTest("ingest", kPartitions) {}
 
   std::vector<std::string> Produce(int64_t count, const std::string& extra = "") {
     return ProduceCommand(brokers_, topic_, count, "--accounts 300 --seed 7 " + extra);
@@ -36,8 +31,6 @@ class IngestTest : public ::testing::Test {
   }
 
   static constexpr int kPartitions = 4;
-  std::string brokers_, topic_;
-  TempDir dir_;
 };
 
 TEST_F(IngestTest, StoresHundredThousandEventsExactlyOnce) {

@@ -67,14 +67,9 @@ class SmallDisk {
   bool mounted_ = false;
 };
 
-class LifecycleTest : public ::testing::Test {
+class LifecycleTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("lifecycle");
-    group_ = UniqueName("g");
-  }
+  LifecycleTest() : BrokerTest("lifecycle", 0) {}  // tests that need the topic create it
 
   RunResult Slamon(const std::vector<std::string>& args, std::chrono::milliseconds timeout = seconds(60)) {
     return RunSlamon(args, dir_.path(), timeout);
@@ -85,9 +80,6 @@ class LifecycleTest : public ::testing::Test {
         brokers_, topic_, count,
         "--accounts 20 --seed " + std::to_string(seed) + " --malformed-fraction 0 --duplicate-fraction 0");
   }
-
-  TempDir dir_;
-  std::string brokers_, topic_, group_;
 };
 
 TEST_F(LifecycleTest, InvalidKafkaPropertyExitsTwoEveryTime) {

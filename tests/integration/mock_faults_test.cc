@@ -21,6 +21,7 @@
 #include "events/kafka/producer.h"
 #include "events/store/event_store.h"
 #include "tests/support/daemon_process.h"
+#include "tests/support/ingest_fixture.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -115,22 +116,7 @@ class MockFaultsTest : public ::testing::Test {
   void ExpectExactlyOnce() {
     auto store = events::EventStore::Open({.path = dir_.Sub("store"), .create_if_missing = false, .read_only = true});
     ASSERT_TRUE(store.ok()) << store.status().message();
-    std::map<std::string, int> seen;
-    ASSERT_TRUE((*store)
-                    ->ScanEvents([&](const events::StoredEvent& se) {
-                      ++seen[se.event.id];
-                      return true;
-                    })
-                    .ok());
-    size_t twice = 0, unknown = 0;
-    for (const auto& [id, n] : seen) {
-      twice += n != 1;
-      unknown += expected_ids_.count(id) == 0;
-    }
-    EXPECT_EQ(twice, 0u) << "events stored more than once";
-    EXPECT_EQ(unknown, 0u) << "stored events that were never produced";
-    EXPECT_EQ(seen.size(), expected_ids_.size()) << "produced events missing from the store";
-    EXPECT_EQ((*store)->EventCount(), kEvents);
+    ExpectEachIdStoredOnce(**store, expected_ids_);  // kEvents ids (SetUp)
     // Offsets: each partition resumes exactly after its last message.
     int64_t next_sum = 0;
     for (int p = 0; p < kPartitions; ++p) next_sum += std::max<int64_t>((*store)->NextOffset(kTopic, p), 0);

@@ -27,19 +27,18 @@ constexpr int64_t kEvents = 80000;
 constexpr int kRate = 2000;  // the stream lasts ~40 s: it spans the outage
 constexpr auto kOutage = seconds(30);
 
-class OutageTest : public ::testing::Test {
+// brokers_ is the test's own broker: the shared one is not used (its presence
+// says Kafka is set up here).
+class OutageTest : public BrokerTest {
  protected:
   void SetUp() override {
-    // The shared broker is not used, but its presence says Kafka (Java, the jars) is set up here.
-    if (TestBrokers().empty())
-      GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+    BrokerTest::SetUp();
+    if (IsSkipped()) return;
     brokers_ = broker_.Start();
     ASSERT_FALSE(brokers_.empty());
   }
 
-  TempDir dir_;
   OwnBroker broker_{dir_};
-  std::string brokers_;
 };
 
 TEST_F(OutageTest, RidesOutThirtySecondBrokerOutageWithoutLossOrDuplicates) {

@@ -112,15 +112,9 @@ class Daemon : public DaemonProcess {
   std::string store_;
 };
 
-class ScaleOutTest : public ::testing::Test {
+class ScaleOutTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("scaleout");
-    group_ = UniqueName("g");
-    CreateTopic(brokers_, topic_, kPartitions);
-  }
+  ScaleOutTest() : BrokerTest("scaleout", kPartitions) {}
 
   // Events 40 days old: SLA levels and health no longer move with the clock,
   // so runs at different instants agree.
@@ -192,9 +186,6 @@ class ScaleOutTest : public ::testing::Test {
     EXPECT_EQ(solo.Wait(seconds(60)), 0) << Tail(solo.log());
     return cur;
   }
-
-  std::string brokers_, topic_, group_;
-  TempDir dir_;
 };
 
 // Counts event ids of `store_path`, restricted to `partitions` when given.

@@ -34,22 +34,20 @@ size_t Count(const std::vector<std::string>& seen, const std::string& needle) {
   return n;
 }
 
-TEST(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("notify");
-  CreateTopic(brokers, topic, 2);
-  ASSERT_EQ(RunCapture(ProduceCommand(brokers, topic, 200,
+class SystemdNotifyDaemonTest : public BrokerTest {};
+
+TEST_F(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
+  const std::string topic = NewTopic("notify", 2);
+  ASSERT_EQ(RunCapture(ProduceCommand(brokers_, topic, 200,
                                       "--accounts 10 --seed 3 --malformed-fraction 0 --duplicate-fraction 0"),
-                       dir.path(), seconds(60))
+                       dir_.path(), seconds(60))
                 .code,
             0);
-  ProduceRaw(brokers, topic, {{"k", "{not json"}});  // one quarantined message
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
-  const std::string log = dir.Sub("daemon.log");
+  ProduceRaw(brokers_, topic, {{"k", "{not json"}});  // one quarantined message
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"));
+  const std::string log = dir_.Sub("daemon.log");
 
-  FakeNotifySocket notify(dir.Sub("notify"));
+  FakeNotifySocket notify(dir_.Sub("notify"));
   ASSERT_TRUE(notify.bound());
   setenv("WATCHDOG_USEC", "1000000", 1);  // a ping every 0.5 s
   DaemonProcess daemon(config, log);

@@ -38,9 +38,9 @@ std::string SlaSectionsOf(const std::string& config_path) {
 }
 
 int PortIn(const std::string& log_text) {
-  static const std::regex re("metrics at https?://127\\.0\\.0\\.1:([0-9]+)/metrics");
+  static const std::regex kPortLine("metrics at https?://127\\.0\\.0\\.1:([0-9]+)/metrics");
   std::smatch m;
-  if (std::regex_search(log_text, m, re)) return std::stoi(m[1]);
+  if (std::regex_search(log_text, m, kPortLine)) return std::stoi(m[1]);
   return 0;
 }
 

@@ -130,4 +130,18 @@ void ProduceWithHeaders(const std::string& brokers, const std::string& topic,
   rd_kafka_destroy(rk);
 }
 
+void BrokerTest::SetUp() {
+  brokers_ = TestBrokers();
+  if (brokers_.empty()) GTEST_SKIP() << kNoBrokers;
+  group_ = UniqueName("g");
+  if (topic_prefix_.empty()) return;
+  topic_ = topic_partitions_ > 0 ? NewTopic(topic_prefix_, topic_partitions_) : UniqueName(topic_prefix_);
+}
+
+std::string BrokerTest::NewTopic(const std::string& prefix, int partitions) {
+  std::string topic = UniqueName(prefix);
+  CreateTopic(brokers_, topic, partitions);
+  return topic;
+}
+
 }  // namespace slamon::testing

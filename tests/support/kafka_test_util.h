@@ -1,6 +1,8 @@
 // Tests against a real Kafka broker (SLAMON_TEST_BROKERS): topics, producing
-// and reading back messages.
+// and reading back messages, and a fixture that skips without a broker.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <map>
@@ -9,10 +11,14 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace slamon::testing {
 
 /// SLAMON_TEST_BROKERS, or empty (the caller skips loudly).
 std::string TestBrokers();
+/// What a test says when it skips for want of a broker.
+inline constexpr const char* kNoBrokers = "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
 /// A topic name unique to this process and call.
 std::string UniqueName(const std::string& prefix);
 /// Creates a topic (idempotent). Aborts the test on failure.
@@ -40,5 +46,28 @@ struct HeaderedMessage {
 /// delivery. An empty value is sent as no value (a tombstone).
 void ProduceWithHeaders(const std::string& brokers, const std::string& topic,
                         const std::vector<HeaderedMessage>& messages);
+
+/// A test on the broker of SLAMON_TEST_BROKERS, skipped (saying why) without
+/// one: the brokers, a consumer group of its own, a temporary directory and,
+/// when constructed with a prefix, a topic of its own. A subclass's SetUp
+/// calls BrokerTest::SetUp() first and returns when IsSkipped().
+class BrokerTest : public ::testing::Test {
+ protected:
+  BrokerTest() = default;
+  /// topic_ is named after `topic_prefix` and, with `partitions` > 0, created with them.
+  BrokerTest(std::string topic_prefix, int partitions)
+      : topic_prefix_(std::move(topic_prefix)), topic_partitions_(partitions) {}
+
+  void SetUp() override;
+  /// A new topic named after `prefix` with `partitions` partitions.
+  std::string NewTopic(const std::string& prefix, int partitions);
+
+  std::string brokers_, group_, topic_;
+  TempDir dir_;
+
+ private:
+  std::string topic_prefix_;
+  int topic_partitions_ = 0;
+};
 
 }  // namespace slamon::testing
