@@ -2,60 +2,105 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-#include <set>
-#include <sstream>
-
 #include "daemon/bridge/registry.h"
 
 namespace slamon::bridge {
 namespace {
 
+using config::Apply;
+using config::At;
+using config::FieldTable;
+using config::Int;
+using config::Str;
 using daemon::ConfigError;
+using daemon::HttpSettings;
+using C = BridgeConfig;
 
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+constexpr Apply kRestart = Apply::kRestart;
 
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& field, const std::string& why) const {
-    const int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-    throw ConfigError(fmt::format("{}:{}: field {}: {}", file_, line, field, why));
+std::string ListenAddress(const std::string& v) {
+  try {
+    (void)daemon::ParseListenAddress(v, "");
+  } catch (const ConfigError& e) {
+    return e.what();
   }
+  return "";
+}
 
-  void OnlyKeys(const YAML::Node& section, const std::string& name, const std::set<std::string>& known) const {
-    if (!section.IsDefined() || section.IsNull()) return;
-    if (!section.IsMap()) Fail(section, name, "must be a mapping");
-    for (const auto& kv : section) {
-      if (!kv.first.IsScalar()) Fail(kv.first, name, "a key must be a plain name");
-      if (!known.count(kv.first.Scalar())) Fail(kv.first, name + "." + kv.first.Scalar(), "unknown setting");
-    }
-  }
+FieldTable<C> Http() {
+  return {"http",
+          "The webhook endpoint (`POST /webhooks/<source>`) and `/metrics`, `/healthz`, `/readyz`.",
+          {
+              Str("listen", At(&C::http, &HttpSettings::listen), "127.0.0.1:9465", kRestart,
+                  "Address of the endpoints; port 0 picks a free one.", {ListenAddress, "`host:port`, port 0..65535"}),
+              Int("max_body_bytes", At(&C::max_body_bytes), int64_t{1} << 20, {1024, int64_t{64} << 20, "bytes"},
+                  kRestart, "Larger requests are answered 413."),
+              Int("max_connections", At(&C::http, &HttpSettings::max_connections), 1024, {1, 100000}, kRestart,
+                  "Open connections at most."),
+              // Each handler waits for Kafka's acknowledgement, so more workers
+              // mean more requests in flight, not more CPU.
+              Int("worker_threads", At(&C::http, &HttpSettings::worker_threads), 16, {1, 256}, kRestart,
+                  "Requests in flight at once, each waiting for Kafka."),
+          }};
+}
 
-  std::string String(const YAML::Node& section, const std::string& field, const std::string& key,
-                     std::string fallback) const {
-    const YAML::Node n = section[key];
-    if (!n.IsDefined() || n.IsNull()) return fallback;
-    if (!n.IsScalar()) Fail(n, field + "." + key, "must be a string");
-    return n.Scalar();
-  }
+FieldTable<C> Kafka() {
+  return {
+      "kafka",
+      "Where the events go: the daemons' cluster and topic.",
+      {
+          Str("brokers", At(&C::kafka, &KafkaSinkSettings::brokers), "", kRestart,
+              "`host:port[,…]` of the daemons' cluster.",
+              {[](const std::string& v) { return v.empty() ? "must be host:port[,host:port]" : ""; }, "non-empty"})
+              .Required(),
+          Str("topic", At(&C::kafka, &KafkaSinkSettings::topic), "slamon-events", kRestart,
+              "The topic events are produced to: one of the daemon's `kafka.topics`."),
+          config::Map(
+              "properties", At(&C::kafka, &KafkaSinkSettings::properties), kRestart,
+              "librdkafka properties passed as they are (`security.protocol`, `sasl.*`, `message.timeout.ms`, …); "
+              "`enable.idempotence` and `acks=all` stay.")
+              .Secret(),
+          Int("delivery_wait_ms", At(&C::kafka, &KafkaSinkSettings::delivery_wait), 5000, {100, 120000, "milliseconds"},
+              kRestart, "How long a request waits for Kafka's acknowledgement before it is answered 503."),
+          Int("retry_after_seconds", At(&C::retry_after_seconds), 5, {1, 3600, "seconds"}, kRestart,
+              "The `Retry-After` of a 503."),
+      },
+      {[](const C&, config::SectionCheck& k) {
+        if (!k.present()) k.FailSection("is required (brokers and topic)");
+      }}};
+}
 
-  int64_t Int(const YAML::Node& section, const std::string& field, const std::string& key, int64_t fallback, int64_t lo,
-              int64_t hi) const {
-    const YAML::Node n = section[key];
-    if (!n.IsDefined() || n.IsNull()) return fallback;
-    int64_t v = 0;
-    try {
-      v = n.as<int64_t>();
-    } catch (const YAML::Exception&) {
-      Fail(n, field + "." + key, "must be an integer");
-    }
-    if (v < lo || v > hi) Fail(n, field + "." + key, fmt::format("must be in {}..{}", lo, hi));
-    return v;
-  }
+FieldTable<C> Log() {
+  return {
+      "log",
+      "Logging.",
+      {config::OneOf("level", At(&C::log_level), "info", {"trace", "debug", "info", "warn", "error", "critical", "off"},
+                     kRestart, "The lowest level logged.")}};
+}
 
- private:
-  std::string file_;
+// sources.<name>: the keys every kind has. The kind's own keys are its
+// table's (sources.h), read by its factory.
+struct SourceCommon {
+  std::string kind;
+  std::string secret;
+  std::string secret_env;
 };
+
+FieldTable<SourceCommon> CommonTable() {
+  using S = SourceCommon;
+  std::string kinds;
+  for (const auto& k : KnownKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
+  return {
+      "sources.<name>",
+      "One webhook source per name; the name (`[a-z0-9_-]`, 1 to 64 characters) is the URL path "
+      "`POST /webhooks/<name>`.",
+      {
+          config::OneOf("kind", At(&S::kind), "", KnownKinds(), kRestart, "The helpdesk: " + kinds + ".").Required(),
+          Str("secret", At(&S::secret), "", kRestart, "The shared secret (or `secret_env`).").Secret(),
+          Str("secret_env", At(&S::secret_env), "", kRestart,
+              "The environment variable holding the secret (better than `secret`)."),
+      }};
+}
 
 bool ValidSourceName(const std::string& s) {
   if (s.empty() || s.size() > 64) return false;
@@ -65,87 +110,82 @@ bool ValidSourceName(const std::string& s) {
   return true;
 }
 
+// One source: its name, its kind, and its kind's factory.
+void ReadSource(config::YamlReader& r, const YAML::Node& key, const YAML::Node& node, BridgeConfig* cfg) {
+  const std::string name = key.IsScalar() ? key.Scalar() : "";
+  if (!ValidSourceName(name)) {
+    r.Problem(key, "sources", "source name '" + name + "' must be [a-z0-9_-]{1,64}");
+    return;
+  }
+  const std::string field = "sources." + name;
+  if (!node.IsMap()) {
+    r.Problem(node, field, "must be a mapping with a kind");
+    return;
+  }
+  // kind (and the secret's shape) here; the factory resolves the secret and
+  // rejects every key its kind does not have.
+  std::vector<std::string> present;
+  for (const auto& kv : node) {
+    if (kv.first.IsScalar()) present.push_back(kv.first.Scalar());
+  }
+  static const FieldTable<SourceCommon> kCommon = CommonTable();
+  const size_t before = r.problems().size();
+  SourceCommon common;
+  kCommon.ApplyDefaults(common);
+  kCommon.Read(r, node, field, common, present);
+  if (r.problems().size() != before) return;
+  try {
+    auto source = FindFactory(common.kind)(SourceSection(r, name, node));
+    if (!source.ok()) {
+      r.AddFormatted(source.status().message());
+      return;
+    }
+    cfg->sources.emplace(name, source.take());
+  } catch (const YAML::Exception& e) {  // a value of the wrong shape deep in a mapping rule
+    r.Problem(node, field, e.what());
+  }
+}
+
 }  // namespace
 
-BridgeConfig ParseBridgeConfig(const std::string& yaml_text, const std::string& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(fmt::format("{}:{}: invalid YAML: {}", file, e.mark.line + 1, e.msg));
-  }
-  Reader r(file);
-  if (root.IsNull()) throw ConfigError(file + ": the file is empty");
-  r.OnlyKeys(root, "(top level)", {"http", "kafka", "log", "sources"});
+const config::ConfigSchema<BridgeConfig>& BridgeSchema() {
+  static const config::ConfigSchema<BridgeConfig> kSchema({Http(), Kafka(), Log()}, {"sources"});
+  return kSchema;
+}
+
+std::vector<config::SectionInfo> BridgeReference() {
+  std::vector<config::SectionInfo> out = BridgeSchema().Describe();
+  out.push_back(CommonTable().Describe());
+  out.back().title = "`sources.<name>`";
+  for (auto& section : KindsReference()) out.push_back(std::move(section));
+  return out;
+}
+
+BridgeConfig ReadBridgeConfig(config::YamlReader& r) {
   BridgeConfig cfg;
-  cfg.file = file;
-  cfg.http.listen = "127.0.0.1:9465";
-
-  const YAML::Node http = root["http"];
-  r.OnlyKeys(http, "http", {"listen", "max_body_bytes", "max_connections", "worker_threads"});
-  if (http.IsDefined() && http.IsMap()) {
-    cfg.http.listen = r.String(http, "http", "listen", cfg.http.listen);
-    (void)daemon::ParseListenAddress(cfg.http.listen, "http.listen");
-    cfg.max_body_bytes = static_cast<size_t>(r.Int(http, "http", "max_body_bytes", 1 << 20, 1024, 64 << 20));
-    cfg.http.max_connections = static_cast<int>(r.Int(http, "http", "max_connections", 1024, 1, 100000));
-    // Each handler waits for Kafka's acknowledgement, so more workers mean
-    // more requests in flight, not more CPU.
-    cfg.http.worker_threads = static_cast<int>(r.Int(http, "http", "worker_threads", 16, 1, 256));
-  } else {
-    cfg.http.worker_threads = 16;
+  cfg.file = r.file();
+  BridgeSchema().Read(r, cfg);
+  const YAML::Node sources = r.At("sources");
+  if (!sources.IsMap() || sources.size() == 0) {
+    r.Problem(sources, "sources", "needs at least one source (name: {kind: …})");
+    return cfg;
   }
+  for (const auto& kv : sources) ReadSource(r, kv.first, kv.second, &cfg);
+  return cfg;
+}
 
-  const YAML::Node kafka = root["kafka"];
-  if (!kafka.IsDefined() || !kafka.IsMap()) r.Fail(kafka, "kafka", "missing (needs brokers and topic)");
-  r.OnlyKeys(kafka, "kafka", {"brokers", "topic", "properties", "delivery_wait_ms", "retry_after_seconds"});
-  cfg.kafka.brokers = r.String(kafka, "kafka", "brokers", "");
-  if (cfg.kafka.brokers.empty()) r.Fail(kafka["brokers"], "kafka.brokers", "must be host:port[,host:port]");
-  cfg.kafka.topic = r.String(kafka, "kafka", "topic", "slamon-events");
-  cfg.kafka.delivery_wait = std::chrono::milliseconds(r.Int(kafka, "kafka", "delivery_wait_ms", 5000, 100, 120000));
-  cfg.retry_after_seconds = static_cast<int>(r.Int(kafka, "kafka", "retry_after_seconds", 5, 1, 3600));
-  if (const YAML::Node props = kafka["properties"]; props.IsDefined() && !props.IsNull()) {
-    if (!props.IsMap()) r.Fail(props, "kafka.properties", "must be a mapping of librdkafka properties");
-    for (const auto& kv : props) {
-      if (!kv.first.IsScalar() || !kv.second.IsScalar()) {
-        r.Fail(kv.first, "kafka.properties", "keys and values must be strings");
-      }
-      cfg.kafka.properties[kv.first.Scalar()] = kv.second.Scalar();
-    }
-  }
-
-  const YAML::Node log = root["log"];
-  r.OnlyKeys(log, "log", {"level"});
-  if (log.IsDefined() && log.IsMap()) cfg.log_level = r.String(log, "log", "level", "info");
-
-  const YAML::Node sources = root["sources"];
-  if (!sources.IsDefined() || !sources.IsMap() || sources.size() == 0) {
-    r.Fail(sources, "sources", "needs at least one source (name: {kind: …})");
-  }
-  for (const auto& kv : sources) {
-    const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
-    const std::string field = "sources." + name;
-    if (!ValidSourceName(name)) r.Fail(kv.first, "sources", "source name '" + name + "' must be [a-z0-9_-]{1,64}");
-    if (!kv.second.IsMap()) r.Fail(kv.second, field, "must be a mapping with a kind");
-    const std::string kind = r.String(kv.second, field, "kind", "");
-    SourceFactory factory = FindFactory(kind);
-    if (factory == nullptr) {
-      std::string kinds;
-      for (const auto& k : KnownKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
-      r.Fail(kv.second["kind"], field + ".kind", "'" + kind + "' is not one of " + kinds);
-    }
-    auto source = factory(name, kv.second);
-    if (!source.ok()) r.Fail(kv.second, field, source.status().message());
-    cfg.sources.emplace(name, source.take());
-  }
+BridgeConfig ParseBridgeConfig(const std::string& yaml_text, const std::string& file) {
+  auto r = config::YamlReader::FromText(yaml_text, file);
+  BridgeConfig cfg = ReadBridgeConfig(r);
+  r.ThrowIfProblems();
   return cfg;
 }
 
 BridgeConfig LoadBridgeConfig(const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw ConfigError(file + ": cannot read the config file");
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseBridgeConfig(text.str(), file);
+  auto r = config::YamlReader::FromFile(file);
+  BridgeConfig cfg = ReadBridgeConfig(r);
+  r.ThrowIfProblems();
+  return cfg;
 }
 
 }  // namespace slamon::bridge

@@ -1,7 +1,9 @@
-// The bridge's config file (config/bridge.example.yaml documents every key):
+// The bridge's config file (config/bridge.example.yaml shows every key):
 // where to listen, the Kafka topic and producer properties, and one section
-// per webhook source. Errors name the file, the line, the field and the
-// reason ("bridge.yaml:12: field sources.zd.kind: …") and are thrown as
+// per webhook source. Every key is a row of a field table (BridgeSchema for
+// http, kafka and log; each source kind's own table for its section), and
+// every problem reads "FILE:LINE: section.key: problem"
+// ("bridge.yaml:12: sources.zd.kind: …"); they are thrown together as
 // daemon::ConfigError at start-up.
 #pragma once
 
@@ -9,9 +11,11 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "daemon/bridge/kafka_sink.h"
 #include "daemon/bridge/source.h"
+#include "daemon/config/config_schema.h"
 #include "daemon/config/daemon_config.h"
 
 namespace slamon::bridge {
@@ -26,7 +30,17 @@ struct BridgeConfig {
   std::map<std::string, std::unique_ptr<WebhookSource>> sources;  ///< by name
 };
 
-/// Loads `file`, builds every source through its kind's factory. Throws daemon::ConfigError.
+/// The tables of http, kafka and log (sources are read by their kinds' factories).
+const config::ConfigSchema<BridgeConfig>& BridgeSchema();
+/// Every bridge key as reference sections: BridgeSchema, the keys every
+/// source has, then each kind's.
+std::vector<config::SectionInfo> BridgeReference();
+
+/// Reads the config from `reader`, building every source through its kind's
+/// factory; problems are collected in the reader.
+BridgeConfig ReadBridgeConfig(config::YamlReader& reader);
+/// Loads `file`, builds every source through its kind's factory. Throws
+/// daemon::ConfigError with every problem.
 BridgeConfig LoadBridgeConfig(const std::string& file);
 /// As LoadBridgeConfig, from YAML text (`file` only names it in errors).
 BridgeConfig ParseBridgeConfig(const std::string& yaml_text, const std::string& file);

@@ -8,10 +8,6 @@ namespace slamon::bridge::generic {
 
 namespace {
 
-Status FieldError(const std::string& source_name, const std::string& where, const std::string& why) {
-  return Status::Invalid("source '" + source_name + "': " + where + ": " + why);
-}
-
 std::string Lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -86,58 +82,58 @@ const std::vector<std::string>& RuleTypes() {
   return kTypes;
 }
 
-StatusOr<FieldSpec> ParseFieldSpec(const std::string& source_name, const std::string& where, const YAML::Node& node) {
+StatusOr<FieldSpec> ParseFieldSpec(const SourceSection& section, const std::string& where, const YAML::Node& node) {
   FieldSpec spec;
   if (node.IsScalar()) {
     // Shorthand: "/a/b" is a pointer; anything else is a constant.
     const std::string text = node.as<std::string>();
     if (!text.empty() && text.front() == '/') {
       auto p = JsonPointer::Parse(text);
-      if (!p.ok()) return FieldError(source_name, where, p.status().message());
+      if (!p.ok()) return section.Error(node, where, p.status().message());
       spec.pointer = p.take();
     } else {
       spec.constant = text;
     }
     return spec;
   }
-  if (!node.IsMap()) return FieldError(source_name, where, "must be a JSON pointer or a mapping");
+  if (!node.IsMap()) return section.Error(node, where, "must be a JSON pointer or a mapping");
   SLAMON_RETURN_IF_ERROR(
-      CheckKnownKeys(source_name, where, node, {"pointer", "pointers", "header", "value", "map", "default"}));
+      CheckKnownKeys(section, where, node, {"pointer", "pointers", "header", "value", "map", "default"}));
   int sources = 0;
   if (node["pointer"]) {
     auto p = JsonPointer::Parse(node["pointer"].as<std::string>());
-    if (!p.ok()) return FieldError(source_name, where + ".pointer", p.status().message());
+    if (!p.ok()) return section.Error(node["pointer"], where + ".pointer", p.status().message());
     spec.pointer = p.take();
     ++sources;
   }
   if (node["pointers"]) {
     const YAML::Node list = node["pointers"];
     if (!list.IsSequence() || list.size() == 0) {
-      return FieldError(source_name, where + ".pointers", "must be a non-empty list of JSON pointers");
+      return section.Error(list, where + ".pointers", "must be a non-empty list of JSON pointers");
     }
     for (const auto& item : list) {
       auto p = JsonPointer::Parse(item.as<std::string>());
-      if (!p.ok()) return FieldError(source_name, where + ".pointers", p.status().message());
+      if (!p.ok()) return section.Error(item, where + ".pointers", p.status().message());
       spec.parts.push_back(p.take());
     }
     ++sources;
   }
   if (node["header"]) {
     spec.header = Lower(node["header"].as<std::string>());
-    if (spec.header.empty()) return FieldError(source_name, where + ".header", "must not be empty");
+    if (spec.header.empty()) return section.Error(node["header"], where + ".header", "must not be empty");
     ++sources;
   }
   if (node["value"]) {
     spec.constant = node["value"].as<std::string>();
     ++sources;
   }
-  if (sources != 1) return FieldError(source_name, where, "needs exactly one of pointer, pointers, header or value");
+  if (sources != 1) return section.Error(node, where, "needs exactly one of pointer, pointers, header or value");
   if (node["map"]) {
     const YAML::Node map = node["map"];
-    if (!map.IsMap()) return FieldError(source_name, where + ".map", "must be a mapping of value to value");
+    if (!map.IsMap()) return section.Error(map, where + ".map", "must be a mapping of value to value");
     for (const auto& entry : map) {
       if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
-        return FieldError(source_name, where + ".map", "entries must be scalar");
+        return section.Error(entry.first, where + ".map", "entries must be scalar");
       }
       spec.map.Set(entry.first.as<std::string>(), entry.second.as<std::string>());
     }
@@ -148,26 +144,25 @@ StatusOr<FieldSpec> ParseFieldSpec(const std::string& source_name, const std::st
 
 namespace {
 
-StatusOr<Condition> ParseCondition(const std::string& source_name, const std::string& where, const YAML::Node& node) {
-  if (!node.IsMap()) return FieldError(source_name, where, "a condition must be a mapping");
-  SLAMON_RETURN_IF_ERROR(
-      CheckKnownKeys(source_name, where, node, {"pointer", "header", "map", "equals", "in", "exists"}));
+StatusOr<Condition> ParseCondition(const SourceSection& section, const std::string& where, const YAML::Node& node) {
+  if (!node.IsMap()) return section.Error(node, where, "a condition must be a mapping");
+  SLAMON_RETURN_IF_ERROR(CheckKnownKeys(section, where, node, {"pointer", "header", "map", "equals", "in", "exists"}));
   Condition c;
   YAML::Node subject;
   for (const char* key : {"pointer", "header", "map"}) {
     if (node[key]) subject[key] = node[key];
   }
-  GET_OR_RET(c.subject, ParseFieldSpec(source_name, where, subject));
+  GET_OR_RET(c.subject, ParseFieldSpec(section, where, subject));
   int ops = 0;
   if (node["equals"]) {
-    if (!node["equals"].IsScalar()) return FieldError(source_name, where + ".equals", "must be a scalar");
+    if (!node["equals"].IsScalar()) return section.Error(node["equals"], where + ".equals", "must be a scalar");
     c.op = Condition::Op::kEquals;
     c.values.push_back(node["equals"].as<std::string>());
     ++ops;
   }
   if (node["in"]) {
     if (!node["in"].IsSequence() || node["in"].size() == 0) {
-      return FieldError(source_name, where + ".in", "must be a non-empty list");
+      return section.Error(node["in"], where + ".in", "must be a non-empty list");
     }
     c.op = Condition::Op::kIn;
     for (const auto& v : node["in"]) c.values.push_back(v.as<std::string>());
@@ -175,69 +170,69 @@ StatusOr<Condition> ParseCondition(const std::string& source_name, const std::st
   }
   if (node["exists"]) {
     const std::string v = node["exists"].as<std::string>();
-    if (v != "true" && v != "false") return FieldError(source_name, where + ".exists", "must be true or false");
+    if (v != "true" && v != "false") return section.Error(node["exists"], where + ".exists", "must be true or false");
     c.op = v == "true" ? Condition::Op::kExists : Condition::Op::kAbsent;
     ++ops;
   }
-  if (ops != 1) return FieldError(source_name, where, "needs exactly one of equals, in or exists");
+  if (ops != 1) return section.Error(node, where, "needs exactly one of equals, in or exists");
   return c;
 }
 
 }  // namespace
 
-StatusOr<std::vector<Condition>> ParseConditions(const std::string& source_name, const std::string& where,
+StatusOr<std::vector<Condition>> ParseConditions(const SourceSection& section, const std::string& where,
                                                  const YAML::Node& node) {
   std::vector<Condition> out;
   if (!node || node.IsNull()) return out;
   if (node.IsSequence()) {
     for (size_t i = 0; i < node.size(); ++i) {
-      GET_OR_RET(Condition c, ParseCondition(source_name, where + "[" + std::to_string(i) + "]", node[i]));
+      GET_OR_RET(Condition c, ParseCondition(section, where + "[" + std::to_string(i) + "]", node[i]));
       out.push_back(std::move(c));
     }
     return out;
   }
-  GET_OR_RET(Condition c, ParseCondition(source_name, where, node));
+  GET_OR_RET(Condition c, ParseCondition(section, where, node));
   out.push_back(std::move(c));
   return out;
 }
 
-StatusOr<std::map<std::string, FieldSpec>> ParseFields(const std::string& source_name, const std::string& where,
+StatusOr<std::map<std::string, FieldSpec>> ParseFields(const SourceSection& section, const std::string& where,
                                                        const YAML::Node& node) {
   std::map<std::string, FieldSpec> out;
   if (!node || node.IsNull()) return out;
-  if (!node.IsMap()) return FieldError(source_name, where, "must be a mapping of field name to source");
-  SLAMON_RETURN_IF_ERROR(CheckKnownKeys(source_name, where, node, KnownFieldNames()));
+  if (!node.IsMap()) return section.Error(node, where, "must be a mapping of field name to source");
+  SLAMON_RETURN_IF_ERROR(CheckKnownKeys(section, where, node, KnownFieldNames()));
   for (const auto& entry : node) {
     const std::string field = entry.first.as<std::string>();
-    GET_OR_RET(FieldSpec spec, ParseFieldSpec(source_name, where + "." + field, entry.second));
+    GET_OR_RET(FieldSpec spec, ParseFieldSpec(section, where + "." + field, entry.second));
     out.emplace(field, std::move(spec));
   }
   return out;
 }
 
-StatusOr<std::vector<Rule>> ParseRules(const std::string& source_name, const YAML::Node& node) {
+StatusOr<std::vector<Rule>> ParseRules(const SourceSection& section, const YAML::Node& node) {
   if (!node || !node.IsSequence() || node.size() == 0) {
-    return FieldError(source_name, "events", "must be a non-empty list of rules");
+    return section.Error(node, "events", "must be a non-empty list of rules");
   }
   std::vector<Rule> rules;
   for (size_t i = 0; i < node.size(); ++i) {
     const std::string where = "events[" + std::to_string(i) + "]";
     const YAML::Node r = node[i];
-    if (!r.IsMap()) return FieldError(source_name, where, "must be a mapping");
-    SLAMON_RETURN_IF_ERROR(CheckKnownKeys(source_name, where, r, {"when", "type", "fields", "id"}));
+    if (!r.IsMap()) return section.Error(r, where, "must be a mapping");
+    SLAMON_RETURN_IF_ERROR(CheckKnownKeys(section, where, r, {"when", "type", "fields", "id"}));
     Rule rule;
-    GET_OR_RET(rule.when, ParseConditions(source_name, where + ".when", r["when"]));
-    if (!r["type"] || !r["type"].IsScalar()) return FieldError(source_name, where + ".type", "is required");
+    GET_OR_RET(rule.when, ParseConditions(section, where + ".when", r["when"]));
+    if (!r["type"] || !r["type"].IsScalar()) return section.Error(r, where + ".type", "is required");
     rule.type = r["type"].as<std::string>();
     const auto& types = RuleTypes();
     if (std::find(types.begin(), types.end(), rule.type) == types.end()) {
       std::string list;
       for (const auto& t : types) list += (list.empty() ? "" : ", ") + t;
-      return FieldError(source_name, where + ".type", "'" + rule.type + "' is not one of " + list);
+      return section.Error(r["type"], where + ".type", "'" + rule.type + "' is not one of " + list);
     }
-    GET_OR_RET(rule.fields, ParseFields(source_name, where + ".fields", r["fields"]));
+    GET_OR_RET(rule.fields, ParseFields(section, where + ".fields", r["fields"]));
     if (r["id"]) {
-      GET_OR_RET(FieldSpec id, ParseFieldSpec(source_name, where + ".id", r["id"]));
+      GET_OR_RET(FieldSpec id, ParseFieldSpec(section, where + ".id", r["id"]));
       rule.id = std::move(id);
     }
     rules.push_back(std::move(rule));

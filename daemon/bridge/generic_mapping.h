@@ -58,15 +58,16 @@ const std::vector<std::string>& KnownFieldNames();
 /// Event types a rule may emit.
 const std::vector<std::string>& RuleTypes();
 
-/// Parses a field spec at `where` ("events[2].fields.status").
-StatusOr<FieldSpec> ParseFieldSpec(const std::string& source_name, const std::string& where, const YAML::Node& node);
+/// Parses a field spec at `where` ("events[2].fields.status") of `section`;
+/// errors are "FILE:LINE: sources.<name>.<where>: problem".
+StatusOr<FieldSpec> ParseFieldSpec(const SourceSection& section, const std::string& where, const YAML::Node& node);
 /// Parses a `when` (one condition or a list of them).
-StatusOr<std::vector<Condition>> ParseConditions(const std::string& source_name, const std::string& where,
+StatusOr<std::vector<Condition>> ParseConditions(const SourceSection& section, const std::string& where,
                                                  const YAML::Node& node);
 /// Parses a `fields` mapping; unknown field names are errors.
-StatusOr<std::map<std::string, FieldSpec>> ParseFields(const std::string& source_name, const std::string& where,
+StatusOr<std::map<std::string, FieldSpec>> ParseFields(const SourceSection& section, const std::string& where,
                                                        const YAML::Node& node);
 /// Parses the `events` list.
-StatusOr<std::vector<Rule>> ParseRules(const std::string& source_name, const YAML::Node& node);
+StatusOr<std::vector<Rule>> ParseRules(const SourceSection& section, const YAML::Node& node);
 
 }  // namespace slamon::bridge::generic

@@ -215,71 +215,120 @@ class GenericSource final : public WebhookSource {
   GenericOptions options_;
 };
 
-// Errors of the scalar readers name the key alone; inside `auth` they should say auth.<key>.
-template <typename T>
-StatusOr<T> InAuth(StatusOr<T> value) {
-  if (value.ok()) return value;
-  std::string message = value.status().message();
-  const size_t at = message.find("': ");
-  if (at != std::string::npos) message.insert(at + 3, "auth.");
-  return Status::Invalid(message);
+// What the tables read; the mapping rules are parsed after them.
+struct GenericConfig {
+  GenericOptions options;
+  std::string mode;  // auth.mode
+  std::string encoding = "hex";
+  bool reject_unmatched = true;
+};
+
+// sources.<name>.auth: how a request proves it comes from the sender.
+const config::FieldTable<GenericConfig>& AuthTable() {
+  using config::At;
+  using C = GenericConfig;
+  constexpr auto kRestart = config::Apply::kRestart;
+  auto token = [](std::string TokenLocation::*member) {
+    return config::Via<C, std::string>([member](const C& c) { return c.options.token.*member; },
+                                       [member](C& c, std::string v) { c.options.token.*member = std::move(v); });
+  };
+  static const config::FieldTable<C> kTable(
+      "sources.<name>.auth", "How a request proves it comes from the sender.",
+      {
+          config::OneOf("mode", At(&C::mode), "", {"shared_secret", "hmac_sha256"}, kRestart,
+                        "shared_secret: the secret itself in a header or query parameter; hmac_sha256: an HMAC of "
+                        "the body in a header.")
+              .Required(),
+          config::Str("header", token(&TokenLocation::header), "", kRestart,
+                      "The header carrying the secret or digest."),
+          config::Str("query", token(&TokenLocation::query), "", kRestart,
+                      "The query parameter carrying the secret (shared_secret only)."),
+          config::Str("prefix", config::At(&C::options, &GenericOptions::prefix), "", kRestart,
+                      "Text before the digest (\"sha256=\"; hmac_sha256 only)."),
+          config::OneOf("encoding", At(&C::encoding), "hex", {"hex", "base64"}, kRestart,
+                        "The digest's encoding (hmac_sha256 only)."),
+      },
+      {[](const C& c, config::SectionCheck& k) {
+        const TokenLocation& t = c.options.token;
+        if (c.mode == "hmac_sha256") {
+          if (t.header.empty() || !t.query.empty()) k.Fail("header", "hmac_sha256 needs a header (and no query)");
+        } else {
+          if (t.header.empty() == t.query.empty()) k.FailSection("shared_secret needs exactly one of header or query");
+          if (k.Has("prefix") || k.Has("encoding")) k.FailSection("prefix and encoding apply to hmac_sha256 only");
+        }
+      }});
+  return kTable;
 }
 
-Status LoadAuth(const std::string& name, const YAML::Node& section, GenericOptions* o) {
-  const YAML::Node auth = section["auth"];
-  if (!auth || !auth.IsMap()) return Status::Invalid("source '" + name + "': auth: is required (a mapping)");
-  SLAMON_RETURN_IF_ERROR(CheckKnownKeys(name, "auth", auth, {"mode", "header", "query", "prefix", "encoding"}));
-  GET_OR_RET(const std::string mode, InAuth(ConfigChoice(name, auth, "mode", {"shared_secret", "hmac_sha256"}, "")));
-  if (mode.empty()) return Status::Invalid("source '" + name + "': auth.mode: is required");
-  o->hmac = mode == "hmac_sha256";
-  GET_OR_RET(o->token.header, InAuth(ConfigString(name, auth, "header", "")));
-  GET_OR_RET(o->token.query, InAuth(ConfigString(name, auth, "query", "")));
-  for (char& c : o->token.header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (o->hmac) {
-    if (o->token.header.empty() || !o->token.query.empty()) {
-      return Status::Invalid("source '" + name + "': auth.header: hmac_sha256 needs a header (and no query)");
-    }
-    GET_OR_RET(o->prefix, InAuth(ConfigString(name, auth, "prefix", "")));
-    GET_OR_RET(const std::string encoding, InAuth(ConfigChoice(name, auth, "encoding", {"hex", "base64"}, "hex")));
-    o->base64 = encoding == "base64";
-  } else {
-    if (o->token.header.empty() == o->token.query.empty()) {
-      return Status::Invalid("source '" + name + "': auth: shared_secret needs exactly one of header or query");
-    }
-    if (auth["prefix"] || auth["encoding"]) {
-      return Status::Invalid("source '" + name + "': auth: prefix and encoding apply to hmac_sha256 only");
-    }
-  }
-  return Status::OK();
+// The section's keys besides kind and the secret, one row each.
+const config::FieldTable<GenericConfig>& GenericTable() {
+  using config::At;
+  using C = GenericConfig;
+  constexpr auto kRestart = config::Apply::kRestart;
+  static const config::FieldTable<C> kTable(
+      "sources.<name>", "Any JSON webhook, mapped by declarative rules ([helpdesks.md](helpdesks.md)).",
+      {
+          config::Structured<C>("auth", "mapping", "How requests are authenticated (below).").Required(),
+          config::Structured<C>("id", "field spec", "The delivery id the event ids derive from (or one per rule)."),
+          config::Structured<C>("fields", "mapping", "Field specs every rule shares, by slamon field."),
+          config::Structured<C>("events", "list of rules", "The mapping rules: when, type, fields, id.").Required(),
+          ValueMapRow<C>(
+              "statuses", [](C& c) -> ValueMap& { return c.options.statuses; }, StatusVocabulary(),
+              "Vendor status -> slamon status.", "none"),
+          ValueMapRow<C>(
+              "priorities", [](C& c) -> ValueMap& { return c.options.priorities; }, PriorityVocabulary(),
+              "Vendor priority -> slamon priority.", "none"),
+          ValueMapRow<C>(
+              "roles", [](C& c) -> ValueMap& { return c.options.roles; }, RoleVocabulary(),
+              "Vendor author role -> agent, customer or ignore.", "agent: agent, customer: customer"),
+          config::OneOf("default_priority", At(&C::options, &GenericOptions::default_priority), "normal",
+                        PriorityVocabulary(), kRestart, "Priority of tickets opened without one."),
+          config::OneOf("unmatched",
+                        config::Via<C, std::string>(
+                            [](const C& c) { return std::string(c.reject_unmatched ? "reject" : "ignore"); },
+                            [](C& c, const std::string& v) { c.reject_unmatched = v == "reject"; }),
+                        "reject", {"reject", "ignore"}, kRestart,
+                        "A request no rule matches: rejected (422) or accepted without events."),
+      });
+  return kTable;
 }
 
 }  // namespace
 
-StatusOr<std::unique_ptr<WebhookSource>> MakeGenericSource(const std::string& name, const YAML::Node& section) {
-  GenericOptions o;
-  GET_OR_RET(o.secret, LoadSecret(name, section));
-  SLAMON_RETURN_IF_ERROR(LoadAuth(name, section, &o));
-  if (section["id"]) {
-    GET_OR_RET(FieldSpec id, generic::ParseFieldSpec(name, "id", section["id"]));
-    o.id = std::move(id);
+StatusOr<std::unique_ptr<WebhookSource>> MakeGenericSource(const SourceSection& section) {
+  GenericConfig c;
+  GenericOptions& o = c.options;
+  GET_OR_RET(o.secret, LoadSecret(section));
+  SLAMON_RETURN_IF_ERROR(section.Read(GenericTable(), &c));
+  if (!section.At("auth").IsMap()) return section.Error(section.At("auth"), "auth", "must be a mapping");
+  SLAMON_RETURN_IF_ERROR(section.Read(AuthTable(), &c, {}, "auth"));
+  o.hmac = c.mode == "hmac_sha256";
+  o.base64 = c.encoding == "base64";
+  o.reject_unmatched = c.reject_unmatched;
+  for (char& ch : o.token.header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (const YAML::Node id = section.At("id"); id.IsDefined()) {
+    GET_OR_RET(FieldSpec spec, generic::ParseFieldSpec(section, "id", id));
+    o.id = std::move(spec);
   }
-  GET_OR_RET(o.fields, generic::ParseFields(name, "fields", section["fields"]));
-  GET_OR_RET(o.rules, generic::ParseRules(name, section["events"]));
+  GET_OR_RET(o.fields, generic::ParseFields(section, "fields", section.At("fields")));
+  GET_OR_RET(o.rules, generic::ParseRules(section, section.At("events")));
   if (!o.id) {
     for (size_t i = 0; i < o.rules.size(); ++i) {
       if (!o.rules[i].id) {
-        return Status::Invalid("source '" + name + "': id: is required (or an id in every rule; events[" +
-                               std::to_string(i) + "] has none)");
+        return section.Error(section.At("events")[i], "id",
+                             "is required (or an id in every rule; events[" + std::to_string(i) + "] has none)");
       }
     }
   }
-  GET_OR_RET(o.statuses, LoadValueMap(name, section, "statuses", StatusVocabulary(), {}));
-  GET_OR_RET(o.priorities, LoadValueMap(name, section, "priorities", PriorityVocabulary(), {}));
-  GET_OR_RET(o.roles, LoadValueMap(name, section, "roles", RoleVocabulary(), o.roles));
-  GET_OR_RET(o.default_priority, ConfigChoice(name, section, "default_priority", PriorityVocabulary(), "normal"));
-  GET_OR_RET(const std::string unmatched, ConfigChoice(name, section, "unmatched", {"reject", "ignore"}, "reject"));
-  o.reject_unmatched = unmatched == "reject";
-  return std::unique_ptr<WebhookSource>(std::make_unique<GenericSource>(name, std::move(o)));
+  return std::unique_ptr<WebhookSource>(std::make_unique<GenericSource>(section.name(), std::move(o)));
+}
+
+std::vector<config::SectionInfo> GenericSourceReference() {
+  config::SectionInfo main = GenericTable().Describe();
+  main.title = "`sources.<name>`, kind generic";
+  config::SectionInfo auth = AuthTable().Describe();
+  auth.title = "`sources.<name>.auth`, kind generic";
+  return {main, auth};
 }
 
 }  // namespace slamon::bridge

@@ -124,46 +124,80 @@ class JiandaoyunSource : public WebhookSource {
     return true;
   }
 
-  static StatusOr<std::unique_ptr<WebhookSource>> Make(const std::string& name, const YAML::Node& section) {
+  static StatusOr<std::unique_ptr<WebhookSource>> Make(const SourceSection& section) {
     auto source = std::unique_ptr<JiandaoyunSource>(new JiandaoyunSource());
-    source->name_ = name;
-    GET_OR_RET(source->secret_, LoadSecret(name, section));
-    GET_OR_RET(source->default_priority_, ConfigString(name, section, "default_priority", "normal"));
-    GET_OR_RET(source->statuses_, ConfigStringMap(name, section, "statuses", TicketStatuses()));
-    GET_OR_RET(source->priorities_, ConfigStringMap(name, section, "priorities", TicketPriorities()));
-    GET_OR_RET(source->authors_, ConfigStringMap(name, section, "authors", {"agent", "customer"}));
-    GET_OR_RET(source->public_values_, ConfigStringMap(name, section, "visibility", {"public", "internal"}));
-    const YAML::Node f = section["fields"];
-    if (!f || !f.IsMap()) return Status::Invalid("source '" + name + "': fields: missing (map of form widgets)");
-    Fields& d = source->fields_;
-    const std::pair<const char*, std::string*> table[] = {
-        {"ticket_id", &d.ticket_id},
-        {"account", &d.account},
-        {"status", &d.status},
-        {"previous_status", &d.previous_status},
-        {"priority", &d.priority},
-        {"channel", &d.channel},
-        {"score", &d.score},
-        {"replies", &d.replies},
-        {"reply_id", &d.reply_id},
-        {"reply_author", &d.reply_author},
-        {"reply_public", &d.reply_public},
-        {"reply_time", &d.reply_time},
-    };
-    for (const auto& [key, target] : table) {
-      GET_OR_RET(*target, ConfigString(name, f, key, *target));
+    source->name_ = section.name();
+    GET_OR_RET(source->secret_, LoadSecret(section));
+    Options o;
+    SLAMON_RETURN_IF_ERROR(section.Read(Table(), &o));
+    if (!section.At("fields").IsMap()) {
+      return section.Error(section.At("fields"), "fields", "must be a mapping of slamon field to form widget");
     }
-    for (const auto& entry : f) {
-      const std::string key = entry.first.Scalar();
-      bool known = false;
-      for (const auto& [k, unused] : table) known = known || key == k;
-      if (!known) return Status::Invalid("source '" + name + "': fields." + key + ": unknown field");
-    }
-    if (d.account.empty()) return Status::Invalid("source '" + name + "': fields.account: missing");
-    if (!d.replies.empty() && (d.reply_author.empty() || d.reply_time.empty())) {
-      return Status::Invalid("source '" + name + "': fields.replies: needs reply_author and reply_time too");
-    }
+    SLAMON_RETURN_IF_ERROR(section.Read(FieldsTable(), &source->fields_, {}, "fields"));
+    source->default_priority_ = std::move(o.default_priority);
+    source->statuses_ = std::move(o.statuses);
+    source->priorities_ = std::move(o.priorities);
+    source->authors_ = std::move(o.authors);
+    source->public_values_ = std::move(o.visibility);
     return std::unique_ptr<WebhookSource>(std::move(source));
+  }
+
+  struct Options {
+    std::string default_priority = "normal";
+    std::map<std::string, std::string> statuses, priorities, authors, visibility;
+  };
+
+  // The section's keys besides kind and the secret, one row each.
+  static const config::FieldTable<Options>& Table() {
+    using config::At;
+    using O = Options;
+    constexpr auto kRestart = config::Apply::kRestart;
+    static const config::FieldTable<O> kTable(
+        "sources.<name>", "A Jiandaoyun form's data push ([helpdesks.md](helpdesks.md)).",
+        {
+            config::Str("default_priority", At(&O::default_priority), "normal", kRestart,
+                        "Priority of tickets whose priority widget is empty."),
+            config::Map("statuses", At(&O::statuses), kRestart, "Status widget value -> slamon status.",
+                        {TicketStatuses()}),
+            config::Map("priorities", At(&O::priorities), kRestart, "Priority widget value -> slamon priority.",
+                        {TicketPriorities()}),
+            config::Map("authors", At(&O::authors), kRestart, "Reply author value -> agent or customer.",
+                        {{"agent", "customer"}}),
+            config::Map("visibility", At(&O::visibility), kRestart, "Reply visibility value -> public or internal.",
+                        {{"public", "internal"}}),
+            config::Structured<O>("fields", "mapping", "Which form widget holds each slamon field (below).").Required(),
+        });
+    return kTable;
+  }
+
+  // sources.<name>.fields: slamon field -> the form widget (its field name, "_widget_…").
+  static const config::FieldTable<Fields>& FieldsTable() {
+    using config::At;
+    using config::Str;
+    using F = Fields;
+    constexpr auto kRestart = config::Apply::kRestart;
+    static const config::FieldTable<F> kTable(
+        "sources.<name>.fields", "Form widgets, by the slamon field they hold.",
+        {
+            Str("ticket_id", At(&F::ticket_id), "_id", kRestart, "The ticket id (the record id by default)."),
+            Str("account", At(&F::account), "", kRestart, "The account id.").Required(),
+            Str("status", At(&F::status), "", kRestart, "The ticket status."),
+            Str("previous_status", At(&F::previous_status), "", kRestart, "The status before this change."),
+            Str("priority", At(&F::priority), "", kRestart, "The priority."),
+            Str("channel", At(&F::channel), "", kRestart, "The channel."),
+            Str("score", At(&F::score), "", kRestart, "A satisfaction score (integer)."),
+            Str("replies", At(&F::replies), "", kRestart, "The replies subform (needs reply_author and reply_time)."),
+            Str("reply_id", At(&F::reply_id), "_id", kRestart, "A reply row's id."),
+            Str("reply_author", At(&F::reply_author), "", kRestart, "A reply row's author."),
+            Str("reply_public", At(&F::reply_public), "", kRestart, "A reply row's visibility."),
+            Str("reply_time", At(&F::reply_time), "", kRestart, "A reply row's time."),
+        },
+        {[](const F& f, config::SectionCheck& k) {
+          if (!f.replies.empty() && (f.reply_author.empty() || f.reply_time.empty())) {
+            k.Fail("replies", "needs reply_author and reply_time too");
+          }
+        }});
+    return kTable;
   }
 
  private:
@@ -240,8 +274,16 @@ class JiandaoyunSource : public WebhookSource {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<WebhookSource>> MakeJiandaoyunSource(const std::string& name, const YAML::Node& section) {
-  return JiandaoyunSource::Make(name, section);
+StatusOr<std::unique_ptr<WebhookSource>> MakeJiandaoyunSource(const SourceSection& section) {
+  return JiandaoyunSource::Make(section);
+}
+
+std::vector<config::SectionInfo> JiandaoyunSourceReference() {
+  config::SectionInfo main = JiandaoyunSource::Table().Describe();
+  main.title = "`sources.<name>`, kind jiandaoyun";
+  config::SectionInfo fields = JiandaoyunSource::FieldsTable().Describe();
+  fields.title = "`sources.<name>.fields`, kind jiandaoyun";
+  return {main, fields};
 }
 
 }  // namespace slamon::bridge

@@ -333,22 +333,54 @@ class JiraSource final : public WebhookSource {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<WebhookSource>> MakeJiraSource(const std::string& name, const YAML::Node& section) {
+namespace {
+
+// The section's keys besides kind and the secret, one row each.
+const config::FieldTable<JiraOptions>& JiraTable() {
+  using config::At;
+  using O = JiraOptions;
+  constexpr auto kRestart = config::Apply::kRestart;
+  auto ticket_id =
+      config::Via<O, std::string>([](const O& o) { return std::string(o.ticket_id_is_key ? "key" : "id"); },
+                                  [](O& o, const std::string& v) { o.ticket_id_is_key = v == "key"; });
+  static const config::FieldTable<O> kTable(
+      "sources.<name>", "A Jira Service Management webhook ([helpdesks.md](helpdesks.md)).",
+      {
+          config::OneOf("ticket_id", ticket_id, "key", {"key", "id"}, kRestart,
+                        "What becomes the ticket id: the issue key (SUP-12) or its numeric id."),
+          config::Str("account_field", At(&O::account_field), "customfield_10002", kRestart,
+                      "The issue field naming the account (JSM Organizations on most sites)."),
+          config::Str("default_account", At(&O::default_account), "", kRestart,
+                      "Account of issues whose account field is empty."),
+          ValueMapRow<O>("statuses", &O::statuses, StatusVocabulary(), "Jira status -> slamon status.",
+                         "Jira's usual statuses (helpdesks.md)"),
+          ValueMapRow<O>("priorities", &O::priorities, PriorityVocabulary(), "Jira priority -> slamon priority.",
+                         "Jira's usual priorities (helpdesks.md)"),
+          config::OneOf("default_priority", At(&O::default_priority), "normal", PriorityVocabulary(), kRestart,
+                        "Priority of issues without one."),
+          ValueMapRow<O>("roles", &O::roles, RoleVocabulary(),
+                         "Comment author accountType -> agent, customer or ignore.",
+                         "atlassian: agent, customer: customer, app: ignore"),
+          config::Bool("reporter_is_customer", At(&O::reporter_is_customer), true, kRestart,
+                       "A comment by the issue's reporter is the customer's."),
+          config::Str("channel", At(&O::channel), "", kRestart, "The channel of the tickets (none when empty)."),
+      });
+  return kTable;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<WebhookSource>> MakeJiraSource(const SourceSection& section) {
   JiraOptions o;
-  GET_OR_RET(o.secret, LoadSecret(name, section));
-  GET_OR_RET(const std::string ticket_id, ConfigChoice(name, section, "ticket_id", {"key", "id"}, "key"));
-  o.ticket_id_is_key = ticket_id == "key";
-  GET_OR_RET(o.account_field, ConfigString(name, section, "account_field", o.account_field));
-  GET_OR_RET(o.default_account, ConfigString(name, section, "default_account", ""));
-  GET_OR_RET(o.statuses, LoadValueMap(name, section, "statuses", StatusVocabulary(), DefaultJiraStatuses()));
-  GET_OR_RET(o.priorities, LoadValueMap(name, section, "priorities", PriorityVocabulary(), DefaultJiraPriorities()));
-  GET_OR_RET(o.default_priority, ConfigChoice(name, section, "default_priority", PriorityVocabulary(), "normal"));
-  GET_OR_RET(o.roles, LoadValueMap(name, section, "roles", RoleVocabulary(), o.roles));
-  GET_OR_RET(const std::string reporter,
-             ConfigChoice(name, section, "reporter_is_customer", {"true", "false"}, "true"));
-  o.reporter_is_customer = reporter == "true";
-  GET_OR_RET(o.channel, ConfigString(name, section, "channel", ""));
-  return std::unique_ptr<WebhookSource>(std::make_unique<JiraSource>(name, std::move(o)));
+  GET_OR_RET(o.secret, LoadSecret(section));
+  SLAMON_RETURN_IF_ERROR(section.Read(JiraTable(), &o));
+  return std::unique_ptr<WebhookSource>(std::make_unique<JiraSource>(section.name(), std::move(o)));
+}
+
+std::vector<config::SectionInfo> JiraSourceReference() {
+  config::SectionInfo info = JiraTable().Describe();
+  info.title = "`sources.<name>`, kind jira";
+  return {info};
 }
 
 }  // namespace slamon::bridge

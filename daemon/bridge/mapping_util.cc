@@ -276,56 +276,25 @@ std::string JsonTextAt(const nlohmann::json& root, std::string_view pointer) {
   }
 }
 
-StatusOr<std::string> LoadSecret(const std::string& source_name, const YAML::Node& section) {
-  const std::string where = "source '" + source_name + "': ";
-  const YAML::Node direct = section["secret"];
-  const YAML::Node env = section["secret_env"];
-  if (direct && env) return Status::Invalid(where + "secret and secret_env: give one, not both");
-  if (direct) {
+StatusOr<std::string> LoadSecret(const SourceSection& section) {
+  const YAML::Node direct = section.At("secret");
+  const YAML::Node env = section.At("secret_env");
+  if (direct.IsDefined() && env.IsDefined())
+    return section.Error(env, "secret_env", "give secret or secret_env, not both");
+  if (direct.IsDefined()) {
     if (!direct.IsScalar() || direct.Scalar().empty())
-      return Status::Invalid(where + "secret: must be a non-empty string");
+      return section.Error(direct, "secret", "must be a non-empty string");
     return direct.Scalar();
   }
-  if (env) {
-    if (!env.IsScalar() || env.Scalar().empty()) return Status::Invalid(where + "secret_env: must name a variable");
+  if (env.IsDefined()) {
+    if (!env.IsScalar() || env.Scalar().empty()) return section.Error(env, "secret_env", "must name a variable");
     const char* value = std::getenv(env.Scalar().c_str());
     if (value == nullptr || *value == '\0') {
-      return Status::Invalid(where + "secret_env: environment variable " + env.Scalar() + " is not set");
+      return section.Error(env, "secret_env", "environment variable " + env.Scalar() + " is not set");
     }
     return std::string(value);
   }
-  return Status::Invalid(where + "secret: missing (give secret or secret_env)");
-}
-
-StatusOr<std::string> ConfigString(const std::string& source_name, const YAML::Node& section, const std::string& key,
-                                   std::string fallback) {
-  const YAML::Node node = section[key];
-  if (!node || node.IsNull()) return fallback;
-  if (!node.IsScalar()) return Status::Invalid("source '" + source_name + "': " + key + ": must be a string");
-  return node.Scalar();
-}
-
-StatusOr<std::map<std::string, std::string>> ConfigStringMap(const std::string& source_name, const YAML::Node& section,
-                                                             const std::string& key,
-                                                             const std::vector<std::string>& allowed) {
-  const std::string where = "source '" + source_name + "': " + key;
-  std::map<std::string, std::string> out;
-  const YAML::Node node = section[key];
-  if (!node || node.IsNull()) return out;
-  if (!node.IsMap()) return Status::Invalid(where + ": must be a map of names to values");
-  for (const auto& entry : node) {
-    if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
-      return Status::Invalid(where + ": keys and values must be strings");
-    }
-    const std::string& value = entry.second.Scalar();
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
-      std::string expected;
-      for (const auto& a : allowed) expected += (expected.empty() ? "" : ", ") + a;
-      return Status::Invalid(where + "." + entry.first.Scalar() + ": '" + value + "' is not one of " + expected);
-    }
-    out[entry.first.Scalar()] = value;
-  }
-  return out;
+  return section.Error(section.node(), "secret", "is required (give secret or secret_env)");
 }
 
 const std::vector<std::string>& TicketStatuses() {

@@ -135,24 +135,12 @@ std::string JsonText(const nlohmann::json& object, std::string_view key);
 std::string JsonTextAt(const nlohmann::json& root, std::string_view pointer);
 
 /// A source's secret: `secret:` in its section, or the environment variable
-/// named by `secret_env:`. Errors name the source and the field, never the
-/// value: "source 'zd': secret_env: environment variable ZENDESK_SECRET is
-/// not set". An empty secret is an error.
-StatusOr<std::string> LoadSecret(const std::string& source_name, const YAML::Node& section);
+/// named by `secret_env:`. Errors name the key, never the value:
+/// "bridge.yaml:7: sources.zd.secret_env: environment variable
+/// ZENDESK_SECRET is not set". An empty secret is an error.
+StatusOr<std::string> LoadSecret(const SourceSection& section);
 
-/// A string in a source's section: `fallback` when absent; an error naming
-/// source and field when present but not a scalar.
-StatusOr<std::string> ConfigString(const std::string& source_name, const YAML::Node& section, const std::string& key,
-                                   std::string fallback = "");
-
-/// A string-to-string map in a source's section (`statuses: {Hold: on_hold}`);
-/// empty when absent. Keys are compared as written. When `allowed` is not
-/// empty every value must be one of it; errors name source, field and key.
-StatusOr<std::map<std::string, std::string>> ConfigStringMap(const std::string& source_name, const YAML::Node& section,
-                                                             const std::string& key,
-                                                             const std::vector<std::string>& allowed = {});
-
-/// slamon's ticket statuses and priorities, for ConfigStringMap's `allowed`.
+/// slamon's ticket statuses and priorities, for the values of a mapping row.
 const std::vector<std::string>& TicketStatuses();
 const std::vector<std::string>& TicketPriorities();
 

@@ -8,28 +8,42 @@
 namespace slamon::bridge {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, SourceFactory>, 5> kFactories = {{
-    {"zendesk", &MakeZendeskSource},
-    {"jira", &MakeJiraSource},
-    {"jiandaoyun", &MakeJiandaoyunSource},
-    {"zoho", &MakeZohoSource},
-    {"generic", &MakeGenericSource},
+struct Kind {
+  std::string_view name;
+  SourceFactory make;
+  std::vector<config::SectionInfo> (*reference)();
+};
+
+constexpr std::array<Kind, 5> kKinds = {{
+    {"zendesk", &MakeZendeskSource, &ZendeskSourceReference},
+    {"jira", &MakeJiraSource, &JiraSourceReference},
+    {"jiandaoyun", &MakeJiandaoyunSource, &JiandaoyunSourceReference},
+    {"zoho", &MakeZohoSource, &ZohoSourceReference},
+    {"generic", &MakeGenericSource, &GenericSourceReference},
 }};
 
 }  // namespace
 
 SourceFactory FindFactory(std::string_view kind) {
-  for (const auto& [name, factory] : kFactories) {
-    if (name == kind) return factory;
+  for (const Kind& k : kKinds) {
+    if (k.name == kind) return k.make;
   }
   return nullptr;
 }
 
 std::vector<std::string> KnownKinds() {
   std::vector<std::string> kinds;
-  kinds.reserve(kFactories.size());
-  for (const auto& entry : kFactories) kinds.emplace_back(entry.first);
+  kinds.reserve(kKinds.size());
+  for (const Kind& k : kKinds) kinds.emplace_back(k.name);
   return kinds;
+}
+
+std::vector<config::SectionInfo> KindsReference() {
+  std::vector<config::SectionInfo> out;
+  for (const Kind& k : kKinds) {
+    for (auto& section : k.reference()) out.push_back(std::move(section));
+  }
+  return out;
 }
 
 }  // namespace slamon::bridge

@@ -16,4 +16,7 @@ SourceFactory FindFactory(std::string_view kind);
 /// Every known kind, for error messages ("expected one of …").
 std::vector<std::string> KnownKinds();
 
+/// Every kind's keys as reference sections, in the order of KnownKinds.
+std::vector<config::SectionInfo> KindsReference();
+
 }  // namespace slamon::bridge

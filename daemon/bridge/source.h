@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/config/field_table.h"
+#include "daemon/config/yaml_reader.h"
 #include "events/common/status.h"
 
 namespace slamon::bridge {
@@ -69,8 +71,61 @@ class WebhookSource {
   virtual bool Map(const WebhookRequest& request, std::vector<MappedEvent>* events, SourceError* error) const = 0;
 };
 
-/// Builds a source of kind `kind` ("zendesk", "jira", "jiandaoyun", "zoho",
-/// "generic") named `name` from its YAML section. Errors name the field.
-using SourceFactory = StatusOr<std::unique_ptr<WebhookSource>> (*)(const std::string& name, const YAML::Node& section);
+/// One source's section of the bridge config (`sources.<name>`), as its
+/// factory reads it: the flat keys through a field table (Read), nested
+/// structures by the source's own code. Problems come back as an
+/// invalid-argument Status in the one config problem shape, one per line:
+/// "FILE:LINE: sources.<name>.<key>: problem".
+class SourceSection {
+ public:
+  /// The keys every kind has; its own table need not list them.
+  static const std::vector<std::string>& CommonKeys();  ///< kind, secret, secret_env
+
+  SourceSection(const config::YamlReader& reader, std::string name, YAML::Node node)
+      : reader_(reader), name_(std::move(name)), field_("sources." + name_), node_(std::move(node)) {}
+
+  const std::string& name() const { return name_; }    ///< the URL segment: POST /webhooks/<name>
+  const std::string& field() const { return field_; }  ///< "sources.<name>"
+  const YAML::Node& node() const { return node_; }
+
+  /// The node at `key` ("auth.mode") in the section; undefined when absent.
+  YAML::Node At(std::string_view key) const;
+  /// "WHERE: sources.<name>.<key>: problem" as an invalid-argument Status,
+  /// placed at `at` (at the section when `at` is absent).
+  Status Error(const YAML::Node& at, std::string_view key, std::string_view problem) const;
+
+  /// Reads `table`'s rows into `options` (defaults first) from the section,
+  /// or from the mapping at `key` in it. Unknown keys are problems, except
+  /// `also_known` (and CommonKeys() at the section's top).
+  template <typename O>
+  Status Read(const config::FieldTable<O>& table, O* options, const std::vector<std::string>& also_known = {},
+              std::string_view key = {}) const {
+    config::YamlReader scratch(reader_);  // the same document and positions; problems of its own
+    const size_t before = scratch.problems().size();
+    std::vector<std::string> known = also_known;
+    if (key.empty()) known.insert(known.end(), CommonKeys().begin(), CommonKeys().end());
+    table.ApplyDefaults(*options);
+    table.Read(scratch, key.empty() ? node_ : At(key), key.empty() ? field_ : field_ + "." + std::string(key), *options,
+               known);
+    return Problems(scratch, before);
+  }
+
+ private:
+  static Status Problems(const config::YamlReader& reader, size_t from);
+
+  const config::YamlReader& reader_;
+  std::string name_;
+  std::string field_;
+  YAML::Node node_;
+};
+
+/// Builds a source from its section. Errors name the key, see SourceSection.
+using SourceFactory = StatusOr<std::unique_ptr<WebhookSource>> (*)(const SourceSection& section);
+
+/// Builds the source `name` from a section parsed on its own (tests, tools):
+/// problems are placed at the section's lines in `file`.
+StatusOr<std::unique_ptr<WebhookSource>> BuildSource(SourceFactory factory, const std::string& name,
+                                                     const YAML::Node& section,
+                                                     const std::string& file = "source.yaml");
 
 }  // namespace slamon::bridge

@@ -23,10 +23,6 @@ bool Contains(const std::vector<std::string>& items, const std::string& value) {
   return std::find(items.begin(), items.end(), value) != items.end();
 }
 
-Status FieldError(const std::string& source_name, const std::string& field, const std::string& why) {
-  return Status::Invalid("source '" + source_name + "': " + field + ": " + why);
-}
-
 }  // namespace
 
 StatusOr<JsonPointer> JsonPointer::Parse(std::string_view text) {
@@ -118,48 +114,49 @@ std::optional<std::string> ValueMap::Find(std::string_view vendor) const {
   return it->second;
 }
 
-StatusOr<ValueMap> LoadValueMap(const std::string& source_name, const YAML::Node& section, const std::string& key,
-                                const std::vector<std::string>& allowed, ValueMap defaults) {
-  const YAML::Node node = section[key];
-  if (!node || node.IsNull()) return defaults;
-  if (!node.IsMap()) return FieldError(source_name, key, "must be a mapping of vendor value to slamon value");
-  for (const auto& entry : node) {
-    if (!entry.first.IsScalar() || !entry.second.IsScalar()) {
-      return FieldError(source_name, key, "entries must be scalar: vendor value: slamon value");
-    }
-    const std::string vendor = entry.first.as<std::string>();
-    const std::string value = entry.second.as<std::string>();
-    if (!Contains(allowed, value)) {
-      return FieldError(source_name, key + "." + vendor, "'" + value + "' is not one of " + JoinList(allowed));
-    }
-    defaults.Set(vendor, value);
-  }
-  return defaults;
-}
-
-StatusOr<std::string> ConfigChoice(const std::string& source_name, const YAML::Node& section, const std::string& key,
-                                   const std::vector<std::string>& allowed, std::string fallback) {
-  const YAML::Node node = section[key];
-  if (!node || node.IsNull()) return fallback;
-  if (!node.IsScalar()) return FieldError(source_name, key, "must be one of " + JoinList(allowed));
-  std::string value = node.as<std::string>();
-  if (!Contains(allowed, value)) {
-    return FieldError(source_name, key, "'" + value + "' is not one of " + JoinList(allowed));
-  }
-  return value;
-}
-
-Status CheckKnownKeys(const std::string& source_name, const std::string& where, const YAML::Node& section,
+Status CheckKnownKeys(const SourceSection& section, const std::string& where, const YAML::Node& node,
                       const std::vector<std::string>& known) {
-  if (!section || !section.IsMap()) return Status::OK();
-  for (const auto& entry : section) {
-    const std::string key = entry.first.as<std::string>();
+  if (!node || !node.IsMap()) return Status::OK();
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) {
+      return section.Error(entry.first, where, "a key must be a plain name, not a list or a mapping");
+    }
+    const std::string key = entry.first.Scalar();
     if (!Contains(known, key)) {
-      return FieldError(source_name, where.empty() ? key : where + "." + key,
-                        "unknown field (expected one of " + JoinList(known) + ")");
+      return section.Error(entry.first, where.empty() ? key : where + "." + key,
+                           "unknown setting (expected one of " + JoinList(known) + ")");
     }
   }
   return Status::OK();
+}
+
+StatusOr<std::unique_ptr<WebhookSource>> BuildSource(SourceFactory factory, const std::string& name,
+                                                     const YAML::Node& section, const std::string& file) {
+  const config::YamlReader reader(section, file);
+  return factory(SourceSection(reader, name, section));
+}
+
+const std::vector<std::string>& SourceSection::CommonKeys() {
+  static const std::vector<std::string> kKeys = {"kind", "secret", "secret_env"};
+  return kKeys;
+}
+
+YAML::Node SourceSection::At(std::string_view key) const { return config::YamlReader(node_, reader_.file()).At(key); }
+
+Status SourceSection::Error(const YAML::Node& at, std::string_view key, std::string_view problem) const {
+  const std::string field = key.empty() ? field_ : field_ + "." + std::string(key);
+  // A node built while parsing (a condition's subject) has no line: the section's is the nearest.
+  const bool placed = at.IsDefined() && at.Mark().line >= 0;
+  return Status::Invalid(reader_.positions().Problem(placed ? at : node_, field, problem));
+}
+
+Status SourceSection::Problems(const config::YamlReader& reader, size_t from) {
+  std::string joined;
+  for (size_t i = from; i < reader.problems().size(); ++i) {
+    if (!joined.empty()) joined += '\n';
+    joined += reader.problems()[i];
+  }
+  return joined.empty() ? Status::OK() : Status::Invalid(joined);
 }
 
 bool VerifySharedToken(const WebhookRequest& request, const TokenLocation& where, const std::string& secret,

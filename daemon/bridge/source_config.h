@@ -7,6 +7,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "daemon/bridge/source.h"
+#include "daemon/config/field_table.h"
 #include "events/common/status.h"
 
 namespace slamon::bridge {
@@ -62,20 +64,33 @@ class ValueMap {
   std::map<std::string, std::string> entries_;  // folded vendor value → slamon value
 };
 
-/// Reads `section[key]` (a YAML mapping of vendor value → slamon value) over
-/// `defaults`: listed entries replace or add to the defaults. Every value must
-/// be one of `allowed`. Errors name the source and the field:
-/// "source 'jira': statuses.Done: 'finished' is not one of open, pending, …".
-StatusOr<ValueMap> LoadValueMap(const std::string& source_name, const YAML::Node& section, const std::string& key,
-                                const std::vector<std::string>& allowed, ValueMap defaults);
+/// A row for a vendor-value map over built-in defaults (statuses,
+/// priorities, roles): the listed entries replace or add to the ValueMap
+/// `map` gives in the options; every value must be one of `allowed`.
+template <typename O>
+config::Field<O> ValueMapRow(std::string key, std::function<ValueMap&(O&)> map, std::vector<std::string> allowed,
+                             std::string doc, std::string default_doc) {
+  auto get = [](const O&) { return std::map<std::string, std::string>(); };  // folded keys: not invertible
+  auto set = [map](O& o, std::map<std::string, std::string> entries) {
+    for (const auto& [vendor, value] : entries) map(o).Set(vendor, value);
+  };
+  return config::Map(std::move(key), config::Via<O, std::map<std::string, std::string>>(get, set),
+                     config::Apply::kRestart, std::move(doc), {std::move(allowed)})
+      .DefaultDoc(std::move(default_doc));
+}
+/// The same for a ValueMap member of the options.
+template <typename O>
+config::Field<O> ValueMapRow(std::string key, ValueMap O::*member, std::vector<std::string> allowed, std::string doc,
+                             std::string default_doc) {
+  return ValueMapRow<O>(
+      std::move(key), [member](O& o) -> ValueMap& { return o.*member; }, std::move(allowed), std::move(doc),
+      std::move(default_doc));
+}
 
-/// A scalar in `section[key]` that must be one of `allowed`; `fallback` when absent.
-StatusOr<std::string> ConfigChoice(const std::string& source_name, const YAML::Node& section, const std::string& key,
-                                   const std::vector<std::string>& allowed, std::string fallback);
-
-/// Checks that every key of `section` is in `known`, so that a typo in a
-/// field name is reported at start-up instead of silently ignored.
-Status CheckKnownKeys(const std::string& source_name, const std::string& where, const YAML::Node& section,
+/// Checks that every key of the mapping `node` (at `where` in the section,
+/// "events[0].fields") is in `known`, so that a typo in a field name is
+/// reported at start-up instead of silently ignored.
+Status CheckKnownKeys(const SourceSection& section, const std::string& where, const YAML::Node& node,
                       const std::vector<std::string>& known);
 
 /// Where a shared secret travels: a request header or a query parameter.

@@ -12,6 +12,13 @@ namespace {
 
 constexpr std::string_view kTypePrefix = "zen:event-type:ticket.";
 
+struct ZendeskOptions {
+  std::string default_account;
+  std::string default_priority = "normal";
+  std::map<std::string, std::string> organizations, groups, statuses, priorities;
+  int64_t replay_window_seconds = 300;
+};
+
 class ZendeskSource : public WebhookSource {
  public:
   const std::string& Name() const override { return name_; }
@@ -150,31 +157,48 @@ class ZendeskSource : public WebhookSource {
     return true;
   }
 
-  static StatusOr<std::unique_ptr<WebhookSource>> Make(const std::string& name, const YAML::Node& section) {
+  static StatusOr<std::unique_ptr<WebhookSource>> Make(const SourceSection& section) {
     auto source = std::unique_ptr<ZendeskSource>(new ZendeskSource());
-    source->name_ = name;
-    GET_OR_RET(source->secret_, LoadSecret(name, section));
-    GET_OR_RET(source->default_account_, ConfigString(name, section, "default_account"));
-    GET_OR_RET(source->default_priority_, ConfigString(name, section, "default_priority", "normal"));
-    if (!NormalizePriority(source->default_priority_)) {
-      return Status::Invalid("source '" + name + "': default_priority: '" + source->default_priority_ +
-                             "' is not one of urgent, high, normal, low");
-    }
-    GET_OR_RET(source->organizations_, ConfigStringMap(name, section, "organizations"));
-    GET_OR_RET(source->groups_, ConfigStringMap(name, section, "groups"));
-    GET_OR_RET(source->statuses_, ConfigStringMap(name, section, "statuses", TicketStatuses()));
-    GET_OR_RET(source->priorities_, ConfigStringMap(name, section, "priorities", TicketPriorities()));
-    if (const YAML::Node w = section["replay_window_seconds"]) {
-      try {
-        source->replay_window_s_ = w.as<int64_t>();
-      } catch (const YAML::Exception&) {
-        source->replay_window_s_ = -1;
-      }
-      if (source->replay_window_s_ < 1 || source->replay_window_s_ > 86400) {
-        return Status::Invalid("source '" + name + "': replay_window_seconds: must be an integer in 1..86400");
-      }
-    }
+    source->name_ = section.name();
+    GET_OR_RET(source->secret_, LoadSecret(section));
+    ZendeskOptions o;
+    SLAMON_RETURN_IF_ERROR(section.Read(Table(), &o));
+    source->default_account_ = std::move(o.default_account);
+    source->default_priority_ = std::move(o.default_priority);
+    source->organizations_ = std::move(o.organizations);
+    source->groups_ = std::move(o.groups);
+    source->statuses_ = std::move(o.statuses);
+    source->priorities_ = std::move(o.priorities);
+    source->replay_window_s_ = o.replay_window_seconds;
     return std::unique_ptr<WebhookSource>(std::move(source));
+  }
+
+  // The section's keys besides kind and the secret, one row each.
+  static const config::FieldTable<ZendeskOptions>& Table() {
+    using O = ZendeskOptions;
+    using config::At;
+    constexpr auto kRestart = config::Apply::kRestart;
+    auto priority = [](const std::string& p) {
+      return NormalizePriority(p) ? "" : "'" + p + "' is not one of urgent, high, normal, low";
+    };
+    static const config::FieldTable<O> kTable(
+        "sources.<name>", "A Zendesk event-subscription webhook ([helpdesks.md](helpdesks.md)).",
+        {
+            config::Str("default_account", At(&O::default_account), "", kRestart,
+                        "Account of tickets without an organization."),
+            config::Str("default_priority", At(&O::default_priority), "normal", kRestart,
+                        "Priority of tickets created without one.", {priority, "urgent, high, normal, low"}),
+            config::Map("organizations", At(&O::organizations), kRestart,
+                        "Zendesk organization id -> slamon account id (otherwise the id itself)."),
+            config::Map("groups", At(&O::groups), kRestart, "Zendesk group id -> slamon group name."),
+            config::Map("statuses", At(&O::statuses), kRestart, "Custom Zendesk status -> slamon status.",
+                        {TicketStatuses()}),
+            config::Map("priorities", At(&O::priorities), kRestart, "Zendesk priority -> slamon priority.",
+                        {TicketPriorities()}),
+            config::Int("replay_window_seconds", At(&O::replay_window_seconds), 300, {1, 86400, "seconds"}, kRestart,
+                        "How far a signature's timestamp may be from the receive time."),
+        });
+    return kTable;
   }
 
  private:
@@ -213,8 +237,14 @@ class ZendeskSource : public WebhookSource {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<WebhookSource>> MakeZendeskSource(const std::string& name, const YAML::Node& section) {
-  return ZendeskSource::Make(name, section);
+StatusOr<std::unique_ptr<WebhookSource>> MakeZendeskSource(const SourceSection& section) {
+  return ZendeskSource::Make(section);
+}
+
+std::vector<config::SectionInfo> ZendeskSourceReference() {
+  config::SectionInfo info = ZendeskSource::Table().Describe();
+  info.title = "`sources.<name>`, kind zendesk";
+  return {info};
 }
 
 }  // namespace slamon::bridge

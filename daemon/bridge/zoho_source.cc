@@ -263,35 +263,80 @@ class ZohoSource final : public WebhookSource {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<WebhookSource>> MakeZohoSource(const std::string& name, const YAML::Node& section) {
-  ZohoOptions o;
-  GET_OR_RET(o.secret, LoadSecret(name, section));
-  GET_OR_RET(o.token.header, ConfigString(name, section, "token_header", ""));
-  GET_OR_RET(o.token.query, ConfigString(name, section, "token_query", ""));
-  if (o.token.header.empty() == o.token.query.empty()) {
-    return Status::Invalid("source '" + name + "': set exactly one of token_header or token_query");
-  }
-  for (char& c : o.token.header) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::vector<std::string> pointers = {"/accountId", "/account/id", "/contact/accountId", "/contact/account/id"};
-  const YAML::Node custom = section["account_pointers"];
-  if (custom && !custom.IsNull()) {
-    if (!custom.IsSequence() || custom.size() == 0) {
-      return Status::Invalid("source '" + name + "': account_pointers: must be a non-empty list of JSON pointers");
-    }
-    pointers.clear();
-    for (const auto& p : custom) pointers.push_back(p.as<std::string>());
-  }
-  for (const std::string& text : pointers) {
+namespace {
+
+// What the table reads; the JSON pointers are parsed after it.
+struct ZohoConfig {
+  ZohoOptions options;
+  std::vector<std::string> account_pointers = {"/accountId", "/account/id", "/contact/accountId",
+                                               "/contact/account/id"};
+};
+
+// The section's keys besides kind and the secret, one row each.
+const config::FieldTable<ZohoConfig>& ZohoTable() {
+  using config::At;
+  using O = ZohoOptions;
+  using C = ZohoConfig;
+  constexpr auto kRestart = config::Apply::kRestart;
+  auto pointer = [](const std::string& text) {
     auto p = JsonPointer::Parse(text);
-    if (!p.ok()) return Status::Invalid("source '" + name + "': account_pointers: " + p.status().message());
-    o.account_pointers.push_back(p.take());
-  }
-  GET_OR_RET(o.default_account, ConfigString(name, section, "default_account", ""));
-  GET_OR_RET(o.statuses, LoadValueMap(name, section, "statuses", StatusVocabulary(), DefaultZohoStatuses()));
-  GET_OR_RET(o.priorities, LoadValueMap(name, section, "priorities", PriorityVocabulary(), DefaultZohoPriorities()));
-  GET_OR_RET(o.default_priority, ConfigChoice(name, section, "default_priority", PriorityVocabulary(), "normal"));
-  GET_OR_RET(o.roles, LoadValueMap(name, section, "roles", RoleVocabulary(), o.roles));
-  return std::unique_ptr<WebhookSource>(std::make_unique<ZohoSource>(name, std::move(o)));
+    return p.ok() ? std::string() : p.status().message();
+  };
+  auto token = [](std::string TokenLocation::*member) {
+    return config::Via<C, std::string>([member](const C& c) { return c.options.token.*member; },
+                                       [member](C& c, std::string v) { c.options.token.*member = std::move(v); });
+  };
+  static const config::FieldTable<C> kTable(
+      "sources.<name>", "A Zoho Desk webhook ([helpdesks.md](helpdesks.md)).",
+      {
+          config::Str("token_header", token(&TokenLocation::header), "", kRestart,
+                      "The header carrying the shared secret (or token_query)."),
+          config::Str("token_query", token(&TokenLocation::query), "", kRestart,
+                      "The query parameter carrying the shared secret (or token_header)."),
+          config::List("account_pointers", At(&C::account_pointers),
+                       {"/accountId", "/account/id", "/contact/accountId", "/contact/account/id"},
+                       {1, "JSON pointer", pointer, "JSON pointers"}, kRestart,
+                       "Where the account id is in the payload, first found wins."),
+          config::Str("default_account", At(&C::options, &O::default_account), "", kRestart,
+                      "Account of tickets without one."),
+          ValueMapRow<C>(
+              "statuses", [](C& c) -> ValueMap& { return c.options.statuses; }, StatusVocabulary(),
+              "Zoho status -> slamon status.", "Zoho Desk's statuses (helpdesks.md)"),
+          ValueMapRow<C>(
+              "priorities", [](C& c) -> ValueMap& { return c.options.priorities; }, PriorityVocabulary(),
+              "Zoho priority -> slamon priority.", "Zoho Desk's priorities (helpdesks.md)"),
+          config::OneOf("default_priority", At(&C::options, &O::default_priority), "normal", PriorityVocabulary(),
+                        kRestart, "Priority of tickets without one."),
+          ValueMapRow<C>(
+              "roles", [](C& c) -> ValueMap& { return c.options.roles; }, RoleVocabulary(),
+              "Thread author type -> agent, customer or ignore.",
+              "AGENT: agent, END_USER and CUSTOMER: customer, SYSTEM: ignore"),
+      },
+      {[](const C& c, config::SectionCheck& k) {
+        if (c.options.token.header.empty() == c.options.token.query.empty()) {
+          k.Fail(c.options.token.header.empty() ? "token_header" : "token_query",
+                 "set exactly one of token_header or token_query");
+        }
+      }});
+  return kTable;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<WebhookSource>> MakeZohoSource(const SourceSection& section) {
+  ZohoConfig c;
+  GET_OR_RET(c.options.secret, LoadSecret(section));
+  SLAMON_RETURN_IF_ERROR(section.Read(ZohoTable(), &c));
+  ZohoOptions& o = c.options;
+  for (char& ch : o.token.header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (const std::string& text : c.account_pointers) o.account_pointers.push_back(JsonPointer::Parse(text).take());
+  return std::unique_ptr<WebhookSource>(std::make_unique<ZohoSource>(section.name(), std::move(o)));
+}
+
+std::vector<config::SectionInfo> ZohoSourceReference() {
+  config::SectionInfo info = ZohoTable().Describe();
+  info.title = "`sources.<name>`, kind zoho";
+  return {info};
 }
 
 }  // namespace slamon::bridge

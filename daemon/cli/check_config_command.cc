@@ -8,6 +8,7 @@
 
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/cli_output.h"
+#include "daemon/config/daemon_fields.h"
 #include "events/kafka/topic_admin.h"
 #include "projections/sla/sla_types.h"
 
@@ -127,15 +128,11 @@ std::string DescribeTopics(const events::KafkaSettings& kafka, const std::string
 std::string DescribeConfig(const CheckedConfig& config) {
   const DaemonConfig& d = config.daemon;
   std::string out = fmt::format("{}: valid\n", d.file);
-  out += fmt::format("  store       {} (sync {})\n", d.store.path, d.store.sync ? "every batch" : "off");
-  out += fmt::format("  kafka       brokers {}; topics {}; group {}\n", d.kafka.brokers, Joined(d.kafka.topics),
-                     d.kafka.group_id);
-  out += fmt::format("  http        {}{}\n", d.http.listen, d.http.basic_auth_user.empty() ? "" : " (basic auth)");
-  out += fmt::format("  readiness   ready while lag <= {} messages\n", d.ready_max_lag);
-  out += fmt::format("  snapshots   {}\n",
-                     d.snapshots.every_events == 0
-                         ? std::string("off")
-                         : fmt::format("every {} events, keep {}", d.snapshots.every_events, d.snapshots.keep));
+  // The daemon's sections from their field tables: what the file (and --set)
+  // changed; everything else is the documented default.
+  for (const auto& [section, changed] : DaemonSchema().Summary(d, true)) {
+    out += fmt::format("  {:<11} {}\n", section, changed.empty() ? "defaults" : changed);
+  }
   std::vector<std::string> calendars;
   for (const auto& c : config.sla->calendars) {
     const auto& spec = c->spec();
@@ -166,7 +163,6 @@ std::string DescribeConfig(const CheckedConfig& config) {
   for (const auto& [tier, seconds] : config.health.value.followup) followup.push_back(tier + " " + Duration(seconds));
   out += fmt::format("  value       currency {}; follow-up {}\n", config.health.value.currency,
                      followup.empty() ? "off" : Joined(followup, ", "));
-  out += fmt::format("  log         {}\n", d.log_level);
   return out;
 }
 

@@ -17,8 +17,10 @@ namespace slamon::daemon {
 
 void AddCheckConfigCommand(CLI::App& app);
 
-/// The summary check-config prints for a valid config (one line per
-/// setting group, one per policy in match order).
+/// The summary check-config prints for a valid config: one line per section
+/// of DaemonSchema with the values that differ from their defaults
+/// ("defaults" when none does), then the calendars, one line per policy in
+/// match order, the health weights and the value settings.
 std::string DescribeConfig(const CheckedConfig& config);
 
 /// One line per topic of `kafka`: keeps every event, would lose history

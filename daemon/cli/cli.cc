@@ -22,6 +22,7 @@ int RunCli(int argc, char** argv) {
   AddSnapshotCommand(app);
   AddBridgeCommand(app);
   AddCheckConfigCommand(app);
+  AddConfigReferenceCommand(app);
   AddBackupCommand(app);
   AddRestoreCommand(app);
   AddTopicCommand(app);

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
+#include "daemon/config/yaml_reader.h"
 #include "events/codec.h"
 
 namespace slamon::daemon {
@@ -50,19 +52,17 @@ Status ReplayStore(const std::string& store_path, const std::string& account,
 
 Status LoadProjectionConfigs(const std::string& path, std::shared_ptr<const projections::SlaConfig>* sla,
                              projections::HealthConfig* health) {
-  YAML::Node root;
+  // The one reader: unreadable, not YAML, empty (a truncated deploy, the
+  // wrong path) or not a mapping is refused with the file's name.
+  std::optional<config::YamlReader> reader;
   try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    return Status::Invalid(path + ": cannot read file");
-  } catch (const YAML::Exception& e) {
-    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    reader.emplace(config::YamlReader::FromFile(path));
+  } catch (const config::ConfigError& e) {
+    return Status::Invalid(e.what());
   }
-  // An empty file is a mistake (the wrong path, a truncated deploy), not a request for defaults.
-  if (root.IsNull()) return Status::Invalid(path + ": the file is empty");
-  auto sla_config = projections::LoadSlaConfig(root, path);
+  auto sla_config = projections::LoadSlaConfig(reader->root(), reader->positions());
   if (!sla_config.ok()) return Status::Invalid(sla_config.status().message());
-  auto health_config = projections::LoadHealthConfig(root, path);
+  auto health_config = projections::LoadHealthConfig(reader->root(), reader->positions());
   if (!health_config.ok()) return Status::Invalid(health_config.status().message());
   *sla = std::make_shared<const projections::SlaConfig>(sla_config.take());
   *health = *health_config;

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/cli_output.h"
 #include "daemon/cli/snapshot_command.h"
+#include "daemon/config/yaml_reader.h"
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "projections/policy_history.h"
@@ -44,13 +46,21 @@ void PrintTable(const std::vector<projections::SlaRecord>& records) {
 
 Status RunReplay(const AsOfArgs& args) {
   GET_OR_RET(const int64_t as_of, ParseInstantOption("--as-of", args.as_of));
-  auto config = projections::LoadSlaConfigFile(args.config);
+  // The one reader (file, YAML, emptiness), then only the SLA sections.
+  std::optional<config::YamlReader> reader;
+  try {
+    reader.emplace(config::YamlReader::FromFile(args.config));
+  } catch (const config::ConfigError& e) {
+    return Status::Invalid(e.what());
+  }
+  auto config = projections::LoadSlaConfig(reader->root(), reader->positions());
   if (!config.ok()) return Status::Invalid(config.status().message());
+  auto sla = std::make_shared<const projections::SlaConfig>(config.take());
   // --policy at-open: each ticket under the store's policy version in force
   // at its open; a store without policy records falls back to --config.
   projections::SlaProjection::Options options;
   GET_OR_RET(options.history, PolicyHistoryFor(args));
-  projections::SlaProjection projection(std::make_shared<const projections::SlaConfig>(config.take()), options);
+  projections::SlaProjection projection(std::move(sla), options);
   SLAMON_RETURN_IF_ERROR(ReplayStoreFrom(args.store, args.account, args.snapshot == "auto", {.sla = &projection},
                                          [&](const events::Event& e) { projection.Apply(e); }));
   const auto records = projection.Evaluate(as_of, args.account);

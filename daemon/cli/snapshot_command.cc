@@ -27,9 +27,10 @@ double Since(std::chrono::steady_clock::time_point t0) {
 
 Status RunSnapshot(const SnapshotArgs& args) {
   GET_OR_RET(DaemonConfig cfg, LoadDaemonConfigOr(args.config));
-  auto sla_config = projections::LoadSlaConfig(cfg.root, cfg.file);
+  const ConfigPositions where = cfg.Positions();
+  auto sla_config = projections::LoadSlaConfig(cfg.root, where);
   if (!sla_config.ok()) return Status::Invalid(sla_config.status().message());
-  auto health_config = projections::LoadHealthConfig(cfg.root, cfg.file);
+  auto health_config = projections::LoadHealthConfig(cfg.root, where);
   if (!health_config.ok()) return Status::Invalid(health_config.status().message());
   auto opened = events::EventStore::Open({.path = args.store, .create_if_missing = false});
   if (!opened.ok()) {

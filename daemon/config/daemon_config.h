@@ -1,6 +1,7 @@
 // The daemon configuration: one YAML file plus `--set key=value` overrides,
-// loaded into typed settings and validated at start-up. Every error names the
-// file, the line and the field.
+// loaded into typed settings and validated at start-up. Every key is a row of
+// the field tables in daemon_fields.h (DaemonSchema); every problem reads
+// "FILE:LINE: section.key: problem".
 #pragma once
 
 #include <yaml-cpp/yaml.h>
@@ -8,21 +9,24 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "daemon/config/config_error.h"
 #include "daemon/config/web_settings.h"
+#include "events/common/config_position.h"
 #include "events/common/status.h"
 #include "events/kafka/kafka_settings.h"
 
+namespace slamon::config {
+class YamlReader;
+}  // namespace slamon::config
+
 namespace slamon::daemon {
 
-/// A configuration error: what() is "FILE:LINE: field F: reason".
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+/// A rejected config: what() is every problem, one "FILE:LINE: section.key:
+/// problem" per line.
+using ConfigError = config::ConfigError;
 
 struct StoreSettings {
   std::string path = "slamon-data";
@@ -104,15 +108,31 @@ struct DaemonConfig {
   std::string log_level = "info";
   std::string log_format = "text";  ///< log.format: text lines, or one JSON object per line ("json")
   YAML::Node root;                  ///< the whole document, for the projections' sections (calendars, policies, health)
+  /// Where the document's values came from (file lines, --set options), for
+  /// the problems the projections' sections and later checks report.
+  std::shared_ptr<const ConfigPositions> positions;
+
+  /// `positions`, or the file's own lines for a config built in code.
+  ConfigPositions Positions() const { return positions ? *positions : ConfigPositions(file, root); }
 };
+
+/// Reads the daemon settings from `reader` (overrides already applied);
+/// problems are collected in the reader, not thrown.
+DaemonConfig ReadDaemonConfig(config::YamlReader& reader);
 
 /// Loads and validates `file`, after applying `overrides` ("kafka.brokers=h:9092").
 /// Throws ConfigError.
 DaemonConfig LoadDaemonConfig(const std::string& file, const std::vector<std::string>& overrides = {});
-/// The same, with the refusal as an invalid-argument Status naming file, field and reason.
+/// The same, with the refusal as an invalid-argument Status (every problem, one per line).
 StatusOr<DaemonConfig> LoadDaemonConfigOr(const std::string& file, const std::vector<std::string>& overrides = {});
 
-/// Splits "host:port"; throws ConfigError naming `field` when malformed.
+/// "FILE:LINE: kafka.properties.NAME: reason" for a consumer property
+/// librdkafka refused, at the property's line (or the mapping's, when
+/// kafka.group_instance_id set it).
+std::string KafkaPropertyProblem(const DaemonConfig& cfg, const std::string& name, const std::string& reason);
+
+/// Splits "host:port"; throws ConfigError ("WHERE: \"x\" is not host:port", or
+/// without "WHERE: " when `where` is empty) when malformed.
 std::pair<std::string, int> ParseListenAddress(const std::string& value, const std::string& where);
 
 }  // namespace slamon::daemon

@@ -1,8 +1,8 @@
 // The web configuration's settings: TLS for the HTTP endpoints and basic-auth
-// users with bcrypt-hashed passwords (the loader, which reads the certificates
-// and checks the hashes, is daemon/http/web_config.h). Plain data, so that the
-// daemon and bridge settings can hold a loaded web config without depending
-// on the HTTP server.
+// users with bcrypt-hashed passwords (their field tables are web_fields.h;
+// the loader, which reads the certificates and builds the TLS context, is
+// daemon/http/web_config.h). Plain data, so that the daemon and bridge
+// settings can hold a loaded web config without depending on the HTTP server.
 #pragma once
 
 #include <map>
@@ -41,5 +41,9 @@ struct WebConfig {
   /// User name -> bcrypt hash ($2a$/$2b$/$2y$). Empty: no authentication.
   std::map<std::string, std::string> basic_auth_users;
 };
+
+/// True when `hash` looks like a bcrypt hash libcrypt verifies:
+/// $2a$, $2b$ or $2y$, a cost of 04..31, 53 characters of salt and hash.
+bool IsBcryptHash(const std::string& hash);
 
 }  // namespace slamon::daemon

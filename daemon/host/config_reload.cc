@@ -8,6 +8,8 @@
 #include <set>
 #include <utility>
 
+#include "daemon/config/daemon_fields.h"
+#include "daemon/config/yaml_reader.h"
 #include "daemon/host/projection_host.h"
 #include "events/codec.h"
 #include "events/common/json_writer.h"
@@ -20,77 +22,6 @@ namespace {
 
 std::atomic<bool> g_sighup{false};
 void OnSighup(int) { g_sighup = true; }
-
-// A restart-only setting: its field name and whether two configs agree on it.
-struct Setting {
-  const char* name;
-  bool (*same)(const DaemonConfig&, const DaemonConfig&);
-};
-
-// Every setting outside the policy sections, by the field name the config
-// file uses. Only log.level is applied live; the others are bound to open
-// resources (the store, the consumer, the listener, registered metric
-// families, the generator thread) and are read once at start-up.
-constexpr Setting kRestartOnly[] = {
-    {"store.path", [](const DaemonConfig& a, const DaemonConfig& b) { return a.store.path == b.store.path; }},
-    {"store.sync", [](const DaemonConfig& a, const DaemonConfig& b) { return a.store.sync == b.store.sync; }},
-    {"kafka.brokers", [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.brokers == b.kafka.brokers; }},
-    {"kafka.topics", [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.topics == b.kafka.topics; }},
-    {"kafka.group_id",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.group_id == b.kafka.group_id; }},
-    {"kafka.properties",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.properties == b.kafka.properties; }},
-    {"kafka.batch_max_messages",
-     [](const DaemonConfig& a, const DaemonConfig& b) {
-       return a.kafka.batch_max_messages == b.kafka.batch_max_messages;
-     }},
-    {"kafka.batch_max_wait_ms",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.batch_max_wait == b.kafka.batch_max_wait; }},
-    {"kafka.batch_max_bytes",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.kafka.batch_max_bytes == b.kafka.batch_max_bytes; }},
-    {"kafka.max_message_bytes",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.max_message_bytes == b.max_message_bytes; }},
-    {"kafka.embedded_partitions",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.embedded_partitions == b.embedded_partitions; }},
-    {"http.listen", [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.listen == b.http.listen; }},
-    {"http.basic_auth",
-     [](const DaemonConfig& a, const DaemonConfig& b) {
-       return a.http.basic_auth_user == b.http.basic_auth_user &&
-              a.http.basic_auth_password == b.http.basic_auth_password;
-     }},
-    {"http.max_connections",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.max_connections == b.http.max_connections; }},
-    {"http.header_timeout_ms",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.header_timeout == b.http.header_timeout; }},
-    {"http.idle_timeout_ms",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.http.idle_timeout == b.http.idle_timeout; }},
-    {"generator",
-     [](const DaemonConfig& a, const DaemonConfig& b) {
-       const auto& x = a.generator;
-       const auto& y = b.generator;
-       return x.enabled == y.enabled && x.rate == y.rate && x.accounts == y.accounts && x.seed == y.seed &&
-              x.malformed_fraction == y.malformed_fraction && x.duplicate_fraction == y.duplicate_fraction;
-     }},
-    {"snapshots.every_events",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.snapshots.every_events == b.snapshots.every_events; }},
-    {"snapshots.keep",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.snapshots.keep == b.snapshots.keep; }},
-    {"metrics.tiers", [](const DaemonConfig& a, const DaemonConfig& b) { return a.metrics.tiers == b.metrics.tiers; }},
-    {"metrics.max_account_owners",
-     [](const DaemonConfig& a, const DaemonConfig& b) {
-       return a.metrics.max_account_owners == b.metrics.max_account_owners;
-     }},
-    {"ingest.max_event_age_days",
-     [](const DaemonConfig& a, const DaemonConfig& b) {
-       return a.ingest.max_event_age_days == b.ingest.max_event_age_days;
-     }},
-    {"ingest.max_event_future_days",
-     [](const DaemonConfig& a, const DaemonConfig& b) {
-       return a.ingest.max_event_future_days == b.ingest.max_event_future_days;
-     }},
-    {"readiness.max_lag",
-     [](const DaemonConfig& a, const DaemonConfig& b) { return a.ready_max_lag == b.ready_max_lag; }},
-};
 
 // The tiers and groups the policies name: metric label bounds fixed when the
 // daemon starts (a new one is folded into "other" until a restart).
@@ -109,15 +40,21 @@ void AppendList(const std::vector<std::string>& items, events::JsonWriter* w) {
 }  // namespace
 
 CheckedConfig LoadCheckedConfig(const std::string& file, const std::vector<std::string>& overrides) {
+  auto reader = config::YamlReader::FromFile(file, overrides);
   CheckedConfig out;
-  out.daemon = LoadDaemonConfig(file, overrides);
-  auto sla = projections::LoadSlaConfig(out.daemon.root, file);
-  if (!sla.ok()) throw ConfigError(sla.status().message());
-  auto health = projections::LoadHealthConfig(out.daemon.root, file);
-  if (!health.ok()) throw ConfigError(health.status().message());
-  if (auto rejected = events::CheckConsumerProperties(out.daemon.kafka)) {
-    throw ConfigError(file + ": field kafka.properties." + rejected->name + ": " + rejected->reason);
+  out.daemon = ReadDaemonConfig(reader);
+  // The projections read their own sections, placing problems with the same
+  // positions, so every problem of the file is reported at once.
+  auto sla = projections::LoadSlaConfig(reader.root(), reader.positions());
+  if (!sla.ok()) reader.AddFormatted(sla.status().message());
+  auto health = projections::LoadHealthConfig(reader.root(), reader.positions());
+  if (!health.ok()) reader.AddFormatted(health.status().message());
+  if (reader.ok()) {
+    if (auto rejected = events::CheckConsumerProperties(out.daemon.kafka)) {
+      reader.AddFormatted(KafkaPropertyProblem(out.daemon, rejected->name, rejected->reason));
+    }
   }
+  reader.ThrowIfProblems();
   out.sla = std::make_shared<const projections::SlaConfig>(sla.take());
   out.health = health.take();
   return out;
@@ -127,10 +64,10 @@ ConfigChanges DiffConfigs(const DaemonConfig& running, const DaemonConfig& loade
   ConfigChanges c;
   c.policy = projections::CanonicalPolicyText(running.root) != projections::CanonicalPolicyText(loaded.root);
   if (c.policy) c.live.emplace_back("policy");
-  if (running.log_level != loaded.log_level) c.live.emplace_back("log.level");
-  for (const Setting& s : kRestartOnly) {
-    if (!s.same(running, loaded)) c.restart_only.emplace_back(s.name);
-  }
+  // Every other setting by its row: live or restart-only as the table says.
+  config::FieldChanges rows = DaemonSchema().Diff(running, loaded);
+  c.live.insert(c.live.end(), rows.live.begin(), rows.live.end());
+  c.restart_only = std::move(rows.restart);
   return c;
 }
 
@@ -269,8 +206,9 @@ ReloadResult ConfigReloader::Reload() {
 
   // The live parts now run with the new values; the restart-only ones keep theirs.
   DaemonConfig next = started_;
-  next.root = loaded.daemon.root;
-  next.log_level = loaded.daemon.log_level;
+  next.root.reset(loaded.daemon.root);  // reset, not operator=, which would rewrite started_'s document
+  next.positions = loaded.daemon.positions;
+  DaemonSchema().Copy(config::Apply::kLive, loaded.daemon, next);
   next.file = loaded.daemon.file;
   running_ = std::move(next);
   result.ok = true;

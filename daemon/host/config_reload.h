@@ -3,9 +3,10 @@
 // can change while running. The result-affecting sections (calendars,
 // policies, health and the value sections) become a new policy version in the
 // store, effective from the reload instant, and the live projections switch
-// to it; log.level changes at once. Every other setting (store, Kafka, HTTP,
-// snapshots, ...) is bound to open resources: a change is reported as needing
-// a restart and keeps its running value. An invalid file changes nothing.
+// to it; the settings DaemonSchema marks live (log.level) change at once.
+// Every other setting (store, Kafka, HTTP, snapshots, ...) is bound to open
+// resources and marked restart: a change is reported as needing a restart and
+// keeps its running value. An invalid file changes nothing.
 #pragma once
 
 #include <prometheus/gauge.h>
@@ -39,8 +40,8 @@ struct CheckedConfig {
   projections::HealthConfig health;
 };
 
-/// Loads and checks `file` with `overrides` applied. Throws ConfigError
-/// ("FILE:LINE: field F: reason") on the first problem.
+/// Loads and checks `file` with `overrides` applied. Throws ConfigError with
+/// every problem found ("FILE:LINE: section.key: problem", one per line).
 CheckedConfig LoadCheckedConfig(const std::string& file, const std::vector<std::string>& overrides = {});
 
 /// What differs between the running config and a newly loaded one.
@@ -48,10 +49,11 @@ struct ConfigChanges {
   /// The result-affecting sections differ (their canonical text, so comments,
   /// key order and quoting do not count).
   bool policy = false;
-  /// Changed settings that a reload applies: "policy", "log.level".
+  /// Changed settings that a reload applies: "policy", and the rows of
+  /// DaemonSchema marked live ("log.level").
   std::vector<std::string> live;
-  /// Changed settings that keep their running value until a restart, by
-  /// field name ("store.path", "kafka.brokers", "http.listen", ...).
+  /// Changed settings that keep their running value until a restart: the
+  /// rows marked restart, by key ("store.path", "kafka.brokers", ...).
   std::vector<std::string> restart_only;
 
   bool empty() const { return live.empty() && restart_only.empty(); }
@@ -63,7 +65,7 @@ ConfigChanges DiffConfigs(const DaemonConfig& running, const DaemonConfig& loade
 /// The outcome of one reload.
 struct ReloadResult {
   bool ok = false;
-  std::string error;             ///< "FILE:LINE: field F: reason" when !ok
+  std::string error;             ///< "FILE:LINE: section.key: problem" (one per line) when !ok
   ConfigChanges changes;         ///< against the running config (when ok)
   uint64_t policy_version = 0;   ///< in force after the reload (0: no store attached)
   int64_t effective_from = 0;    ///< of that version

@@ -94,12 +94,13 @@ Status Daemon::Open() {
   DaemonConfig& cfg = config_;
   Parts& p = *parts_;
   auto log = Log("main");
-  auto sla_config = projections::LoadSlaConfig(cfg.root, cfg.file);
+  const ConfigPositions where = cfg.Positions();
+  auto sla_config = projections::LoadSlaConfig(cfg.root, where);
   if (!sla_config.ok()) return Status::Invalid(sla_config.status().message());
-  auto health_config = projections::LoadHealthConfig(cfg.root, cfg.file);
+  auto health_config = projections::LoadHealthConfig(cfg.root, where);
   if (!health_config.ok()) return Status::Invalid(health_config.status().message());
   if (auto rejected = events::CheckConsumerProperties(cfg.kafka)) {
-    return Status::Invalid(cfg.file + ": kafka.properties." + rejected->name + ": " + rejected->reason);
+    return Status::Invalid(KafkaPropertyProblem(cfg, rejected->name, rejected->reason));
   }
   log->info("slamon {} starting with {}", SLAMON_VERSION, cfg.file);
 

@@ -12,10 +12,11 @@
 
 namespace slamon::daemon {
 
-/// Loads and checks `file`: known keys only, readable certificate and key
-/// files that OpenSSL accepts (and that match), a known client_auth_type with
-/// the client CA it needs, TLS versions, and a well-formed bcrypt hash per
-/// user. Throws ConfigError ("FILE:LINE: field F: reason").
+/// Loads and checks `file` through WebConfigSchema (known keys only, a known
+/// client_auth_type with the client CA it needs, TLS versions, a well-formed
+/// bcrypt hash per user), then reads the certificate and key files, which
+/// OpenSSL must accept (and which must match). Throws ConfigError with every
+/// problem ("FILE:LINE: section.key: problem").
 WebConfig LoadWebConfig(const std::string& file);
 
 /// Loads the web config file named by cfg->http.web_config_file (TLS
@@ -23,9 +24,5 @@ WebConfig LoadWebConfig(const std::string& file);
 /// Only the daemon calls it: the offline commands share the config file but
 /// serve nothing and may lack the right to read the key. Throws ConfigError.
 void LoadWebConfigInto(DaemonConfig* cfg);
-
-/// True when `hash` looks like a bcrypt hash libcrypt verifies:
-/// $2a$, $2b$ or $2y$, a cost of 04..31, 53 characters of salt and hash.
-bool IsBcryptHash(const std::string& hash);
 
 }  // namespace slamon::daemon

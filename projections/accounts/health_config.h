@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "events/common/config_position.h"
 #include "events/common/status.h"
 #include "projections/accounts/value_config.h"
 
@@ -50,9 +51,11 @@ struct HealthConfig {
 ///   health: {weights: {csat: 0.35, sla: 0.30, silence: 0.20, reopen: 0.15}}
 /// A signal not listed under `weights` keeps its default weight, so
 /// `{weights: {csat: 1}}` only changes csat (write `sla: 0` etc. to drop one).
-/// Rejected with "file:line: field: message": a non-map `health`/`weights`,
+/// Rejected with "FILE:LINE: field: message" (events/common/config_position.h): a non-map `health`/`weights`,
 /// an unknown key or signal, a weight that is not a finite number, a negative
 /// weight, and weights that are all zero. Never throws.
+StatusOr<HealthConfig> LoadHealthConfig(const YAML::Node& root, const ConfigPositions& where);
+/// The same for a document read from `file` alone (no --set options).
 StatusOr<HealthConfig> LoadHealthConfig(const YAML::Node& root, const std::string& file);
 
 /// Convenience for tests and tools: parses YAML text named `file` and calls

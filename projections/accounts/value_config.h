@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "events/common/config_position.h"
 #include "events/common/status.h"
 
 namespace YAML {
@@ -57,11 +58,13 @@ int MonetaryScore(const ValueConfig& c, double amount);
 ///   followup: {A: 14d, B: 30d, C: 90d}
 ///   categories: [complaint, billing, technical, delivery, inquiry]
 ///   churn_reasons: [budget, "moved to competitor", product fit, company acquired]
-/// A `value` key not given keeps its default. Rejected with "file:line: field:
+/// A `value` key not given keeps its default. Rejected with "FILE:LINE: field:
 /// message": unknown keys, a currency that is not three letters, threshold
 /// lists that are not four strictly ascending finite numbers >= 0, a cadence
 /// that is not a positive duration, empty or duplicate list entries, and the
 /// reserved name "other". Never throws.
+StatusOr<ValueConfig> LoadValueConfig(const YAML::Node& root, const ConfigPositions& where);
+/// The same for a document read from `file` alone (no --set options).
 StatusOr<ValueConfig> LoadValueConfig(const YAML::Node& root, const std::string& file);
 
 }  // namespace slamon::projections

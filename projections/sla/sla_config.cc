@@ -278,8 +278,8 @@ Status LoadPolicy(const YAML::Node& node, const std::string& field, const Errors
   return Status::OK();
 }
 
-Status Load(const YAML::Node& root, const std::string& file, SlaConfig* config) {
-  const Errors err(file);
+Status Load(const YAML::Node& root, const ConfigPositions& where, SlaConfig* config) {
+  const Errors err(where);
   config->calendars.push_back(Calendar::TwentyFourSeven());
   if (!root.IsDefined() || root.IsNull()) return Status::OK();
   if (!root.IsMap()) return err.At(root, "(root)", "expected a map");
@@ -390,15 +390,19 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
   return total;
 }
 
-StatusOr<SlaConfig> LoadSlaConfig(const YAML::Node& root, const std::string& file) {
+StatusOr<SlaConfig> LoadSlaConfig(const YAML::Node& root, const ConfigPositions& where) {
   SlaConfig config;
   try {
-    SLAMON_RETURN_IF_ERROR(Load(root, file, &config));
+    SLAMON_RETURN_IF_ERROR(Load(root, where, &config));
   } catch (const std::exception& e) {
     // yaml-cpp throws on malformed node access; report it instead of escaping.
-    return Status::Invalid(file + ": " + e.what());
+    return Status::Invalid(where.Problem(root, "(top level)", e.what()));
   }
   return config;
+}
+
+StatusOr<SlaConfig> LoadSlaConfig(const YAML::Node& root, const std::string& file) {
+  return LoadSlaConfig(root, ConfigPositions(file, root));
 }
 
 StatusOr<SlaConfig> LoadSlaConfigText(const std::string& yaml, const std::string& file) {
@@ -406,7 +410,7 @@ StatusOr<SlaConfig> LoadSlaConfigText(const std::string& yaml, const std::string
   try {
     root = YAML::Load(yaml);
   } catch (const YAML::Exception& e) {
-    return Status::Invalid(file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Status::Invalid(file + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
   }
   return LoadSlaConfig(root, file);
 }
@@ -416,12 +420,12 @@ StatusOr<SlaConfig> LoadSlaConfigFile(const std::string& path) {
   try {
     root = YAML::LoadFile(path);
   } catch (const YAML::BadFile&) {
-    return Status::IoError(path + ": cannot read file");
+    return Status::IoError(path + ": cannot read the config file");
   } catch (const YAML::Exception& e) {
-    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+    return Status::Invalid(path + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
   }
   // An empty file is a mistake (the wrong path, a truncated deploy), not a request for defaults.
-  if (root.IsNull()) return Status::Invalid(path + ": the file is empty");
+  if (root.IsNull()) return Status::Invalid(path + ": the config file is empty");
   return LoadSlaConfig(root, path);
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "events/common/config_position.h"
 #include "events/common/status.h"
 #include "events/event.h"
 #include "projections/core/calendar.h"
@@ -116,9 +117,12 @@ inline const Calendar& CalendarFor(const SlaPolicy& policy, const Calendar* acco
 std::optional<int64_t> ParseDuration(std::string_view s);
 
 /// Reads `calendars:` and `policies:` of `root` (both optional; other keys are
-/// ignored). Errors name the file, the 1-based line and the field, e.g.
-/// `config.yaml:12: policies[0].calendar: unknown calendar 'cn-biz'`.
-/// Never throws.
+/// ignored). Errors are one config problem
+/// (events/common/config_position.h), e.g.
+/// `config.yaml:12: policies[0].calendar: unknown calendar 'cn-biz'`, with
+/// values a --set option gave placed as `--set:N`. Never throws.
+StatusOr<SlaConfig> LoadSlaConfig(const YAML::Node& root, const ConfigPositions& where);
+/// The same for a document read from `file` alone (no --set options).
 StatusOr<SlaConfig> LoadSlaConfig(const YAML::Node& root, const std::string& file);
 
 /// Convenience: parses a YAML file / YAML text named `file` and calls

@@ -1,5 +1,6 @@
 // YAML helpers shared by the SLA config loader (sla_config.cc): error
-// messages naming file, line and field, and the small scalar parsers.
+// messages in the one config problem shape ("FILE:LINE: field: problem"),
+// and the small scalar parsers.
 // Internal to projections/.
 #pragma once
 
@@ -12,23 +13,23 @@
 #include <string_view>
 #include <vector>
 
+#include "events/common/config_position.h"
 #include "events/common/status.h"
 #include "projections/core/calendar.h"
 
 namespace slamon::projections::detail {
 
-/// Builds "file:line: field: message" errors. yaml-cpp marks are 0-based.
+/// Builds "FILE:LINE: field: message" errors (events/common/config_position.h),
+/// placing nodes that came from a --set option as "--set:N".
 class Errors {
  public:
-  explicit Errors(const std::string& file) : file_(file) {}
+  explicit Errors(const ConfigPositions& where) : where_(where) {}
   Status At(const YAML::Node& node, const std::string& field, const std::string& msg) const {
-    int line = node.IsDefined() ? node.Mark().line : -1;
-    std::string where = line >= 0 ? file_ + ":" + std::to_string(line + 1) : file_;
-    return Status::Invalid(where + ": " + field + ": " + msg);
+    return Status::Invalid(where_.Problem(node, field, msg));
   }
 
  private:
-  const std::string& file_;
+  const ConfigPositions& where_;
 };
 
 /// A mapping key as a name. yaml-cpp accepts lists and mappings as keys

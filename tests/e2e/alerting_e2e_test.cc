@@ -545,7 +545,8 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   std::printf(
       "[e2e] tickets L-1 of acct-li and W-1 of acct-wang opened at %s; first-response target %d s -> breach at "
       "%s\n",
-      events::FormatRfc3339(opened_at).c_str(), kTargetSeconds, events::FormatRfc3339(opened_at + kTargetSeconds).c_str());
+      events::FormatRfc3339(opened_at).c_str(), kTargetSeconds,
+      events::FormatRfc3339(opened_at + kTargetSeconds).c_str());
 
   // The ticket is running, not breached yet, and visible to Prometheus before the breach.
   ASSERT_TRUE(

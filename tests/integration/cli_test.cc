@@ -408,12 +408,12 @@ TEST_F(CliTest, BadConfigExitsTwoNamingFileAndField) {
   for (const std::string& cmd : std::vector<std::string>{"replay", "accounts"}) {
     const RunResult r = Slamon({cmd, "--store", store_path_, "--config", empty, "--as-of", as_of});
     EXPECT_EQ(r.code, 2) << cmd << ": " << r.err;
-    EXPECT_NE(r.err.find(empty + ": the file is empty"), std::string::npos) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find(empty + ": the config file is empty"), std::string::npos) << cmd << ": " << r.err;
   }
   const RunResult report =
       Slamon({"report", "--store", store_path_, "--config", empty, "--from", "2025-11-01", "--to", "2025-12-01"});
   EXPECT_EQ(report.code, 2) << report.err;
-  EXPECT_NE(report.err.find(empty + ": the file is empty"), std::string::npos) << report.err;
+  EXPECT_NE(report.err.find(empty + ": the config file is empty"), std::string::npos) << report.err;
 }
 
 TEST_F(CliTest, MissingStoreExitsOneNamingThePath) {

@@ -87,7 +87,7 @@ TEST_F(LifecycleTest, InvalidKafkaPropertyExitsTwoEveryTime) {
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, group_,
                                          "  properties: {foo.bar: \"1\", session.timeout.ms: \"6000\"}\n");
   const std::string expected =
-      "slamon run: " + config + ": kafka.properties.foo.bar: No such configuration property: \"foo.bar\"";
+      "slamon run: " + config + ":7: kafka.properties.foo.bar: No such configuration property: \"foo.bar\"";
   for (int i = 0; i < 12; ++i) {
     const auto t0 = Clock::now();
     const RunResult r = Slamon({"run", "--config", config}, seconds(20));

@@ -124,14 +124,14 @@ inline RawConnection::Response PostWebhook(int port, const std::string& path, co
 /// A source made by `factory` from `yaml`; fails the test (and returns nullptr) when it is refused.
 inline std::unique_ptr<bridge::WebhookSource> Build(bridge::SourceFactory factory, const std::string& name,
                                                     const std::string& yaml) {
-  auto made = factory(name, YAML::Load(yaml));
+  auto made = BuildSource(factory, name, YAML::Load(yaml));
   EXPECT_TRUE(made.ok()) << made.status().message();
   return made.ok() ? made.take() : nullptr;
 }
 
 /// Why `factory` refuses `yaml`; fails the test when it accepts it.
 inline std::string BuildError(bridge::SourceFactory factory, const std::string& yaml) {
-  auto made = factory("src", YAML::Load(yaml));
+  auto made = BuildSource(factory, "src", YAML::Load(yaml));
   EXPECT_FALSE(made.ok());
   return made.ok() ? std::string() : made.status().message();
 }

@@ -27,7 +27,7 @@ YAML::Node ExampleSection(const std::string& name) {
 std::unique_ptr<WebhookSource> Example(const std::string& name) {
   setenv("FRESHDESK_WEBHOOK_TOKEN", "fd-t0ken", 1);
   setenv("FXIAOKE_WEBHOOK_SECRET", "fx-s3cret", 1);
-  auto made = MakeGenericSource(name, ExampleSection(name));
+  auto made = BuildSource(&MakeGenericSource, name, ExampleSection(name));
   EXPECT_TRUE(made.ok()) << made.status().message();
   return made.ok() ? made.take() : nullptr;
 }

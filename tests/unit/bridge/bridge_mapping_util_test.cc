@@ -112,22 +112,34 @@ TEST(BridgeMappingUtilTest, ParsesBodiesAndReadsFields) {
   EXPECT_EQ(JsonText(j["a"], "b"), "7");
 }
 
+// The secret of a source section parsed alone, as "b.yaml".
+StatusOr<std::string> Secret(const std::string& yaml) {
+  const YAML::Node node = YAML::Load(yaml);
+  const config::YamlReader reader(node, "b.yaml");
+  return LoadSecret(SourceSection(reader, "zd", node));
+}
+
 TEST(BridgeMappingUtilTest, LoadsSecretsWithoutNamingThem) {
-  auto direct = LoadSecret("zd", YAML::Load("secret: s3cr3t"));
+  auto direct = Secret("secret: s3cr3t");
   ASSERT_TRUE(direct.ok());
   EXPECT_EQ(*direct, "s3cr3t");
   setenv("SLAMON_TEST_BRIDGE_SECRET", "from-env", 1);
-  auto env = LoadSecret("zd", YAML::Load("secret_env: SLAMON_TEST_BRIDGE_SECRET"));
+  auto env = Secret("secret_env: SLAMON_TEST_BRIDGE_SECRET");
   ASSERT_TRUE(env.ok());
   EXPECT_EQ(*env, "from-env");
-  auto unset = LoadSecret("zd", YAML::Load("secret_env: SLAMON_TEST_BRIDGE_UNSET_VAR"));
+  auto unset = Secret("secret_env: SLAMON_TEST_BRIDGE_UNSET_VAR");
   ASSERT_FALSE(unset.ok());
-  EXPECT_NE(unset.status().message().find("SLAMON_TEST_BRIDGE_UNSET_VAR"), std::string::npos);
-  auto both = LoadSecret("zd", YAML::Load("{secret: x, secret_env: Y}"));
-  EXPECT_FALSE(both.ok());
-  auto none = LoadSecret("zd", YAML::Load("{kind: zendesk}"));
+  EXPECT_EQ(unset.status().message(),
+            "b.yaml:1: sources.zd.secret_env: environment variable SLAMON_TEST_BRIDGE_UNSET_VAR is not set");
+  auto both = Secret("{secret: x, secret_env: Y}");
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.status().message(), "b.yaml:1: sources.zd.secret_env: give secret or secret_env, not both");
+  auto none = Secret("kind: zendesk\n");
   ASSERT_FALSE(none.ok());
-  EXPECT_NE(none.status().message().find("source 'zd'"), std::string::npos);
+  EXPECT_EQ(none.status().message(), "b.yaml:1: sources.zd.secret: is required (give secret or secret_env)");
+  auto empty = Secret("kind: zendesk\nsecret: ''\n");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(), "b.yaml:2: sources.zd.secret: must be a non-empty string");
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ std::vector<Subject> Subjects() {
   for (const auto& entry : example["sources"]) {
     const std::string name = entry.first.as<std::string>();
     const YAML::Node section = entry.second;
-    auto made = MakeGenericSource(name, section);
+    auto made = BuildSource(&MakeGenericSource, name, section);
     EXPECT_TRUE(made.ok()) << made.status().message();
     std::vector<std::string> files;
     for (const char* f :

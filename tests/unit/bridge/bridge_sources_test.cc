@@ -3,8 +3,10 @@
 // `.events.jsonl` (SLAMON_UPDATE_GOLDEN=1 rewrites them for review).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "daemon/bridge/registry.h"
 #include "tests/support/webhook_fixtures.h"
@@ -20,7 +22,7 @@ using slamon::testing::SignedRequest;
 std::unique_ptr<WebhookSource> Build(const std::string& name, const YAML::Node& section) {
   SourceFactory f = FindFactory(section["kind"].as<std::string>());
   EXPECT_NE(f, nullptr);
-  auto s = f(name, section);
+  auto s = BuildSource(f, name, section);
   EXPECT_TRUE(s.ok()) << s.status().message();
   return s.ok() ? s.take() : nullptr;
 }
@@ -183,7 +185,7 @@ TEST(BridgeSourcesTest, BadPayloadsAreRefusedNotCrashed) {
 TEST(BridgeSourcesTest, ConfigErrorsNameTheField) {
   auto bad = [](const std::string& yaml) {
     YAML::Node n = YAML::Load(yaml);
-    auto s = FindFactory(n["kind"].as<std::string>())("src", n);
+    auto s = BuildSource(FindFactory(n["kind"].as<std::string>()), "src", n);
     return s.ok() ? std::string("ok") : s.status().message();
   };
   EXPECT_NE(bad("{kind: zendesk}").find("secret"), std::string::npos);
@@ -194,6 +196,50 @@ TEST(BridgeSourcesTest, ConfigErrorsNameTheField) {
   EXPECT_NE(bad("{kind: jiandaoyun, secret: x, fields: {acount: _w}}").find("fields.acount"), std::string::npos);
   EXPECT_EQ(FindFactory("freshdesk"), nullptr);
   EXPECT_NE(FindFactory("jira"), nullptr);
+}
+
+// A key a kind does not have is an error at its line, never ignored: a
+// misspelt `organisations:` would otherwise map every ticket to the raw id.
+TEST(BridgeSourcesTest, EveryKindRejectsUnknownKeys) {
+  const std::map<std::string, std::string> minimal = {
+      {"zendesk", "kind: zendesk\nsecret: x\n"},
+      {"jira", "kind: jira\nsecret: x\n"},
+      {"jiandaoyun", "kind: jiandaoyun\nsecret: x\nfields: {account: _widget_1}\n"},
+      {"zoho", "kind: zoho\nsecret: x\ntoken_query: t\n"},
+      {"generic",
+       "kind: generic\nsecret: x\nauth: {mode: shared_secret, query: k}\nid: /id\n"
+       "events: [{type: ticket.opened}]\n"},
+  };
+  auto build = [](const std::string& kind, const std::string& yaml) {
+    auto s = BuildSource(FindFactory(kind), "src", YAML::Load(yaml));
+    return s.ok() ? std::string("ok") : s.status().message();
+  };
+  for (const std::string& kind : KnownKinds()) {
+    ASSERT_EQ(minimal.count(kind), 1u) << "no minimal section for " << kind;
+    const std::string& base = minimal.at(kind);
+    EXPECT_EQ(build(kind, base), "ok") << kind;
+    const std::string line = std::to_string(std::count(base.begin(), base.end(), '\n') + 1);
+    EXPECT_EQ(build(kind, base + "organisations: {1: acme}\n"),
+              "source.yaml:" + line + ": sources.src.organisations: unknown setting")
+        << kind;
+  }
+  // Nested mappings too.
+  EXPECT_EQ(build("jiandaoyun", "kind: jiandaoyun\nsecret: x\nfields:\n  account: _w\n  acount: _w\n"),
+            "source.yaml:5: sources.src.fields.acount: unknown setting");
+  EXPECT_EQ(build("generic",
+                  "kind: generic\nsecret: x\nauth:\n  mode: shared_secret\n  query: k\n  headr: X\n"
+                  "id: /id\nevents: [{type: ticket.opened}]\n"),
+            "source.yaml:6: sources.src.auth.headr: unknown setting");
+  EXPECT_NE(build("generic", std::string(minimal.at("generic")) + "fields: {ticket: /t}\n")
+                .find("source.yaml:6: sources.src.fields.ticket: unknown setting (expected one of ticket_id"),
+            std::string::npos);
+  // Bounds and choices through the rows.
+  EXPECT_EQ(build("zendesk", "kind: zendesk\nsecret: x\nreplay_window_seconds: 0\n"),
+            "source.yaml:3: sources.src.replay_window_seconds: must be 1..86400 (seconds)");
+  EXPECT_EQ(build("jira", "kind: jira\nsecret: x\nticket_id: number\n"),
+            "source.yaml:3: sources.src.ticket_id: must be one of key, id, not \"number\"");
+  EXPECT_EQ(build("zoho", "kind: zoho\nsecret: x\n"),
+            "source.yaml:1: sources.src.token_header: set exactly one of token_header or token_query");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config/daemon_fields.h"
 #include "daemon/host/projection_host.h"
 #include "daemon/http/http_server.h"
 #include "events/codec.h"
@@ -80,8 +81,27 @@ TEST_F(ConfigReloadTest, ClassifiesLiveAndRestartOnlySettings) {
   EXPECT_EQ(c.live, (std::vector<std::string>{"policy", "log.level"}));
   EXPECT_EQ(c.restart_only, (std::vector<std::string>{"store.path", "kafka.brokers", "kafka.topics", "kafka.group_id",
                                                       "kafka.properties", "http.listen", "snapshots.keep"}));
+  // Every setting outside the policy is compared by its row, so none is
+  // forgotten: the ones a hand-kept list once missed are reported too.
+  const DaemonConfig c2 = Load(std::string(kBase) + kPolicy4h +
+                               "backup: {dir: /b, keep: 2}\nlog: {format: json}\ngenerator: {rate: 7}\n"
+                               "http: {web_config_file: web.yml, basic_auth: {user: u, password: p}}\n");
+  EXPECT_EQ(DiffConfigs(a, c2).restart_only,
+            (std::vector<std::string>{"http.web_config_file", "http.basic_auth.user", "http.basic_auth.password",
+                                      "generator.rate", "backup.dir", "backup.keep", "log.format"}));
   // A value section is part of the policy too.
   EXPECT_TRUE(DiffConfigs(a, Load(std::string(kBase) + kPolicy4h + "value: {currency: EUR}\n")).policy);
+}
+
+// What a reload applies is what the table marks live, and nothing else.
+TEST_F(ConfigReloadTest, LiveSettingsAreTheRowsMarkedLive) {
+  std::vector<std::string> live;
+  for (const auto& table : DaemonSchema().tables()) {
+    for (const auto& field : table.fields()) {
+      if (field.info.apply == config::Apply::kLive) live.push_back(table.name() + "." + field.info.key);
+    }
+  }
+  EXPECT_EQ(live, (std::vector<std::string>{"log.level"}));
 }
 
 TEST_F(ConfigReloadTest, CheckedConfigRejectsWhatRunRejects) {
@@ -100,9 +120,20 @@ TEST_F(ConfigReloadTest, CheckedConfigRejectsWhatRunRejects) {
   EXPECT_EQ(bad_signal.rfind(path_ + ":3: health.weights.mood: unknown signal 'mood'", 0), 0u) << bad_signal;
   const std::string bad_property =
       error_of("kafka: {brokers: 127.0.0.1:9092, topics: [t], properties: {no.such.property: 1}}\n");
-  EXPECT_EQ(bad_property.rfind(path_ + ": field kafka.properties.no.such.property: ", 0), 0u) << bad_property;
+  EXPECT_EQ(bad_property.rfind(path_ + ":1: kafka.properties.no.such.property: ", 0), 0u) << bad_property;
   EXPECT_EQ(error_of("kafka: {brokers: 127.0.0.1:9092, topics: [t]}\nhttp: {listen: nowhere}\n"),
-            path_ + ":2: field http.listen: \"nowhere\" is not host:port");
+            path_ + ":2: http.listen: \"nowhere\" is not host:port");
+  // The projections' sections report in the same shape, --set values included.
+  try {
+    LoadCheckedConfig(Write(std::string(kBase) + kPolicy4h), {"health.weights.csat=-1"});
+    ADD_FAILURE() << "accepted a negative weight";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "--set:1: health.weights.csat: weight must be >= 0, got -1");
+  }
+  // The daemon's and the projections' problems together, each once.
+  EXPECT_EQ(error_of(std::string(kBase) + "http: {max_connections: 0}\npolicies:\n  - name: a\n    calendar: nope\n"),
+            path_ + ":3: http.max_connections: must be 1..100000\n" + path_ +
+                ":6: policies[0].calendar: unknown calendar 'nope'");
 }
 
 // The running daemon's pieces: a store with one ticket opened two hours

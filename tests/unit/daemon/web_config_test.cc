@@ -115,31 +115,31 @@ TEST_F(WebConfigTest, RejectsWithFileLineFieldAndReason) {
   const std::string tls = "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n";
   const std::vector<Case> cases = {
       {"tls_server_config:\n  cert_file: nope.crt\n  key_file: server.key\n",
-       file + ":2: field tls_server_config.cert_file: cannot read " + dir_.Sub("nope.crt") +
-           ": No such file or directory"},
-      {"tls_server_config:\n  cert_file: server.crt\n", "field tls_server_config.key_file: is required"},
+       file + ":2: tls_server_config.cert_file: cannot read " + dir_.Sub("nope.crt") + ": No such file or directory"},
+      {"tls_server_config:\n  cert_file: server.crt\n", "tls_server_config.key_file: is required"},
       // The client's key does not match the server's certificate.
       {"tls_server_config:\n  cert_file: server.crt\n  key_file: client.key\n",
-       ":3: field tls_server_config.key_file: the key in " + certs_.client_key + " does not belong to the certificate"},
+       ":3: tls_server_config.key_file: the key in " + certs_.client_key + " does not belong to the certificate"},
       // A key is not a certificate.
       {"tls_server_config:\n  cert_file: server.key\n  key_file: server.key\n",
-       ":2: field tls_server_config.cert_file: cannot load the certificate from " + certs_.server_key},
+       ":2: tls_server_config.cert_file: cannot load the certificate from " + certs_.server_key},
       {tls + "  client_auth_type: RequireAndVerifyClientCert\n",
-       "field tls_server_config.client_ca_file: is required to verify client certificates"},
-      {tls + "  client_ca_file: ca.crt\n", ":4: field tls_server_config.client_auth_type: client_ca_file is set"},
-      {tls + "  client_auth_type: RequireClientCert\n", ":4: field tls_server_config.client_auth_type: must be"},
-      {tls + "  min_version: TLS14\n", ":4: field tls_server_config.min_version: must be TLS10, TLS11, TLS12 or TLS13"},
-      {tls + "  min_version: TLS13\n  max_version: TLS12\n", ":5: field tls_server_config.max_version: is below"},
+       "tls_server_config.client_ca_file: is required to verify client certificates"},
+      {tls + "  client_ca_file: ca.crt\n", ":4: tls_server_config.client_auth_type: client_ca_file is set"},
+      {tls + "  client_auth_type: RequireClientCert\n", ":4: tls_server_config.client_auth_type: must be"},
+      {tls + "  min_version: TLS14\n",
+       ":4: tls_server_config.min_version: must be one of TLS10, TLS11, TLS12, TLS13, not \"TLS14\""},
+      {tls + "  min_version: TLS13\n  max_version: TLS12\n", ":5: tls_server_config.max_version: is below"},
       {tls + "  cipher_suites: [TLS_AES_128_GCM_SHA256]\n",
-       ":4: field tls_server_config.cipher_suites: not supported by slamon"},
-      {tls + "  certfile: x\n", ":4: field tls_server_config.certfile: unknown setting"},
-      {"rate_limit: {interval: 1s, burst: 20}\n", ":1: field rate_limit: not supported by slamon"},
-      {"basic_auth_user:\n  a: b\n", ":1: field basic_auth_user: unknown setting"},
-      {"basic_auth_users:\n  alice: hunter2\n", ":2: field basic_auth_users.alice: is not a bcrypt hash"},
-      {"basic_auth_users:\n  'a:b': " + std::string(kPythonHash) + "\n", "field basic_auth_users.a:b: a user name"},
-      {"basic_auth_users: [alice]\n", "field basic_auth_users: must be a mapping"},
+       ":4: tls_server_config.cipher_suites: not supported by slamon"},
+      {tls + "  certfile: x\n", ":4: tls_server_config.certfile: unknown setting"},
+      {"rate_limit: {interval: 1s, burst: 20}\n", ":1: rate_limit: not supported by slamon"},
+      {"basic_auth_user:\n  a: b\n", ":1: basic_auth_user: unknown section"},
+      {"basic_auth_users:\n  alice: hunter2\n", ":2: basic_auth_users.alice: is not a bcrypt hash"},
+      {"basic_auth_users:\n  'a:b': " + std::string(kPythonHash) + "\n", "basic_auth_users.a:b: a user name"},
+      {"basic_auth_users: [alice]\n", ":1: basic_auth_users: expected a mapping, got a list"},
       {"# nothing yet\n", file + ": the web config file is empty"},
-      {"{}\n", "field (top level): sets neither tls_server_config nor basic_auth_users"},
+      {"{}\n", "(top level): sets neither tls_server_config nor basic_auth_users"},
       {"tls_server_config: [\n", file + ":2: invalid YAML"},
   };
   for (const auto& c : cases) {
@@ -147,6 +147,13 @@ TEST_F(WebConfigTest, RejectsWithFileLineFieldAndReason) {
     EXPECT_NE(error.find(c.expected), std::string::npos) << "config:\n" << c.text << "error: " << error;
     EXPECT_EQ(error.rfind(file + ":", 0), 0u) << error;  // always names the file first
   }
+  // Every problem at once, each in the one shape.
+  EXPECT_EQ(ErrorOf(tls + "  min_version: TLS14\n  certfile: x\nbasic_auth_users:\n  alice: hunter2\n"),
+            file +
+                ":7: basic_auth_users.alice: is not a bcrypt hash ($2y$, $2b$ or $2a$ with a cost of 04..31); make one "
+                "with: htpasswd -nBC 10 alice\n" +
+                file + ":5: tls_server_config.certfile: unknown setting\n" + file +
+                ":4: tls_server_config.min_version: must be one of TLS10, TLS11, TLS12, TLS13, not \"TLS14\"");
   // A plaintext password pasted in by mistake is not repeated in the message (or a log).
   EXPECT_EQ(ErrorOf("basic_auth_users:\n  alice: hunter2\n").find("hunter2"), std::string::npos);
   EXPECT_NE(ErrorOf("basic_auth_users:\n  alice: hunter2\n").find("htpasswd -nBC 10 alice"), std::string::npos);
@@ -170,7 +177,7 @@ TEST_F(WebConfigTest, TheDaemonConfigNamesTheWebConfig) {
     LoadWebConfigInto(&cfg);
     ADD_FAILURE() << "accepted basic_auth together with basic_auth_users";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find(main + ":3: field http.basic_auth: cannot be combined"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(main + ":3: http.basic_auth: cannot be combined"), std::string::npos)
         << e.what();
   }
 }
