@@ -31,22 +31,21 @@ int64_t Setting(int arg, const char* env, int64_t fallback) {
   return v ? std::atoll(v) : fallback;
 }
 
-TEST(BridgeBench, RequestsPerSecondAndP99WithAcksAll) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+class BridgeBench : public BrokerTest {};
+
+TEST_F(BridgeBench, RequestsPerSecondAndP99WithAcksAll) {
   const int64_t requests = Setting(1, "SLAMON_BENCH_BRIDGE_REQUESTS", 2000);
   const int clients = static_cast<int>(Setting(2, "SLAMON_BENCH_BRIDGE_CLIENTS", 16));
-  const std::string topic = UniqueName("bridge-bench");
-  CreateTopic(brokers, topic, 4);
+  const std::string topic = NewTopic("bridge-bench", 4);
   const std::string yaml = "http: {listen: '127.0.0.1:0', worker_threads: " + std::to_string(clients) +
-                           "}\nkafka: {brokers: '" + brokers + "', topic: " + topic +
+                           "}\nkafka: {brokers: '" + brokers_ + "', topic: " + topic +
                            "}\nsources:\n  zendesk: {kind: zendesk, secret: " + kZendeskSecret + "}\n";
   auto created = bridge::Bridge::Create(bridge::ParseBridgeConfig(yaml, "bench.yaml"));
   ASSERT_TRUE(created.ok()) << created.status().message();
   auto bridge = created.take();
   ASSERT_TRUE(bridge->Start().ok());
 
-  const std::string body_template = ReadWholeFile(FixtureFiles("zendesk").at(2));  // a public agent reply
+  const std::string body_template = ReadFile(FixtureFiles("zendesk").at(2));  // a public agent reply
   const std::string vendor_id = "01JD03ZENDESKEVT35436";
   std::atomic<int64_t> next{0}, failures{0};
   std::vector<std::vector<double>> latencies(static_cast<size_t>(clients));
@@ -82,7 +81,7 @@ TEST(BridgeBench, RequestsPerSecondAndP99WithAcksAll) {
   EXPECT_EQ(failures.load(), 0);
   // Every acknowledged request's event is in the topic.
   int64_t in_topic = 0;
-  for (const auto& [partition, end] : EndOffsets(brokers, topic, 4)) in_topic += end;
+  for (const auto& [partition, end] : EndOffsets(brokers_, topic, 4)) in_topic += end;
   EXPECT_EQ(in_topic, requests);
 }
 

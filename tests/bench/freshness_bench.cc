@@ -39,7 +39,11 @@
 #include <thread>
 
 #include "events/demo/generator.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -212,43 +216,33 @@ void Print(const char* what, const Quantiles& q) {
               q.p50, q.p90, q.p99, q.max, kTargetP99Ms, q.p99 <= kTargetP99Ms ? "met" : "NOT met");
 }
 
-TEST(FreshnessBench, SteadyRateToMetrics) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+class FreshnessBench : public BrokerTest {};
+
+TEST_F(FreshnessBench, SteadyRateToMetrics) {
   const int64_t measured = std::max<int64_t>(100, static_cast<int64_t>(BenchSeconds() * kRate));
   // Two more seconds of the same stream after the measured events, so that
   // the snapshots published after the last measured event have new events to
   // show (a snapshot that changes nothing cannot be seen).
   const int64_t total = measured + static_cast<int64_t>(2 * kRate);
-  TempDir dir;
-  const std::string topic = UniqueName("bench-fresh");
-  CreateTopic(brokers, topic, 4);
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("bench-fresh"));
+  const std::string topic = NewTopic("bench-fresh", 4);
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("bench-fresh"));
   std::ofstream(config, std::ios::app) << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
-  const std::string log = dir.Sub("run.log");
-  Process slamon({SLAMON_BINARY, "run", "--config", config}, log);
+  const std::string log = dir_.Sub("run.log");
+  DaemonProcess slamon(config, log);
+  slamon.Start();
 
   // Ready = all four partitions assigned, restored (empty) and counted: from
   // then on stored events go straight to the projections.
-  int port = 0;
-  bool ready = false;
-  for (const auto deadline = Clock::now() + std::chrono::seconds(60); !ready && Clock::now() < deadline;) {
-    ASSERT_TRUE(slamon.Running()) << Tail(log);
-    if (port == 0) port = PortFromLog(log);
-    if (port != 0) {
-      const std::string body = HttpGet(port, "/metrics");
-      ready = HttpGetFull(port, "/readyz").status == 200 && SumMetric(body, "slamon_partitions_owned") == 4;
-    }
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  ASSERT_TRUE(ready) << Tail(log);
+  ASSERT_TRUE(slamon.WaitReady(std::chrono::seconds(60)));
+  ASSERT_EQ(slamon.WaitMetric("slamon_partitions_owned", 4, std::chrono::seconds(60)), 4);
+  const int port = slamon.port();
 
   std::atomic<bool> stop{false};
   std::vector<Scrape> scrapes;
   scrapes.reserve(200000);
   std::thread poller(PollMetrics, port, std::cref(stop), &scrapes);
   double achieved_rate = 0;
-  const std::vector<Clock::time_point> sent = ProduceSteady(brokers, topic, total, &achieved_rate, measured);
+  const std::vector<Clock::time_point> sent = ProduceSteady(brokers_, topic, total, &achieved_rate, measured);
   const auto produced = Clock::now();
 
   // Bounded wait: every event stored, and one more publication (>= 1 s tick)
@@ -286,8 +280,7 @@ TEST(FreshnessBench, SteadyRateToMetrics) {
   EXPECT_EQ(business.size(), static_cast<size_t>(measured)) << "the SLA families did not show every measured event";
   const double drain_s = std::chrono::duration<double>(produced - sent.front()).count();
 
-  slamon.Signal(SIGTERM);
-  EXPECT_EQ(slamon.Wait(std::chrono::seconds(30)), 0) << Tail(log);
+  EXPECT_EQ(slamon.Stop(std::chrono::seconds(30)), 0) << slamon.Tail();
 
   std::printf("\n[bench freshness] events measured=%lld (+%lld after them) partitions=4, producer linger.ms=5\n",
               static_cast<long long>(measured), static_cast<long long>(total - measured));

@@ -8,7 +8,10 @@
 
 #include <cstdio>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -58,34 +61,32 @@ double BareConsumerSeconds(const std::string& brokers, const std::string& topic,
   return s;
 }
 
-TEST(IngestBench, BareConsumerVsSlamonRun) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+class IngestBench : public BrokerTest {};
+
+TEST_F(IngestBench, BareConsumerVsSlamonRun) {
   const int64_t n = BenchEvents();
   const int partitions = 4;
-  TempDir dir;
-  const std::string topic = UniqueName("bench-ingest");
-  CreateTopic(brokers, topic, partitions);
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", std::to_string(n),
-                    "--accounts", "2000", "--seed", "11"},
-                   dir.Sub("produce.log"));
-  ASSERT_EQ(producer.Wait(std::chrono::minutes(10)), 0) << Tail(dir.Sub("produce.log"));
+  const std::string topic = NewTopic("bench-ingest", partitions);
+  Process producer(ProduceCommand(brokers_, topic, n, "--accounts 2000 --seed 11"), dir_.Sub("produce.log"));
+  ASSERT_EQ(producer.Wait(std::chrono::minutes(10)), 0) << Tail(dir_.Sub("produce.log"));
 
-  const double bare_s = BareConsumerSeconds(brokers, topic, n);
+  const double bare_s = BareConsumerSeconds(brokers_, topic, n);
 
   // kcat (Debian's bare librdkafka consumer without a group), for reference.
   double kcat_s = 0;
   {
     const auto k0 = Clock::now();
-    Process kcat({"/usr/bin/kcat", "-C", "-b", brokers, "-t", topic, "-e", "-o", "beginning", "-q"}, "/dev/null");
+    Process kcat({"/usr/bin/kcat", "-C", "-b", brokers_, "-t", topic, "-e", "-o", "beginning", "-q"}, "/dev/null");
     const std::optional<int> code = kcat.Wait(std::chrono::minutes(10));
     if (code && *code == 0) kcat_s = std::chrono::duration<double>(Clock::now() - k0).count();
   }
 
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("bench-slamon"));
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("bench-slamon"));
   const auto t0 = Clock::now();
-  Process slamon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, dir.Sub("run.log"));
-  ASSERT_EQ(slamon.Wait(std::chrono::minutes(20)), 0) << Tail(dir.Sub("run.log"));
+  DaemonProcess daemon(config, dir_.Sub("run.log"));
+  daemon.Start({"--exit-on-eof"});
+  ASSERT_EQ(daemon.Wait(std::chrono::minutes(20)), 0) << daemon.Tail();
+  const Process& slamon = *daemon.process();
   const double slamon_s = std::chrono::duration<double>(Clock::now() - t0).count();
 
   const double bare_rate = n / bare_s, slamon_rate = n / slamon_s;

@@ -18,7 +18,11 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -37,33 +41,23 @@ int64_t BenchEvents() {
 
 double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-struct Member {
-  std::string dir;
-  std::unique_ptr<Process> proc;
-  int port = 0;
-  int Port() {
-    if (port == 0) port = PortFromLog(dir + "/run.log");
-    return port;
-  }
-  std::string Metrics() { return Port() ? HttpGet(port, "/metrics") : std::string(); }
-  bool Ready() { return Port() && HttpGetFull(port, "/readyz").status == 200; }
-  double Owned() { return SumMetric(Metrics(), "slamon_partitions_owned"); }
-};
+using Member = DaemonProcess;
 
 std::unique_ptr<Member> StartMember(const std::string& root, const std::string& name, const std::string& brokers,
                                     const std::string& topic, const std::string& group, const std::string& gate = "") {
-  auto m = std::make_unique<Member>();
+  const std::string dir = root + "/" + name;
+  std::filesystem::create_directories(dir);
+  // No static membership here: a member that stops hands its partitions back at once.
+  const std::string config = WriteConfig(dir, brokers, topic, group, "readiness:\n  max_lag: 0\n");
+  auto m = std::make_unique<Member>(config, dir + "/run.log");
   // The gate: store writes fail while this file exists (the test hook), so
   // members join, take their partitions and wait, paused, for the start.
-  m->dir = root + "/" + name;
-  std::filesystem::create_directories(m->dir);
-  // No static membership here: a member that stops hands its partitions back at once.
-  const std::string config = WriteConfig(m->dir, brokers, topic, group, "readiness:\n  max_lag: 0\n");
-  std::vector<std::string> args{SLAMON_BINARY, "run", "--config", config};
-  if (!gate.empty()) args.insert(args.end(), {"--testing-fail-store-writes-while-file-exists", gate});
-  m->proc = std::make_unique<Process>(args, m->dir + "/run.log");
+  m->Start(gate.empty() ? std::vector<std::string>{}
+                        : std::vector<std::string>{"--testing-fail-store-writes-while-file-exists", gate});
   return m;
 }
+
+double Owned(Member* m) { return SumMetric(m->Metrics(), "slamon_partitions_owned"); }
 
 // Waits until every member is ready and they own all partitions; returns false on timeout.
 bool WaitReady(const std::vector<Member*>& members, seconds timeout) {
@@ -72,8 +66,8 @@ bool WaitReady(const std::vector<Member*>& members, seconds timeout) {
     double owned = 0;
     bool ready = true;
     for (Member* m : members) {
-      ready = ready && m->Ready() && m->Owned() > 0;
-      owned += m->Owned();
+      ready = ready && m->Ready() && Owned(m) > 0;
+      owned += Owned(m);
     }
     if (ready && owned == kPartitions) return true;
     std::this_thread::sleep_for(milliseconds(50));
@@ -107,22 +101,15 @@ std::pair<double, double> StoreRebuild(const std::string& log) {
   return {events, seconds};
 }
 
-void Stop(Member* m) {
-  m->proc->Signal(SIGTERM);
-  EXPECT_EQ(m->proc->Wait(seconds(120)), 0) << Tail(m->dir + "/run.log");
-}
+void Stop(Member* m) { EXPECT_EQ(m->Stop(seconds(120)), 0) << m->Tail(); }
 
-TEST(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
+class ScaleOutBench : public BrokerTest {};
+
+TEST_F(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
   const int64_t n = BenchEvents();
-  const std::string topic = UniqueName("bench-scaleout");
-  CreateTopic(brokers, topic, kPartitions);
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", std::to_string(n),
-                    "--accounts", "2000", "--seed", "3"},
-                   dir.Sub("produce.log"));
-  ASSERT_EQ(producer.Wait(std::chrono::minutes(20)), 0) << Tail(dir.Sub("produce.log"));
+  const std::string topic = NewTopic("bench-scaleout", kPartitions);
+  Process producer(ProduceCommand(brokers_, topic, n, "--accounts 2000 --seed 3"), dir_.Sub("produce.log"));
+  ASSERT_EQ(producer.Wait(std::chrono::minutes(20)), 0) << Tail(dir_.Sub("produce.log"));
 
   // 1 vs 2 instances over the same topic (fresh groups and stores). The
   // members first settle in the group behind the gate (every partition
@@ -132,18 +119,18 @@ TEST(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
   double secs[3] = {0, 0, 0};
   for (int instances : {1, 2}) {
     const std::string group = UniqueName("bench-g");
-    const std::string gate = dir.Sub("gate" + std::to_string(instances));
+    const std::string gate = dir_.Sub("gate" + std::to_string(instances));
     std::ofstream(gate) << "closed\n";
     std::vector<std::unique_ptr<Member>> members;
     for (int i = 0; i < instances; ++i) {
-      members.push_back(StartMember(dir.path(), "run" + std::to_string(instances) + "-" + std::to_string(i), brokers,
+      members.push_back(StartMember(dir_.path(), "run" + std::to_string(instances) + "-" + std::to_string(i), brokers_,
                                     topic, group, gate));
     }
     std::vector<Member*> ptrs;
     for (auto& m : members) ptrs.push_back(m.get());
     const auto deadline = Clock::now() + std::chrono::minutes(2);
     for (bool settled = false; !settled;) {
-      ASSERT_LT(Clock::now(), deadline) << "the group never settled\n" << Tail(ptrs.front()->dir + "/run.log");
+      ASSERT_LT(Clock::now(), deadline) << "the group never settled\n" << ptrs.front()->Tail();
       std::this_thread::sleep_for(milliseconds(100));
       double owned = 0;
       settled = true;
@@ -160,13 +147,13 @@ TEST(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
     // The clock starts when every member's retry found the store writable
     // (retries are 1 s apart: that wait is not ingest).
     for (bool writable = false; !writable;) {
-      ASSERT_LT(Clock::now(), deadline + seconds(30)) << Tail(ptrs.front()->dir + "/run.log");
+      ASSERT_LT(Clock::now(), deadline + seconds(30)) << ptrs.front()->Tail();
       writable = true;
       for (Member* m : ptrs) writable = writable && SumMetric(m->Metrics(), "slamon_store_write_failing") == 0;
       if (!writable) std::this_thread::sleep_for(milliseconds(10));
     }
     const auto t0 = Clock::now();
-    ASSERT_TRUE(WaitReady(ptrs, std::chrono::seconds(1200))) << Tail(ptrs.front()->dir + "/run.log");
+    ASSERT_TRUE(WaitReady(ptrs, std::chrono::seconds(1200))) << ptrs.front()->Tail();
     secs[instances] = Secs(Clock::now() - t0);
     for (Member* m : ptrs) Stop(m);
   }
@@ -177,28 +164,27 @@ TEST(ScaleOutBench, OneVersusTwoInstancesRebalanceAndRestore) {
       secs[1] / secs[2]);
 
   // Rebalance pause and restores: a loaded member, then a second one joins.
-  const std::string topic2 = UniqueName("bench-rebalance");
-  CreateTopic(brokers, topic2, kPartitions);
+  const std::string topic2 = NewTopic("bench-rebalance", kPartitions);
   const std::string group = UniqueName("bench-g");
-  auto a = StartMember(dir.path(), "reb-a", brokers, topic2, group);
+  auto a = StartMember(dir_.path(), "reb-a", brokers_, topic2, group);
   const int64_t rate = 2000;
-  Process load({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic2, "--rate", std::to_string(rate),
-                "--count", std::to_string(rate * 60), "--accounts", "2000", "--seed", "4"},
-               dir.Sub("load.log"));
-  ASSERT_TRUE(WaitReady({a.get()}, seconds(120))) << Tail(a->dir + "/run.log");
+  Process load(
+      ProduceCommand(brokers_, topic2, rate * 60, "--rate " + std::to_string(rate) + " --accounts 2000 --seed 4"),
+      dir_.Sub("load.log"));
+  ASSERT_TRUE(WaitReady({a.get()}, seconds(120))) << a->Tail();
   std::this_thread::sleep_for(seconds(std::min<int64_t>(15, 5 + n / 100000)));  // history for the newcomer
   const auto join = Clock::now();
-  auto b = StartMember(dir.path(), "reb-b", brokers, topic2, group);
-  ASSERT_TRUE(WaitReady({a.get(), b.get()}, seconds(300))) << Tail(b->dir + "/run.log");
+  auto b = StartMember(dir_.path(), "reb-b", brokers_, topic2, group);
+  ASSERT_TRUE(WaitReady({a.get(), b.get()}, seconds(300))) << b->Tail();
   const double pause = Secs(Clock::now() - join);
   const double rebuild_a = SumMetric(a->Metrics(), "slamon_rebalance_rebuild_seconds");
-  const auto [topic_msgs, topic_secs] = TopicRestore(b->dir + "/run.log");
+  const auto [topic_msgs, topic_secs] = TopicRestore(b->log());
   // b leaves: a gets b's partitions back and rebuilds them from its local store.
   Stop(b.get());
   const auto leave = Clock::now();
-  ASSERT_TRUE(WaitReady({a.get()}, seconds(300))) << Tail(a->dir + "/run.log");
+  ASSERT_TRUE(WaitReady({a.get()}, seconds(300))) << a->Tail();
   const double back = Secs(Clock::now() - leave);
-  const auto [store_events, store_secs] = StoreRebuild(a->dir + "/run.log");
+  const auto [store_events, store_secs] = StoreRebuild(a->log());
   load.Signal(SIGTERM);
   (void)load.Wait(seconds(30));
   Stop(a.get());

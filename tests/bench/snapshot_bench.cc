@@ -20,6 +20,7 @@
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
 #include "projections/snapshot.h"
+#include "tests/support/generated_items.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {
@@ -92,27 +93,14 @@ TEST(SnapshotBench, AsOfLatencyWithAndWithoutSnapshots) {
   events::GeneratorOptions options;
   options.accounts = static_cast<int>(std::max<int64_t>(50, target / 2000));
   options.seed = 7;
-  events::Generator gen(options);
-  events::Decoder decoder;
-  std::vector<int64_t> next(4, 0);
+  ::slamon::testing::GeneratedItems gen(options, 4);
   int64_t max_time = 0;
   auto append = [&](events::EventStore* store, int64_t count) {
-    std::vector<events::BatchItem> batch;
-    for (int64_t i = 0; i < count; ++i) {
-      const events::GeneratedMessage m = gen.Next();
-      auto decoded = decoder.Decode(m.value);
-      if (!std::holds_alternative<events::Event>(decoded)) continue;
-      events::BatchItem item;
-      const auto p = static_cast<int32_t>(std::hash<std::string>{}(m.key) % 4);
-      item.pos = {"events", p, next[static_cast<size_t>(p)]++};
-      item.event = std::move(std::get<events::Event>(decoded));
-      max_time = std::max(max_time, item.event->occurred_at);
-      batch.push_back(std::move(item));
-      if (batch.size() == 5000 || i + 1 == count) {
-        events::AppendResult r;
-        ASSERT_TRUE(store->AppendBatch(batch, &r).ok());
-        batch.clear();
-      }
+    for (int64_t done = 0; done < count; done += 5000) {  // 5000 messages at a time, not all in memory
+      const std::vector<events::BatchItem> batch = gen.Take(std::min<int64_t>(5000, count - done), true);
+      for (const auto& item : batch) max_time = std::max(max_time, item.event->occurred_at);
+      events::AppendResult r;
+      ASSERT_TRUE(store->AppendBatch(batch, &r).ok());
     }
   };
   const int64_t tail = std::max<int64_t>(1, target / 100);

@@ -37,7 +37,13 @@
 #include <thread>
 #include <vector>
 
+#include "events/codec.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/event_json.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certs.h"
 
@@ -81,13 +87,6 @@ std::string Which(const std::string& name) {
   return {};
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream f(path);
   f << text;
@@ -105,16 +104,6 @@ std::optional<HttpResult> Get(int port, const std::string& path) {
   auto res = cli.Get(path.c_str());
   if (!res) return std::nullopt;
   return HttpResult{res->status, res->body};
-}
-
-/// RFC 3339 UTC with whole seconds.
-std::string Rfc3339(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 int64_t NowSeconds() { return std::chrono::duration_cast<seconds>(SysClock::now().time_since_epoch()).count(); }
@@ -449,7 +438,8 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
         << "    group_targets: {after_sales: 2h}\n";
     WriteFile(dir.Sub("slamon.yaml"), cfg.str());
   }
-  Process slamon({SLAMON_BINARY, "run", "--config", dir.Sub("slamon.yaml")}, dir.Sub("slamon.log"));
+  DaemonProcess slamon(dir.Sub("slamon.yaml"), dir.Sub("slamon.log"));
+  slamon.Start();
 
   // --- Prometheus: 1 s scrape/evaluation, the project's rule files, our Alertmanager.
   const int prom_port = FreePort();
@@ -499,7 +489,7 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
                       }) &&
               alive())
       << "the stack did not come up within 60 s" << logs();
-  EXPECT_EQ(PortFromLog(dir.Sub("slamon.log")), slamon_port);
+  EXPECT_EQ(slamon.port(), slamon_port);
   ASSERT_TRUE(WaitFor(seconds(60), [&] { return Scalar(prom_port, "up{job=\"slamon\"}") == 1.0; }))
       << "Prometheus never scraped slamon" << logs();
   {
@@ -526,8 +516,7 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   const int64_t now = NowSeconds();
   auto event = [&](const std::string& n, const std::string& type, int64_t at, const std::string& account,
                    const std::string& payload) {
-    return std::make_pair(account, "{\"id\":\"" + id + "-" + n + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" +
-                                       Rfc3339(at) + "\",\"account_id\":\"" + account + "\"," + payload + "}");
+    return std::make_pair(account, EventJson(id + "-" + n, type, at, account, "," + payload));
   };
   ProduceRaw(
       brokers_, topic,
@@ -556,7 +545,8 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   std::printf(
       "[e2e] tickets L-1 of acct-li and W-1 of acct-wang opened at %s; first-response target %d s -> breach at "
       "%s\n",
-      Rfc3339(opened_at).c_str(), kTargetSeconds, Rfc3339(opened_at + kTargetSeconds).c_str());
+      events::FormatRfc3339(opened_at).c_str(), kTargetSeconds,
+      events::FormatRfc3339(opened_at + kTargetSeconds).c_str());
 
   // The ticket is running, not breached yet, and visible to Prometheus before the breach.
   ASSERT_TRUE(

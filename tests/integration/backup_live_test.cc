@@ -17,7 +17,11 @@
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
 #include "events/store/verify.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -32,17 +36,16 @@ uint32_t NewestBackupId(const std::string& dir) {
   return backups.ok() ? backups->back().id : 0;
 }
 
-TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("backup");
-  CreateTopic(brokers, topic, 4);
-  const std::string backups = dir.Sub("backups");
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"),
+class BackupLiveTest : public BrokerTest {};
+
+TEST_F(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
+  const std::string topic = NewTopic("backup", 4);
+  const std::string backups = dir_.Sub("backups");
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"),
                                          "backup:\n  dir: " + backups + "\n  interval: 2s\n  keep: 20\n");
-  const std::string log = dir.Sub("daemon.log");
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, log);
+  const std::string log = dir_.Sub("daemon.log");
+  DaemonProcess daemon(config, log);
+  daemon.Start();
 
   // Events keep arriving during the whole test.
   std::atomic<bool> stop{false};
@@ -61,7 +64,7 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
         auto m = gen.Next();
         batch.emplace_back(std::move(m.key), std::move(m.value));
       }
-      ProduceRaw(brokers, topic, batch);
+      ProduceRaw(brokers_, topic, batch);
       produced += 200;
       std::this_thread::sleep_for(milliseconds(100));
     }
@@ -75,26 +78,19 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
     }
   } joiner{stop, producer};
 
-  int port = 0;
-  double acknowledged = 0;
-  for (auto deadline = Clock::now() + seconds(30); Clock::now() < deadline && acknowledged < 1000;) {
-    std::this_thread::sleep_for(milliseconds(200));
-    ASSERT_TRUE(daemon.Running()) << Tail(log);
-    if (port == 0) port = PortFromLog(log);
-    if (port != 0) acknowledged = SumMetric(HttpGet(port, "/metrics"), "slamon_events_ingested_total");
-  }
-  ASSERT_GE(acknowledged, 1000) << Tail(log);
+  double acknowledged = daemon.WaitMetric("slamon_events_ingested_total", 1000, seconds(30));
+  ASSERT_GE(acknowledged, 1000);
 
   // The store is the daemon's: the offline command says what to use instead.
-  const RunResult offline =
-      RunCapture({SLAMON_BINARY, "backup", "--store", dir.Sub("store"), "--to", dir.Sub("x")}, dir.path(), seconds(60));
+  const RunResult offline = RunCapture({SLAMON_BINARY, "backup", "--store", dir_.Sub("store"), "--to", dir_.Sub("x")},
+                                       dir_.path(), seconds(60));
   EXPECT_EQ(offline.code, 1) << offline.err;
   EXPECT_NE(offline.err.find("in use"), std::string::npos) << offline.err;
   EXPECT_NE(offline.err.find("backup: {dir:"), std::string::npos) << offline.err;
 
   // A backup that began after `acknowledged` was read: the one after the
   // next (the next may have started before).
-  acknowledged = SumMetric(HttpGet(port, "/metrics"), "slamon_events_ingested_total");
+  acknowledged = daemon.Metric("slamon_events_ingested_total");
   const uint32_t seen = NewestBackupId(backups);
   uint32_t id = 0;
   for (auto deadline = Clock::now() + seconds(40); Clock::now() < deadline;) {
@@ -105,14 +101,14 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   ASSERT_GE(id, seen + 2) << "no new backups: " << Tail(log);
   stop = true;
   ASSERT_TRUE(daemon.Running()) << Tail(log);
-  const std::string metrics = HttpGet(port, "/metrics");
+  const std::string metrics = daemon.Metrics();
   EXPECT_GT(SumMetric(metrics, "slamon_backup_last_success_timestamp_seconds"), 0) << metrics;
   EXPECT_EQ(SumMetric(metrics, "slamon_backup_failures_total"), 0) << Tail(log);
 
-  const std::string restored = dir.Sub("restored");
+  const std::string restored = dir_.Sub("restored");
   const RunResult r =
       RunCapture({SLAMON_BINARY, "restore", "--from", backups, "--store", restored, "--backup-id", std::to_string(id)},
-                 dir.path(), seconds(120));
+                 dir_.path(), seconds(120));
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("verify: intact"), std::string::npos) << r.out;
   {
@@ -126,12 +122,11 @@ TEST(BackupLiveTest, RunningDaemonBacksUpWhileIngestingAndTheRestoreVerifies) {
   }
   // Not over a store that exists.
   const RunResult again =
-      RunCapture({SLAMON_BINARY, "restore", "--from", backups, "--store", restored}, dir.path(), seconds(60));
+      RunCapture({SLAMON_BINARY, "restore", "--from", backups, "--store", restored}, dir_.path(), seconds(60));
   EXPECT_EQ(again.code, 1) << again.err;
   EXPECT_NE(again.err.find("not empty"), std::string::npos) << again.err;
 
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(seconds(30)), 0) << Tail(log);
+  EXPECT_EQ(daemon.Stop(seconds(30)), 0) << daemon.Tail();
 }
 
 }  // namespace

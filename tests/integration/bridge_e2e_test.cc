@@ -11,7 +11,13 @@
 #include <thread>
 
 #include "daemon/bridge/bridge.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
+#include "tests/support/json_lines.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/own_broker.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/webhook_fixtures.h"
@@ -22,16 +28,9 @@ namespace {
 using namespace std::chrono_literals;
 
 std::unique_ptr<bridge::Bridge> StartBridge(const std::string& brokers, const std::string& topic, int wait_ms) {
-  std::string sources = ReadWholeFile(FixtureDir() + "/sources.yaml"), indented;
-  for (size_t start = 0; start < sources.size();) {
-    size_t end = sources.find('\n', start);
-    if (end == std::string::npos) end = sources.size();
-    indented += "  " + sources.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
   const std::string yaml = "http: {listen: '127.0.0.1:0'}\nkafka:\n  brokers: '" + brokers + "'\n  topic: " + topic +
                            "\n  delivery_wait_ms: " + std::to_string(wait_ms) + "\n  retry_after_seconds: 2\n" +
-                           "  properties: {message.timeout.ms: '120000'}\nsources:\n" + indented;
+                           "  properties: {message.timeout.ms: '120000'}\nsources:\n" + FixtureSourcesSection();
   auto b = bridge::Bridge::Create(bridge::ParseBridgeConfig(yaml, "e2e.yaml"));
   EXPECT_TRUE(b.ok()) << b.status().message();
   if (!b.ok()) return nullptr;
@@ -42,18 +41,7 @@ std::unique_ptr<bridge::Bridge> StartBridge(const std::string& brokers, const st
 
 // POSTs one fixture as its vendor would now; returns the status and Retry-After.
 std::pair<int, std::string> PostFixture(int port, const std::string& vendor, const std::string& file) {
-  bridge::WebhookRequest r = SignedRequest(vendor, file);
-  if (vendor == "zendesk") {  // signed now: the replay window is measured against the bridge's clock
-    const std::string ts = events::FormatRfc3339(std::time(nullptr));
-    r.headers["x-zendesk-webhook-signature-timestamp"] = ts;
-    r.headers["x-zendesk-webhook-signature"] = bridge::Base64Encode(bridge::HmacSha256(kZendeskSecret, ts + r.body));
-  }
-  RawConnection c(port);
-  std::string req = "POST /webhooks/" + vendor + QueryString(r) + " HTTP/1.1\r\nHost: x\r\n";
-  for (const auto& [k, v] : r.headers) req += k + ": " + v + "\r\n";
-  req += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n" + r.body;
-  if (!c.Send(req)) return {-1, ""};
-  auto res = c.Read(30s);
+  const auto res = PostWebhook(port, "/webhooks/" + vendor, SignedNow(vendor, file), 30s);
   return {res.status, HeaderOf(res.head, "Retry-After")};
 }
 
@@ -66,9 +54,7 @@ std::string DaemonConfig(const TempDir& dir, const std::string& brokers, const s
 
 // `slamon run --exit-on-eof`, then the number of stored events.
 size_t IngestAndCount(const TempDir& dir, const std::string& config, const std::string& log) {
-  Process daemon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, dir.Sub(log));
-  auto code = daemon.Wait(120s);
-  EXPECT_TRUE(code.has_value() && *code == 0) << Tail(dir.Sub(log));
+  EXPECT_TRUE(RunToEof(config, dir.Sub(log)));
   RunResult exported = RunCapture({SLAMON_BINARY, "export", "--store", dir.Sub("store")}, dir.path());
   EXPECT_EQ(exported.code, 0) << exported.err;
   size_t lines = 0;
@@ -76,35 +62,28 @@ size_t IngestAndCount(const TempDir& dir, const std::string& config, const std::
   return lines;
 }
 
-TEST(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("bridge-e2e");
-  CreateTopic(brokers, topic, 3);
-  auto bridge = StartBridge(brokers, topic, 10000);
+class BridgeE2eTest : public BrokerTest {};
+
+TEST_F(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
+  const std::string topic = NewTopic("bridge-e2e", 3);
+  auto bridge = StartBridge(brokers_, topic, 10000);
   ASSERT_NE(bridge, nullptr);
   for (const std::string vendor : {"zendesk", "jiandaoyun"}) {
     for (const std::string& file : FixtureFiles(vendor))
       EXPECT_EQ(PostFixture(bridge->port(), vendor, file).first, 200) << file;
   }
-  const std::string config = DaemonConfig(dir, brokers, topic);
-  const size_t stored = IngestAndCount(dir, config, "run1.log");
+  const std::string config = DaemonConfig(dir_, brokers_, topic);
+  const size_t stored = IngestAndCount(dir_, config, "run1.log");
   // Zendesk: 12 events; Jiandaoyun: open, 3 replies, 8 status changes, 2 resolves, 1 reopen, 1 survey.
   EXPECT_EQ(stored, 12u + 16u);
 
-  RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir.Sub("store"), "--config", config, "--as-of",
+  RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir_.Sub("store"), "--config", config, "--as-of",
                                  "2026-11-20T23:00:00Z", "--policy", "current"},
-                                dir.path());
+                                dir_.path());
   ASSERT_EQ(replay.code, 0) << replay.err;
-  std::map<std::string, nlohmann::json> first_response;
+  std::map<std::string, nlohmann::json> first_response = FirstResponsesByTicket(replay.out);
   int resolution_cycles = 0;
-  std::istringstream lines(replay.out);
-  for (std::string line; std::getline(lines, line);) {
-    auto j = nlohmann::json::parse(line);
-    if (j["metric"] == "first_response") first_response[j["ticket_id"].get<std::string>()] = j;
-    if (j["metric"] == "resolution") ++resolution_cycles;
-  }
+  for (const nlohmann::json& j : JsonLines(replay.out)) resolution_cycles += j.at("metric") == "resolution";
   ASSERT_EQ(first_response.size(), 2u) << replay.out;
   // Stopped by the public agent reply (09:20 / 01:20 UTC), not by the internal note (09:05 / 01:05).
   EXPECT_EQ(first_response["35436"]["stop"], "2026-11-20T09:20:00Z") << replay.out;
@@ -116,54 +95,15 @@ TEST(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
     for (const std::string& file : FixtureFiles(vendor))
       EXPECT_EQ(PostFixture(bridge->port(), vendor, file).first, 200);
   }
-  EXPECT_EQ(IngestAndCount(dir, config, "run2.log"), stored);
+  EXPECT_EQ(IngestAndCount(dir_, config, "run2.log"), stored);
   // Per round: Zendesk 12 events; Jiandaoyun 38 (each push repeats the open and the earlier replies).
   const std::string metrics = HttpGet(bridge->port(), "/metrics");
   EXPECT_EQ(SumMetric(metrics, "slamon_bridge_events_produced_total"), 2 * (12 + 38)) << metrics;
 }
 
-// The test's own broker, stopped and started on the same port with the same data.
-class OwnBroker {
- public:
-  explicit OwnBroker(const TempDir& dir) : dir_(dir), state_(dir.Sub("kafka")) {}
-  ~OwnBroker() {
-    if (running_) Run("stop", 60s);
-  }
-  OwnBroker(const OwnBroker&) = delete;
-  OwnBroker& operator=(const OwnBroker&) = delete;
-  std::string Start() {
-    RunResult r = Run("start", 150s);
-    EXPECT_EQ(r.code, 0) << r.err;
-    running_ = r.code == 0;
-    return LastLine(r.out);
-  }
-  /// Stops the broker but keeps its data and port (scripts/kafka down).
-  void Down() { EXPECT_EQ(Run("down", 60s).code, 0); }
-  /// Starts it again on the same port; returns the bootstrap address.
-  std::string Up() {
-    RunResult r = Run("up", 120s);
-    EXPECT_EQ(r.code, 0) << r.err;
-    return LastLine(r.out);
-  }
-
- private:
-  static std::string LastLine(std::string s) {
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s.substr(s.rfind('\n') == std::string::npos ? 0 : s.rfind('\n') + 1);
-  }
-  RunResult Run(const std::string& verb, std::chrono::milliseconds timeout) {
-    return RunCapture({std::string(SLAMON_SOURCE_DIR) + "/scripts/kafka", verb, state_}, dir_.path(), timeout);
-  }
-  const TempDir& dir_;
-  std::string state_;
-  bool running_ = false;
-};
-
-TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
-  // The shared broker is not used, but its presence says Kafka (Java, the jars) is set up here.
-  if (TestBrokers().empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  OwnBroker broker(dir);
+TEST_F(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
+  // The shared broker is not used (its presence says Kafka is set up here): the test stops its own.
+  OwnBroker broker(dir_);
   const std::string brokers = broker.Start();
   ASSERT_FALSE(brokers.empty());
   const std::string topic = UniqueName("bridge-outage");
@@ -199,10 +139,10 @@ TEST(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
     }
     EXPECT_EQ(status, 200) << file;
   }
-  const std::string config = DaemonConfig(dir, brokers, topic);
+  const std::string config = DaemonConfig(dir_, brokers, topic);
   // Every event of the ticket exactly once, although the refused ones may
   // have reached Kafka twice (queued during the outage, then retried).
-  EXPECT_EQ(IngestAndCount(dir, config, "run.log"), 12u);
+  EXPECT_EQ(IngestAndCount(dir_, config, "run.log"), 12u);
 }
 
 }  // namespace

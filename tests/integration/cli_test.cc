@@ -24,7 +24,9 @@
 #include "projections/accounts/health_projection.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/generated_items.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -56,41 +58,24 @@ class CliTest : public ::testing::Test {
     go.seed = 17;
     go.malformed_fraction = 0.01;
     go.duplicate_fraction = 0.01;
-    events::Generator gen(go);
-    events::Decoder decoder;
-    std::vector<events::BatchItem> batch;
-    std::map<int32_t, int64_t> next_offset;
+    const std::vector<events::BatchItem> batch = GeneratedItems(go, kPartitions, kTopic).Take(kMessages);
     std::set<std::string> ids;
     int64_t last_time = 0;
-    for (int i = 0; i < kMessages; ++i) {
-      events::GeneratedMessage m = gen.Next();
-      const int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(m.key) % kPartitions);
-      events::BatchItem item;
-      item.pos = {kTopic, partition, next_offset[partition]++};
-      auto decoded = decoder.Decode(m.value);
-      if (auto* e = std::get_if<events::Event>(&decoded)) {
+    for (const events::BatchItem& item : batch) {
+      if (const auto& e = item.event) {
         last_time = std::max(last_time, e->occurred_at);
         if (ids.insert(e->id).second) {
           generated_.push_back(*e);  // generation order, duplicates dropped
           written_.push_back({item.pos, *e});
         }
-        item.event = std::move(*e);
       } else {
-        quarantined_.push_back({item.pos, std::get<events::Rejection>(decoded)});
-        item.rejection = std::get<events::Rejection>(decoded);
+        quarantined_.push_back({item.pos, *item.rejection});
       }
-      batch.push_back(std::move(item));
     }
     last_time_ = last_time;
     auto store = events::EventStore::Open({.path = store_path_, .sync = false});
     ASSERT_TRUE(store.ok()) << store.status().message();
-    // Several batches, so that duplicates cross batch boundaries too.
-    for (size_t begin = 0; begin < batch.size(); begin += 1000) {
-      std::vector<events::BatchItem> part(batch.begin() + begin,
-                                          batch.begin() + std::min(batch.size(), begin + size_t{1000}));
-      events::AppendResult r;
-      ASSERT_TRUE((*store)->AppendBatch(part, &r).ok());
-    }
+    AppendInBatches(**store, batch, 1000);  // duplicates cross batch boundaries too
     ASSERT_EQ((*store)->EventCount(), static_cast<int64_t>(written_.size()));
     ASSERT_TRUE((*store)->Close().ok());
     // Store order: (topic, partition, offset).
@@ -111,10 +96,7 @@ class CliTest : public ::testing::Test {
     ASSERT_FALSE(quarantined_.empty()) << "the stream should hold malformed messages";
   }
 
-  static RunResult Slamon(std::vector<std::string> args) {
-    args.insert(args.begin(), SLAMON_BINARY);
-    return RunCapture(args, dir_->path(), std::chrono::seconds(120));
-  }
+  static RunResult Slamon(const std::vector<std::string>& args) { return RunSlamon(args, dir_->path()); }
 
   // The projections fed in generation order (not store order) in-process.
   static std::shared_ptr<const projections::SlaConfig> SlaConfig() {

@@ -15,7 +15,10 @@
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
 #include "events/store/stored_format.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -62,13 +65,8 @@ Stored ReadStore(const std::string& path, std::vector<events::QuarantinedMessage
   return out;
 }
 
-class CloudEventsBinaryTest : public ::testing::Test {
+class CloudEventsBinaryTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  }
-
   // A store directory with its config (this topic, the example SLA sections).
   std::string Config(const std::string& name, const std::string& topic) {
     const std::string dir = dir_.Sub(name);
@@ -78,18 +76,7 @@ class CloudEventsBinaryTest : public ::testing::Test {
     return config;
   }
 
-  void RunToEof(const std::string& config, const std::string& log) {
-    Process daemon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, log);
-    ASSERT_EQ(daemon.Wait(seconds(120)), 0) << Tail(log);
-  }
-
-  RunResult Slamon(std::vector<std::string> args) {
-    args.insert(args.begin(), SLAMON_BINARY);
-    return RunCapture(args, dir_.path());
-  }
-
-  std::string brokers_;
-  TempDir dir_;
+  RunResult Slamon(const std::vector<std::string>& args) { return RunSlamon(args, dir_.path()); }
 };
 
 TEST_F(CloudEventsBinaryTest, BinaryModeStoresAndProjectsLikeStructuredMode) {

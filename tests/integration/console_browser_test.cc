@@ -19,7 +19,11 @@
 #include <vector>
 
 #include "events/codec.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/event_json.h"
+#include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 
@@ -37,34 +41,14 @@ const std::string kHostileInDom = "&lt;img src=x onerror=alert(1)&gt;&amp;\"'";
 constexpr const char* kAuthHeader = "Authorization: Basic b3BzOnMzY3JldA==\r\n";  // ops:s3cret
 constexpr int kTickets = 3;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // A tier-A account (hostile id and owner) upserted 40 days ago and never
 // contacted since (follow-up overdue), with tickets opened ten days ago that
 // nobody answered (first response breached and escalated), reopened more
 // often than resolved, and unhappy surveys (health at_risk).
-std::vector<std::pair<std::string, std::string>> HostileAccountEvents(int64_t now) {
-  std::vector<std::pair<std::string, std::string>> out;
-  int n = 0;
-  const std::string account = JsonString(kHostileAccount);
+KeyedMessages HostileAccountEvents(int64_t now) {
+  EventMessages out("console");
   auto add = [&](int64_t t, const std::string& type, const std::string& fields) {
-    out.emplace_back(kHostileAccount, "{\"id\":\"console-" + std::to_string(n++) + "\",\"type\":\"" + type +
-                                          "\",\"occurred_at\":\"" + events::FormatRfc3339(t) +
-                                          "\",\"account_id\":" + account + fields + "}");
+    out.Add(kHostileAccount, t, type, fields);
   };
   const int64_t day = 86400;
   add(now - 40 * day, "account.upserted", ",\"name\":\"Hostile\",\"tier\":\"A\",\"owner\":\"evil<b>owner\"");
@@ -78,7 +62,7 @@ std::vector<std::pair<std::string, std::string>> HostileAccountEvents(int64_t no
     }
     add(now - day + t * 600, "survey.answered", ticket + ",\"score\":1");
   }
-  return out;
+  return out.messages();
 }
 
 std::string Chromium() {
@@ -104,37 +88,32 @@ std::string RowOf(const std::string& dom, const std::string& needle) {
   return dom.substr(begin, end + 5 - begin);
 }
 
-TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+class ConsoleBrowserTest : public BrokerTest {};
+
+TEST_F(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
   const std::string chromium = Chromium();
   if (chromium.empty()) GTEST_SKIP() << "chromium is not installed: scripts/setup installs Debian's chromium";
 
-  TempDir dir;
-  const std::string topic = UniqueName("console");
-  CreateTopic(brokers, topic, 2);
+  const std::string topic = NewTopic("console", 2);
   // The generated stream ends now (produce's default start time): open tickets in every tier.
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", "3000", "--accounts",
-                    "60", "--seed", "11", "--malformed-fraction", "0", "--duplicate-fraction", "0"},
-                   dir.Sub("produce.log"));
-  ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir.Sub("produce.log"));
-  ProduceRaw(brokers, topic, HostileAccountEvents(static_cast<int64_t>(std::time(nullptr))));
+  Process producer(
+      ProduceCommand(brokers_, topic, 3000, "--accounts 60 --seed 11 --malformed-fraction 0 --duplicate-fraction 0"),
+      dir_.Sub("produce.log"));
+  ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir_.Sub("produce.log"));
+  ProduceRaw(brokers_, topic, HostileAccountEvents(static_cast<int64_t>(std::time(nullptr))));
 
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"));
   // WriteConfig ends with the http: section: basic auth goes right under it.
   std::ofstream(config, std::ios::app) << "  basic_auth: {user: ops, password: s3cret}\n"
                                        << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
+  DaemonProcess daemon(config, dir_.Sub("run.log"));
+  daemon.Start();
 
-  int port = 0;
   const auto deadline = Clock::now() + seconds(150);
-  while (port == 0 && Clock::now() < deadline && daemon.Running()) {
-    port = PortFromLog(dir.Sub("run.log"));
-    if (port == 0) std::this_thread::sleep_for(milliseconds(100));
-  }
-  ASSERT_NE(port, 0) << Tail(dir.Sub("run.log"));
+  const int port = daemon.WaitPort(seconds(150));
+  ASSERT_NE(port, 0);
   const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
-  EXPECT_EQ(CountInFile(dir.Sub("run.log"), "slamon: console at " + base), 1u) << Tail(dir.Sub("run.log"));
+  EXPECT_EQ(CountInFile(dir_.Sub("run.log"), "slamon: console at " + base), 1u) << Tail(dir_.Sub("run.log"));
 
   // The console's lists fill in once the events are applied and the health
   // snapshot (refreshed every 15 s) covers them.
@@ -149,7 +128,7 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
     }
     std::this_thread::sleep_for(milliseconds(500));
   }
-  ASSERT_NE(page.find("<td>CONSOLE-T0</td>"), std::string::npos) << page.substr(0, 4000) << Tail(dir.Sub("run.log"));
+  ASSERT_NE(page.find("<td>CONSOLE-T0</td>"), std::string::npos) << page.substr(0, 4000) << Tail(dir_.Sub("run.log"));
   ASSERT_EQ(page.find("Accounts at risk (0)"), std::string::npos) << page.substr(0, 4000);
   EXPECT_EQ(RawRequest(port, "GET", "/", seconds(5)).status, 401);
 
@@ -162,10 +141,10 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
                                           "--no-first-run",
                                           "--window-size=1280,900"};
   auto run_chromium = [&](const std::string& profile, const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {chromium, "--user-data-dir=" + dir.Sub(profile)};
+    std::vector<std::string> args = {chromium, "--user-data-dir=" + dir_.Sub(profile)};
     args.insert(args.end(), flags.begin(), flags.end());
     args.insert(args.end(), extra.begin(), extra.end());
-    return RunCapture(args, dir.path(), seconds(90));
+    return RunCapture(args, dir_.path(), seconds(90));
   };
   // An environment that cannot run the browser at all is not the console's
   // failure: probe with an empty page first, and skip saying why.
@@ -210,7 +189,7 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
   ASSERT_EQ(denied.code, 0) << denied.err.substr(0, 4000);
   EXPECT_EQ(denied.out.find("slamon console"), std::string::npos) << denied.out;
 
-  const std::string png = dir.Sub("console.png");
+  const std::string png = dir_.Sub("console.png");
   const RunResult shot = run_chromium("profile-shot", {"--screenshot=" + png, with_credentials});
   ASSERT_EQ(shot.code, 0) << shot.err.substr(0, 4000);
   const std::string image = ReadFile(png);
@@ -225,8 +204,7 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
                                std::filesystem::copy_options::overwrite_existing);
   }
 
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(seconds(60)), 0) << Tail(dir.Sub("run.log"));
+  EXPECT_EQ(daemon.Stop(seconds(60)), 0) << daemon.Tail();
 }
 
 }  // namespace

@@ -14,7 +14,12 @@
 #include <thread>
 
 #include "events/codec.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/event_json.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -25,41 +30,21 @@ using std::chrono::seconds;
 
 constexpr int kAccounts = 3;
 
-// Per account: an A-tier account, three tickets answered by nobody for days,
-// reopened more than resolved and unhappy surveys: health level at_risk.
+// Event lines of accounts at risk (see AtRiskHistory); *events: how many.
 std::vector<std::string> HistoryLines(int64_t now, int* events) {
   std::vector<std::string> out;
-  int n = 0;
-  auto add = [&](const std::string& account, int64_t t, const std::string& type, const std::string& fields) {
-    out.push_back("{\"id\":\"imp-" + std::to_string(n++) + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" +
-                  events::FormatRfc3339(t) + "\",\"account_id\":\"" + account + "\"" + fields + "}");
-  };
-  for (int a = 0; a < kAccounts; ++a) {
-    const std::string account = "imported-" + std::to_string(a);
-    add(account, now - 10 * 86400, "account.upserted",
-        ",\"name\":\"Imported " + std::to_string(a) + "\",\"tier\":\"A\",\"owner\":\"backfill.owner\"");
-    for (int t = 0; t < 3; ++t) {
-      const std::string ticket = ",\"ticket_id\":\"" + account + "-T" + std::to_string(t) + "\"";
-      add(account, now - 5 * 86400 + t * 600 + a, "ticket.opened", ticket + ",\"priority\":\"high\"");
-      if (t < 2) {
-        add(account, now - 4 * 86400 + t * 600, "ticket.resolved", ticket);
-        add(account, now - 3 * 86400 + t * 600, "ticket.reopened", ticket);
-        add(account, now - 2 * 86400 + t * 600, "ticket.reopened", ticket);
-      }
-      add(account, now - 86400 + t * 600, "survey.answered", ticket + ",\"score\":1");
-    }
+  for (const auto& [key, value] : AtRiskHistory({"imp", "imported-", "Imported ", "backfill.owner", kAccounts}, now)) {
+    out.push_back(value);
   }
-  *events = n;
+  *events = static_cast<int>(out.size());
   return out;
 }
 
-TEST(ImportKafka, BackfilledHistoryReachesTheLiveDaemon) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("import-kafka");
-  CreateTopic(brokers, topic, 4);
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
+class ImportKafka : public BrokerTest {};
+
+TEST_F(ImportKafka, BackfilledHistoryReachesTheLiveDaemon) {
+  const std::string topic = NewTopic("import-kafka", 4);
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"));
   std::ofstream(config, std::ios::app) << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
 
   int events = 0;
@@ -68,14 +53,14 @@ TEST(ImportKafka, BackfilledHistoryReachesTheLiveDaemon) {
   lines.insert(lines.begin() + 9, lines[2]);            // a duplicate: produced, dropped by the daemon
   lines.insert(lines.begin() + 12, "");                 // blank
   lines.emplace_back(R"({"id":"x","type":"ticket.exploded","occurred_at":"2026-01-01T00:00:00Z","account_id":"a"})");
-  const std::string file = dir.Sub("history.jsonl");
+  const std::string file = dir_.Sub("history.jsonl");
   {
     std::ofstream out(file, std::ios::binary);
     for (const auto& l : lines) out << l << "\n";
   }
 
   RunResult r = RunCapture({SLAMON_BINARY, "import", "--to-kafka", "--config", config, "--file", file, "--batch", "7"},
-                           dir.path());
+                           dir_.path());
   ASSERT_EQ(r.code, 3) << r.out << r.err;  // done, but two lines were left out
   EXPECT_NE(r.err.find(file + ":5: malformed_json"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(file + ":" + std::to_string(lines.size()) + ": unknown_type"), std::string::npos) << r.err;
@@ -83,32 +68,31 @@ TEST(ImportKafka, BackfilledHistoryReachesTheLiveDaemon) {
   EXPECT_NE(r.out.find("invalid      2 "), std::string::npos) << r.out;
   EXPECT_TRUE(std::filesystem::exists(file + ".slamon-import"));
   int64_t in_topic = 0;
-  for (const auto& [p, end] : EndOffsets(brokers, topic, 4)) in_topic += end;
+  for (const auto& [p, end] : EndOffsets(brokers_, topic, 4)) in_topic += end;
   EXPECT_EQ(in_topic, events + 1);
   // The account key routes an account to one partition.
   std::map<std::string, std::set<int32_t>> partitions_of;
-  for (const auto& m : ReadTopic(brokers, topic, 4)) partitions_of[m.key].insert(m.partition);
+  for (const auto& m : ReadTopic(brokers_, topic, 4)) partitions_of[m.key].insert(m.partition);
   EXPECT_EQ(partitions_of.size(), static_cast<size_t>(kAccounts));
   for (const auto& [key, parts] : partitions_of) EXPECT_EQ(parts.size(), 1u) << key;
 
   // The same file again: resumed, nothing produced.
-  r = RunCapture({SLAMON_BINARY, "import", "--to-kafka", "--config", config, "--file", file}, dir.path());
+  r = RunCapture({SLAMON_BINARY, "import", "--to-kafka", "--config", config, "--file", file}, dir_.path());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("produced     0\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(" + std::to_string(lines.size()) + " already imported"), std::string::npos) << r.out;
   in_topic = 0;
-  for (const auto& [p, end] : EndOffsets(brokers, topic, 4)) in_topic += end;
+  for (const auto& [p, end] : EndOffsets(brokers_, topic, 4)) in_topic += end;
   EXPECT_EQ(in_topic, events + 1);
 
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
-  int port = 0;
+  DaemonProcess daemon(config, dir_.Sub("run.log"));
+  daemon.Start();
   double stored = 0;
   std::set<std::string> at_risk;
   const auto deadline = std::chrono::steady_clock::now() + seconds(120);
   while (std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(daemon.Running()) << Tail(dir.Sub("run.log"));
-    if (port == 0) port = PortFromLog(dir.Sub("run.log"));
-    if (port != 0) {
+    ASSERT_TRUE(daemon.Running()) << daemon.Tail();
+    if (const int port = daemon.port(); port != 0) {
       stored = SumMetric(HttpGet(port, "/metrics"), "slamon_store_events");
       const HttpResult api = HttpGetFull(port, "/api/v1/accounts/at-risk");
       if (api.status == 200) {
@@ -119,14 +103,13 @@ TEST(ImportKafka, BackfilledHistoryReachesTheLiveDaemon) {
     }
     std::this_thread::sleep_for(milliseconds(500));
   }
-  EXPECT_EQ(stored, events) << Tail(dir.Sub("run.log"));
-  EXPECT_EQ(at_risk, (std::set<std::string>{"imported-0", "imported-1", "imported-2"})) << Tail(dir.Sub("run.log"));
-  const std::string metrics = HttpGet(port, "/metrics");
+  EXPECT_EQ(stored, events) << daemon.Tail();
+  EXPECT_EQ(at_risk, (std::set<std::string>{"imported-0", "imported-1", "imported-2"})) << daemon.Tail();
+  const std::string metrics = daemon.Metrics();
   EXPECT_EQ(SumMetric(metrics, "slamon_events_ingested_total"), events);
   EXPECT_EQ(SumMetric(metrics, "slamon_events_duplicate_total"), 1);
   EXPECT_EQ(SumMetric(metrics, "slamon_accounts"), kAccounts);
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(seconds(60)), 0) << Tail(dir.Sub("run.log"));
+  EXPECT_EQ(daemon.Stop(seconds(60)), 0) << daemon.Tail();
 }
 
 }  // namespace

@@ -5,7 +5,11 @@
 #include <random>
 #include <thread>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/ingest_fixture.h"
+#include "tests/support/process.h"
 
 namespace slamon::testing {
 namespace {
@@ -13,28 +17,12 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-class IngestTest : public ::testing::Test {
+class IngestTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("ingest");
-    CreateTopic(brokers_, topic_, kPartitions);
-  }
+  IngestTest() : BrokerTest("ingest", kPartitions) {}
 
   std::vector<std::string> Produce(int64_t count, const std::string& extra = "") {
-    std::vector<std::string> args = {SLAMON_BINARY, "produce", "--brokers", brokers_,
-                                     "--topic",     topic_,    "--count",   std::to_string(count),
-                                     "--accounts",  "300",     "--seed",    "7"};
-    std::istringstream in(extra);
-    for (std::string w; in >> w;) args.push_back(w);
-    return args;
-  }
-
-  std::vector<std::string> Run(const std::string& config, bool exit_on_eof) {
-    std::vector<std::string> args = {SLAMON_BINARY, "run", "--config", config};
-    if (exit_on_eof) args.push_back("--exit-on-eof");
-    return args;
+    return ProduceCommand(brokers_, topic_, count, "--accounts 300 --seed 7 " + extra);
   }
 
   static int64_t StoredCount(const std::string& path) {
@@ -43,22 +31,18 @@ class IngestTest : public ::testing::Test {
   }
 
   static constexpr int kPartitions = 4;
-  std::string brokers_, topic_;
-  TempDir dir_;
 };
 
 TEST_F(IngestTest, StoresHundredThousandEventsExactlyOnce) {
   Process producer(Produce(100000, "--duplicate-fraction 0.01 --malformed-fraction 0.002"), dir_.Sub("produce.log"));
   ASSERT_EQ(producer.Wait(seconds(180)), 0) << Tail(dir_.Sub("produce.log"));
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"));
-  Process daemon(Run(config, true), dir_.Sub("run.log"));
-  ASSERT_EQ(daemon.Wait(seconds(300)), 0) << Tail(dir_.Sub("run.log"));
+  ASSERT_TRUE(RunToEof(config, dir_.Sub("run.log"), seconds(300)));
   TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
   ASSERT_EQ(truth.messages, 100000u);
   ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
   // Running again over a fully ingested topic stores nothing new.
-  Process again(Run(config, true), dir_.Sub("run2.log"));
-  ASSERT_EQ(again.Wait(seconds(120)), 0) << Tail(dir_.Sub("run2.log"));
+  ASSERT_TRUE(RunToEof(config, dir_.Sub("run2.log")));
   ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
 }
 
@@ -76,18 +60,19 @@ TEST_F(IngestTest, SurvivesKillNineWhileIngesting) {
   int kills = 0;
   int mid_stream_kills = 0;  // the store grew since the last kill and events were still arriving
   std::vector<int64_t> counts;
+  DaemonProcess daemon(cfg2, dir_.Sub("run.log"));
   for (int round = 0; round < 30 && (kills < 5 || (mid_stream_kills < 3 && producer.Running())); ++round) {
     // Kill at a random moment after the daemon began consuming (start-up
     // replays the store and joins the group first, which takes a while).
     const size_t assigned_before = CountInFile(dir_.Sub("run.log"), "] assigned ");
-    Process daemon(Run(cfg2, false), dir_.Sub("run.log"));
+    daemon.Start();
     const auto join_deadline = std::chrono::steady_clock::now() + seconds(60);
     while (CountInFile(dir_.Sub("run.log"), "] assigned ") == assigned_before &&
            std::chrono::steady_clock::now() < join_deadline && daemon.Running()) {
       std::this_thread::sleep_for(milliseconds(20));
     }
     std::this_thread::sleep_for(milliseconds(delay_ms(rng)));
-    ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
+    ASSERT_TRUE(daemon.Running()) << daemon.Tail();
     const bool producing = producer.Running();
     daemon.Signal(SIGKILL);
     ASSERT_EQ(daemon.Wait(seconds(10)), 128 + SIGKILL);
@@ -104,8 +89,7 @@ TEST_F(IngestTest, SurvivesKillNineWhileIngesting) {
   // producer was still writing: those are the kills that can tear a batch.
   EXPECT_GE(mid_stream_kills, 3) << "too few kills landed mid-stream";
   ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir_.Sub("produce.log"));
-  Process final_run(Run(cfg2, true), dir_.Sub("run.log"));
-  ASSERT_EQ(final_run.Wait(seconds(300)), 0) << Tail(dir_.Sub("run.log"));
+  ASSERT_TRUE(RunToEof(cfg2, dir_.Sub("run.log"), seconds(300)));
   TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
   ASSERT_EQ(truth.messages, 200000u);
   ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
@@ -164,21 +148,18 @@ TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
                         "\"account_id\":\"acme\",\"owner\":\"maria.garcia\"}");
   ++valid;
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"));
-  Process daemon(Run(config, false), dir_.Sub("run.log"));
+  DaemonProcess daemon(config, dir_.Sub("run.log"));
+  daemon.Start();
   ProduceRaw(brokers_, topic_, messages);
 
-  int port = 0;
   std::string metrics;
   const auto deadline = std::chrono::steady_clock::now() + seconds(90);
   while (std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
-    if (port == 0) port = PortFromLog(dir_.Sub("run.log"));
-    if (port != 0) {
-      metrics = HttpGet(port, "/metrics");
-      if (SumMetric(metrics, "slamon_events_ingested_total") == valid &&
-          SumMetric(metrics, "slamon_events_rejected_total") == static_cast<double>(bad.size())) {
-        break;
-      }
+    ASSERT_TRUE(daemon.Running()) << daemon.Tail();
+    metrics = daemon.Metrics();
+    if (SumMetric(metrics, "slamon_events_ingested_total") == valid &&
+        SumMetric(metrics, "slamon_events_rejected_total") == static_cast<double>(bad.size())) {
+      break;
     }
     std::this_thread::sleep_for(milliseconds(200));
   }
@@ -189,8 +170,7 @@ TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
   EXPECT_NE(metrics.find("slamon_events_rejected_total{reason=\"invalid_utf8\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("slamon_events_ingested_total{type=\"account.updated\"} 1"), std::string::npos) << metrics;
   EXPECT_TRUE(daemon.Running()) << "the daemon must survive bad input";
-  daemon.Signal(SIGTERM);
-  ASSERT_EQ(daemon.Wait(seconds(30)), 0) << Tail(dir_.Sub("run.log"));
+  ASSERT_EQ(daemon.Stop(seconds(30)), 0) << daemon.Tail();
 
   auto store_or = events::EventStore::Open({.path = dir_.Sub("store"), .create_if_missing = false, .read_only = true});
   ASSERT_TRUE(store_or.ok()) << store_or.status().message();

@@ -26,7 +26,11 @@
 #include <vector>
 
 #include "events/demo/generator.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -172,29 +176,23 @@ TEST(KafkaSaslTest, ConsumesThroughSaslSslAndAWrongPasswordStaysAliveAndNotReady
   // Right credentials: everything is consumed, the daemon becomes ready.
   std::filesystem::create_directories(dir.Sub("good"));
   const std::string good_log = dir.Sub("good.log");
-  Process good({SLAMON_BINARY, "run", "--config",
-                WriteConfig(dir.Sub("good"), bootstrap, topic, UniqueName("g"), KafkaSection(props))},
-               good_log);
+  DaemonProcess good(WriteConfig(dir.Sub("good"), bootstrap, topic, UniqueName("g"), KafkaSection(props)), good_log);
+  good.Start();
   // Wrong password: alive, not ready, one clear error.
   auto wrong = props;
   wrong["sasl.password"] = "not-the-password";
   std::filesystem::create_directories(dir.Sub("bad"));
   const std::string bad_log = dir.Sub("bad.log");
   const auto bad_started = Clock::now();
-  Process bad({SLAMON_BINARY, "run", "--config",
-               WriteConfig(dir.Sub("bad"), bootstrap, topic, UniqueName("g"), KafkaSection(wrong))},
-              bad_log);
+  DaemonProcess bad(WriteConfig(dir.Sub("bad"), bootstrap, topic, UniqueName("g"), KafkaSection(wrong)), bad_log);
+  bad.Start();
 
   double stored = 0;
-  int good_port = 0;
   bool good_ready = false;
   for (auto deadline = Clock::now() + seconds(30); Clock::now() < deadline && good.Running();) {
-    if (good_port == 0) good_port = PortFromLog(good_log);
-    if (good_port != 0) {
-      stored = SumMetric(HttpGet(good_port, "/metrics"), "slamon_events_ingested_total");
-      good_ready = HttpGetFull(good_port, "/readyz").status == 200;
-      if (stored >= kEvents && good_ready) break;
-    }
+    stored = good.Metric("slamon_events_ingested_total");
+    good_ready = good.Ready();
+    if (stored >= kEvents && good_ready) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_EQ(stored, kEvents) << Tail(good_log);
@@ -222,7 +220,7 @@ TEST(KafkaSaslTest, ConsumesThroughSaslSslAndAWrongPasswordStaysAliveAndNotReady
   // Give the bad daemon several reconnect rounds (librdkafka backs off up to 10 s).
   std::this_thread::sleep_until(bad_started + seconds(15));
   ASSERT_TRUE(bad.Running()) << Tail(bad_log);
-  const int bad_port = PortFromLog(bad_log);
+  const int bad_port = bad.port();
   ASSERT_NE(bad_port, 0) << Tail(bad_log);
   const HttpResult ready = HttpGetFull(bad_port, "/readyz");
   EXPECT_EQ(ready.status, 503) << ready.body;
@@ -234,7 +232,7 @@ TEST(KafkaSaslTest, ConsumesThroughSaslSslAndAWrongPasswordStaysAliveAndNotReady
   EXPECT_EQ(CountInFile(bad_log, "FAIL:"), 0u) << Tail(bad_log);
   EXPECT_NE(CountInFile(bad_log, "SCRAM-SHA-512"), 0u) << Tail(bad_log);
 
-  for (Process* p : {&good, &bad}) {
+  for (DaemonProcess* p : {&good, &bad}) {
     p->Signal(SIGTERM);
     EXPECT_EQ(p->Wait(seconds(20)), 0);
   }

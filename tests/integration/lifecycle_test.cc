@@ -19,18 +19,20 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
 namespace {
 
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
 
@@ -65,63 +67,19 @@ class SmallDisk {
   bool mounted_ = false;
 };
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-class LifecycleTest : public ::testing::Test {
+class LifecycleTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("lifecycle");
-    group_ = UniqueName("g");
-  }
+  LifecycleTest() : BrokerTest("lifecycle", 0) {}  // tests that need the topic create it
 
-  RunResult Slamon(std::vector<std::string> args, std::chrono::milliseconds timeout = seconds(60)) {
-    args.insert(args.begin(), SLAMON_BINARY);
-    return RunCapture(args, dir_.path(), timeout);
-  }
-
-  // Waits until the daemon's /metrics shows `metric` >= `at_least`; returns the value.
-  double WaitMetric(Process& daemon, const std::string& log, const std::string& metric, double at_least,
-                    std::chrono::seconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    double v = -1;
-    for (;;) {
-      const int port = PortFromLog(log);
-      if (port != 0) v = SumMetric(HttpGet(port, "/metrics"), metric);
-      if (v >= at_least) return v;
-      if (!daemon.Running() || Clock::now() > deadline) {
-        ADD_FAILURE() << metric << " = " << v << ", expected >= " << at_least << "\n" << Tail(log);
-        return v;
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
+  RunResult Slamon(const std::vector<std::string>& args, std::chrono::milliseconds timeout = seconds(60)) {
+    return RunSlamon(args, dir_.path(), timeout);
   }
 
   std::vector<std::string> Produce(int count, int seed) {
-    return {SLAMON_BINARY,
-            "produce",
-            "--brokers",
-            brokers_,
-            "--topic",
-            topic_,
-            "--count",
-            std::to_string(count),
-            "--accounts",
-            "20",
-            "--seed",
-            std::to_string(seed),
-            "--malformed-fraction",
-            "0",
-            "--duplicate-fraction",
-            "0"};
+    return ProduceCommand(
+        brokers_, topic_, count,
+        "--accounts 20 --seed " + std::to_string(seed) + " --malformed-fraction 0 --duplicate-fraction 0");
   }
-
-  TempDir dir_;
-  std::string brokers_, topic_, group_;
 };
 
 TEST_F(LifecycleTest, InvalidKafkaPropertyExitsTwoEveryTime) {
@@ -169,10 +127,10 @@ TEST_F(LifecycleTest, StoreGaugesAreRightStraightAfterRestart) {
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, group_);
   const std::string log1 = dir_.Sub("run1.log");
   {
-    Process d({SLAMON_BINARY, "run", "--config", config}, log1);
-    WaitMetric(d, log1, "slamon_store_events", 600, seconds(60));
-    d.Signal(SIGTERM);
-    ASSERT_EQ(d.Wait(seconds(60)), 0) << Tail(log1);
+    DaemonProcess d(config, log1);
+    d.Start();
+    d.WaitMetric("slamon_store_events", 600, seconds(60));
+    ASSERT_EQ(d.Stop(seconds(60)), 0) << d.Tail();
   }
   int64_t count = 0, newest = 0;
   {
@@ -191,18 +149,13 @@ TEST_F(LifecycleTest, StoreGaugesAreRightStraightAfterRestart) {
   // Restarted on a topic with nothing new: no batch is stored, the gauges
   // must come from the store itself.
   const std::string log2 = dir_.Sub("run2.log");
-  Process d({SLAMON_BINARY, "run", "--config", config}, log2);
-  const auto deadline = Clock::now() + seconds(30);
-  while (PortFromLog(log2) == 0) {
-    ASSERT_TRUE(d.Running()) << Tail(log2);
-    ASSERT_LT(Clock::now(), deadline) << Tail(log2);
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  const std::string metrics = HttpGet(PortFromLog(log2), "/metrics");
+  DaemonProcess d(config, log2);
+  d.Start();
+  ASSERT_NE(d.WaitPort(seconds(30)), 0);
+  const std::string metrics = d.Metrics();
   EXPECT_EQ(SumMetric(metrics, "slamon_store_events"), static_cast<double>(count)) << metrics;
   EXPECT_EQ(SumMetric(metrics, "slamon_last_event_timestamp_seconds"), static_cast<double>(newest)) << metrics;
-  d.Signal(SIGTERM);
-  EXPECT_EQ(d.Wait(seconds(60)), 0) << Tail(log2);
+  EXPECT_EQ(d.Stop(seconds(60)), 0) << d.Tail();
 }
 
 TEST_F(LifecycleTest, CorruptStoreIsNamedWithRecovery) {
@@ -235,18 +188,19 @@ TEST_F(LifecycleTest, SigtermWhileTheDiskIsFullExitsOneAndKeepsTheStore) {
   const std::string store = dir_.Sub("disk/store");
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, group_, "  batch_max_messages: 200\n");
   const std::string log = dir_.Sub("run.log");
-  Process d({SLAMON_BINARY, "run", "--config", config, "--set", "store.path=" + store}, log);
-  WaitMetric(d, log, "slamon_store_events", 1000, seconds(60));
+  DaemonProcess d(config, log);
+  d.Start({"--set", "store.path=" + store});
+  d.WaitMetric("slamon_store_events", 1000, seconds(60));
 
   disk.Fill();
   ASSERT_EQ(RunCapture(Produce(2000, 4), dir_.path(), seconds(60)).code, 0);
-  WaitMetric(d, log, "slamon_store_write_failing", 1, seconds(60));
+  d.WaitMetric("slamon_store_write_failing", 1, seconds(60));
   ASSERT_TRUE(d.Running()) << Tail(log);
   d.Signal(SIGTERM);
   const auto code = d.Wait(seconds(60));
   ASSERT_TRUE(code.has_value()) << "no exit within 60 s after SIGTERM\n" << Tail(log);
   EXPECT_EQ(*code, 1) << "(134 = abort)\n" << Tail(log);
-  const std::string out = ReadAll(log);
+  const std::string out = ReadFile(log);
   EXPECT_NE(out.find("store: cannot sync " + store), std::string::npos) << Tail(log);
   EXPECT_NE(out.find("No space left on device"), std::string::npos) << Tail(log);
   EXPECT_NE(out.find("are kept"), std::string::npos) << Tail(log);

@@ -19,7 +19,13 @@
 #include <tuple>
 
 #include "events/codec.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/event_json.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
+#include "tests/support/json_lines.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -32,41 +38,10 @@ using std::chrono::seconds;
 // calendars:/policies: of config/slamon.example.yaml (business hours, tiered).
 const std::string kSlaYaml = SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
 
-std::vector<json> JsonLines(const std::string& s) {
-  std::vector<json> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
-
 constexpr int kAtRiskAccounts = 3;
 
-std::vector<std::pair<std::string, std::string>> AtRiskAccounts(int64_t now) {
-  std::vector<std::pair<std::string, std::string>> out;
-  int n = 0;
-  auto add = [&](const std::string& account, int64_t t, const std::string& type, const std::string& fields) {
-    out.emplace_back(account, "{\"id\":\"risk-" + std::to_string(n++) + "\",\"type\":\"" + type +
-                                  "\",\"occurred_at\":\"" + events::FormatRfc3339(t) + "\",\"account_id\":\"" +
-                                  account + "\"" + fields + "}");
-  };
-  for (int a = 0; a < kAtRiskAccounts; ++a) {
-    const std::string account = "zz-risk-" + std::to_string(a);
-    add(account, now - 10 * 86400, "account.upserted",
-        ",\"name\":\"Risky " + std::to_string(a) + "\",\"tier\":\"A\",\"owner\":\"risk.owner\"");
-    for (int t = 0; t < 3; ++t) {
-      const std::string ticket = ",\"ticket_id\":\"" + account + "-T" + std::to_string(t) + "\"";
-      add(account, now - 5 * 86400 + t * 600 + a, "ticket.opened", ticket + ",\"priority\":\"high\"");
-      if (t < 2) {
-        add(account, now - 4 * 86400 + t * 600, "ticket.resolved", ticket);
-        add(account, now - 3 * 86400 + t * 600, "ticket.reopened", ticket);
-        add(account, now - 2 * 86400 + t * 600, "ticket.reopened", ticket);
-      }
-      add(account, now - 86400 + t * 600, "survey.answered", ticket + ",\"score\":1");
-    }
-  }
-  return out;
+KeyedMessages AtRiskAccounts(int64_t now) {
+  return AtRiskHistory({"risk", "zz-risk-", "Risky ", "risk.owner", kAtRiskAccounts}, now);
 }
 
 constexpr int kExtensionAccounts = 2;
@@ -74,52 +49,41 @@ constexpr int kExtensionAccounts = 2;
 // Accounts exercising the config's SLA extensions: an account calendar
 // (sg-business) and team, a phone ticket (channel match), department stays,
 // a breach old enough to escalate, and an unknown account calendar.
-std::vector<std::pair<std::string, std::string>> ExtensionAccounts(int64_t now) {
-  std::vector<std::pair<std::string, std::string>> out;
-  int n = 0;
-  auto add = [&](const std::string& account, int64_t t, const std::string& type, const std::string& fields) {
-    out.emplace_back(account, "{\"id\":\"ext-" + std::to_string(n++) + "\",\"type\":\"" + type +
-                                  "\",\"occurred_at\":\"" + events::FormatRfc3339(t) + "\",\"account_id\":\"" +
-                                  account + "\"" + fields + "}");
-  };
+KeyedMessages ExtensionAccounts(int64_t now) {
+  EventMessages out("ext");
   const int64_t day = 86400;
-  add("zz-ext-0", now - 20 * day, "account.upserted",
-      ",\"name\":\"Ext 0\",\"tier\":\"A\",\"owner\":\"ext.owner\",\"team\":\"east\",\"calendar\":\"sg-business\"");
-  add("zz-ext-0", now - 10 * day, "ticket.opened",
-      ",\"ticket_id\":\"zz-ext-0-T0\",\"priority\":\"high\",\"channel\":\"phone\"");
+  out.Add("zz-ext-0", now - 20 * day, "account.upserted",
+          ",\"name\":\"Ext 0\",\"tier\":\"A\",\"owner\":\"ext.owner\",\"team\":\"east\",\"calendar\":\"sg-business\"");
+  out.Add("zz-ext-0", now - 10 * day, "ticket.opened",
+          ",\"ticket_id\":\"zz-ext-0-T0\",\"priority\":\"high\",\"channel\":\"phone\"");
   // Ten days unanswered: first response and resolution far past their
   // targets (escalated), the tech stay breached.
-  add("zz-ext-0", now - 10 * day, "ticket.opened",
-      ",\"ticket_id\":\"zz-ext-0-T1\",\"priority\":\"high\",\"channel\":\"email\"");
-  add("zz-ext-0", now - 10 * day + 60, "ticket.assigned",
-      ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"after_sales\",\"assignee\":\"wang\"");
-  add("zz-ext-0", now - 9 * day, "ticket.assigned", ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"tech\"");
-  add("zz-ext-0", now - 9 * day + 60, "ticket.assigned",
-      ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"tech\",\"assignee\":\"liu\"");
-  add("zz-ext-1", now - 20 * day, "account.upserted",
+  out.Add("zz-ext-0", now - 10 * day, "ticket.opened",
+          ",\"ticket_id\":\"zz-ext-0-T1\",\"priority\":\"high\",\"channel\":\"email\"");
+  out.Add("zz-ext-0", now - 10 * day + 60, "ticket.assigned",
+          ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"after_sales\",\"assignee\":\"wang\"");
+  out.Add("zz-ext-0", now - 9 * day, "ticket.assigned", ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"tech\"");
+  out.Add("zz-ext-0", now - 9 * day + 60, "ticket.assigned",
+          ",\"ticket_id\":\"zz-ext-0-T1\",\"group\":\"tech\",\"assignee\":\"liu\"");
+  out.Add(
+      "zz-ext-1", now - 20 * day, "account.upserted",
       ",\"name\":\"Ext 1\",\"tier\":\"B\",\"owner\":\"ext.owner\",\"team\":\"key-accounts\",\"calendar\":\"nowhere\"");
-  add("zz-ext-1", now - 8 * day, "ticket.opened", ",\"ticket_id\":\"zz-ext-1-T0\",\"priority\":\"normal\"");
-  add("zz-ext-1", now - 8 * day + 600, "ticket.assigned", ",\"ticket_id\":\"zz-ext-1-T0\",\"group\":\"tech\"");
-  return out;
+  out.Add("zz-ext-1", now - 8 * day, "ticket.opened", ",\"ticket_id\":\"zz-ext-1-T0\",\"priority\":\"normal\"");
+  out.Add("zz-ext-1", now - 8 * day + 600, "ticket.assigned", ",\"ticket_id\":\"zz-ext-1-T0\",\"group\":\"tech\"");
+  return out.messages();
 }
 // An account with value data whose follow-up is overdue: tier A (14 d
 // cadence), upserted 40 days ago, never touched outbound, its owner handed
 // over by an account.updated; orders in CNY and USD, NPS and CSAT answers.
-std::vector<std::pair<std::string, std::string>> KeyAccountEvents(int64_t now) {
-  std::vector<std::pair<std::string, std::string>> out;
-  int n = 0;
-  auto add = [&](const std::string& account, int64_t t, const std::string& type, const std::string& fields) {
-    out.emplace_back(account, "{\"id\":\"kav-" + std::to_string(n++) + "\",\"type\":\"" + type +
-                                  "\",\"occurred_at\":\"" + events::FormatRfc3339(t) + "\",\"account_id\":\"" +
-                                  account + "\"" + fields + "}");
-  };
-  add("zz-quiet", now - 40 * 86400, "account.upserted", R"(,"name":"Quiet","tier":"A","owner":"quiet.owner")");
-  add("zz-quiet", now - 30 * 86400, "account.updated", R"(,"owner":"quiet.successor")");
-  add("zz-quiet", now - 35 * 86400, "order.placed", R"(,"order_id":"Q-1","amount":60000)");
-  add("zz-quiet", now - 20 * 86400, "order.placed", R"(,"order_id":"Q-2","amount":125.5,"currency":"USD")");
-  add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":10,"kind":"nps")");
-  add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":3)");
-  return out;
+KeyedMessages KeyAccountEvents(int64_t now) {
+  EventMessages out("kav");
+  out.Add("zz-quiet", now - 40 * 86400, "account.upserted", R"(,"name":"Quiet","tier":"A","owner":"quiet.owner")");
+  out.Add("zz-quiet", now - 30 * 86400, "account.updated", R"(,"owner":"quiet.successor")");
+  out.Add("zz-quiet", now - 35 * 86400, "order.placed", R"(,"order_id":"Q-1","amount":60000)");
+  out.Add("zz-quiet", now - 20 * 86400, "order.placed", R"(,"order_id":"Q-2","amount":125.5,"currency":"USD")");
+  out.Add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":10,"kind":"nps")");
+  out.Add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":3)");
+  return out.messages();
 }
 constexpr int kKeyAccounts = 1;
 
@@ -128,38 +92,29 @@ int64_t ParseAsOf(const std::string& header) {
   return events::ParseRfc3339(header, &t) ? t : 0;
 }
 
-TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("live-replay");
-  CreateTopic(brokers, topic, 4);
+class LiveReplayTest : public BrokerTest {};
+
+TEST_F(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
+  const std::string topic = NewTopic("live-replay", 4);
   // The stream ends at now (produce's default start time), so tickets are open.
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", "20000", "--accounts",
-                    "200", "--seed", "5"},
-                   dir.Sub("produce.log"));
-  ASSERT_EQ(producer.Wait(seconds(180)), 0) << Tail(dir.Sub("produce.log"));
+  Process producer(ProduceCommand(brokers_, topic, 20000, "--accounts 200 --seed 5"), dir_.Sub("produce.log"));
+  ASSERT_EQ(producer.Wait(seconds(180)), 0) << Tail(dir_.Sub("produce.log"));
   // The generated week leaves no account at_risk; add a few that are: all
   // surveys unhappy, tickets unanswered for days, more reopens than resolves.
-  ProduceRaw(brokers, topic, AtRiskAccounts(static_cast<int64_t>(std::time(nullptr))));
-  ProduceRaw(brokers, topic, ExtensionAccounts(static_cast<int64_t>(std::time(nullptr))));
-  ProduceRaw(brokers, topic, KeyAccountEvents(static_cast<int64_t>(std::time(nullptr))));
+  ProduceRaw(brokers_, topic, AtRiskAccounts(static_cast<int64_t>(std::time(nullptr))));
+  ProduceRaw(brokers_, topic, ExtensionAccounts(static_cast<int64_t>(std::time(nullptr))));
+  ProduceRaw(brokers_, topic, KeyAccountEvents(static_cast<int64_t>(std::time(nullptr))));
 
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"));
   std::ofstream(config, std::ios::app) << kSlaYaml;
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
+  DaemonProcess daemon(config, dir_.Sub("run.log"));
+  daemon.Start();
 
   // Ready = replayed and caught up with every partition.
-  int port = 0;
-  int64_t ready_at = 0;
   const auto deadline = std::chrono::steady_clock::now() + seconds(180);
-  while (ready_at == 0 && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(daemon.Running()) << Tail(dir.Sub("run.log"));
-    if (port == 0) port = PortFromLog(dir.Sub("run.log"));
-    if (port != 0 && HttpGetFull(port, "/readyz").status == 200) ready_at = std::time(nullptr);
-    if (ready_at == 0) std::this_thread::sleep_for(milliseconds(200));
-  }
-  ASSERT_NE(ready_at, 0) << "/readyz never answered 200\n" << Tail(dir.Sub("run.log"));
+  ASSERT_TRUE(daemon.WaitReady(seconds(180)));
+  const int64_t ready_at = std::time(nullptr);
+  const int port = daemon.port();
 
   // The health snapshot is refreshed every 15 s by the host thread, which
   // also applies the stored events handed over to it: the first refresh
@@ -212,8 +167,7 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   const int64_t breaches_as_of = ParseAsOf(breaches.Header("X-Slamon-As-Of"));
   ASSERT_GE(breaches_as_of, ready_at) << breaches.Header("X-Slamon-As-Of");
 
-  daemon.Signal(SIGTERM);
-  ASSERT_EQ(daemon.Wait(seconds(60)), 0) << Tail(dir.Sub("run.log"));
+  ASSERT_EQ(daemon.Stop(seconds(60)), 0) << daemon.Tail();
 
   // Accounts: the API's at_risk list vs the at_risk records of `slamon accounts`.
   using AccountKey = std::tuple<std::string, std::string>;  // account, level
@@ -223,9 +177,9 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   for (const auto& a : at_risk_body) {
     api_accounts[{a.at("account").get<std::string>(), a.at("level").get<std::string>()}] = a.at("score").get<double>();
   }
-  const RunResult accounts = RunCapture({SLAMON_BINARY, "accounts", "--store", dir.Sub("store"), "--config", config,
+  const RunResult accounts = RunCapture({SLAMON_BINARY, "accounts", "--store", dir_.Sub("store"), "--config", config,
                                          "--as-of", events::FormatRfc3339(accounts_as_of), "--format", "jsonl"},
-                                        dir.path());
+                                        dir_.path());
   ASSERT_EQ(accounts.code, 0) << accounts.err;
   const auto records = JsonLines(accounts.out);
   std::map<std::string, int> levels;
@@ -325,12 +279,13 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
                           or_dash(b.at("escalation"))});
   }
   const std::string breaches_iso = events::FormatRfc3339(breaches_as_of);
-  const RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir.Sub("store"), "--config", config,
+  const RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir_.Sub("store"), "--config", config,
                                        "--as-of", breaches_iso, "--format", "table"},
-                                      dir.path());
+                                      dir_.path());
   ASSERT_EQ(replay.code, 0) << replay.err;
-  const RunResult replay_jsonl = RunCapture(
-      {SLAMON_BINARY, "replay", "--store", dir.Sub("store"), "--config", config, "--as-of", breaches_iso}, dir.path());
+  const RunResult replay_jsonl =
+      RunCapture({SLAMON_BINARY, "replay", "--store", dir_.Sub("store"), "--config", config, "--as-of", breaches_iso},
+                 dir_.path());
   ASSERT_EQ(replay_jsonl.code, 0) << replay_jsonl.err;
   const auto instances = JsonLines(replay_jsonl.out);
   std::istringstream table(replay.out);

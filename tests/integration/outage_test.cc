@@ -8,7 +8,12 @@
 #include <chrono>
 #include <thread>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/ingest_fixture.h"
+#include "tests/support/own_broker.h"
+#include "tests/support/process.h"
 
 namespace slamon::testing {
 namespace {
@@ -22,36 +27,18 @@ constexpr int64_t kEvents = 80000;
 constexpr int kRate = 2000;  // the stream lasts ~40 s: it spans the outage
 constexpr auto kOutage = seconds(30);
 
-class OutageTest : public ::testing::Test {
+// brokers_ is the test's own broker: the shared one is not used (its presence
+// says Kafka is set up here).
+class OutageTest : public BrokerTest {
  protected:
   void SetUp() override {
-    // The shared broker is not used, but its presence says Kafka (Java, the jars) is set up here.
-    if (TestBrokers().empty())
-      GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    state_ = dir_.Sub("kafka");
-    RunResult r = Kafka("start", seconds(150));
-    ASSERT_EQ(r.code, 0) << r.err;
-    started_ = true;
-    brokers_ = LastLine(r.out);
+    BrokerTest::SetUp();
+    if (IsSkipped()) return;
+    brokers_ = broker_.Start();
     ASSERT_FALSE(brokers_.empty());
   }
 
-  void TearDown() override {
-    if (started_) Kafka("stop", seconds(60));
-  }
-
-  RunResult Kafka(const std::string& verb, std::chrono::milliseconds timeout) {
-    return RunCapture({std::string(SLAMON_SOURCE_DIR) + "/scripts/kafka", verb, state_}, dir_.path(), timeout);
-  }
-
-  static std::string LastLine(std::string s) {
-    while (!s.empty() && s.back() == '\n') s.pop_back();
-    return s.substr(s.rfind('\n') == std::string::npos ? 0 : s.rfind('\n') + 1);
-  }
-
-  TempDir dir_;
-  std::string state_, brokers_;
-  bool started_ = false;
+  OwnBroker broker_{dir_};
 };
 
 TEST_F(OutageTest, RidesOutThirtySecondBrokerOutageWithoutLossOrDuplicates) {
@@ -61,38 +48,33 @@ TEST_F(OutageTest, RidesOutThirtySecondBrokerOutageWithoutLossOrDuplicates) {
   const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"),
                                          "  properties: {session.timeout.ms: \"10000\"}\n"
                                          "  batch_max_messages: 500\n");
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir_.Sub("run.log"));
+  DaemonProcess daemon(config, dir_.Sub("run.log"));
+  daemon.Start();
   // The idempotent producer keeps what it cannot deliver and retries, so it
   // produces through the outage: no event is sent twice or dropped.
-  Process producer({SLAMON_BINARY, "produce", "--brokers", brokers_, "--topic", topic, "--count",
-                    std::to_string(kEvents), "--rate", std::to_string(kRate), "--accounts", "200", "--seed", "11",
-                    "--malformed-fraction", "0.002", "--duplicate-fraction", "0.01"},
+  Process producer(ProduceCommand(brokers_, topic, kEvents,
+                                  "--rate " + std::to_string(kRate) +
+                                      " --accounts 200 --seed 11 --malformed-fraction 0.002 --duplicate-fraction 0.01"),
                    dir_.Sub("produce.log"));
 
-  auto scrape = [&](const std::string& metric) -> double {
-    const int port = PortFromLog(dir_.Sub("run.log"));
-    if (port == 0) return -2;
-    const std::string text = HttpGet(port, "/metrics");
-    return text.empty() ? -2 : SumMetric(text, metric);
-  };
+  auto scrape = [&](const std::string& metric) { return daemon.Metric(metric); };
   // Wait until the daemon is consuming and connected.
   auto deadline = Clock::now() + seconds(60);
   while ((scrape("slamon_store_events") < 2000 || scrape("slamon_kafka_brokers_up") < 1) && Clock::now() < deadline) {
-    ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
+    ASSERT_TRUE(daemon.Running()) << daemon.Tail();
     std::this_thread::sleep_for(milliseconds(200));
   }
-  ASSERT_GE(scrape("slamon_store_events"), 2000) << Tail(dir_.Sub("run.log"));
+  ASSERT_GE(scrape("slamon_store_events"), 2000) << daemon.Tail();
   ASSERT_GE(scrape("slamon_kafka_brokers_up"), 1);
   ASSERT_TRUE(producer.Running()) << "the producer finished before the outage: raise kEvents";
   const double before = scrape("slamon_store_events");
 
   // ---- the outage ----
-  RunResult down = Kafka("down", seconds(60));
-  ASSERT_EQ(down.code, 0) << down.err;
+  ASSERT_TRUE(broker_.Down());
   const auto outage_end = Clock::now() + kOutage;
   double min_up = 1e9, stored_during = 0;
   while (Clock::now() < outage_end) {
-    ASSERT_TRUE(daemon.Running()) << "the daemon died during the outage:\n" << Tail(dir_.Sub("run.log"));
+    ASSERT_TRUE(daemon.Running()) << "the daemon died during the outage:\n" << daemon.Tail();
     if (const double up = scrape("slamon_kafka_brokers_up"); up >= 0) min_up = std::min(min_up, up);
     stored_during = scrape("slamon_store_events");
     std::this_thread::sleep_for(milliseconds(500));
@@ -106,9 +88,7 @@ TEST_F(OutageTest, RidesOutThirtySecondBrokerOutageWithoutLossOrDuplicates) {
   EXPECT_EQ(min_up, 0) << "slamon_kafka_brokers_up never showed the outage";
   EXPECT_GE(all_down + transport, 1) << "slamon_kafka_errors_total counted no connection error";
 
-  RunResult up = Kafka("up", seconds(120));
-  ASSERT_EQ(up.code, 0) << up.err;
-  ASSERT_EQ(LastLine(up.out), brokers_) << "the broker came back on another address";
+  ASSERT_EQ(broker_.Up(), brokers_) << "the broker came back on another address";
   const auto restarted = Clock::now();
 
   // ---- recovery: the producer delivers the rest, the daemon stores everything ----
@@ -117,16 +97,15 @@ TEST_F(OutageTest, RidesOutThirtySecondBrokerOutageWithoutLossOrDuplicates) {
   EXPECT_EQ(truth.messages, static_cast<size_t>(kEvents)) << "the idempotent producer should write each message once";
   deadline = Clock::now() + seconds(90);
   while (scrape("slamon_store_events") != static_cast<double>(truth.valid_ids.size()) && Clock::now() < deadline) {
-    ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
+    ASSERT_TRUE(daemon.Running()) << daemon.Tail();
     std::this_thread::sleep_for(milliseconds(250));
   }
   EXPECT_GE(scrape("slamon_kafka_brokers_up"), 1) << "slamon_kafka_brokers_up did not show the recovery";
-  EXPECT_GE(CountInFile(dir_.Sub("run.log"), "broker connection restored"), 1u) << Tail(dir_.Sub("run.log"));
+  EXPECT_GE(CountInFile(dir_.Sub("run.log"), "broker connection restored"), 1u) << daemon.Tail();
   std::printf("[outage] all %zu valid events stored %.1f s after the broker restart\n", truth.valid_ids.size(),
               std::chrono::duration<double>(Clock::now() - restarted).count());
   ASSERT_TRUE(daemon.Running()) << "the daemon must recover without a restart";
-  daemon.Signal(SIGTERM);
-  ASSERT_EQ(daemon.Wait(seconds(30)), 0) << Tail(dir_.Sub("run.log"));
+  ASSERT_EQ(daemon.Stop(seconds(30)), 0) << daemon.Tail();
   ExpectStoreMatches(dir_.Sub("store"), brokers_, topic, kPartitions, truth);
 }
 

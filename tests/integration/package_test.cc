@@ -13,7 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -87,12 +88,7 @@ TEST_F(PackageTest, ListsTheInstalledFiles) {
 TEST_F(PackageTest, MaintainerScriptsKeepSecretsFromOthers) {
   const std::string control = dir_->Sub("control");
   ASSERT_EQ(DpkgDeb({"-e", deb_, control}).code, 0);
-  auto read = [&](const std::string& name) {
-    std::ifstream in(control + "/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
+  auto read = [&](const std::string& name) { return ReadFile(control + "/" + name); };
   const std::string postinst = read("postinst");
   // The group the units' SupplementaryGroups= name; the config directory
   // readable by it only; the bridge's secrets file readable by root only.
@@ -147,10 +143,7 @@ TEST_F(PackageTest, MaintainerScriptsRunInASandbox) {
   ASSERT_EQ(DpkgDeb({"-x", deb_, root}).code, 0);
   ASSERT_EQ(DpkgDeb({"-e", deb_, control}).code, 0);
   // The postinst copies the template from the installed path: use the extracted one.
-  std::ifstream in(control + "/postinst");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string postinst = ss.str();
+  std::string postinst = ReadFile(control + "/postinst");
   const std::string from = "/usr/share/slamon/config/bridge.env.example";
   ASSERT_NE(postinst.find(from), std::string::npos);
   postinst.replace(postinst.find(from), from.size(), root + from);
@@ -173,10 +166,7 @@ TEST_F(PackageTest, InstalledUnitsVerify) {
   const std::string root = dir_->Sub("root-unit");
   ASSERT_EQ(DpkgDeb({"-x", deb_, root}).code, 0);
   for (const std::string name : {"slamon.service", "slamon-bridge.service"}) {
-    std::ifstream in(root + "/usr/lib/systemd/system/" + name);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string unit = ss.str();
+    std::string unit = ReadFile(root + "/usr/lib/systemd/system/" + name);
     // cpack installs with the /usr prefix: the unit runs the packaged binary.
     const std::string exec = "ExecStart=/usr/bin/slamon ";
     const size_t at = unit.find(exec);

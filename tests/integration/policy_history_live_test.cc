@@ -8,14 +8,18 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "events/store/policy_log.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/event_json.h"
+#include "tests/support/files.h"
+#include "tests/support/json_lines.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -34,34 +38,21 @@ constexpr const char* kPolicyBAgain =
     "# same policy as B\nhealth:\n  weights:\n    sla: 0.5\npolicies:\n"
     "  - targets:\n      first_response: \"20m\"\n    name: std\n";
 
-class PolicyHistoryTest : public ::testing::Test {
+class PolicyHistoryTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("policy");
-    group_ = UniqueName("g");
-    CreateTopic(brokers_, topic_, 1);
-  }
+  PolicyHistoryTest() : BrokerTest("policy", 1) {}
 
   std::string Config(const std::string& name, const std::string& policy) {
     const std::string base = WriteConfig(dir_.path(), brokers_, topic_, group_);
-    std::ifstream in(base);
-    std::stringstream text;
-    text << in.rdbuf() << policy;
     const std::string path = dir_.Sub(name);
-    std::ofstream(path) << text.str();
+    std::ofstream(path) << ReadFile(base) << policy;
     return path;
   }
 
-  void RunDaemon(const std::string& config, const std::string& log) {
-    Process daemon({SLAMON_BINARY, "run", "--config", config, "--exit-on-eof"}, dir_.Sub(log));
-    ASSERT_EQ(daemon.Wait(seconds(120)), 0) << Tail(dir_.Sub(log));
-  }
+  void RunDaemon(const std::string& config, const std::string& log) { ASSERT_TRUE(RunToEof(config, dir_.Sub(log))); }
 
   static std::string Event(const std::string& id, const std::string& type, int64_t t, const std::string& extra) {
-    return "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" + events::FormatRfc3339(t) +
-           "\",\"account_id\":\"acme\"" + extra + "}";
+    return EventJson(id, type, t, "acme", extra);
   }
 
   // first_response records by ticket of `slamon replay`.
@@ -73,13 +64,7 @@ class PolicyHistoryTest : public ::testing::Test {
     const RunResult r = RunCapture(args, dir_.path());
     EXPECT_EQ(r.code, 0) << r.err;
     if (err) *err = r.err;
-    std::map<std::string, json> out;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      json j = json::parse(line);
-      if (j.at("metric") == "first_response") out[j.at("ticket_id").get<std::string>()] = j;
-    }
-    return out;
+    return FirstResponsesByTicket(r.out);
   }
 
   json Accounts(const std::string& config, int64_t as_of, const std::string& policy) {
@@ -89,9 +74,6 @@ class PolicyHistoryTest : public ::testing::Test {
     EXPECT_EQ(r.code, 0) << r.err;
     return r.out.empty() ? json() : json::parse(r.out.substr(0, r.out.find('\n')));
   }
-
-  std::string brokers_, topic_, group_;
-  TempDir dir_;
 };
 
 TEST_F(PolicyHistoryTest, ReplayJudgesTicketsUnderThePolicyInForceAtTheirOpen) {

@@ -14,14 +14,20 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "events/codec.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/event_json.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
+#include "tests/support/json_lines.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 
@@ -38,18 +44,13 @@ constexpr const char* kPolicyB = "policies:\n  - name: std\n    targets: {first_
 constexpr const char* kPolicyC = "policies:\n  - name: std\n    targets: {first_response: 2h}\n";
 constexpr const char* kBroken = "policies:\n  - name: std\n    targets: {first_response: twenty minutes}\n";
 
-class ReloadTest : public ::testing::Test {
+class ReloadTest : public BrokerTest {
  protected:
+  ReloadTest() : BrokerTest("reload", 1) {}
   void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("reload");
-    group_ = UniqueName("g");
-    CreateTopic(brokers_, topic_, 1);
-    std::ifstream in(WriteConfig(dir_.path(), brokers_, topic_, group_));
-    std::stringstream text;
-    text << in.rdbuf();
-    base_ = text.str();
+    BrokerTest::SetUp();
+    if (IsSkipped()) return;
+    base_ = ReadFile(WriteConfig(dir_.path(), brokers_, topic_, group_));
     config_ = dir_.Sub("slamon.yaml");
     log_ = dir_.Sub("run.log");
   }
@@ -65,8 +66,7 @@ class ReloadTest : public ::testing::Test {
   int TargetLine() const { return static_cast<int>(std::count(base_.begin(), base_.end(), '\n')) + 3; }
 
   static std::string Event(const std::string& id, const std::string& type, int64_t t, const std::string& extra) {
-    return "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" + events::FormatRfc3339(t) +
-           "\",\"account_id\":\"acme\"" + extra + "}";
+    return EventJson(id, type, t, "acme", extra);
   }
   void Ticket(const std::string& id, int64_t opened, int64_t replied) {
     ProduceRaw(
@@ -75,16 +75,10 @@ class ReloadTest : public ::testing::Test {
          {"acme", Event(id + "-r", "ticket.replied", replied, ",\"ticket_id\":\"" + id + "\",\"author\":\"agent\"")}});
   }
 
-  std::string Metrics() { return HttpGet(port_, "/metrics"); }
+  std::string Metrics() { return daemon_->Metrics(); }
   // Polls `metric` until `want(value)` holds (at most 30 s); returns the last value.
   double WaitMetric(const std::string& metric, const std::function<bool(double)>& want) {
-    double v = -1;
-    for (int i = 0; i < 300; ++i) {
-      v = SumMetric(Metrics(), metric);
-      if (want(v)) break;
-      std::this_thread::sleep_for(100ms);
-    }
-    return v;
+    return daemon_->WaitMetric(metric, want, 30s);
   }
   RawConnection::Response PostReload() {
     RawConnection c(port_);
@@ -106,21 +100,15 @@ class ReloadTest : public ::testing::Test {
                                     "--as-of", events::FormatRfc3339(as_of)},
                                    dir_.path());
     EXPECT_EQ(r.code, 0) << r.err;
-    std::map<std::string, json> out;
-    std::istringstream in(r.out);
-    for (std::string line; std::getline(in, line);) {
-      json j = json::parse(line);
-      if (j.at("metric") == "first_response") out[j.at("ticket_id").get<std::string>()] = j;
-    }
-    return out;
+    return FirstResponsesByTicket(r.out);
   }
   static void SleepUntilAfter(int64_t t) {
     while (static_cast<int64_t>(std::time(nullptr)) <= t) std::this_thread::sleep_for(100ms);
   }
 
-  std::string brokers_, topic_, group_, base_, config_, log_;
+  std::string base_, config_, log_;
+  std::optional<DaemonProcess> daemon_;
   int port_ = 0;
-  TempDir dir_;
 };
 
 TEST_F(ReloadTest, SighupAndPostApplyNewPolicyVersionsAndRefuseAnInvalidFile) {
@@ -130,12 +118,10 @@ TEST_F(ReloadTest, SighupAndPostApplyNewPolicyVersionsAndRefuseAnInvalidFile) {
   // T-old: answered after 30 min, two hours ago. Met under A, late under B.
   Ticket("T-old", t0 - 7200, t0 - 7200 + 1800);
   Edit(kPolicyA);
-  Process daemon({SLAMON_BINARY, "run", "--config", config_}, log_);
-  for (int i = 0; i < 300 && port_ == 0; ++i) {
-    std::this_thread::sleep_for(100ms);
-    port_ = PortFromLog(log_);
-  }
-  ASSERT_NE(port_, 0) << Tail(log_);
+  DaemonProcess& daemon = daemon_.emplace(config_, log_);
+  daemon.Start();
+  port_ = daemon.WaitPort(30s);
+  ASSERT_NE(port_, 0);
   ASSERT_EQ(WaitMetric("slamon_store_events", [](double v) { return v >= 3; }), 3) << Tail(log_);
   ASSERT_EQ(WaitMetric("slamon_sla_completed_total", [](double v) { return v >= 1; }), 1) << Metrics();
   EXPECT_EQ(SumMetric(Metrics(), "slamon_sla_target_seconds"), 4 * 3600);

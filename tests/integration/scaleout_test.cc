@@ -12,7 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/ingest_fixture.h"
+#include "tests/support/process.h"
 
 namespace slamon::testing {
 namespace {
@@ -80,94 +84,46 @@ std::set<int32_t> OwnedPartitions(const std::string& exposition) {
   return out;
 }
 
+// The config of one member of the group in its own directory `dir` (the
+// store there too): static membership (no rebalance when a member closes or
+// restarts quickly), a short session so that a killed member is noticed
+// within seconds, and readiness only at zero lag so that "ready" means "all in".
+std::string MemberConfig(const std::string& dir, const std::string& name, const std::string& brokers,
+                         const std::string& topic, const std::string& group) {
+  std::filesystem::create_directories(dir);
+  const std::string config = WriteConfig(dir, brokers, topic, group,
+                                         "  group_instance_id: " + name +
+                                             "\n  properties: {session.timeout.ms: \"6000\"}\n"
+                                             "  batch_max_messages: 2000\nreadiness:\n  max_lag: 0\n");
+  std::ofstream(config, std::ios::app) << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
+  return config;
+}
+
 // One `slamon run` in its own directory (config, store, log).
-class Daemon {
+class Daemon : public DaemonProcess {
  public:
   Daemon(const std::string& root, const std::string& name, const std::string& brokers, const std::string& topic,
-         const std::string& group, const std::string& extra_yaml = "")
-      : dir_(root + "/" + name) {
-    std::filesystem::create_directories(dir_);
-    // Static membership (no rebalance when a member closes or restarts
-    // quickly), a short session so that a killed member is noticed within
-    // seconds, and readiness only at zero lag so that "ready" means "all in".
-    const std::string kafka_extra = "  group_instance_id: " + name +
-                                    "\n  properties: {session.timeout.ms: \"6000\"}\n"
-                                    "  batch_max_messages: 2000\nreadiness:\n  max_lag: 0\n" +
-                                    extra_yaml;
-    config_ = WriteConfig(dir_, brokers, topic, group, kafka_extra);
-    std::ofstream(config_, std::ios::app)
-        << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
-  }
-  // `fail_writes_while`: the test-only fault (store writes fail while that file exists).
-  void Start(const std::string& fail_writes_while = "") {
-    port_ = 0;
-    std::ofstream(log(), std::ios::app) << "---- start ----\n";
-    std::vector<std::string> args{SLAMON_BINARY, "run", "--config", config_};
-    if (!fail_writes_while.empty()) {
-      args.insert(args.end(), {"--testing-fail-store-writes-while-file-exists", fail_writes_while});
-    }
-    proc_ = std::make_unique<Process>(args, log());
-  }
-  // The port of the current run (the log may hold earlier runs' ports).
-  int port() {
-    if (port_ == 0) {
-      static const std::regex re("metrics at http://127\\.0\\.0\\.1:([0-9]+)/metrics");
-      const std::string text = Tail(log(), 1 << 22);
-      const size_t start = text.rfind("---- start ----");
-      std::smatch m;
-      const std::string current = start == std::string::npos ? text : text.substr(start);
-      if (std::regex_search(current, m, re)) port_ = std::stoi(m[1]);
-    }
-    return port_;
-  }
-  bool Running() { return proc_ && proc_->Running(); }
-  bool Ready() { return port() != 0 && HttpGetFull(port(), "/readyz").status == 200; }
-  std::string Metrics() { return port() != 0 ? HttpGet(port(), "/metrics") : std::string(); }
-  void Kill(int sig) { proc_->Signal(sig); }
-  std::optional<int> Wait(seconds t) { return proc_->Wait(t); }
-  std::string log() const { return dir_ + "/run.log"; }
-  std::string store() const { return dir_ + "/store"; }
+         const std::string& group)
+      : DaemonProcess(MemberConfig(root + "/" + name, name, brokers, topic, group), root + "/" + name + "/run.log"),
+        store_(root + "/" + name + "/store") {}
+  const std::string& store() const { return store_; }
 
  private:
-  std::string dir_, config_;
-  std::unique_ptr<Process> proc_;
-  int port_ = 0;
+  std::string store_;
 };
 
-class ScaleOutTest : public ::testing::Test {
+class ScaleOutTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-    topic_ = UniqueName("scaleout");
-    group_ = UniqueName("g");
-    CreateTopic(brokers_, topic_, kPartitions);
-  }
+  ScaleOutTest() : BrokerTest("scaleout", kPartitions) {}
 
   // Events 40 days old: SLA levels and health no longer move with the clock,
   // so runs at different instants agree.
   std::vector<std::string> Produce(int64_t count, const std::string& extra = "") const {
-    std::vector<std::string> args = {SLAMON_BINARY,
-                                     "produce",
-                                     "--brokers",
-                                     brokers_,
-                                     "--topic",
-                                     topic_,
-                                     "--count",
-                                     std::to_string(count),
-                                     "--accounts",
-                                     "400",
-                                     "--seed",
-                                     "11",
-                                     "--duplicate-fraction",
-                                     "0.01",
-                                     "--malformed-fraction",
-                                     "0.001",
-                                     "--start-time",
-                                     std::to_string(static_cast<int64_t>(std::time(nullptr)) - 40 * 86400)};
-    std::istringstream in(extra);
-    for (std::string w; in >> w;) args.push_back(w);
-    return args;
+    const auto start = static_cast<int64_t>(std::time(nullptr)) - 40 * 86400;
+    return ProduceCommand(brokers_, topic_, count,
+                          "--accounts 400 --seed 11 --duplicate-fraction 0.01 --malformed-fraction 0.001 "
+                          "--start-time " +
+                              std::to_string(start) + " " + extra);
   }
 
   // Waits (bounded) until every daemon is ready and they own all partitions between them.
@@ -226,13 +182,10 @@ class ScaleOutTest : public ::testing::Test {
       std::this_thread::sleep_for(seconds(1));
     }
     EXPECT_FALSE(cur.empty());
-    solo.Kill(SIGTERM);
+    solo.Signal(SIGTERM);
     EXPECT_EQ(solo.Wait(seconds(60)), 0) << Tail(solo.log());
     return cur;
   }
-
-  std::string brokers_, topic_, group_;
-  TempDir dir_;
 };
 
 // Counts event ids of `store_path`, restricted to `partitions` when given.
@@ -295,8 +248,8 @@ TEST_F(ScaleOutTest, TwoInstancesCountEveryEventOnce) {
   ExpectSumsReach({&a, &b}, reference, "two instances vs one");
   // Static members leave no group on close: stopping one does not hand its
   // partitions (and their events) to the other.
-  a.Kill(SIGTERM);
-  b.Kill(SIGTERM);
+  a.Signal(SIGTERM);
+  b.Signal(SIGTERM);
   ASSERT_EQ(a.Wait(seconds(60)), 0) << Tail(a.log());
   ASSERT_EQ(b.Wait(seconds(60)), 0) << Tail(b.log());
 
@@ -322,7 +275,7 @@ TEST_F(ScaleOutTest, SurvivorTakesOverAfterKillNineAndHandsBackOnRestart) {
   }
   ASSERT_GT(SumMetric(b.Metrics(), "slamon_store_events"), 0) << "b stored nothing before the kill\n" << Tail(b.log());
   ASSERT_TRUE(producer.Running()) << "the stream ended before the kill: raise --count";
-  b.Kill(SIGKILL);
+  b.Signal(SIGKILL);
   ASSERT_EQ(b.Wait(seconds(10)), 128 + SIGKILL);
 
   // The survivor takes every partition once the session of b expires.
@@ -350,8 +303,8 @@ TEST_F(ScaleOutTest, SurvivorTakesOverAfterKillNineAndHandsBackOnRestart) {
   const std::set<int32_t> owned_a = OwnedPartitions(a.Metrics()), owned_b = OwnedPartitions(b.Metrics());
   std::printf("[scaleout] after the restart of b: a owns %zu, b owns %zu partition(s); restores logged: a %zu, b %zu\n",
               owned_a.size(), owned_b.size(), CountInFile(a.log(), "restored:"), CountInFile(b.log(), "restored:"));
-  a.Kill(SIGTERM);
-  b.Kill(SIGTERM);
+  a.Signal(SIGTERM);
+  b.Signal(SIGTERM);
   ASSERT_EQ(a.Wait(seconds(60)), 0) << Tail(a.log());
   ASSERT_EQ(b.Wait(seconds(60)), 0) << Tail(b.log());
 
@@ -369,7 +322,7 @@ TEST_F(ScaleOutTest, SurvivorTakesOverAfterKillNineAndHandsBackOnRestart) {
 TEST_F(ScaleOutTest, FailingStoreWritesPauseWithoutLossAndResume) {
   const std::string fault = dir_.Sub("store-fails");
   Daemon d(dir_.path(), "d", brokers_, topic_, group_);
-  d.Start(fault);
+  d.Start({"--testing-fail-store-writes-while-file-exists", fault});  // the test-only fault
   WaitAllReady({&d}, seconds(90), "daemon on the empty topic");
 
   std::ofstream(fault) << "fail\n";
@@ -402,7 +355,7 @@ TEST_F(ScaleOutTest, FailingStoreWritesPauseWithoutLossAndResume) {
   EXPECT_EQ(SumMetric(m, "slamon_store_write_failing"), 0);
   EXPECT_EQ(SumMetric(m, "slamon_ready"), 1);
   EXPECT_GE(CountInFile(d.log(), "writable again"), 1u);
-  d.Kill(SIGTERM);
+  d.Signal(SIGTERM);
   ASSERT_EQ(d.Wait(seconds(60)), 0) << Tail(d.log());
   ExpectStoreMatches(d.store(), brokers_, topic_, kPartitions, truth);
 }

@@ -14,8 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/notify_socket.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -30,25 +34,24 @@ size_t Count(const std::vector<std::string>& seen, const std::string& needle) {
   return n;
 }
 
-TEST(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
-  const std::string brokers = TestBrokers();
-  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
-  TempDir dir;
-  const std::string topic = UniqueName("notify");
-  CreateTopic(brokers, topic, 2);
-  ASSERT_EQ(RunCapture({SLAMON_BINARY, "produce", "--brokers", brokers, "--topic", topic, "--count", "200",
-                        "--accounts", "10", "--seed", "3", "--malformed-fraction", "0", "--duplicate-fraction", "0"},
-                       dir.path(), seconds(60))
+class SystemdNotifyDaemonTest : public BrokerTest {};
+
+TEST_F(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
+  const std::string topic = NewTopic("notify", 2);
+  ASSERT_EQ(RunCapture(ProduceCommand(brokers_, topic, 200,
+                                      "--accounts 10 --seed 3 --malformed-fraction 0 --duplicate-fraction 0"),
+                       dir_.path(), seconds(60))
                 .code,
             0);
-  ProduceRaw(brokers, topic, {{"k", "{not json"}});  // one quarantined message
-  const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
-  const std::string log = dir.Sub("daemon.log");
+  ProduceRaw(brokers_, topic, {{"k", "{not json"}});  // one quarantined message
+  const std::string config = WriteConfig(dir_.path(), brokers_, topic, UniqueName("g"));
+  const std::string log = dir_.Sub("daemon.log");
 
-  FakeNotifySocket notify(dir.Sub("notify"));
+  FakeNotifySocket notify(dir_.Sub("notify"));
   ASSERT_TRUE(notify.bound());
   setenv("WATCHDOG_USEC", "1000000", 1);  // a ping every 0.5 s
-  Process daemon({SLAMON_BINARY, "run", "--config", config, "--set", "log.format=json"}, log);
+  DaemonProcess daemon(config, log);
+  daemon.Start({"--set", "log.format=json"});
   unsetenv("WATCHDOG_USEC");  // the child has its copy; nothing else here should see it
 
   std::vector<std::string> seen;
@@ -60,7 +63,7 @@ TEST(SystemdNotifyDaemonTest, ReadyWithReadyzWatchdogAndStopping) {
   EXPECT_NE(first->find("STATUS="), std::string::npos) << *first;
 
   ASSERT_TRUE(notify.ReceiveContaining("READY=1", &seen, seconds(60)).has_value()) << Tail(log);
-  const int port = PortFromLog(log);
+  const int port = daemon.port();
   ASSERT_NE(port, 0) << Tail(log);
   const HttpResult ready = HttpGetFull(port, "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;

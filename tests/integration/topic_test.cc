@@ -15,7 +15,11 @@
 #include <vector>
 
 #include "events/kafka/topic_admin.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -23,13 +27,8 @@ namespace {
 
 using std::chrono::seconds;
 
-class TopicTest : public ::testing::Test {
+class TopicTest : public BrokerTest {
  protected:
-  void SetUp() override {
-    brokers_ = TestBrokers();
-    if (brokers_.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set (B=$(scripts/kafka start))";
-  }
-
   std::unique_ptr<events::TopicAdmin> Admin() {
     events::KafkaSettings settings;
     settings.brokers = brokers_;
@@ -64,8 +63,6 @@ class TopicTest : public ::testing::Test {
   }
 
   RunResult Slamon(const TempDir& dir, const std::vector<std::string>& args) { return RunSlamon(args, dir.path()); }
-
-  std::string brokers_;
 };
 
 TEST_F(TopicTest, CreatesATopicThatKeepsEveryEventAndIsIdempotent) {
@@ -198,13 +195,10 @@ TEST_F(TopicTest, TheDaemonWarnsAboutATopicThatLosesHistoryAndExportsTheVerdict)
   const std::string config = WriteConfig(dir.path(), brokers_, hour + ", " + compact + ", " + good, UniqueName("g"),
                                          "  batch_max_wait_ms: 50\n");
   const std::string log = dir.Sub("slamon.log");
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, log);
-  int port = 0;
-  for (int i = 0; i < 200 && port == 0 && daemon.Running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    port = PortFromLog(log);
-  }
-  ASSERT_GT(port, 0) << Tail(log);
+  DaemonProcess daemon(config, log);
+  daemon.Start();
+  const int port = daemon.WaitPort(seconds(20));
+  ASSERT_GT(port, 0);
   std::string metrics;
   auto has = [&](const std::string& line) { return metrics.find(line) != std::string::npos; };
   const std::string hour_line = "slamon_topic_retention_ok{topic=\"" + hour + "\"} 0";
@@ -226,8 +220,7 @@ TEST_F(TopicTest, TheDaemonWarnsAboutATopicThatLosesHistoryAndExportsTheVerdict)
   EXPECT_EQ(CountInFile(log, "topic " + good + " keeps every event"), 1u) << Tail(log);
   // The check is no reason to be unready or to stop.
   EXPECT_TRUE(daemon.Running());
-  daemon.Signal(SIGTERM);
-  EXPECT_EQ(daemon.Wait(seconds(30)), 0) << Tail(log);
+  EXPECT_EQ(daemon.Stop(seconds(30)), 0) << daemon.Tail();
 }
 
 }  // namespace

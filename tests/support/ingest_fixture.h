@@ -1,4 +1,5 @@
-// Shared checks for the ingest integration tests (real broker).
+// Shared checks for the ingest integration tests: what a topic holds, and
+// whether a store holds it exactly once.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -36,16 +37,11 @@ inline TopicTruth ReadTruth(const std::string& brokers, const std::string& topic
   return t;
 }
 
-/// Asserts: every valid id stored exactly once, nothing else stored, every
-/// malformed message quarantined with its reason, offsets equal partition ends.
-inline void ExpectStoreMatches(const std::string& store_path, const std::string& brokers, const std::string& topic,
-                               int partitions, const TopicTruth& truth) {
-  auto store_or = events::EventStore::Open({.path = store_path, .create_if_missing = false, .read_only = true});
-  ASSERT_TRUE(store_or.ok()) << store_or.status().message();
-  auto& store = *store_or;
+/// Asserts that `store` holds each of `ids` exactly once and nothing else.
+inline void ExpectEachIdStoredOnce(const events::EventStore& store, const std::set<std::string>& ids) {
   std::map<std::string, int> seen;
   ASSERT_TRUE(store
-                  ->ScanEvents([&](const events::StoredEvent& se) {
+                  .ScanEvents([&](const events::StoredEvent& se) {
                     ++seen[se.event.id];
                     return true;
                   })
@@ -53,12 +49,22 @@ inline void ExpectStoreMatches(const std::string& store_path, const std::string&
   size_t twice = 0, unknown = 0;
   for (const auto& [id, n] : seen) {
     if (n != 1) ++twice;
-    if (!truth.valid_ids.count(id)) ++unknown;
+    if (!ids.count(id)) ++unknown;
   }
   EXPECT_EQ(twice, 0u) << "ids stored more than once";
-  EXPECT_EQ(unknown, 0u) << "stored ids that are not in the topic";
-  EXPECT_EQ(seen.size(), truth.valid_ids.size()) << "valid ids missing from the store";
-  EXPECT_EQ(store->EventCount(), static_cast<int64_t>(truth.valid_ids.size()));
+  EXPECT_EQ(unknown, 0u) << "stored ids that were never produced";
+  EXPECT_EQ(seen.size(), ids.size()) << "produced ids missing from the store";
+  EXPECT_EQ(store.EventCount(), static_cast<int64_t>(ids.size()));
+}
+
+/// Asserts: every valid id stored exactly once, nothing else stored, every
+/// malformed message quarantined with its reason, offsets equal partition ends.
+inline void ExpectStoreMatches(const std::string& store_path, const std::string& brokers, const std::string& topic,
+                               int partitions, const TopicTruth& truth) {
+  auto store_or = events::EventStore::Open({.path = store_path, .create_if_missing = false, .read_only = true});
+  ASSERT_TRUE(store_or.ok()) << store_or.status().message();
+  auto& store = *store_or;
+  ExpectEachIdStoredOnce(*store, truth.valid_ids);
 
   std::map<std::pair<int32_t, int64_t>, events::RejectReason> quarantined;
   ASSERT_TRUE(store

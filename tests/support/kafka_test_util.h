@@ -1,19 +1,24 @@
-// Helpers for tests against a real Kafka broker and the slamon binary.
+// Tests against a real Kafka broker (SLAMON_TEST_BROKERS): topics, producing
+// and reading back messages, and a fixture that skips without a broker.
 #pragma once
 
-#include <sys/types.h>
+#include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
 
 /// SLAMON_TEST_BROKERS, or empty (the caller skips loudly).
 std::string TestBrokers();
+/// What a test says when it skips for want of a broker.
+inline constexpr const char* kNoBrokers = "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
 /// A topic name unique to this process and call.
 std::string UniqueName(const std::string& prefix);
 /// Creates a topic (idempotent). Aborts the test on failure.
@@ -42,80 +47,27 @@ struct HeaderedMessage {
 void ProduceWithHeaders(const std::string& brokers, const std::string& topic,
                         const std::vector<HeaderedMessage>& messages);
 
-/// A child process (the slamon binary) with stdout+stderr to a log file.
-class Process {
- public:
-  Process(const std::vector<std::string>& args, const std::string& log_path);
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  pid_t pid() const { return pid_; }
-  bool Running();
-  void Signal(int sig);
-  /// Waits up to `timeout`; returns the exit code (128+signal when killed),
-  /// or nullopt on timeout (the process keeps running).
-  std::optional<int> Wait(std::chrono::milliseconds timeout);
-  /// Peak RSS in KiB of the exited child (from wait4), 0 if unknown.
-  long max_rss_kib() const { return max_rss_kib_; }
-  /// User + system CPU seconds of the exited child (from wait4), 0 if unknown.
-  double cpu_seconds() const { return cpu_seconds_; }
+/// A test on the broker of SLAMON_TEST_BROKERS, skipped (saying why) without
+/// one: the brokers, a consumer group of its own, a temporary directory and,
+/// when constructed with a prefix, a topic of its own. A subclass's SetUp
+/// calls BrokerTest::SetUp() first and returns when IsSkipped().
+class BrokerTest : public ::testing::Test {
+ protected:
+  BrokerTest() = default;
+  /// topic_ is named after `topic_prefix` and, with `partitions` > 0, created with them.
+  BrokerTest(std::string topic_prefix, int partitions)
+      : topic_prefix_(std::move(topic_prefix)), topic_partitions_(partitions) {}
+
+  void SetUp() override;
+  /// A new topic named after `prefix` with `partitions` partitions.
+  std::string NewTopic(const std::string& prefix, int partitions);
+
+  std::string brokers_, group_, topic_;
+  TempDir dir_;
 
  private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-  long max_rss_kib_ = 0;
-  double cpu_seconds_ = 0;
+  std::string topic_prefix_;
+  int topic_partitions_ = 0;
 };
-
-/// Writes a daemon config for a real broker and returns its path.
-std::string WriteConfig(const std::string& dir, const std::string& brokers, const std::string& topic,
-                        const std::string& group, const std::string& kafka_extra = "");
-/// The calendars: and policies: sections of a daemon config file, as YAML text.
-std::string SlaSectionsOf(const std::string& config_path);
-/// Occurrences of `needle` in a file (0 when it does not exist).
-size_t CountInFile(const std::string& path, const std::string& needle);
-/// The tail of a log file, for failure messages.
-std::string Tail(const std::string& path, size_t bytes = 4000);
-/// GET http://127.0.0.1:port/path; empty on failure.
-std::string HttpGet(int port, const std::string& path);
-/// The sum of all samples of `metric` in a Prometheus text exposition.
-double SumMetric(const std::string& exposition, const std::string& metric);
-/// Reads "slamon: metrics at http://127.0.0.1:PORT/metrics" from a log; 0 until it appears.
-int PortFromLog(const std::string& log_path);
-
-}  // namespace slamon::testing
-
-namespace slamon::testing {
-
-/// A finished child process: exit code (128+signal when killed, -1 on a spawn
-/// failure or timeout) and what it wrote to stdout and stderr, apart.
-struct RunResult {
-  int code = -1;
-  std::string out, err;
-};
-/// Runs `args` (argv[0] a path) to completion, at most `timeout` (then it is
-/// killed and code is -1); stdout and stderr go through files in `dir`.
-RunResult RunCapture(const std::vector<std::string>& args, const std::string& dir,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(120));
-
-#ifdef SLAMON_BINARY
-/// RunCapture of the slamon binary under test with `args`.
-inline RunResult RunSlamon(const std::vector<std::string>& args, const std::string& dir) {
-  std::vector<std::string> argv = {SLAMON_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCapture(argv, dir);
-}
-#endif
-
-/// An HTTP response: status 0 when no response came.
-struct HttpResult {
-  int status = 0;
-  std::string body;
-  std::multimap<std::string, std::string> headers;  ///< as httplib gives them (case-insensitive lookup there)
-  /// The value of header `name` (case-insensitive), "" when absent.
-  std::string Header(const std::string& name) const;
-};
-/// GET http://127.0.0.1:port/path with its status and headers.
-HttpResult HttpGetFull(int port, const std::string& path);
 
 }  // namespace slamon::testing

@@ -1,14 +1,17 @@
-// Helpers for the projections tests: event builders, times, the doc config.
+// Helpers for the projections tests: event builders, times, the doc config,
+// replaying events and finding records.
 #pragma once
 
 #include <date/date.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "events/event.h"
 #include "projections/sla/sla_config.h"
+#include "projections/sla/sla_projection.h"
 
 namespace slamon::projections::testing {
 
@@ -185,5 +188,31 @@ class Events {
   std::vector<events::Event> events_;
   std::vector<std::pair<std::string, std::string>> accounts_;
 };
+
+/// The records of an SlaProjection of `config` fed `evs`, evaluated at `as_of`.
+inline std::vector<SlaRecord> Replay(const std::string& config, const std::vector<events::Event>& evs, int64_t as_of) {
+  SlaProjection p(MustLoad(config));
+  for (const auto& e : evs) p.Apply(e);
+  return p.Evaluate(as_of);
+}
+
+/// The record of `ticket`, `m` and `cycle`, nullptr when there is none.
+inline const SlaRecord* Find(const std::vector<SlaRecord>& rs, const std::string& ticket, Metric m, int cycle = 1) {
+  for (const auto& r : rs) {
+    if (r.ticket_id == ticket && r.metric == m && r.cycle == cycle) return &r;
+  }
+  return nullptr;
+}
+
+/// The record of `m` and `cycle` (of any ticket); throws when there is none.
+inline const SlaRecord& Get(const std::vector<SlaRecord>& rs, Metric m, int cycle = 1) {
+  for (const auto& r : rs) {
+    if (r.metric == m && r.cycle == cycle) return r;
+  }
+  throw std::runtime_error("no record " + std::string(MetricName(m)) + " " + std::to_string(cycle));
+}
+
+/// A time as RFC 3339 UTC, "null" for none.
+inline std::string Utc(const std::optional<int64_t>& t) { return t ? FormatUtc(*t) : "null"; }
 
 }  // namespace slamon::projections::testing

@@ -4,7 +4,7 @@
 // config errors that name the field.
 #include <cstdlib>
 
-#include "tests/unit/bridge_source_test_util.h"
+#include "tests/support/webhook_fixtures.h"
 
 namespace slamon::bridge {
 namespace {

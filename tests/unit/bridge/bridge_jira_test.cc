@@ -1,7 +1,7 @@
 // The Jira Cloud / Jira Service Management source: fixture → exact events,
 // the role and visibility rules, status and priority mapping through config,
 // and the X-Hub-Signature check.
-#include "tests/unit/bridge_source_test_util.h"
+#include "tests/support/webhook_fixtures.h"
 
 namespace slamon::bridge {
 namespace {

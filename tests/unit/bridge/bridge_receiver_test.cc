@@ -13,12 +13,11 @@ namespace slamon::bridge {
 namespace {
 
 using namespace std::chrono_literals;
-using slamon::testing::FixtureDir;
 using slamon::testing::FixtureFiles;
 using slamon::testing::HeaderOf;
 using slamon::testing::RawConnection;
 using slamon::testing::RawRequest;
-using slamon::testing::ReadWholeFile;
+using slamon::testing::SignedNow;
 using slamon::testing::SignedRequest;
 
 class StubSink : public EventSink {
@@ -39,19 +38,10 @@ class StubSink : public EventSink {
 };
 
 std::string ConfigText() {
-  std::string sources = ReadWholeFile(FixtureDir() + "/sources.yaml");
-  std::string indented;
-  size_t start = 0;
-  while (start < sources.size()) {
-    size_t end = sources.find('\n', start);
-    if (end == std::string::npos) end = sources.size();
-    indented += "  " + sources.substr(start, end - start) + "\n";
-    start = end + 1;
-  }
   return "http: {listen: '127.0.0.1:0', max_body_bytes: 65536}\n"
          "kafka: {brokers: '127.0.0.1:1', topic: t, retry_after_seconds: 7}\n"
          "sources:\n" +
-         indented;
+         slamon::testing::FixtureSourcesSection();
 }
 
 struct Harness {
@@ -64,30 +54,16 @@ struct Harness {
     EXPECT_TRUE(bridge->Start().ok());
   }
   RawConnection::Response Post(const std::string& path, const WebhookRequest& r) const {
-    RawConnection c(bridge->port());
-    std::string req = "POST " + path + slamon::testing::QueryString(r) + " HTTP/1.1\r\nHost: x\r\n";
-    for (const auto& [k, v] : r.headers) req += k + ": " + v + "\r\n";
-    req += "Content-Length: " + std::to_string(r.body.size()) + "\r\nConnection: close\r\n\r\n" + r.body;
-    EXPECT_TRUE(c.Send(req));
-    return c.Read(10s);
+    return slamon::testing::PostWebhook(bridge->port(), path, r, 10s);
   }
   StubSink* sink;
   std::unique_ptr<Bridge> bridge;
 };
 
-// Zendesk signs with a timestamp that must be recent: re-sign a fixture now.
-WebhookRequest FreshZendesk(const std::string& file) {
-  WebhookRequest r = SignedRequest("zendesk", file);
-  const std::string ts = events::FormatRfc3339(std::time(nullptr));
-  r.headers["x-zendesk-webhook-signature-timestamp"] = ts;
-  r.headers["x-zendesk-webhook-signature"] = Base64Encode(HmacSha256(slamon::testing::kZendeskSecret, ts + r.body));
-  return r;
-}
-
 TEST(BridgeReceiverTest, AcceptsSignedWebhooksAndProducesTheirEvents) {
   Harness h;
   const auto zd = FixtureFiles("zendesk");
-  auto res = h.Post("/webhooks/zendesk", FreshZendesk(zd.at(8)));  // hold -> solved: two events
+  auto res = h.Post("/webhooks/zendesk", SignedNow("zendesk", zd.at(8)));  // hold -> solved: two events
   EXPECT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(res.body, "{\"accepted\":2}\n");
   auto jdy = h.Post("/webhooks/jiandaoyun", SignedRequest("jiandaoyun", FixtureFiles("jiandaoyun").at(0)));
@@ -103,9 +79,9 @@ TEST(BridgeReceiverTest, AcceptsSignedWebhooksAndProducesTheirEvents) {
 TEST(BridgeReceiverTest, RejectionsGetTheirStatus) {
   Harness h;
   const std::string first = FixtureFiles("zendesk").at(0);
-  EXPECT_EQ(h.Post("/webhooks/nope", FreshZendesk(first)).status, 404);
+  EXPECT_EQ(h.Post("/webhooks/nope", SignedNow("zendesk", first)).status, 404);
 
-  WebhookRequest bad_sig = FreshZendesk(first);
+  WebhookRequest bad_sig = SignedNow("zendesk", first);
   bad_sig.headers["x-zendesk-webhook-signature"] = "AAAA";
   auto unauth = h.Post("/webhooks/zendesk", bad_sig);
   EXPECT_EQ(unauth.status, 401);
@@ -133,7 +109,7 @@ TEST(BridgeReceiverTest, RejectionsGetTheirStatus) {
   EXPECT_EQ(invalid.status, 422);
   EXPECT_NE(invalid.body.find("invalid_field"), std::string::npos) << invalid.body;
 
-  WebhookRequest huge = FreshZendesk(first);
+  WebhookRequest huge = SignedNow("zendesk", first);
   huge.body.assign(65537, ' ');
   EXPECT_EQ(h.Post("/webhooks/zendesk", huge).status, 413);
   EXPECT_EQ(RawRequest(h.bridge->port(), "GET", "/webhooks/zendesk", 2s).status, 405);
@@ -160,7 +136,7 @@ TEST(BridgeReceiverTest, KafkaUnavailableIs503WithRetryAfter) {
     h.sink->fail = "all Kafka brokers are down";
   }
   const std::string first = FixtureFiles("zendesk").at(0);
-  auto res = h.Post("/webhooks/zendesk", FreshZendesk(first));
+  auto res = h.Post("/webhooks/zendesk", SignedNow("zendesk", first));
   EXPECT_EQ(res.status, 503);
   EXPECT_EQ(HeaderOf(res.head, "Retry-After"), "7");
   EXPECT_EQ(RawRequest(h.bridge->port(), "GET", "/readyz", 2s).status, 503);
@@ -168,7 +144,7 @@ TEST(BridgeReceiverTest, KafkaUnavailableIs503WithRetryAfter) {
     std::lock_guard lock(h.sink->mu);
     h.sink->fail.clear();
   }
-  EXPECT_EQ(h.Post("/webhooks/zendesk", FreshZendesk(first)).status, 200);
+  EXPECT_EQ(h.Post("/webhooks/zendesk", SignedNow("zendesk", first)).status, 200);
   EXPECT_EQ(RawRequest(h.bridge->port(), "GET", "/readyz", 2s).status, 200);
   EXPECT_EQ(RawRequest(h.bridge->port(), "GET", "/healthz", 2s).status, 200);
   auto metrics = RawRequest(h.bridge->port(), "GET", "/metrics", 2s).body;

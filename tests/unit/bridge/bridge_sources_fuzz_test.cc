@@ -6,7 +6,7 @@
 #include <functional>
 #include <random>
 
-#include "tests/unit/bridge_source_test_util.h"
+#include "tests/support/webhook_fixtures.h"
 
 namespace slamon::bridge {
 namespace {

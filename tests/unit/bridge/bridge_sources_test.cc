@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 
 #include "daemon/bridge/registry.h"
@@ -15,7 +16,7 @@ namespace {
 
 using slamon::testing::FixtureDir;
 using slamon::testing::FixtureFiles;
-using slamon::testing::ReadWholeFile;
+using slamon::testing::ReadFile;
 using slamon::testing::SignedRequest;
 
 std::unique_ptr<WebhookSource> Build(const std::string& name, const YAML::Node& section) {
@@ -60,7 +61,7 @@ TEST_P(GoldenTest, EveryFixtureMapsToItsGoldenEvents) {
     if (update) {
       std::ofstream(golden, std::ios::binary) << got;
     } else {
-      EXPECT_EQ(got, ReadWholeFile(golden));
+      EXPECT_EQ(got, ReadFile(golden));
     }
     // A redelivery maps to the very same events (same ids): slamon drops it.
     std::vector<MappedEvent> again;

@@ -1,7 +1,7 @@
 // The Zoho Desk source: fixture → exact events, threads vs comments vs
 // internal notes, prevState transitions (incl. Closed → Open as a reopen),
 // updates without prevState, and the shared-token check.
-#include "tests/unit/bridge_source_test_util.h"
+#include "tests/support/webhook_fixtures.h"
 
 namespace slamon::bridge {
 namespace {

@@ -23,6 +23,7 @@
 #include "events/store/event_store.h"
 #include "events/store/policy_log.h"
 #include "projections/policy_history.h"
+#include "tests/support/event_json.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 
@@ -167,8 +168,7 @@ class ReloaderWithStoreTest : public ConfigReloadTest {
   }
 
   static std::string Event(const std::string& id, const std::string& type, int64_t t, const std::string& extra) {
-    return "{\"id\":\"" + id + "\",\"type\":\"" + type + "\",\"occurred_at\":\"" + events::FormatRfc3339(t) +
-           "\",\"account_id\":\"acme\"" + extra + "}";
+    return testing::EventJson(id, type, t, "acme", extra);
   }
   bool T1Breached() const {
     for (const auto& r : host_->AtRiskInstances(now_)) {

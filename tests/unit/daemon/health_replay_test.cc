@@ -20,6 +20,8 @@
 #include "projections/accounts/health_projection.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
+#include "tests/support/files.h"
+#include "tests/support/generated_items.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {
@@ -39,13 +41,6 @@ struct CliResult {
   int code = 0;
   std::string out, err;
 };
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Runs `slamon accounts ARGS` in-process (the lead registers the command in
 // cli.cc) with stdout and stderr captured in files.
@@ -76,8 +71,8 @@ CliResult RunAccounts(const testing::TempDir& dir, std::vector<std::string> args
   dup2(saved_out, 1);
   dup2(saved_err, 2);
   for (int fd : {saved_out, saved_err, out_fd, err_fd}) close(fd);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
+  result.out = testing::ReadFile(out_path);
+  result.err = testing::ReadFile(err_path);
   return result;
 }
 
@@ -95,30 +90,15 @@ class HealthReplayTest : public ::testing::Test {
     options.lifecycle_scale = 1;
     options.malformed_fraction = 0.02;
     options.duplicate_fraction = 0.02;
-    events::Generator gen(options);
-    events::Decoder decoder;
     std::set<std::string> seen;
-    std::vector<events::BatchItem> batch;
+    std::vector<events::BatchItem> batch;  // offsets of the whole stream; malformed and duplicate ids left out
     events_ = new std::vector<events::Event>();
-    for (int i = 0; i < 5000; ++i) {
-      const auto msg = gen.Next();
-      auto decoded = decoder.Decode(msg.value);
-      if (!std::holds_alternative<events::Event>(decoded)) continue;
-      auto& e = std::get<events::Event>(decoded);
-      if (!seen.insert(e.id).second) continue;
-      events_->push_back(e);
-      events::BatchItem item;
-      item.pos = {"events", 0, i};
-      item.event = std::move(e);
+    for (events::BatchItem& item : testing::GeneratedItems(options, 1).Take(5000)) {
+      if (!item.event || !seen.insert(item.event->id).second) continue;
+      events_->push_back(*item.event);
       batch.push_back(std::move(item));
-      if (batch.size() == 500) {
-        events::AppendResult r;
-        ASSERT_TRUE((*store)->AppendBatch(batch, &r).ok());
-        batch.clear();
-      }
     }
-    events::AppendResult r;
-    ASSERT_TRUE((*store)->AppendBatch(batch, &r).ok());
+    testing::AppendInBatches(**store, batch, 500);
     ASSERT_TRUE((*store)->Close().ok());
   }
   static void TearDownTestSuite() {

@@ -1,21 +1,19 @@
 // The daemon's HTTP server over real sockets on 127.0.0.1 (ephemeral ports):
-// deadlines, the connection limit, methods, basic auth, the port-in-use error.
+// deadlines, the connection limit, methods, basic auth, the port-in-use error
+// (tests/integration/http_refusals_test.cc: the daemon exits when its port is taken).
 #include "daemon/http/http_server.h"
 
 #include <gtest/gtest.h>
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
-#include <sys/wait.h>
 
 #include <atomic>
-#include <cstdio>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
 
 #include "tests/support/raw_http.h"
-#include "tests/support/temp_dir.h"
 
 namespace slamon::daemon {
 namespace {
@@ -156,28 +154,6 @@ TEST(HttpServerTest, SecondServerOnTheSamePortFailsClearly) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message(), "cannot listen on 127.0.0.1:" + std::to_string(first->port()) + ": address already in use");
   EXPECT_EQ(RawRequest(first->port(), "GET", "/healthz", 2s).status, 200);  // the first one is untouched
-}
-
-TEST(HttpServerTest, DaemonExitsPromptlyWhenItsPortIsTaken) {
-  auto first = StartServer(LocalSettings());
-  slamon::testing::TempDir dir;
-  const std::string cmd = std::string("timeout 60 ") + SLAMON_BINARY + " run --config " + SLAMON_SOURCE_DIR +
-                          "/config/demo.yaml --set http.listen=127.0.0.1:" + std::to_string(first->port()) +
-                          " --set store.path=" + dir.Sub("store") + " 2>&1";
-  const auto start = Clock::now();
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = ::pclose(p);
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 1) << out;
-  EXPECT_LT(SecondsSince(start), 20.0);
-  EXPECT_NE(
-      out.find("slamon run: cannot listen on 127.0.0.1:" + std::to_string(first->port()) + ": address already in use"),
-      std::string::npos)
-      << out;
 }
 
 TEST(HttpServerTest, SlowRequestHeadIsCutAtTheHeaderDeadline) {

@@ -1,12 +1,10 @@
 // The HTTP server with a web config: HTTPS with certificates made by the
 // openssl command line in the test's directory, bcrypt basic auth, client
-// certificates, a plain-HTTP client on the TLS port, the handshake deadline,
-// and the daemon refusing a bad web config at start (exit 2).
+// certificates, a plain-HTTP client on the TLS port, the handshake deadline
+// (tests/integration/http_refusals_test.cc: the daemon refusing a bad web config).
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <sys/wait.h>
 
-#include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
@@ -181,28 +179,6 @@ TEST_F(HttpsServerTest, BcryptNeverStallsTheLoop) {
   const auto again_start = std::chrono::steady_clock::now();
   EXPECT_EQ(RawRequest(port, "GET", "/fixed", 5s, "Authorization: Basic c2xvdzpzbG93LXB3\r\n").status, 200);
   EXPECT_LT((std::chrono::steady_clock::now() - again_start) * 3, slow_took);
-}
-
-TEST(HttpsDaemonTest, BadWebConfigStopsTheDaemonWithExit2) {
-  TempDir dir;
-  const std::string web = dir.Sub("web.yml");
-  std::ofstream(web) << "tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n";
-  const std::string cmd = std::string("timeout 60 ") + SLAMON_BINARY + " run --config " + SLAMON_SOURCE_DIR +
-                          "/config/demo.yaml --set http.listen=127.0.0.1:0 --set store.path=" + dir.Sub("store") +
-                          " --web.config.file " + web + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = ::pclose(p);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 2) << out;
-  EXPECT_NE(out.find("slamon run: " + web + ":2: tls_server_config.cert_file: cannot read " + dir.Sub("missing.crt") +
-                     ": No such file or directory"),
-            std::string::npos)
-      << out;
-  EXPECT_FALSE(std::filesystem::exists(dir.Sub("store"))) << "nothing starts before the config is accepted";
 }
 
 }  // namespace

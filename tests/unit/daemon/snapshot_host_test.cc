@@ -15,6 +15,7 @@
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
 #include "projections/snapshot.h"
+#include "tests/support/generated_items.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {
@@ -33,22 +34,11 @@ std::vector<std::vector<events::BatchItem>> Batches(int count, int per_batch, in
   options.seconds_per_event = 1200;
   options.lifecycle_scale = 1;
   options.duplicate_fraction = 0.02;
-  events::Generator gen(options);
-  events::Decoder decoder;
-  std::vector<std::vector<events::BatchItem>> batches(static_cast<size_t>(count));
-  std::vector<int64_t> next(4, 0);
-  for (auto& batch : batches) {
-    for (int i = 0; i < per_batch; ++i) {
-      const events::GeneratedMessage m = gen.Next();
-      auto decoded = decoder.Decode(m.value);
-      if (!std::holds_alternative<events::Event>(decoded)) continue;
-      events::BatchItem item;
-      const auto p = static_cast<int32_t>(std::hash<std::string>{}(m.key) % 4);
-      item.pos = {"events", p, next[static_cast<size_t>(p)]++};
-      item.event = std::move(std::get<events::Event>(decoded));
-      *max_time = std::max(*max_time, item.event->occurred_at);
-      batch.push_back(std::move(item));
-    }
+  ::slamon::testing::GeneratedItems gen(options, 4);
+  std::vector<std::vector<events::BatchItem>> batches;
+  for (int b = 0; b < count; ++b) {
+    batches.push_back(gen.Take(per_batch, /*valid_only=*/true));
+    for (const auto& item : batches.back()) *max_time = std::max(*max_time, item.event->occurred_at);
   }
   return batches;
 }

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +14,7 @@
 #include "events/codec.h"
 #include "events/store/stored_format.h"
 #include "tests/fuzz/binary_framing.h"
+#include "tests/support/files.h"
 
 namespace slamon::events {
 namespace {
@@ -408,9 +409,9 @@ TEST(CodecBinaryTest, FuzzSeedsMatchTable) {
     SCOPED_TRACE(seed.name);
     const std::string path = dir + seed.name;
     if (write) std::ofstream(path, std::ios::binary | std::ios::trunc) << seed.input;
-    std::ifstream in(path, std::ios::binary);
-    ASSERT_TRUE(in) << path << " is missing: run SLAMON_WRITE_FUZZ_SEEDS=1 slamon_codec_test";
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_TRUE(std::filesystem::exists(path))
+        << path << " is missing: run SLAMON_WRITE_FUZZ_SEEDS=1 slamon_codec_test";
+    const std::string content = slamon::testing::ReadFile(path);
     EXPECT_EQ(content, seed.input);
     auto framed = fuzz::ParseFramed(seed.input);
     ASSERT_TRUE(framed.has_value());

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "tests/support/files.h"
 
 namespace slamon::events {
 namespace {
@@ -465,9 +467,9 @@ TEST(CodecTest, FuzzSeedsMatchTable) {
   for (const auto& tc : Cases()) {
     const std::string path = dir + tc.name;
     if (write) std::ofstream(path, std::ios::binary | std::ios::trunc) << tc.input;
-    std::ifstream in(path, std::ios::binary);
-    ASSERT_TRUE(in) << path << " is missing: run SLAMON_WRITE_FUZZ_SEEDS=1 slamon_codec_test";
-    const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_TRUE(std::filesystem::exists(path))
+        << path << " is missing: run SLAMON_WRITE_FUZZ_SEEDS=1 slamon_codec_test";
+    const std::string content = slamon::testing::ReadFile(path);
     EXPECT_EQ(content, tc.input) << path;
   }
 }

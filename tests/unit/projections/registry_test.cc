@@ -14,6 +14,7 @@
 #include "events/demo/generator.h"
 #include "events/store/event_store.h"
 #include "projections/snapshot.h"
+#include "tests/support/generated_items.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {
@@ -38,23 +39,7 @@ std::unique_ptr<events::EventStore> FilledStore(const std::string& path) {
   options.seed = 7;
   options.seconds_per_event = 900;
   options.lifecycle_scale = 1;
-  events::Generator gen(options);
-  events::Decoder decoder;
-  std::vector<events::BatchItem> batch;
-  int64_t next[2] = {0, 0};
-  for (int i = 0; i < 2000; ++i) {
-    const events::GeneratedMessage m = gen.Next();
-    const int32_t partition = static_cast<int32_t>(std::hash<std::string>{}(m.key) % 2);
-    events::BatchItem item;
-    item.pos = {"events", partition, next[partition]++};
-    auto decoded = decoder.Decode(m.value);
-    if (auto* e = std::get_if<events::Event>(&decoded)) {
-      item.event = std::move(*e);
-    } else {
-      item.rejection = std::get<events::Rejection>(decoded);
-    }
-    batch.push_back(std::move(item));
-  }
+  const std::vector<events::BatchItem> batch = testing::GeneratedItems(options, 2).Take(2000);
   events::AppendResult r;
   if (Status s = (*store)->AppendBatch(batch, &r); !s.ok()) throw std::runtime_error(s.message());
   return store.take();

@@ -16,7 +16,9 @@ using testing::kExtConfig;
 using testing::MustLoad;
 using testing::T;
 
-std::string Utc(const std::optional<int64_t>& t) { return t ? FormatUtc(*t) : "null"; }
+using testing::Get;
+using testing::Replay;
+using testing::Utc;
 
 class ExtensionExamples : public ::testing::Test {
  protected:
@@ -26,15 +28,7 @@ class ExtensionExamples : public ::testing::Test {
     ev_.Upsert("brio", "2026-01-01T00:00:00Z", "B");
   }
   std::vector<SlaRecord> Eval(const std::string& as_of = "2026-11-24T00:00:00Z") {
-    SlaProjection p(MustLoad(kExtConfig));
-    for (const auto& e : ev_.all()) p.Apply(e);
-    return p.Evaluate(T(as_of));
-  }
-  static const SlaRecord& Get(const std::vector<SlaRecord>& rs, Metric m, int cycle = 1) {
-    for (const auto& r : rs) {
-      if (r.metric == m && r.cycle == cycle) return r;
-    }
-    throw std::runtime_error("no record " + std::string(MetricName(m)) + " " + std::to_string(cycle));
+    return Replay(kExtConfig, ev_.all(), T(as_of));
   }
   Events ev_;
 };

@@ -17,20 +17,9 @@ using testing::kDocConfig;
 using testing::MustLoad;
 using testing::T;
 
-std::vector<SlaRecord> Replay(const std::string& config, std::vector<events::Event>& evs, int64_t as_of) {
-  SlaProjection p(MustLoad(config));
-  for (const auto& e : evs) p.Apply(e);
-  return p.Evaluate(as_of);
-}
-
-const SlaRecord* Find(const std::vector<SlaRecord>& rs, const std::string& ticket, Metric m, int cycle = 1) {
-  for (const auto& r : rs) {
-    if (r.ticket_id == ticket && r.metric == m && r.cycle == cycle) return &r;
-  }
-  return nullptr;
-}
-
-std::string Utc(const std::optional<int64_t>& t) { return t ? FormatUtc(*t) : "null"; }
+using testing::Find;
+using testing::Replay;
+using testing::Utc;
 
 class WorkedExamples : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@ namespace {
 using events::Priority;
 using events::TicketStatus;
 using testing::Events;
+using testing::Get;
 using testing::MustLoad;
 using testing::T;
 
@@ -46,17 +47,7 @@ class SemanticsTest : public ::testing::Test {
     ev_.Upsert("s", "2026-01-01T00:00:00Z", "silver");
     ev_.Upsert("b", "2026-01-01T00:00:00Z", "bronze");
   }
-  std::vector<SlaRecord> Eval(const std::string& as_of) {
-    SlaProjection p(MustLoad(kConfig));
-    for (const auto& e : ev_.all()) p.Apply(e);
-    return p.Evaluate(T(as_of));
-  }
-  static const SlaRecord& Get(const std::vector<SlaRecord>& rs, Metric m, int cycle = 1) {
-    for (const auto& r : rs) {
-      if (r.metric == m && r.cycle == cycle) return r;
-    }
-    throw std::runtime_error("no record " + std::string(MetricName(m)) + " " + std::to_string(cycle));
-  }
+  std::vector<SlaRecord> Eval(const std::string& as_of) { return testing::Replay(kConfig, ev_.all(), T(as_of)); }
   static int Count(const std::vector<SlaRecord>& rs, Metric m) {
     return static_cast<int>(std::count_if(rs.begin(), rs.end(), [m](const SlaRecord& r) { return r.metric == m; }));
   }

@@ -23,6 +23,7 @@
 #include "projections/core/state_codec.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
+#include "tests/support/generated_items.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::projections {
@@ -70,24 +71,14 @@ class SnapshotTest : public ::testing::Test {
     options.lifecycle_scale = 1;
     options.malformed_fraction = 0.01;
     options.duplicate_fraction = 0.02;
-    events::Generator gen(options);
-    events::Decoder decoder;
+    std::vector<events::BatchItem> items = testing::GeneratedItems(options, kPartitions).Take(6000);
     batches_ = new std::vector<std::vector<events::BatchItem>>(kBatches);
-    std::vector<int64_t> next(kPartitions, 0);
-    for (int i = 0; i < 6000; ++i) {
-      const events::GeneratedMessage m = gen.Next();
-      const auto partition = static_cast<int32_t>(std::hash<std::string>{}(m.key) % kPartitions);
-      events::BatchItem item;
-      item.pos = {"events", partition, next[static_cast<size_t>(partition)]++};
-      auto decoded = decoder.Decode(m.value);
-      if (auto* e = std::get_if<events::Event>(&decoded)) {
-        min_time_ = std::min(min_time_, e->occurred_at);
-        max_time_ = std::max(max_time_, e->occurred_at);
-        item.event = std::move(*e);
-      } else {
-        item.rejection = std::get<events::Rejection>(decoded);
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (items[i].event) {
+        min_time_ = std::min(min_time_, items[i].event->occurred_at);
+        max_time_ = std::max(max_time_, items[i].event->occurred_at);
       }
-      (*batches_)[static_cast<size_t>(i * kBatches / 6000)].push_back(std::move(item));
+      (*batches_)[i * kBatches / items.size()].push_back(std::move(items[i]));
     }
   }
   static void TearDownTestSuite() {

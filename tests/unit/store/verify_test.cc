@@ -22,6 +22,7 @@
 #include "events/store/hash_chain.h"
 #include "events/store/raw_access.h"
 #include "events/store/store_keys.h"
+#include "tests/support/generated_items.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::events {
@@ -38,33 +39,12 @@ std::vector<BatchItem> Items(int count, uint64_t seed = 5) {
   go.seed = seed;
   go.malformed_fraction = 0.02;
   go.duplicate_fraction = 0.02;
-  Generator gen(go);
-  Decoder decoder;
-  std::vector<BatchItem> items;
-  int64_t next[kPartitions] = {};
-  for (int i = 0; i < count; ++i) {
-    auto msg = gen.Next();
-    BatchItem item;
-    const int p = i % kPartitions;
-    item.pos = {"events", p, next[p]++};
-    auto decoded = decoder.Decode(msg.value);
-    if (auto* e = std::get_if<Event>(&decoded)) {
-      item.event = std::move(*e);
-    } else {
-      item.rejection = std::get<Rejection>(decoded);
-    }
-    items.push_back(std::move(item));
-  }
-  return items;
+  using testing::GeneratedItems;
+  return GeneratedItems(go, kPartitions, "events", GeneratedItems::Spread::kRoundRobin).Take(count);
 }
 
 void Append(EventStore& store, const std::vector<BatchItem>& items, size_t batch_size = 250) {
-  for (size_t begin = 0; begin < items.size(); begin += batch_size) {
-    std::vector<BatchItem> part(items.begin() + static_cast<ptrdiff_t>(begin),
-                                items.begin() + static_cast<ptrdiff_t>(std::min(items.size(), begin + batch_size)));
-    AppendResult r;
-    ASSERT_TRUE(store.AppendBatch(part, &r).ok());
-  }
+  testing::AppendInBatches(store, items, batch_size);
 }
 
 std::unique_ptr<EventStore> Open(const std::string& path, bool read_only = false) {

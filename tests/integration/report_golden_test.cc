@@ -22,7 +22,9 @@
 #include "projections/accounts/account_projection.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/generated_items.h"
+#include "tests/support/process.h"
 #include "tests/support/sla_test_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -34,13 +36,6 @@ namespace {
 constexpr const char* kSlaYaml = projections::testing::kDocConfig;
 constexpr const char* kFrom = "2025-11-21";
 constexpr const char* kTo = "2026-01-06";
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // RFC 4180 records (CRLF line ends, quoted fields may hold commas, quotes, newlines).
 std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
@@ -87,15 +82,10 @@ class ReportGoldenTest : public ::testing::Test {
     go.accounts = 16;
     go.seed = 7;
     go.seconds_per_event = 240;
-    events::Generator gen(go);
-    events::Decoder decoder;
-    std::vector<events::BatchItem> batch;
-    for (int64_t i = 0; i < 1800; ++i) {
-      auto decoded = decoder.Decode(gen.Next().value);
-      auto* e = std::get_if<events::Event>(&decoded);
-      ASSERT_NE(e, nullptr);
-      events_.push_back(*e);
-      batch.push_back({{"report", 0, i}, *e, std::nullopt});
+    const std::vector<events::BatchItem> batch = GeneratedItems(go, 1, "report").Take(1800);
+    for (const events::BatchItem& item : batch) {
+      ASSERT_TRUE(item.event.has_value());
+      events_.push_back(*item.event);
     }
     auto store = events::EventStore::Open({.path = store_path_, .sync = false});
     ASSERT_TRUE(store.ok()) << store.status().message();
@@ -110,9 +100,9 @@ class ReportGoldenTest : public ::testing::Test {
   }
 
   static RunResult Report(std::vector<std::string> extra) {
-    std::vector<std::string> args = {SLAMON_BINARY, "report", "--store", store_path_, "--config", config_path_};
+    std::vector<std::string> args = {"report", "--store", store_path_, "--config", config_path_};
     args.insert(args.end(), extra.begin(), extra.end());
-    return RunCapture(args, dir_->path(), std::chrono::seconds(120));
+    return RunSlamon(args, dir_->path());
   }
 
   static void CompareGolden(const std::string& actual, const std::string& name) {

@@ -20,6 +20,8 @@
 #include "events/kafka/kafka_source.h"
 #include "events/kafka/producer.h"
 #include "events/store/event_store.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/ingest_fixture.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -28,7 +30,6 @@ namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-using Clock = std::chrono::steady_clock;
 
 // Kafka protocol request types (ApiKey).
 constexpr int16_t kFetch = 1;
@@ -87,22 +88,6 @@ class MockFaultsTest : public ::testing::Test {
     return producer_->Run(kTopic, gen_, count, rate, stop, &stats);
   }
 
-  double Scrape(const std::string& metric) {
-    const int port = PortFromLog(dir_.Sub("run.log"));
-    if (port == 0) return -1;
-    const std::string text = HttpGet(port, "/metrics");
-    return text.empty() ? -1 : SumMetric(text, metric);
-  }
-
-  bool WaitStored(Process& daemon, int64_t n, seconds timeout) {
-    const auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline && daemon.Running()) {
-      if (Scrape("slamon_store_events") >= static_cast<double>(n)) return true;
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    return false;
-  }
-
   // Half the events before the daemon starts, the other half while `inject`
   // runs its faults; then every event must be stored exactly once.
   void RunScenario(const std::function<void()>& inject) {
@@ -111,42 +96,27 @@ class MockFaultsTest : public ::testing::Test {
         WriteConfig(dir_.path(), bootstraps_, kTopic, group_,
                     "  properties: {session.timeout.ms: \"6000\", heartbeat.interval.ms: \"500\"}\n"
                     "  batch_max_messages: 200\n");
-    Process daemon({SLAMON_BINARY, "run", "--config", config}, dir_.Sub("run.log"));
-    ASSERT_TRUE(WaitStored(daemon, kEvents / 2, seconds(60))) << Tail(dir_.Sub("run.log"));
+    DaemonProcess daemon(config, dir_.Sub("run.log"));
+    daemon.Start();
+    ASSERT_GE(daemon.WaitMetric("slamon_store_events", kEvents / 2, seconds(60)), kEvents / 2);
 
     Status produced = Status::OK();
     std::thread producer([&] { produced = Produce(kEvents / 2, 1000); });  // ~2 s of traffic during the faults
     inject();
     producer.join();
     ASSERT_TRUE(produced.ok()) << produced.message();
-    ASSERT_TRUE(WaitStored(daemon, kEvents, seconds(60))) << Tail(dir_.Sub("run.log"));
-    errors_ = {{"transport", Scrape("slamon_kafka_errors_total{code=\"transport\"}")},
-               {"duplicates", Scrape("slamon_events_duplicate_total")}};
-    ASSERT_TRUE(daemon.Running()) << Tail(dir_.Sub("run.log"));
-    daemon.Signal(SIGTERM);
-    ASSERT_EQ(daemon.Wait(seconds(30)), 0) << Tail(dir_.Sub("run.log"));
+    ASSERT_GE(daemon.WaitMetric("slamon_store_events", kEvents, seconds(60)), kEvents);
+    errors_ = {{"transport", daemon.Metric("slamon_kafka_errors_total{code=\"transport\"}")},
+               {"duplicates", daemon.Metric("slamon_events_duplicate_total")}};
+    ASSERT_TRUE(daemon.Running()) << daemon.Tail();
+    ASSERT_EQ(daemon.Stop(seconds(30)), 0) << daemon.Tail();
     ExpectExactlyOnce();
   }
 
   void ExpectExactlyOnce() {
     auto store = events::EventStore::Open({.path = dir_.Sub("store"), .create_if_missing = false, .read_only = true});
     ASSERT_TRUE(store.ok()) << store.status().message();
-    std::map<std::string, int> seen;
-    ASSERT_TRUE((*store)
-                    ->ScanEvents([&](const events::StoredEvent& se) {
-                      ++seen[se.event.id];
-                      return true;
-                    })
-                    .ok());
-    size_t twice = 0, unknown = 0;
-    for (const auto& [id, n] : seen) {
-      twice += n != 1;
-      unknown += expected_ids_.count(id) == 0;
-    }
-    EXPECT_EQ(twice, 0u) << "events stored more than once";
-    EXPECT_EQ(unknown, 0u) << "stored events that were never produced";
-    EXPECT_EQ(seen.size(), expected_ids_.size()) << "produced events missing from the store";
-    EXPECT_EQ((*store)->EventCount(), kEvents);
+    ExpectEachIdStoredOnce(**store, expected_ids_);  // kEvents ids (SetUp)
     // Offsets: each partition resumes exactly after its last message.
     int64_t next_sum = 0;
     for (int p = 0; p < kPartitions; ++p) next_sum += std::max<int64_t>((*store)->NextOffset(kTopic, p), 0);

@@ -12,7 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -54,10 +55,7 @@ std::string One(const UnitFile& unit, const std::string& section, const std::str
 // The unit with ExecStart pointing at the binary just built, which verify
 // requires to exist (the installed path is /usr/bin/slamon).
 std::string UnitForBuiltBinary(const TempDir& dir, const std::string& unit = kUnit) {
-  std::ifstream in(unit);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text = ReadFile(unit);
   const std::string exec = "ExecStart=/usr/bin/slamon ";
   const size_t at = text.find(exec);
   if (at == std::string::npos) return "";
@@ -157,10 +155,7 @@ TEST_F(SystemdAnalyzeTest, VerifyReportsABrokenUnit) {
   TempDir dir;
   const std::string unit = UnitForBuiltBinary(dir);
   ASSERT_FALSE(unit.empty());
-  std::ifstream in(unit);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  std::string text = ReadFile(unit);
   text.replace(text.find("Type=notify"), 11, "Type=notfy");
   std::ofstream(unit) << text;
   const RunResult r = RunCapture({SLAMON_SYSTEMD_ANALYZE, "verify", unit}, dir.path(), std::chrono::seconds(60));

@@ -23,7 +23,7 @@
 #include "events/store/event_store.h"
 #include "events/store/raw_access.h"
 #include "events/store/store_keys.h"
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {

@@ -14,7 +14,8 @@
 #include "events/codec.h"
 #include "events/store/event_store.h"
 #include "events/store/policy_log.h"
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
@@ -28,13 +29,6 @@ std::string CopyFixture(const TempDir& dir) {
   const std::string path = dir.Sub("store");
   std::filesystem::copy(kFixture, path, std::filesystem::copy_options::recursive);
   return path;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 TEST(StoreMigrate, UpgradesInPlaceAndAnswersExactlyAsTheOldRelease) {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace slamon::testing {
