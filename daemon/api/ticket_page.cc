@@ -76,6 +76,26 @@ std::string Rect(double x0, double x1, const char* fill, const std::string& titl
          std::to_string(kBarHeight) + "\" fill=\"" + fill + "\"><title>" + HtmlEscape(title) + "</title></rect>";
 }
 
+// A stretch of the bar: one or more neighbouring ranges of the same kind.
+struct Stretch {
+  projections::TimeRange range;
+  const char* fill = "";
+  std::string what;
+  size_t count = 1;
+};
+
+// Appends `r`, or widens the last stretch when it is of the same kind and at most `near` seconds before.
+void AddStretch(const projections::TimeRange& r, const char* fill, const std::string& what, int64_t near,
+                std::vector<Stretch>* out) {
+  if (!out->empty() && out->back().fill == fill && out->back().what == what &&
+      r.begin - out->back().range.end <= near) {
+    out->back().range.end = r.end;
+    ++out->back().count;
+    return;
+  }
+  out->push_back({r, fill, what, 1});
+}
+
 // The instant counted time reaches the target: the breach, else the due instant.
 std::optional<int64_t> TargetInstant(const SlaExplanation& e) {
   if (e.record.breach_at) return e.record.breach_at;
@@ -140,18 +160,25 @@ std::string TimelineSvg(const SlaExplanation& e) {
                     "\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"" +
                     HtmlEscape("timeline of " + std::string(projections::MetricName(e.record.metric))) +
                     "\" xmlns=\"http://www.w3.org/2000/svg\">";
-  auto range_title = [&](std::string_view what, const projections::TimeRange& r) {
-    return std::string(what) + " " + projections::LocalStamp(cal, r.begin) + " – " +
-           projections::LocalStamp(cal, r.end);
-  };
+  // Stretches closer than half a unit apart are drawn as one (a long clock
+  // would otherwise draw thousands of invisible rectangles).
+  const auto near = static_cast<int64_t>(span / kWidth / 2);
+  std::vector<Stretch> stretches;
   for (const Gap& g : e.not_counted) {
     std::string what = SwatchOf(g.why).name;
     if (g.why == GapReason::kPaused) what += " (" + std::string(projections::TicketStatusName(g.status)) + ")";
-    out += Rect(x(g.range.begin), x(g.range.end), SwatchOf(g.why).fill, range_title(what, g.range));
+    AddStretch(g.range, SwatchOf(g.why).fill, what, near, &stretches);
   }
-  for (const projections::TimeRange& c : e.counted) {
-    const double x0 = x(c.begin);
-    out += Rect(x0, std::max(x(c.end), x0 + kMinCounted), kCounted.fill, range_title("counted", c));
+  const size_t gaps = stretches.size();
+  for (const projections::TimeRange& c : e.counted) AddStretch(c, kCounted.fill, "counted", near, &stretches);
+  for (size_t i = 0; i < stretches.size(); ++i) {
+    const Stretch& st = stretches[i];
+    std::string title = st.what;
+    if (st.count > 1) title += ", " + std::to_string(st.count) + " stretches,";
+    title += " " + projections::LocalStamp(cal, st.range.begin) + " – " + projections::LocalStamp(cal, st.range.end);
+    const double x0 = x(st.range.begin);
+    const double x1 = i < gaps ? x(st.range.end) : std::max(x(st.range.end), x0 + kMinCounted);
+    out += Rect(x0, x1, st.fill, title);
   }
   if (axis_end > e.end) {
     out += "<rect x=\"" + Num(x(e.end)) + "\" y=\"" + std::to_string(kBarTop) + "\" width=\"" +
@@ -161,7 +188,7 @@ std::string TimelineSvg(const SlaExplanation& e) {
   }
   // Local midnights as ticks below the bar, while they stay few enough to read.
   std::vector<projections::CalendarDay> days;
-  cal.Days(start, axis_end, &days);
+  if (axis_end - start <= static_cast<int64_t>(kMaxDayTicks) * 86400) cal.Days(start, axis_end, &days);
   if (days.size() <= kMaxDayTicks) {
     for (const auto& d : days) {
       if (d.span.begin <= start) continue;
