@@ -1,6 +1,6 @@
 """An independent reference for `slamon explain`.
 
-Given one ticket's events, its account's upserts, the SLA sections of a
+Given one ticket's events, its account's upserts and updates, the SLA sections of a
 config (as a dict: the JSON form of the YAML) and an as-of instant, computes
 every SLA instance of the ticket with its counted intervals and its labelled
 not-counted gaps, following docs/sla-semantics.md ("SLA instances",
@@ -18,9 +18,10 @@ import zoneinfo
 
 DAY = 86400
 RANKS = {
-    "account.upserted": 0, "account.churned": 1, "ticket.opened": 2, "ticket.status_changed": 3,
-    "ticket.priority_changed": 4, "ticket.assigned": 5, "ticket.replied": 6, "ticket.resolved": 7,
-    "ticket.reopened": 8, "survey.answered": 9, "interaction.logged": 10, "order.placed": 11,
+    "account.upserted": 0, "account.updated": 1, "account.churned": 2, "ticket.opened": 3,
+    "ticket.status_changed": 4, "ticket.priority_changed": 5, "ticket.assigned": 6, "ticket.replied": 7,
+    "ticket.resolved": 8, "ticket.reopened": 9, "survey.answered": 10, "interaction.logged": 11,
+    "order.placed": 12,
 }
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
             "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
@@ -216,7 +217,7 @@ def canonical(events):
     return sorted(events, key=lambda e: (parse_time(e["occurred_at"]), RANKS[e["type"]], e["id"]))
 
 
-def fold(config, ticket_events, upserts, as_of):
+def fold(config, ticket_events, account_events, as_of):
     """The ticket's instances: dicts with metric, cycle, policy, start, stop, group;
     and the ticket's status history and account calendar."""
     evs = [e for e in canonical(ticket_events) if parse_time(e["occurred_at"]) <= as_of]
@@ -248,7 +249,7 @@ def fold(config, ticket_events, upserts, as_of):
             if kind != "ticket.opened":
                 continue
             st["opened"] = True
-            view = account_at(upserts, t)
+            view = account_at(account_events, t)
             st["tier"], st["team"], st["channel"] = view["tier"], view["team"], e.get("channel") or ""
             st["account_calendar"] = config.calendars.get(view["calendar"]) if view["calendar"] else None
             st["policy"] = config.select(st["tier"], e["priority"], st["channel"], st["team"])
@@ -300,15 +301,20 @@ def fold(config, ticket_events, upserts, as_of):
     return st
 
 
-def account_at(upserts, t):
-    """The latest account.upserted at or before t (by time, then id)."""
-    best = None
-    for u in sorted(upserts, key=lambda u: (parse_time(u["occurred_at"]), u["id"])):
-        if parse_time(u["occurred_at"]) <= t:
-            best = u
-    if best is None:
-        return {"tier": "unknown", "team": "", "calendar": ""}
-    return {"tier": best["tier"], "team": best.get("team") or "", "calendar": best.get("calendar") or ""}
+def account_at(account_events, t):
+    """Field by field, the latest account.upserted or account.updated at or
+    before t (canonical order) that sets the field; an upsert sets every
+    field, an update those it carries (an empty string clears)."""
+    view = {"tier": "unknown", "team": "", "calendar": ""}
+    for e in canonical(account_events):
+        if parse_time(e["occurred_at"]) > t:
+            break
+        for field in view:
+            if e["type"] == "account.upserted":
+                view[field] = e.get(field) or ("unknown" if field == "tier" else "")
+            elif e.get(field) is not None:
+                view[field] = e[field]
+    return view
 
 
 def label_gaps(cal, frm, to, counted, pauses):
@@ -364,11 +370,11 @@ def label_gaps(cal, frm, to, counted, pauses):
     return out
 
 
-def explain(config_doc, ticket_events, upserts, as_of):
+def explain(config_doc, ticket_events, account_events, as_of):
     """Every instance of the ticket at as_of: metric, cycle, policy, start, stop,
     elapsed_seconds, counted [[from, to]] and not_counted [{from, to, why[, status]}]."""
     config = Config(config_doc)
-    st = fold(config, ticket_events, upserts, as_of)
+    st = fold(config, ticket_events, account_events, as_of)
     if not st["opened"]:
         return None
     out = []

@@ -132,10 +132,18 @@ def events(rng, seed, first, tickets):
     accounts = ["acct-%d" % i for i in range(6)]
     for a in accounts:
         for _ in range(rng.randrange(1, 4)):
-            add("account.upserted", begin + rng.randrange(-5 * 86400, 30 * 86400), a, name=a,
-                tier=rng.choice(["A", "B", "C"]), owner="owner-%d" % rng.randrange(3),
+            t = begin + rng.randrange(-5 * 86400, 30 * 86400)
+            add("account.upserted", t, a, name=a, tier=rng.choice(["A", "B", "C"]), owner="owner-%d" % rng.randrange(3),
                 team=rng.choice(["east", "west", ""]) or None,
                 calendar=rng.choice(["east-cal", "west-cal", "night", "nowhere", ""]) or None)
+            # Partial updates, some at the same second as the upsert (the update wins).
+            for _ in range(rng.randrange(0, 3)):
+                fields = {"tier": rng.choice(["A", "B", "C", None]), "team": rng.choice(["east", "west", "", None]),
+                          "calendar": rng.choice(["east-cal", "night", "", None])}
+                fields = {k: v for k, v in fields.items() if v is not None}
+                if fields:
+                    add("account.updated", t if rng.random() < 0.3 else begin + rng.randrange(-5 * 86400, 30 * 86400),
+                        a, **fields)
     for i in range(tickets):
         ticket, account = "S%d-T%03d" % (seed, i), rng.choice(accounts)
         t = begin + rng.randrange(0, 25 * 86400)
@@ -213,7 +221,7 @@ def main():
             as_of = begin + rng.randrange(10 * 86400, 40 * 86400)
             by_ticket, upserts = {}, {}
             for e in evs:
-                if e["type"] == "account.upserted":
+                if e["type"] in ("account.upserted", "account.updated"):
                     upserts.setdefault(e["account_id"], []).append(e)
                 elif "ticket_id" in e:
                     by_ticket.setdefault(e["ticket_id"], []).append(e)
