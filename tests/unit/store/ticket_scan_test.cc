@@ -13,14 +13,16 @@ namespace {
 
 BatchItem Item(int32_t partition, int64_t offset, const std::string& id, const std::string& account,
                const std::string& ticket, EventType type = EventType::kTicketReplied) {
+  Event e;
+  e.id = id;
+  e.type = type;
+  e.occurred_at = 1000 + offset;
+  e.account_id = account;
+  e.ticket_id = ticket;
+  e.json = "{\"id\":\"" + id + "\"}";
   BatchItem item;
   item.pos = {"t", partition, offset};
-  item.event.id = id;
-  item.event.type = type;
-  item.event.occurred_at = 1000 + offset;
-  item.event.account_id = account;
-  item.event.ticket_id = ticket;
-  item.event.json = "{\"id\":\"" + id + "\"}";
+  item.event = std::move(e);
   return item;
 }
 
