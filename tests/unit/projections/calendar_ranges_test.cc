@@ -67,9 +67,15 @@ TEST(CalendarRanges, RangesAreWhatBusinessSecondsCountsAndWhatTheDatesSay) {
       ASSERT_GE(days.back().span.end, to);
       std::vector<TimeRange> from_days;
       for (size_t d = 0; d < days.size(); ++d) {
-        if (d > 0) ASSERT_EQ(days[d - 1].span.end, days[d].span.begin);
-        if (days[d].kind == CalendarDay::Kind::kHoliday) ASSERT_TRUE(days[d].hours.empty());
-        if (days[d].kind == CalendarDay::Kind::kRegular) ASSERT_EQ(days[d].hours, days[d].weekly);
+        if (d > 0) {
+          ASSERT_EQ(days[d - 1].span.end, days[d].span.begin);
+        }
+        if (days[d].kind == CalendarDay::Kind::kHoliday) {
+          ASSERT_TRUE(days[d].hours.empty());
+        }
+        if (days[d].kind == CalendarDay::Kind::kRegular) {
+          ASSERT_EQ(days[d].hours, days[d].weekly);
+        }
         for (const TimeRange& h : days[d].hours) {
           const TimeRange c{std::max(h.begin, from), std::min(h.end, to)};
           if (c.begin >= c.end) continue;
