@@ -236,5 +236,29 @@ TEST(TicketPageTest, HolidayAndOverrideSwatchesAndTheHollowFuture) {
   EXPECT_EQ(svg.find("<polygon"), std::string::npos);
 }
 
+TEST(TicketPageTest, ALongClockDrawsNeighbouringStretchesAsOneAndNoDayTicks) {
+  Events ev;
+  ev.Upsert("brio", "2026-01-01T00:00:00Z", "B");
+  ev.Opened("LONG-1", "brio", "2026-01-05T10:00:00+08:00");
+  projections::SlaProjection p(MustLoad(kExtConfig));
+  for (const auto& e : ev.all()) p.Apply(e);
+  auto t = p.Explain("LONG-1", T("2028-01-05T00:00:00Z"));  // unanswered for two years
+  ASSERT_TRUE(t.ok());
+  const projections::SlaExplanation& fr = t->instances.front();
+  ASSERT_EQ(fr.record.metric, projections::Metric::kFirstResponse);
+  ASSERT_GT(fr.counted.size(), 400u);
+  const std::string svg = TimelineSvg(fr);
+  // Stretches closer than half a drawing unit (about 9 h here) merge: a
+  // working day's morning and afternoon are one rectangle, and the nights,
+  // lunches and weekends between two holidays are one.
+  const size_t rects = Count(svg, "<rect");
+  EXPECT_LT(rects, (fr.counted.size() + fr.not_counted.size()) / 2) << rects;
+  EXPECT_NE(svg.find("<title>counted, "), std::string::npos) << svg.substr(0, 2000);
+  EXPECT_NE(svg.find("<title>outside business hours, "), std::string::npos) << svg.substr(0, 2000);
+  // Two years of local midnights would be unreadable: the only line is the target.
+  EXPECT_EQ(Count(svg, "<line"), 1u);
+  EXPECT_NE(svg.find("<polygon"), std::string::npos);  // breached long ago
+}
+
 }  // namespace
 }  // namespace slamon::daemon
