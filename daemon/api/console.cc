@@ -33,27 +33,8 @@ a{color:#1565c0;text-decoration:none}a:hover{text-decoration:underline}
 footer{margin-top:28px;color:#777;font-size:12px}
 )";
 
-// A path segment as it may appear in a URL: unreserved characters kept, every
-// other byte %XX, so that an id with '/', '?', '#' or spaces links to itself.
-std::string PathSegment(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || c == '-' || c == '_' ||
-        c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
-
 HtmlCell AccountCell(const std::string& account_id) {
-  return {account_id, "acct", "/api/v1/accounts/" + PathSegment(account_id)};
+  return {account_id, "acct", "/api/v1/accounts/" + UrlPathSegment(account_id)};
 }
 HtmlCell Text(std::string s) { return {std::move(s), "", ""}; }
 HtmlCell Count(int64_t v) { return {std::to_string(v), "num", ""}; }
@@ -154,7 +135,7 @@ std::string BreachTable(const ConsoleSnapshot& s, bool breached, size_t max_rows
     if (!is(b) || shown >= max_rows) continue;
     ++shown;
     const std::optional<int64_t>& when = breached ? b.breach_at : b.due_at;
-    t.Row({Text(b.ticket_id),
+    t.Row({{b.ticket_id, "", "/tickets/" + UrlPathSegment(b.ticket_id)},
            AccountCell(b.account_id),
            Text(OwnerText(b.account_owner)),
            Text(b.tier),
@@ -236,14 +217,7 @@ std::string Cards(const ConsoleSnapshot& s) {
   return out + "</div>\n";
 }
 
-HttpResponse Page(int status, std::string body) {
-  HttpResponse res{status, "text/html; charset=utf-8", std::move(body), {}};
-  // Defence in depth: even a value that escaped escaping could not run script.
-  res.SetHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
-      .SetHeader("X-Content-Type-Options", "nosniff")
-      .SetHeader("Cache-Control", "no-store");
-  return res;
-}
+HttpResponse Page(int status, std::string body) { return HtmlPageResponse(status, std::move(body)); }
 
 }  // namespace
 

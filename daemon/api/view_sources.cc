@@ -29,4 +29,10 @@ ConsoleSources ConsoleSourcesFromViews(const ProjectionViews& views) {
   return {.sla = [&views] { return views.sla_snapshot(); }, .api = ApiProviderFromViews(views)};
 }
 
+TicketSource TicketSourceFromViews(const ProjectionViews& views) {
+  return {.explain = [&views](const HttpRequest&, std::string_view ticket_id) {
+    return views.ExplainTicket(Now(), ticket_id);
+  }};
+}
+
 }  // namespace slamon::daemon

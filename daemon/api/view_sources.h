@@ -5,6 +5,7 @@
 
 #include "daemon/api/api_routes.h"
 #include "daemon/api/console.h"
+#include "daemon/api/ticket_routes.h"
 #include "daemon/views/projection_views.h"
 
 namespace slamon::daemon {
@@ -16,5 +17,9 @@ ApiDataProvider ApiProviderFromViews(const ProjectionViews& views);
 
 /// The console's sources: the latest SLA snapshot and ApiProviderFromViews.
 ConsoleSources ConsoleSourcesFromViews(const ProjectionViews& views);
+
+/// The ticket routes' source: the ticket explained at the current second
+/// (any caller may see any ticket: a scope filter wraps this source).
+TicketSource TicketSourceFromViews(const ProjectionViews& views);
 
 }  // namespace slamon::daemon

@@ -14,6 +14,7 @@ int RunCli(int argc, char** argv) {
   AddProduceCommand(app);
   AddExportCommand(app);
   AddReplayCommand(app);
+  AddExplainCommand(app);
   AddAccountsCommand(app);
   AddVerifyCommand(app);
   AddMigrateCommand(app);

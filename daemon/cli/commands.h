@@ -9,6 +9,7 @@
 #include "daemon/cli/bridge_command.h"
 #include "daemon/cli/check_config_command.h"
 #include "daemon/cli/config_reference_command.h"
+#include "daemon/cli/explain_command.h"
 #include "daemon/cli/export_command.h"
 #include "daemon/cli/import_command.h"
 #include "daemon/cli/migrate_command.h"

@@ -318,4 +318,9 @@ std::string ProjectionHost::OwnerOf(std::string_view account_id) const {
   return projections_->sla().OwnerOf(account_id);
 }
 
+StatusOr<projections::TicketExplanation> ProjectionHost::ExplainTicket(int64_t now, std::string_view ticket_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->sla().Explain(ticket_id, now);
+}
+
 }  // namespace slamon::daemon

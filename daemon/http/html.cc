@@ -29,6 +29,32 @@ std::string HtmlEscape(std::string_view s) {
   return out;
 }
 
+std::string UrlPathSegment(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') || c == '-' || c == '_' ||
+        c == '.' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
+HttpResponse HtmlPageResponse(int status, std::string body) {
+  HttpResponse res{status, "text/html; charset=utf-8", std::move(body), {}};
+  // Defence in depth: even a value that escaped escaping could not run script.
+  res.SetHeader("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+      .SetHeader("X-Content-Type-Options", "nosniff")
+      .SetHeader("Cache-Control", "no-store");
+  return res;
+}
+
 std::string HtmlFlagClass(const std::optional<bool>& v) {
   if (!v) return "na";
   return *v ? "ok" : "no";

@@ -9,11 +9,24 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/http/http_types.h"
+
 namespace slamon::daemon {
 
 /// `s` with &, <, >, " and ' replaced by character references: safe as
 /// element text and inside a quoted attribute value.
 std::string HtmlEscape(std::string_view s);
+
+/// `s` as one URL path segment: unreserved characters kept, every other byte
+/// %XX, so that an id with '/', '?', '#' or spaces links to itself (the
+/// server percent-decodes paths). Escape it again with HtmlEscape in markup.
+std::string UrlPathSegment(std::string_view s);
+
+/// A server-rendered page: `text/html; charset=utf-8` with the headers every
+/// console page carries — a Content-Security-Policy that allows no script,
+/// no external resource and no framing (inline styles only), `nosniff` and
+/// `Cache-Control: no-store`.
+HttpResponse HtmlPageResponse(int status, std::string body);
 
 /// The common style sheet: page, headings, summary cards (`.card` with
 /// `.ok`/`.no`, `.cl`/`.cv`/`.cs`) and tables (`td.num`, `td.ok`, `td.no`,

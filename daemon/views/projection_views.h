@@ -16,8 +16,10 @@
 
 #include "daemon/views/health_snapshot.h"
 #include "daemon/views/owner_emails.h"
+#include "events/common/status.h"
 #include "projections/accounts/health_config.h"
 #include "projections/sla/sla_config.h"
+#include "projections/sla/sla_explain.h"
 #include "projections/sla/sla_record.h"
 #include "projections/sla/sla_snapshot.h"
 
@@ -46,6 +48,10 @@ class SlaView {
   virtual std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const = 0;
   /// The account's owner ("" when unknown).
   virtual std::string OwnerOf(std::string_view account_id) const = 0;
+  /// One ticket's instances explained at `now` (projections/sla/sla_explain.h),
+  /// recomputed from the ticket's events: O(that ticket). NotFound when the
+  /// projections hold no ticket.opened of it at or before `now`.
+  virtual StatusOr<projections::TicketExplanation> ExplainTicket(int64_t now, std::string_view ticket_id) const = 0;
 };
 
 /// Accounts: health, CSAT and key-account value.

@@ -1,6 +1,7 @@
 #include "events/store/stored_format.h"
 
 #include <cstring>
+#include <initializer_list>
 
 namespace slamon::events {
 namespace {
@@ -151,7 +152,10 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
   return Status::OK();
 }
 
-Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_view* account_id) {
+namespace {
+
+// The first strings of a stored value (id, account id, ticket id) as views.
+Status PeekStrings(std::string_view value, std::initializer_list<std::string_view*> outs) {
   // version, type, occurred_at, flags, priority, status, author, kind, direction, score.
   constexpr size_t kFixedHeader = 1 + 1 + 8 + 1 + 5 + 1;
   if (value.size() < kFixedHeader) return Status::Corruption("stored event value is truncated");
@@ -161,7 +165,7 @@ Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_v
   }
   size_t pos = kFixedHeader;
   if ((static_cast<uint8_t>(value[10]) & kFlagContractValue) != 0) pos += sizeof(double);
-  for (std::string_view* out : {id, account_id}) {
+  for (std::string_view* out : outs) {
     uint64_t len = 0;
     for (int shift = 0;; shift += 7) {
       if (pos >= value.size() || shift >= 64) return Status::Corruption("stored event value is truncated");
@@ -174,6 +178,17 @@ Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_v
     pos += len;
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_view* account_id) {
+  return PeekStrings(value, {id, account_id});
+}
+
+Status PeekStoredTicketId(std::string_view value, std::string_view* ticket_id) {
+  std::string_view id, account;
+  return PeekStrings(value, {&id, &account, ticket_id});
 }
 
 }  // namespace slamon::events

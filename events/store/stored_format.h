@@ -30,5 +30,7 @@ Status DecodeStoredEvent(std::string_view value, Event* event);
 /// The event id and account id of a stored value without decoding the rest
 /// (views into `value`): for the dedupe table and account filters.
 Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_view* account_id);
+/// The ticket id of a stored value the same way ("" for events without one).
+Status PeekStoredTicketId(std::string_view value, std::string_view* ticket_id);
 
 }  // namespace slamon::events

@@ -83,6 +83,25 @@ int64_t Calendar::LocalToUtc(int64_t local_seconds) const {
   return zone_->to_sys(lt, date::choose::earliest).time_since_epoch().count();
 }
 
+int64_t Calendar::UtcToLocal(int64_t unix_seconds) const {
+  if (zone_ == nullptr) return unix_seconds;
+  date::sys_seconds st{std::chrono::seconds(unix_seconds)};
+  return zone_->to_local(st).time_since_epoch().count();
+}
+
+const std::vector<LocalHours>& Calendar::WeeklyHours(int64_t day) const {
+  const int64_t weekday = ((day + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
+  return spec_.hours[static_cast<size_t>(weekday)];
+}
+
+void Calendar::DayRanges(int64_t day, const std::vector<LocalHours>& hours, std::vector<TimeRange>* out) const {
+  for (const LocalHours& h : hours) {
+    const int64_t b = LocalToUtc(day * kDay + h.start);
+    const int64_t e = LocalToUtc(day * kDay + h.end);
+    if (e > b) out->push_back({b, e});  // else the whole interval fell into a DST gap
+  }
+}
+
 void Calendar::FillChunk(int64_t index, Chunk* chunk) const {
   const int64_t first_day = kMinDay + index * kChunkDays;
   chunk->begin = LocalMidnightToUtc(first_day);
@@ -91,23 +110,22 @@ void Calendar::FillChunk(int64_t index, Chunk* chunk) const {
   auto holiday = std::lower_bound(spec_.holidays.begin(), spec_.holidays.end(), first_day);
   auto override_it = std::lower_bound(spec_.overrides.begin(), spec_.overrides.end(), first_day,
                                       [](const DateHours& d, int64_t v) { return d.day < v; });
+  std::vector<TimeRange> day_ranges;
   for (int64_t day = first_day; day < first_day + kChunkDays; ++day) {
     while (holiday != spec_.holidays.end() && *holiday < day) ++holiday;
     if (holiday != spec_.holidays.end() && *holiday == day) continue;
     while (override_it != spec_.overrides.end() && override_it->day < day) ++override_it;
-    const int64_t weekday = ((day + 4) % 7 + 7) % 7;  // 1970-01-01 was a Thursday
     const bool overridden = override_it != spec_.overrides.end() && override_it->day == day;
-    for (const LocalHours& h : overridden ? override_it->hours : spec_.hours[static_cast<size_t>(weekday)]) {
-      int64_t b = LocalToUtc(day * kDay + h.start);
-      int64_t e = LocalToUtc(day * kDay + h.end);
-      if (e <= b) continue;  // the whole interval fell into a DST gap
-      if (!chunk->ranges.empty() && chunk->ranges.back().end >= b) {
-        chunk->ranges.back().end = std::max(chunk->ranges.back().end, e);
+    day_ranges.clear();
+    DayRanges(day, overridden ? override_it->hours : WeeklyHours(day), &day_ranges);
+    for (const TimeRange& r : day_ranges) {
+      if (!chunk->ranges.empty() && chunk->ranges.back().end >= r.begin) {
+        chunk->ranges.back().end = std::max(chunk->ranges.back().end, r.end);
         chunk->prefix.back() =
             chunk->prefix[chunk->prefix.size() - 2] + chunk->ranges.back().end - chunk->ranges.back().begin;
       } else {
-        chunk->ranges.push_back({b, e});
-        chunk->prefix.push_back(chunk->prefix.back() + e - b);
+        chunk->ranges.push_back(r);
+        chunk->prefix.push_back(chunk->prefix.back() + r.end - r.begin);
       }
     }
   }
@@ -186,6 +204,57 @@ int64_t Calendar::InstantAfter(int64_t from, int64_t n, std::span<const TimeRang
     if (cursor >= kMaxInstant) return kMaxInstant;
   }
   return InstantAfter(cursor, n);
+}
+
+void Calendar::WorkingRanges(int64_t from, int64_t to, std::vector<TimeRange>* out) const {
+  const size_t first = out->size();
+  auto add = [out, first](int64_t b, int64_t e) {
+    if (e <= b) return;
+    if (out->size() > first && out->back().end == b) {
+      out->back().end = e;  // touching across a chunk boundary
+    } else {
+      out->push_back({b, e});
+    }
+  };
+  if (to <= from) return;
+  if (always_) return add(from, to);
+  from = Clamp(from);
+  to = Clamp(to);
+  if (to <= from) return;
+  for (int64_t k = ChunkIndexOf(from), kb = ChunkIndexOf(to); k <= kb; ++k) {
+    const Chunk& c = GetChunk(k);
+    auto it = std::upper_bound(c.ranges.begin(), c.ranges.end(), from,
+                               [](int64_t v, const TimeRange& r) { return v < r.end; });
+    for (; it != c.ranges.end() && it->begin < to; ++it) add(std::max(it->begin, from), std::min(it->end, to));
+  }
+}
+
+void Calendar::Days(int64_t from, int64_t to, std::vector<CalendarDay>* out) const {
+  if (to <= from) return;
+  // The date whose span holds `from`: the local date of its wall clock,
+  // corrected for midnights that a DST change moved.
+  int64_t day = std::clamp(FloorDiv(UtcToLocal(from), kDay), kMinDay + 1, kMaxDay - 2);
+  while (day > kMinDay + 1 && LocalMidnightToUtc(day) > from) --day;
+  while (day < kMaxDay - 2 && LocalMidnightToUtc(day + 1) <= from) ++day;
+  for (; day < kMaxDay - 1; ++day) {
+    const int64_t begin = LocalMidnightToUtc(day);
+    if (begin >= to) break;
+    CalendarDay d;
+    d.day = static_cast<int32_t>(day);
+    d.span = {begin, LocalMidnightToUtc(day + 1)};
+    DayRanges(day, WeeklyHours(day), &d.weekly);
+    auto override_it = std::lower_bound(spec_.overrides.begin(), spec_.overrides.end(), day,
+                                        [](const DateHours& o, int64_t v) { return o.day < v; });
+    if (std::binary_search(spec_.holidays.begin(), spec_.holidays.end(), day)) {
+      d.kind = CalendarDay::Kind::kHoliday;
+    } else if (override_it != spec_.overrides.end() && override_it->day == day) {
+      d.kind = CalendarDay::Kind::kOverride;
+      DayRanges(day, override_it->hours, &d.hours);
+    } else {
+      d.hours = d.weekly;
+    }
+    out->push_back(std::move(d));
+  }
 }
 
 }  // namespace slamon::projections

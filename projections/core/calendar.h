@@ -38,6 +38,23 @@ struct DateHours {
   bool operator==(const DateHours&) const = default;
 };
 
+/// One local date of a calendar as explain describes it (docs/sla-semantics.md
+/// "Explaining a verdict").
+struct CalendarDay {
+  enum class Kind : uint8_t { kRegular, kHoliday, kOverride };
+  int32_t day = 0;  ///< days since 1970-01-01 of the local date
+  /// [local midnight, next local midnight) in UTC, each midnight mapped like
+  /// an interval boundary (a DST change makes it 23 or 25 hours long).
+  TimeRange span;
+  Kind kind = Kind::kRegular;
+  /// The working ranges of the date in UTC (none on a holiday; an override's
+  /// own on an override date).
+  std::vector<TimeRange> hours;
+  /// The weekly hours of the date's weekday in UTC, whether or not they
+  /// apply: on an override date, what the override replaced.
+  std::vector<TimeRange> weekly;
+};
+
 /// What a calendar is made of, as validated by LoadSlaConfig.
 struct CalendarSpec {
   std::string name;
@@ -99,6 +116,16 @@ class Calendar {
   /// Local wall-clock seconds (since 1970-01-01 00:00 local) to UTC with the
   /// DST rules above. The 24x7 calendar is in UTC.
   int64_t LocalToUtc(int64_t local_seconds) const;
+  /// UTC to local wall-clock seconds (a repeated hour shows its wall clock twice).
+  int64_t UtcToLocal(int64_t unix_seconds) const;
+
+  /// The working ranges in [from, to): exactly the seconds BusinessSeconds
+  /// counts there (the same cached per-date intervals, clamped alike), sorted,
+  /// touching ranges joined. Appended to `out`.
+  void WorkingRanges(int64_t from, int64_t to, std::vector<TimeRange>* out) const;
+  /// The local dates whose span overlaps [from, to), in order, appended to
+  /// `out` (explain's labels: holidays, overrides, DST days). O(dates).
+  void Days(int64_t from, int64_t to, std::vector<CalendarDay>* out) const;
 
  private:
   struct Chunk;
@@ -106,6 +133,10 @@ class Calendar {
   const Chunk& GetChunk(int64_t index) const;
   void FillChunk(int64_t index, Chunk* chunk) const;
   int64_t LocalMidnightToUtc(int64_t local_day) const;
+  /// The UTC ranges of `hours` on local date `day` (empty ones, wholly in a
+  /// DST gap, left out), appended to `out`.
+  void DayRanges(int64_t day, const std::vector<LocalHours>& hours, std::vector<TimeRange>* out) const;
+  const std::vector<LocalHours>& WeeklyHours(int64_t day) const;
   /// The chunk whose UTC span contains t (t within the clamped range).
   int64_t ChunkIndexOf(int64_t t) const;
 

@@ -305,17 +305,20 @@ Status Load(const YAML::Node& root, const ConfigPositions& where, SlaConfig* con
 
 }  // namespace
 
-bool SlaPolicy::Matches(std::string_view tier, events::Priority priority, std::string_view channel,
-                        std::string_view team) const {
+std::string_view SlaPolicy::Mismatch(std::string_view tier, events::Priority priority, std::string_view channel,
+                                     std::string_view team) const {
   auto listed = [](const std::vector<std::string>& list, std::string_view v) {
     return std::find(list.begin(), list.end(), v) != list.end();
   };
-  if (!match_tiers.empty() && !listed(match_tiers, tier)) return false;
+  if (!match_tiers.empty() && !listed(match_tiers, tier)) return "tier";
+  if (!match_priorities.empty() &&
+      std::find(match_priorities.begin(), match_priorities.end(), priority) == match_priorities.end()) {
+    return "priority";
+  }
   // A ticket without a channel (an account without a team) matches no list.
-  if (match_channel && (channel.empty() || !listed(match_channels, channel))) return false;
-  if (match_team && (team.empty() || !listed(match_teams, team))) return false;
-  return match_priorities.empty() ||
-         std::find(match_priorities.begin(), match_priorities.end(), priority) != match_priorities.end();
+  if (match_channel && (channel.empty() || !listed(match_channels, channel))) return "channel";
+  if (match_team && (team.empty() || !listed(match_teams, team))) return "team";
+  return {};
 }
 
 int SlaConfig::Select(std::string_view tier, events::Priority priority, std::string_view channel,

@@ -61,7 +61,13 @@ struct SlaPolicy {
 
   /// `channel` "" = the ticket has none, `team` "" = the account has none.
   bool Matches(std::string_view tier, events::Priority priority, std::string_view channel = {},
-               std::string_view team = {}) const;
+               std::string_view team = {}) const {
+    return Mismatch(tier, priority, channel, team).empty();
+  }
+  /// The first match key (in the order tier, priority, channel, team) that
+  /// the values do not fit, "" when the policy matches.
+  std::string_view Mismatch(std::string_view tier, events::Priority priority, std::string_view channel = {},
+                            std::string_view team = {}) const;
   bool Pauses(Metric m, events::TicketStatus s) const {
     return pause_metrics[static_cast<size_t>(m)] && pause_on[static_cast<size_t>(s)];
   }

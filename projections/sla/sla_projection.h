@@ -17,6 +17,7 @@
 #include "projections/core/policy_timeline.h"
 #include "projections/core/string_index.h"
 #include "projections/sla/sla_config.h"
+#include "projections/sla/sla_explain.h"
 #include "projections/sla/sla_record.h"
 #include "projections/sla/sla_snapshot.h"
 #include "projections/sla/ticket_fold.h"
@@ -74,6 +75,14 @@ class SlaProjection {
   /// All SLA instances at `as_of` (events after it ignored), sorted by
   /// ticket_id, metric, cycle; only tickets of `account_filter` when not empty.
   std::vector<SlaRecord> Evaluate(int64_t as_of, std::string_view account_filter = {}) const;
+
+  /// One ticket's instances explained at `as_of` (sla_explain.h,
+  /// sla_projection_explain.cc): the ticket's events are folded again as
+  /// Evaluate() folds them, so each explanation's record equals Evaluate()'s
+  /// and its counted intervals sum to that record's elapsed time. NotFound
+  /// when the ticket has no ticket.opened at or before as_of. Costs one
+  /// ticket's fold plus O(dates spanned); nothing is kept.
+  StatusOr<TicketExplanation> Explain(std::string_view ticket_id, int64_t as_of) const;
 
   /// Live mode: moves the clock to `now` (never backwards).
   void AdvanceTo(int64_t now);
@@ -171,6 +180,9 @@ class SlaProjection {
   /// instant at which the result can change without new events.
   int64_t EvaluateTicket(uint32_t index, int64_t as_of, std::string_view account_filter, detail::TicketFold* fold,
                          std::vector<TimeRange>* scratch, std::vector<SlaRecord>* out) const;
+  /// How the policy of `span` was chosen (sla_projection_explain.cc).
+  PolicyMatch MatchOf(const detail::TicketFold& fold, const detail::InstanceSpan& span, const SlaConfig& config,
+                      int64_t as_of) const;
   void MarkDirty(uint32_t ticket);
   void Refresh(uint32_t ticket);
 

@@ -16,10 +16,8 @@ void Time(events::JsonWriter& w, std::string_view key, const std::optional<int64
 
 }  // namespace
 
-void AppendJsonl(const SlaRecord& r, std::string* out) {
-  events::JsonWriter w(out);
-  w.BeginObject()
-      .Field("ticket_id", r.ticket_id)
+void WriteRecordFields(events::JsonWriter& w, const SlaRecord& r) {
+  w.Field("ticket_id", r.ticket_id)
       .Field("account_id", r.account_id)
       .Field("tier", r.tier)
       .Field("priority", PriorityName(r.priority))
@@ -47,6 +45,12 @@ void AppendJsonl(const SlaRecord& r, std::string* out) {
     w.Null();
   }
   Time(w, "escalated_at", r.escalated_at);
+}
+
+void AppendJsonl(const SlaRecord& r, std::string* out) {
+  events::JsonWriter w(out);
+  w.BeginObject();
+  WriteRecordFields(w, r);
   w.EndObject();
   out->push_back('\n');
 }

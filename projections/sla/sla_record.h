@@ -9,6 +9,10 @@
 #include "events/event.h"
 #include "projections/sla/sla_types.h"
 
+namespace slamon::events {
+class JsonWriter;
+}  // namespace slamon::events
+
 namespace slamon::projections {
 
 /// The state of one SLA instance at an as-of time. Times are Unix seconds.
@@ -49,6 +53,11 @@ struct SlaRecord {
 
   bool operator==(const SlaRecord&) const = default;
 };
+
+/// Writes the record's keys and values, in the documented order, into the
+/// object `w` has open: the one definition of a record's JSON, which
+/// AppendJsonl and explain's lines share.
+void WriteRecordFields(events::JsonWriter& w, const SlaRecord& r);
 
 /// Appends the record as one JSON line (with '\n'), keys in the documented
 /// order, null for absent values, timestamps `YYYY-MM-DDTHH:MM:SSZ`.

@@ -20,6 +20,8 @@ class Folder {
  public:
   Folder(const FoldContext& ctx, TicketFold* out) : ctx_(ctx), out_(out) {}
 
+  size_t selections_used() const { return selections_used_; }
+
   void Open(const EventRec& e) {
     out_->opened = true;
     out_->opened_at = e.t;
@@ -31,7 +33,13 @@ class Folder {
     channel_ = e.name;
     team_ = view.team;
     out_->team = view.team;
+    out_->channel = e.name;
     policy_ = ctx_.select(out_->tier, out_->priority, channel_, team_);
+    Selection& s = NewSelection();
+    s.t = e.t;
+    s.cause = SelectionCause::kOpen;
+    s.priority = out_->priority;
+    s.policy = policy_;
     out_->statuses.push_back({e.t, events::TicketStatus::kOpen});
     Start(&first_, Metric::kFirstResponse, e.t);
     Start(&resolution_, Metric::kResolution, e.t);
@@ -45,7 +53,7 @@ class Folder {
         break;
       }
       case EventType::kTicketPriorityChanged:
-        ChangePriority(static_cast<events::Priority>(e.value));
+        ChangePriority(static_cast<events::Priority>(e.value), e.t);
         break;
       case EventType::kTicketAssigned:
         Assign(e.name, e.t);
@@ -85,7 +93,8 @@ class Folder {
     c->instance = -1;
     if (policy_ < 0 || !HasTarget(ctx_.config->policies[static_cast<size_t>(policy_)], m, group)) return;
     c->instance = static_cast<int>(out_->instances.size());
-    out_->instances.push_back({m, c->number, policy_, t, kNoStop, group});
+    const auto selection = static_cast<uint32_t>(out_->selections.size() - 1);
+    out_->instances.push_back({m, c->number, policy_, t, kNoStop, group, selection});
   }
 
   bool HasTarget(const SlaPolicy& p, Metric m, uint32_t group) const {
@@ -114,15 +123,34 @@ class Folder {
     if (c->instance >= 0) out_->instances[static_cast<size_t>(c->instance)].stop = t;
   }
 
-  void ChangePriority(events::Priority p) {
+  // Selections are reused from the fold's scratch: the vectors keep their capacity.
+  Selection& NewSelection() {
+    if (selections_used_ == out_->selections.size()) out_->selections.emplace_back();
+    Selection& s = out_->selections[selections_used_++];
+    s.running.clear();
+    return s;
+  }
+
+  void ChangePriority(events::Priority p, int64_t t) {
     out_->priority = p;
     policy_ = ctx_.select(out_->tier, p, channel_, team_);
-    if (policy_ < 0) return;  // no target anywhere: running instances keep their policy
-    const SlaPolicy& next = ctx_.config->policies[static_cast<size_t>(policy_)];
+    const auto index = static_cast<uint32_t>(selections_used_);
+    Selection& s = NewSelection();
+    s.t = t;
+    s.cause = SelectionCause::kPriorityChange;
+    s.priority = p;
+    s.policy = policy_;
+    const SlaPolicy* next = policy_ < 0 ? nullptr : &ctx_.config->policies[static_cast<size_t>(policy_)];
     for (Cycle* c : {&first_, &next_, &resolution_, &stay_}) {
       if (!c->running || c->instance < 0) continue;
       InstanceSpan& span = out_->instances[static_cast<size_t>(c->instance)];
-      if (HasTarget(next, span.metric, span.group)) span.policy = policy_;  // retroactive: same start
+      // No policy matches, or no target for the metric: the instance keeps its policy.
+      const bool moved = next != nullptr && HasTarget(*next, span.metric, span.group);
+      if (moved) {
+        span.policy = policy_;  // retroactive: same start
+        span.selection = index;
+      }
+      s.running.push_back({span.metric, span.cycle, moved});
     }
   }
 
@@ -136,6 +164,7 @@ class Folder {
   bool has_group_ = false;
   uint32_t group_ = kNoName;  // the running stay's group, or the remembered one
   Cycle first_, next_, resolution_, stay_;
+  size_t selections_used_ = 0;
 };
 
 }  // namespace
@@ -145,6 +174,7 @@ void FoldTicket(const std::vector<EventRec>& events, int64_t as_of, const FoldCo
   out->account = kNoAccount;
   out->account_calendar = nullptr;
   out->team = kNoName;
+  out->channel = kNoName;
   out->instances.clear();
   out->statuses.clear();
   Folder folder(ctx, out);
@@ -157,9 +187,29 @@ void FoldTicket(const std::vector<EventRec>& events, int64_t as_of, const FoldCo
     }
     folder.Apply(e);
   }
+  out->selections.resize(folder.selections_used());
   std::stable_sort(out->instances.begin(), out->instances.end(), [](const InstanceSpan& a, const InstanceSpan& b) {
     return a.metric != b.metric ? a.metric < b.metric : a.cycle < b.cycle;
   });
+}
+
+bool PausedRanges(const InstanceSpan& span, const SlaPolicy& policy, const std::vector<StatusChange>& statuses,
+                  int64_t end, std::vector<TimeRange>* out) {
+  out->clear();
+  bool paused_now = false;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (!policy.Pauses(span.metric, statuses[i].status)) continue;
+    const int64_t b = std::max(statuses[i].t, span.start);
+    const int64_t e = std::min(i + 1 < statuses.size() ? statuses[i + 1].t : kNoStop, end);
+    if (i + 1 == statuses.size()) paused_now = true;
+    if (e <= b) continue;
+    if (!out->empty() && out->back().end == b) {
+      out->back().end = e;
+    } else {
+      out->push_back({b, e});
+    }
+  }
+  return paused_now;
 }
 
 InstanceTiming TimeInstance(const InstanceSpan& span, const SlaPolicy& policy, const Calendar& cal,
@@ -168,24 +218,9 @@ InstanceTiming TimeInstance(const InstanceSpan& span, const SlaPolicy& policy, c
   InstanceTiming out;
   const int64_t target = *policy.target(span.metric, group);
   const bool stopped = span.stop != kNoStop && span.stop <= as_of;
-  const int64_t end = stopped ? span.stop : std::max(as_of, span.start);
-
-  // Paused ranges within [start, end), from the status history.
+  const int64_t end = SpanEnd(span, as_of);
   std::vector<TimeRange>& pauses = *scratch;
-  pauses.clear();
-  bool paused_now = false;
-  for (size_t i = 0; i < statuses.size(); ++i) {
-    if (!policy.Pauses(span.metric, statuses[i].status)) continue;
-    const int64_t b = std::max(statuses[i].t, span.start);
-    const int64_t e = std::min(i + 1 < statuses.size() ? statuses[i + 1].t : kNoStop, end);
-    if (i + 1 == statuses.size()) paused_now = true;
-    if (e <= b) continue;
-    if (!pauses.empty() && pauses.back().end == b) {
-      pauses.back().end = e;
-    } else {
-      pauses.push_back({b, e});
-    }
-  }
+  const bool paused_now = PausedRanges(span, policy, statuses, end, &pauses);
 
   out.elapsed = cal.BusinessSeconds(span.start, end, pauses);
   out.breached = out.elapsed >= target;

@@ -2,6 +2,7 @@
 // fold that turns them into SLA instances at an as-of time.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -54,6 +55,29 @@ struct InstanceSpan {
   int64_t start = 0;
   int64_t stop = kNoStop;
   uint32_t group = kNoName;  // interned group of an assignment instance
+  /// The TicketFold::selections entry that gave it `policy` (the one in force
+  /// at its start, or the re-selection that moved it).
+  uint32_t selection = 0;
+};
+
+/// Why a ticket's policy was selected. Only the open and priority changes
+/// select: the tier is the account's at the open (docs/sla-semantics.md
+/// "Re-selection").
+enum class SelectionCause : uint8_t { kOpen, kPriorityChange };
+
+/// One policy selection of a ticket: at the open, then at every priority
+/// change (explain reads them; a few per ticket, kept in the fold's scratch).
+struct Selection {
+  struct Running {
+    Metric metric = Metric::kFirstResponse;
+    int cycle = 1;
+    bool moved = false;  ///< now evaluated under `policy` (else it kept its own)
+  };
+  int64_t t = 0;
+  SelectionCause cause = SelectionCause::kOpen;
+  events::Priority priority = events::Priority::kNormal;
+  int policy = -1;               ///< the selected policy, -1 when none matches
+  std::vector<Running> running;  ///< the instances running at a re-selection
 };
 
 struct StatusChange {
@@ -72,7 +96,9 @@ struct TicketFold {
   /// used by policies with use_account_calendar for the ticket's life.
   const Calendar* account_calendar = nullptr;
   uint32_t team = kNoName;              // the account's team at the open
+  uint32_t channel = kNoName;           // the open's channel
   std::vector<InstanceSpan> instances;  // sorted by (metric, cycle)
+  std::vector<Selection> selections;    // in fold order; [0] = the open's
   std::vector<StatusChange> statuses;   // from the open on, first entry = (opened_at, open)
 };
 
@@ -114,6 +140,20 @@ struct InstanceTiming {
   /// changes, kNoStop if none.
   int64_t next_change = kNoStop;
 };
+
+/// The end of an instance's span at `as_of`: its stop when it stopped by
+/// then, else max(as_of, start).
+inline int64_t SpanEnd(const InstanceSpan& span, int64_t as_of) {
+  return span.stop != kNoStop && span.stop <= as_of ? span.stop : std::max(as_of, span.start);
+}
+
+/// The instance's paused ranges within [span.start, end), from the status
+/// history (a status in the policy's pause_on while its metric is in
+/// pause_metrics), sorted and touching ones joined, into `out` (cleared).
+/// Returns whether the last status pauses it. The one definition of pauses:
+/// TimeInstance and explain both use it.
+bool PausedRanges(const InstanceSpan& span, const SlaPolicy& policy, const std::vector<StatusChange>& statuses,
+                  int64_t end, std::vector<TimeRange>* out);
 
 /// `cal` is the instance's calendar (CalendarFor), `group` the name of an
 /// assignment instance's group. `scratch` is reused between calls to avoid

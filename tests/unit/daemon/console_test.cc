@@ -86,6 +86,11 @@ TEST(ConsoleTest, EscapesHostileValuesEverywhere) {
   EXPECT_NE(html.find("href=\"/api/v1/accounts/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26%27%2F%3F%23\""),
             std::string::npos)
       << html;
+  // So are the breach rows' links to the ticket page.
+  EXPECT_NE(html.find("<td><a href=\"/tickets/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26%27%2F%3F%23\">"
+                      "&lt;script&gt;"),
+            std::string::npos)
+      << html;
 }
 
 TEST(ConsoleTest, EmptyStateIsAPageWithoutTables) {
@@ -126,13 +131,13 @@ TEST(ConsoleTest, LongListsAreCapped) {
   }
   const std::string html = RenderConsole(s, 100);
   EXPECT_NE(html.find("Breached SLA clocks (250)"), std::string::npos);
-  EXPECT_NE(html.find("<td>B-1099</td>"), std::string::npos);
-  EXPECT_EQ(html.find("<td>B-1100</td>"), std::string::npos);
-  EXPECT_EQ(Count(html, "<td>B-"), 100u);
+  EXPECT_NE(html.find(">B-1099</a></td>"), std::string::npos);
+  EXPECT_EQ(html.find(">B-1100</a></td>"), std::string::npos);
+  EXPECT_EQ(Count(html, "\">B-"), 100u);
   EXPECT_NE(html.find("… and 150 more (the full list: /api/v1/breaches)"), std::string::npos);
   // The warnings are not crowded out by the breaches, and are not capped below the limit.
   EXPECT_NE(html.find("Warnings: close to their target (3)"), std::string::npos);
-  EXPECT_EQ(Count(html, "<td>W-"), 3u);
+  EXPECT_EQ(Count(html, "\">W-"), 3u);
   EXPECT_EQ(Count(html, "… and"), 2u);
   EXPECT_NE(html.find("… and 20 more (the full list: /api/v1/accounts/at-risk)"), std::string::npos);
   EXPECT_EQ(Count(html, ">risk-1"), 100u);
@@ -149,13 +154,14 @@ TEST(ConsoleTest, BreachRowsShowDueTimesAndEscalation) {
   s.breaches = {b, Breach("T-10", RiskLevel::kWarning)};
   const std::string html = RenderConsole(s);
   EXPECT_NE(
-      html.find(
-          "<td>T-9</td><td class=\"acct\"><a href=\"/api/v1/accounts/acct-1\">acct-1</a></td><td>li.wei</td><td>A</td>"
-          "<td>normal</td><td>next_response #2</td><td>2025-11-24T15:00:00Z</td>"
-          "<td class=\"no\">1h ago</td><td>2h / 1h</td><td class=\"wrap\">team_lead (2025-11-24T15:50:00Z)</td>"),
+      html.find("<td><a href=\"/tickets/T-9\">T-9</a></td><td class=\"acct\"><a "
+                "href=\"/api/v1/accounts/acct-1\">acct-1</a></td>"
+                "<td>li.wei</td><td>A</td>"
+                "<td>normal</td><td>next_response #2</td><td>2025-11-24T15:00:00Z</td>"
+                "<td class=\"no\">1h ago</td><td>2h / 1h</td><td class=\"wrap\">team_lead (2025-11-24T15:50:00Z)</td>"),
       std::string::npos)
       << html;
-  EXPECT_NE(html.find("<td>T-10</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td><a href=\"/tickets/T-10\">T-10</a></td>"), std::string::npos);
   EXPECT_NE(html.find("<td>2025-11-24T16:15:00Z</td><td class=\"warn\">in 15m</td>"), std::string::npos) << html;
 }
 
@@ -235,7 +241,7 @@ TEST(ConsoleTest, RouteServesHtmlBehindBasicAuthAndLeavesOtherPathsAlone) {
   EXPECT_EQ(HeaderOf(page.head, "Content-Type"), "text/html; charset=utf-8");
   EXPECT_NE(HeaderOf(page.head, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
   EXPECT_EQ(HeaderOf(page.head, "Cache-Control"), "no-store");
-  EXPECT_NE(page.body.find("<td>T-ROUTE</td>"), std::string::npos);
+  EXPECT_NE(page.body.find("<td><a href=\"/tickets/T-ROUTE\">T-ROUTE</a></td>"), std::string::npos);
   const auto head = RawRequest(port, "HEAD", "/", 2s, auth);
   EXPECT_EQ(head.status, 200);
   // "/" is an exact route: other paths are still unknown, the built-in endpoints unchanged.
