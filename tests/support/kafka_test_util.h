@@ -14,6 +14,10 @@ namespace slamon::testing {
 
 /// SLAMON_TEST_BROKERS, or empty (the caller skips loudly).
 std::string TestBrokers();
+/// `n` times SLAMON_TEST_SCALE (a factor in (0, 1], default 1), at least
+/// `at_least`: scripts/sanitize runs the integration tests smaller under
+/// ThreadSanitizer, where everything is several times slower.
+int64_t Scaled(int64_t n, int64_t at_least = 1);
 /// A topic name unique to this process and call.
 std::string UniqueName(const std::string& prefix);
 /// Creates a topic (idempotent). Aborts the test on failure.
