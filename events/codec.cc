@@ -132,13 +132,6 @@ Check RequiredId(dom::object obj, std::string_view key, std::string* out) {
   return std::nullopt;
 }
 
-Check RequiredString(dom::object obj, std::string_view key, bool non_empty, std::string* out) {
-  std::optional<std::string_view> v;
-  if (auto f = GetString(obj, key, true, non_empty, SIZE_MAX, &v)) return f;
-  out->assign(*v);
-  return std::nullopt;
-}
-
 Check OptionalString(dom::object obj, std::string_view key, std::string* out, size_t max_bytes = SIZE_MAX) {
   std::optional<std::string_view> v;
   if (auto f = GetString(obj, key, false, false, max_bytes, &v)) return f;
@@ -192,28 +185,57 @@ Check DuplicateKey(dom::object obj, std::string_view where) {
 
 constexpr std::string_view kPriorityChoices = "expected one of urgent, high, normal, low";
 
+// The attributes of account.upserted (name, tier and owner required, tier
+// non-empty) or account.updated (each optional, tier non-empty when present,
+// at least one present; the ones present go into ev->fields). An empty string
+// in an update clears that field, as an upsert without it does.
+Check DecodeAccountFields(dom::object p, Event* ev) {
+  const bool update = ev->type == EventType::kAccountUpdated;
+  // In the order of the schema table, which is the order the checks run in.
+  auto text = [&](AccountField field, std::string* out) -> Check {
+    const bool required =
+        !update && (field == AccountField::kName || field == AccountField::kTier || field == AccountField::kOwner);
+    std::optional<std::string_view> v;
+    SLAMON_CHECK(GetString(p, Name(field), required, field == AccountField::kTier, SIZE_MAX, &v));
+    if (v) {
+      out->assign(*v);
+      ev->fields |= FieldBit(field);
+    }
+    return std::nullopt;
+  };
+  SLAMON_CHECK(text(AccountField::kName, &ev->name));
+  SLAMON_CHECK(text(AccountField::kTier, &ev->tier));
+  SLAMON_CHECK(text(AccountField::kOwner, &ev->owner));
+  SLAMON_CHECK(text(AccountField::kOwnerEmail, &ev->owner_email));
+  SLAMON_CHECK(text(AccountField::kTeam, &ev->team));
+  SLAMON_CHECK(text(AccountField::kCalendar, &ev->calendar));
+  if (auto e = Field(p, "contract_value")) {
+    double v;
+    if (e->get_double().get(v) != simdjson::SUCCESS) return Invalid("contract_value", "expected a number");
+    ev->contract_value = v;
+    ev->fields |= FieldBit(AccountField::kContractValue);
+  }
+  SLAMON_CHECK(text(AccountField::kRenewalDate, &ev->renewal_date));
+  if (!ev->renewal_date.empty() && !IsValidDate(ev->renewal_date)) {
+    return Invalid("renewal_date", "expected a date YYYY-MM-DD");
+  }
+  if (!update) {
+    ev->fields = 0;  // an upsert sets every field (AccountFieldsOf)
+  } else if (ev->fields == 0) {
+    return Fail(RejectReason::kMissingField, "(fields)",
+                "account.updated needs at least one of name, tier, owner, owner_email, team, calendar, "
+                "contract_value, renewal_date");
+  }
+  return std::nullopt;
+}
+
 // Long on purpose: the per-type field table of the wire schema (docs/events.md),
 // one branch per event type, read top to bottom against the schema.
 Check DecodePayload(dom::object p, Event* ev) {
   switch (ev->type) {
-    case EventType::kAccountUpserted: {
-      SLAMON_CHECK(RequiredString(p, "name", false, &ev->name));
-      SLAMON_CHECK(RequiredString(p, "tier", true, &ev->tier));
-      SLAMON_CHECK(RequiredString(p, "owner", false, &ev->owner));
-      SLAMON_CHECK(OptionalString(p, "owner_email", &ev->owner_email));
-      SLAMON_CHECK(OptionalString(p, "team", &ev->team));
-      SLAMON_CHECK(OptionalString(p, "calendar", &ev->calendar));
-      if (auto e = Field(p, "contract_value")) {
-        double v;
-        if (e->get_double().get(v) != simdjson::SUCCESS) return Invalid("contract_value", "expected a number");
-        ev->contract_value = v;
-      }
-      SLAMON_CHECK(OptionalString(p, "renewal_date", &ev->renewal_date));
-      if (!ev->renewal_date.empty() && !IsValidDate(ev->renewal_date)) {
-        return Invalid("renewal_date", "expected a date YYYY-MM-DD");
-      }
-      return std::nullopt;
-    }
+    case EventType::kAccountUpserted:
+    case EventType::kAccountUpdated:
+      return DecodeAccountFields(p, ev);
     case EventType::kAccountChurned:
       return OptionalString(p, "reason", &ev->reason);
     case EventType::kTicketOpened:

@@ -8,12 +8,12 @@ namespace slamon::events {
 namespace {
 
 // Tables indexed by the enum value; the enums are dense and start at 0, so the
-// index is the value and Parse* is a short linear scan (at most 12 entries,
+// index is the value and Parse* is a short linear scan (at most 13 entries,
 // faster than hashing for strings this short).
 constexpr std::array<std::string_view, kEventTypeCount> kEventTypeNames = {
-    "account.upserted",        "account.churned",    "ticket.opened",   "ticket.status_changed",
-    "ticket.priority_changed", "ticket.replied",     "ticket.resolved", "ticket.reopened",
-    "survey.answered",         "interaction.logged", "ticket.assigned", "order.placed",
+    "account.upserted", "account.churned", "ticket.opened",   "ticket.status_changed", "ticket.priority_changed",
+    "ticket.replied",   "ticket.resolved", "ticket.reopened", "survey.answered",       "interaction.logged",
+    "ticket.assigned",  "order.placed",    "account.updated",
 };
 constexpr std::array<std::string_view, kPriorityCount> kPriorityNames = {"urgent", "high", "normal", "low"};
 constexpr std::array<std::string_view, 5> kStatusNames = {"open", "pending", "on_hold", "solved", "closed"};
@@ -21,6 +21,8 @@ constexpr std::array<std::string_view, 2> kAuthorNames = {"agent", "customer"};
 constexpr std::array<std::string_view, 4> kKindNames = {"call", "meeting", "email", "qbr"};
 constexpr std::array<std::string_view, 2> kDirectionNames = {"inbound", "outbound"};
 constexpr std::array<std::string_view, 2> kSurveyKindNames = {"csat", "nps"};
+constexpr std::array<std::string_view, kAccountFieldCount> kAccountFieldNames = {
+    "name", "tier", "owner", "owner_email", "team", "calendar", "contract_value", "renewal_date"};
 constexpr std::array<std::string_view, kRejectReasonCount> kRejectNames = {
     "malformed_json", "invalid_utf8", "oversize", "missing_field", "invalid_field", "bad_timestamp", "unknown_type",
 };
@@ -48,6 +50,7 @@ std::string_view Name(Author a) { return NameOf(kAuthorNames, a); }
 std::string_view Name(InteractionKind k) { return NameOf(kKindNames, k); }
 std::string_view Name(Direction d) { return NameOf(kDirectionNames, d); }
 std::string_view Name(SurveyKind k) { return NameOf(kSurveyKindNames, k); }
+std::string_view Name(AccountField f) { return NameOf(kAccountFieldNames, f); }
 std::string_view Name(RejectReason r) { return NameOf(kRejectNames, r); }
 
 std::optional<EventType> ParseEventType(std::string_view s) { return ParseOf<EventType>(kEventTypeNames, s); }

@@ -25,16 +25,39 @@ enum class EventType : uint8_t {
   kInteractionLogged = 9,
   kTicketAssigned = 10,
   kOrderPlaced = 11,
+  kAccountUpdated = 12,
 };
-inline constexpr int kEventTypeCount = 12;
+inline constexpr int kEventTypeCount = 13;
 
 /// Canonical type rank: events are ordered by (occurred_at, rank, id).
-/// ticket.assigned ranks between ticket.priority_changed and ticket.replied;
-/// order.placed after interaction.logged.
+/// account.updated ranks right after account.upserted (an upsert and an
+/// update at the same instant apply upsert first); ticket.assigned between
+/// ticket.priority_changed and ticket.replied; order.placed after
+/// interaction.logged. Ranks are never stored (snapshots and the store keep
+/// type codes), so new types may renumber them.
 constexpr int Rank(EventType t) {
-  constexpr int kRanks[kEventTypeCount] = {0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 5, 11};
+  constexpr int kRanks[kEventTypeCount] = {0, 2, 3, 4, 5, 7, 8, 9, 10, 11, 6, 12, 1};
   return kRanks[static_cast<int>(t)];
 }
+
+/// The attributes an account.upserted sets and an account.updated may set,
+/// as bits of an AccountFieldSet. The numeric value is stored (the stored
+/// format and projection snapshots keep field sets), so it never changes.
+enum class AccountField : uint8_t {
+  kName = 0,
+  kTier = 1,
+  kOwner = 2,
+  kOwnerEmail = 3,
+  kTeam = 4,
+  kCalendar = 5,
+  kContractValue = 6,
+  kRenewalDate = 7,
+};
+inline constexpr int kAccountFieldCount = 8;
+using AccountFieldSet = uint8_t;
+inline constexpr AccountFieldSet kAllAccountFields = 0xff;
+constexpr AccountFieldSet FieldBit(AccountField f) { return static_cast<AccountFieldSet>(1u << static_cast<int>(f)); }
+constexpr bool Has(AccountFieldSet set, AccountField f) { return (set & FieldBit(f)) != 0; }
 
 enum class Priority : uint8_t { kUrgent = 0, kHigh = 1, kNormal = 2, kLow = 3 };
 inline constexpr int kPriorityCount = 4;
@@ -54,6 +77,7 @@ std::string_view Name(Author a);
 std::string_view Name(InteractionKind k);
 std::string_view Name(Direction d);
 std::string_view Name(SurveyKind k);
+std::string_view Name(AccountField f);
 std::optional<EventType> ParseEventType(std::string_view s);
 std::optional<Priority> ParsePriority(std::string_view s);
 std::optional<TicketStatus> ParseTicketStatus(std::string_view s);
@@ -83,10 +107,13 @@ struct Event {
   // ticket.assigned
   std::string group, assignee;  // assignee optional
 
-  // account.upserted
+  // account.upserted (all of them), account.updated (those in `fields`)
   std::string name, tier, owner, owner_email, team, calendar;
   std::optional<double> contract_value;
   std::string renewal_date;  // YYYY-MM-DD or empty
+  /// account.updated: the fields the message carries (never empty). Other
+  /// types keep 0; use AccountFieldsOf() for "what does this event set".
+  AccountFieldSet fields = 0;
 
   // account.churned (reason), survey.answered (score, kind, comment)
   std::string reason;
@@ -110,7 +137,17 @@ struct Event {
   bool HasTicket() const { return !ticket_id.empty(); }
   /// A CSAT answer (survey.answered of kind csat); NPS answers are not CSAT.
   bool IsCsatAnswer() const { return type == EventType::kSurveyAnswered && survey_kind == SurveyKind::kCsat; }
+  /// An account.upserted or account.updated: the account's master data.
+  bool IsAccountData() const { return type == EventType::kAccountUpserted || type == EventType::kAccountUpdated; }
 };
+
+/// The account fields `e` sets: every one for account.upserted (absent
+/// optional fields set to empty), `e.fields` for account.updated, none for
+/// other types.
+inline AccountFieldSet AccountFieldsOf(const Event& e) {
+  if (e.type == EventType::kAccountUpserted) return kAllAccountFields;
+  return e.type == EventType::kAccountUpdated ? e.fields : AccountFieldSet{0};
+}
 
 /// Canonical order: (occurred_at, type rank, id).
 inline bool CanonicalLess(const Event& a, const Event& b) {

@@ -8,6 +8,7 @@
 
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/cli_output.h"
+#include "events/kafka/topic_admin.h"
 #include "projections/sla/sla_types.h"
 
 namespace slamon::daemon {
@@ -83,17 +84,45 @@ std::string AlertSettings(const projections::SlaPolicy& p) {
   return Joined(parts, "; ");
 }
 
-Status Check(const std::string& file, const std::vector<std::string>& overrides) {
+Status Check(const std::string& file, const std::vector<std::string>& overrides, int kafka_timeout_seconds) {
+  events::KafkaSettings kafka;
   try {
     const CheckedConfig config = LoadCheckedConfig(file, overrides);
     WriteStdout(DescribeConfig(config));
-    return Status::OK();
+    kafka = config.daemon.kafka;
   } catch (const std::exception& e) {  // ConfigError, and anything yaml-cpp lets through
     return Status::Invalid(std::string("INVALID: ") + e.what());
   }
+  // A valid config stays valid when the cluster cannot be asked: the topic
+  // lines only warn, and the exit status does not change.
+  WriteStdout(DescribeTopics(kafka, file, std::chrono::seconds(kafka_timeout_seconds)));
+  return Status::OK();
 }
 
 }  // namespace
+
+std::string DescribeTopics(const events::KafkaSettings& kafka, const std::string& file,
+                           std::chrono::milliseconds timeout) {
+  if (kafka.brokers == "embedded") return "  topics      not checked (the embedded cluster)\n";
+  if (timeout.count() <= 0) return "  topics      not checked (--kafka-timeout 0)\n";
+  auto checked = events::CheckTopicRetention(kafka, timeout);
+  if (!checked.ok()) return "  topics      could not check retention: " + checked.status().message() + "\n";
+  std::string out;
+  for (const auto& c : *checked) {
+    if (!c.exists) {
+      out += fmt::format("  topic       {}: does not exist yet (create it: slamon topic create --config {})\n", c.topic,
+                         file);
+    } else if (c.problems.empty()) {
+      out += fmt::format("  topic       {}: keeps every event\n", c.topic);
+    } else {
+      out += fmt::format(
+          "  topic       {}: WARNING: would lose history: {}\n              fix: {} (or: slamon topic "
+          "create --config {} --fix)\n",
+          c.topic, fmt::join(c.problems, "; "), events::RetentionFixCommand(kafka, c.topic), file);
+    }
+  }
+  return out;
+}
 
 std::string DescribeConfig(const CheckedConfig& config) {
   const DaemonConfig& d = config.daemon;
@@ -145,15 +174,20 @@ void AddCheckConfigCommand(CLI::App& app) {
   struct Args {
     std::string file;
     std::vector<std::string> overrides;
+    int kafka_timeout_seconds = 5;
   };
   auto a = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand(
       "check-config", "Validate a daemon config as `run` would (without starting) and summarize it; exit 2 if invalid");
   cmd->add_option("file", a->file, "Daemon config file (YAML)")->required();
   cmd->add_option("--set", a->overrides, "Override a config value, as with `run --set`");
+  cmd->add_option("--kafka-timeout", a->kafka_timeout_seconds,
+                  "Seconds to wait for the cluster when checking the topics' retention (0: do not ask it)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600));
   OnRun(cmd, [a] {
     std::fflush(stdout);
-    return Check(a->file, a->overrides);
+    return Check(a->file, a->overrides, a->kafka_timeout_seconds);
   });
 }
 

@@ -24,6 +24,7 @@ int RunCli(int argc, char** argv) {
   AddCheckConfigCommand(app);
   AddBackupCommand(app);
   AddRestoreCommand(app);
+  AddTopicCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CommandFailed& e) {

@@ -16,6 +16,7 @@
 #include "daemon/cli/report_command.h"
 #include "daemon/cli/run_command.h"
 #include "daemon/cli/snapshot_command.h"
+#include "daemon/cli/topic_command.h"
 #include "daemon/cli/verify_command.h"
 
 namespace slamon::daemon {

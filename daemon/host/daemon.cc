@@ -11,6 +11,7 @@
 #include "daemon/host/ingest_loop.h"
 #include "daemon/host/projection_host.h"
 #include "daemon/host/systemd_notify.h"
+#include "daemon/host/topic_retention_watch.h"
 #include "daemon/http/http_server.h"
 #include "daemon/metrics/business_metrics.h"
 #include "daemon/metrics/metrics.h"
@@ -38,6 +39,7 @@ struct Daemon::Parts {
   std::unique_ptr<ConfigReloader> reloader;  // destroyed after the HTTP server that calls it
   std::unique_ptr<HttpServer> http;
   std::unique_ptr<events::KafkaSource> source;
+  std::unique_ptr<TopicRetentionWatch> retention;  // a real cluster only
   GeneratorThread generator;
   // Last: destroyed first, while what its readiness probe reads still exists.
   std::unique_ptr<SystemdNotifier> systemd;
@@ -160,6 +162,12 @@ Status Daemon::Open() {
       });
   if (!source.ok()) return Status::Invalid(cfg.file + ": kafka: " + source.status().message());
   p.source = source.take();
+  // The topics must keep every event for the store to be rebuildable from
+  // them; checked apart from ingest (the embedded cluster keeps ~5 MB anyway).
+  if (!p.embedded) {
+    p.retention = std::make_unique<TopicRetentionWatch>(cfg.kafka, p.metrics.get(),
+                                                        TopicRetentionWatchOptions{.config_file = cfg.file});
+  }
   // Under systemd: STATUS while replaying, READY=1 with /readyz, watchdog pings.
   p.systemd = std::make_unique<SystemdNotifier>(ready);
   return Status::OK();
@@ -196,6 +204,7 @@ Status Daemon::Start() {
   std::cout << "slamon: console at " << base << "/" << std::endl;
   p.reloader->WatchSighup();
   SLAMON_RETURN_IF_ERROR(p.source->Subscribe());
+  if (p.retention) p.retention->Start();
   if (p.embedded && config_.generator.enabled) {
     p.generator.Start(config_.generator, config_.kafka.brokers, config_.kafka.topics.front());
   }
@@ -212,6 +221,7 @@ Status Daemon::Run(const std::atomic<bool>& stop) {
 Status Daemon::Stop() {
   Parts& p = *parts_;
   p.generator.Stop();
+  if (p.retention) p.retention->Stop();
   if (p.source) {
     p.source->Close();
     p.source.reset();

@@ -23,6 +23,8 @@ ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla
 
 void ProjectionHost::ApplyLocked(const events::Event& e) {
   projections_->Apply(e);
+  // Any account.* event may change an owner or an address.
+  if (events::Name(e.type).starts_with("account.")) owner_emails_dirty_ = true;
   ++applied_events_;
   max_occurred_at_ = std::max(max_occurred_at_, e.occurred_at);
   if (snapshot_every_ > 0 && applied_events_ - snapshot_events_ >= snapshot_every_) snapshot_wanted_ = true;
@@ -114,17 +116,34 @@ size_t ProjectionHost::backlog() const {
   return n;
 }
 
+std::shared_ptr<const OwnerEmails> ProjectionHost::OwnerEmailsLocked(int64_t now, bool force) {
+  const auto steady = std::chrono::steady_clock::now();
+  if (!force && (!owner_emails_dirty_ || steady - owner_emails_at_ < std::chrono::seconds(1))) return nullptr;
+  owner_emails_dirty_ = false;
+  owner_emails_at_ = steady;
+  return std::make_shared<const OwnerEmails>(OwnerEmailsOf(projections_->health().accounts(), now));
+}
+
+std::shared_ptr<const OwnerEmails> ProjectionHost::owner_emails() const {
+  std::lock_guard<std::mutex> lock(snap_mu_);
+  return owner_emails_;
+}
+
 int64_t ProjectionHost::PublishSlaSnapshot() {
   const int64_t now = WallClock();
   std::shared_ptr<projections::SlaSnapshot> snap;
+  std::shared_ptr<const OwnerEmails> emails;
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Before the SLA snapshot: a new owner's breach is labelled with the address at once.
+    emails = OwnerEmailsLocked(now, false);
     projections_->AdvanceTo(now);
     snap = std::make_shared<projections::SlaSnapshot>(projections_->sla().Snapshot());
     generation = generation_ + config_epoch_;
   }
   std::lock_guard<std::mutex> lock(snap_mu_);
+  if (emails) owner_emails_ = std::move(emails);
   // A Rebuild() on another thread may have published newer projections meanwhile.
   if (generation >= snapshot_generation_) {
     snapshot_ = std::move(snap);
@@ -147,6 +166,7 @@ void ProjectionHost::Tick() {
 // O(accounts + tickets) every health_period, never per scrape.
 void ProjectionHost::RefreshHealth(int64_t now) {
   auto h = std::make_shared<HealthSnapshot>();
+  std::shared_ptr<const OwnerEmails> emails;
   h->as_of = now;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -162,8 +182,10 @@ void ProjectionHost::RefreshHealth(int64_t now) {
     h->churn = health.Churn(now);
     h->csat_responses = projections_->csat_responses();
     h->generation = generation_ + config_epoch_;
+    emails = OwnerEmailsLocked(now, true);
   }
   std::lock_guard<std::mutex> lock(snap_mu_);
+  owner_emails_ = std::move(emails);
   if (health_snapshot_ == nullptr || h->generation >= health_snapshot_->generation) health_snapshot_ = std::move(h);
 }
 

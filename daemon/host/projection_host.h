@@ -104,6 +104,9 @@ class ProjectionHost final : public ProjectionViews {
   /// the pointer for as long as you read through it).
   std::shared_ptr<const projections::SlaConfig> sla_config() const override;
   std::shared_ptr<const projections::HealthConfig> health_config() const override;
+  /// Each owner's e-mail address: recomputed within a second of applied
+  /// account events, and at every health refresh (never null after Replay()).
+  std::shared_ptr<const OwnerEmails> owner_emails() const override;
   /// Configuration reload (projection_host_reload.cc): the projections are
   /// re-built in memory from their own state under the new configs (no store
   /// scan) and from then on judge every ticket and account under them, as if
@@ -129,6 +132,9 @@ class ProjectionHost final : public ProjectionViews {
   Status SwitchConfigLocked(std::unique_ptr<projections::ProjectionSet>* set) const;
   void RefreshHealth(int64_t now);
   void ApplyLocked(const events::Event& e);
+  // The owners' addresses when account events were applied since the last
+  // computation (at most once a second), or `force`d; else null. Requires mu_.
+  std::shared_ptr<const OwnerEmails> OwnerEmailsLocked(int64_t now, bool force);
   // Snapshots (projection_host_snapshots.cc).
   struct SnapshotMark {
     size_t batches = 0;                 // pending_ batches it covers (those handed over before it)
@@ -155,6 +161,9 @@ class ProjectionHost final : public ProjectionViews {
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> holds_every_stored_partition_{true};
   std::shared_ptr<const HealthSnapshot> health_snapshot_;
+  std::shared_ptr<const OwnerEmails> owner_emails_;          // guarded by snap_mu_
+  bool owner_emails_dirty_ = true;                           // guarded by mu_
+  std::chrono::steady_clock::time_point owner_emails_at_{};  // guarded by mu_
   std::thread clock_;
   mutable std::mutex stop_mu_;  // guards stop_ and pending_
   std::condition_variable stop_cv_;

@@ -128,10 +128,15 @@ std::vector<MetricFamily> BusinessMetrics::Collect() const {
   auto by_owner = Family("slamon_sla_open_by_owner",
                          "Running SLA instances in warning or breached state per account owner (non-zero only).",
                          MetricType::Gauge);
+  const auto emails = views_->owner_emails();  // the breach alerts' account_owner_email
   for (const auto& [key, n] : f.open_by_owner) {
     const auto& [tier, metric, level, owner] = key;
     if (n == 0 || level == RiskLevel::kOk) continue;
-    auto s = Sample({{"tier", tier}, {"metric", M(metric)}, {"level", L(level)}, {"account_owner", owner}});
+    auto s = Sample({{"tier", tier},
+                     {"metric", M(metric)},
+                     {"level", L(level)},
+                     {"account_owner", owner},
+                     {"account_owner_email", OwnerEmailLabel(owner, emails.get())}});
     s.gauge.value = static_cast<double>(n);
     by_owner.metric.push_back(std::move(s));
   }
@@ -251,11 +256,11 @@ void BusinessMetrics::CollectDepartments(const projections::SlaSnapshot& snap, s
   }
   out->push_back(std::move(escalations));
 
-  auto unknown =
-      Family("slamon_sla_unknown_calendar_total",
-             "Accounts whose upserts name a calendar the config lacks, counted once per account (the policy's "
-             "calendar is used).",
-             MetricType::Counter);
+  auto unknown = Family(
+      "slamon_sla_unknown_calendar_total",
+      "Accounts whose upserts or updates name a calendar the config lacks, counted once per account (the policy's "
+      "calendar is used).",
+      MetricType::Counter);
   auto s = Sample({});
   s.counter.value = static_cast<double>(snap.unknown_calendars);
   unknown.metric.push_back(std::move(s));
@@ -318,8 +323,11 @@ void BusinessMetrics::CollectHealth(const std::set<std::string>& tiers, std::vec
   out->push_back(std::move(accounts));
   auto risk =
       Family("slamon_accounts_at_risk", "At-risk accounts per account owner (non-zero only).", MetricType::Gauge);
+  const auto emails = views_->owner_emails();
   for (const auto& [key, n] : at_risk) {
-    auto s = Sample({{"tier", key.first}, {"account_owner", key.second}});
+    auto s = Sample({{"tier", key.first},
+                     {"account_owner", key.second},
+                     {"account_owner_email", OwnerEmailLabel(key.second, emails.get())}});
     s.gauge.value = static_cast<double>(n);
     risk.metric.push_back(std::move(s));
   }

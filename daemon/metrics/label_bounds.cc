@@ -31,4 +31,11 @@ const std::string& LabelBounds::Owner(const std::string& owner) {
   return kOtherLabel;
 }
 
+const std::string& OwnerEmailLabel(const std::string& owner_label, const OwnerEmails* emails) {
+  static const std::string kNone;
+  if (emails == nullptr || owner_label == kOtherLabel) return kNone;
+  auto it = emails->find(owner_label);
+  return it == emails->end() ? kNone : it->second;
+}
+
 }  // namespace slamon::daemon

@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "daemon/views/owner_emails.h"
+
 namespace slamon::daemon {
 
 /// The label value that stands for every value beyond a bound.
@@ -25,6 +27,13 @@ struct LabelBoundSettings {
   /// start); later owners are reported as "other".
   size_t max_account_owners = 1000;
 };
+
+/// The account_owner_email label that goes with an account_owner label
+/// (one LabelBounds::Owner() returned): the owner's address from `emails`;
+/// "" for "other", for no owner, for an owner without a known address and
+/// when `emails` is null. A function of the owner label, so it adds no
+/// series and is bounded exactly like account_owner.
+const std::string& OwnerEmailLabel(const std::string& owner_label, const OwnerEmails* emails);
 
 /// Not thread-safe: the owner (BusinessMetrics) serialises access.
 class LabelBounds {

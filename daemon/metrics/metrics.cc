@@ -55,6 +55,12 @@ PipelineMetrics::PipelineMetrics(std::shared_ptr<prometheus::Registry> registry)
                                "Partitions this instance owns: 1 while restoring (not counted in the business "
                                "metrics yet), 0 once counted.")
                            .Register(*registry_);
+  retention_family_ = &prometheus::BuildGauge()
+                           .Name("slamon_topic_retention_ok")
+                           .Help(
+                               "1 when the topic keeps every event (retention.ms=-1, retention.bytes=-1, "
+                               "cleanup.policy=delete), 0 when its retention or compaction would delete history.")
+                           .Register(*registry_);
   auto gauge = [this](const char* name, const char* help) {
     return &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
   };
@@ -111,6 +117,13 @@ void PipelineMetrics::SetPartitionRestoring(const std::string& topic, int32_t pa
   auto& g = restoring_[{topic, partition}];
   if (g == nullptr) g = &restoring_family_->Add({{"topic", topic}, {"partition", std::to_string(partition)}});
   g->Set(restoring ? 1 : 0);
+}
+
+void PipelineMetrics::SetTopicRetentionOk(const std::string& topic, bool ok) {
+  std::lock_guard<std::mutex> lock(lag_mu_);
+  auto& g = retention_[topic];
+  if (g == nullptr) g = &retention_family_->Add({{"topic", topic}});
+  g->Set(ok ? 1 : 0);
 }
 
 void PipelineMetrics::RemovePartition(const std::string& topic, int32_t partition) {

@@ -48,6 +48,10 @@ class PipelineMetrics {
   void SetRebuildSeconds(double seconds) { rebuild_seconds_->Set(seconds); }
   void SetStoreWriteFailing(bool failing) { store_write_failing_->Set(failing ? 1 : 0); }
   void SetReady(bool ready) { ready_->Set(ready ? 1 : 0); }
+  /// slamon_topic_retention_ok{topic}: 1 when the topic keeps every event,
+  /// 0 when its retention or cleanup policy would delete some (absent until
+  /// a check succeeded; the last verdict stays while the cluster cannot be asked).
+  void SetTopicRetentionOk(const std::string& topic, bool ok);
 
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
@@ -68,10 +72,12 @@ class PipelineMetrics {
   prometheus::Gauge* rebuild_seconds_;
   prometheus::Gauge* store_write_failing_;
   prometheus::Gauge* ready_;
+  prometheus::Family<prometheus::Gauge>* retention_family_;
   std::mutex lag_mu_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> restoring_;
-  KafkaHealthMetrics kafka_health_{*registry_};  // slamon_kafka_brokers_up, slamon_kafka_errors_total
+  std::map<std::string, prometheus::Gauge*> retention_;  // guarded by lag_mu_
+  KafkaHealthMetrics kafka_health_{*registry_};          // slamon_kafka_brokers_up, slamon_kafka_errors_total
 };
 
 }  // namespace slamon::daemon

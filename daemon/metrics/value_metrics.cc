@@ -61,8 +61,12 @@ void BusinessMetrics::CollectValue(const std::set<std::string>& tiers, const Hea
                         "Live accounts whose follow-up cadence is overdue, per account owner (0 included for every "
                         "owner with a cadence).",
                         MetricType::Gauge);
+  const auto emails = views_->owner_emails();
   for (const auto& [key, n] : v.followup_overdue) {
-    overdue.metric.push_back(Gauge({{"tier", key.first}, {"account_owner", key.second}}, static_cast<double>(n)));
+    overdue.metric.push_back(Gauge({{"tier", key.first},
+                                    {"account_owner", key.second},
+                                    {"account_owner_email", OwnerEmailLabel(key.second, emails.get())}},
+                                   static_cast<double>(n)));
   }
   out->push_back(std::move(overdue));
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/views/health_snapshot.h"
+#include "daemon/views/owner_emails.h"
 #include "projections/accounts/health_config.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_record.h"
@@ -56,6 +57,9 @@ class AccountsView {
   virtual std::shared_ptr<const HealthSnapshot> health_snapshot() const = 0;
   /// The health config in force (a reload may swap it: keep the pointer while reading through it).
   virtual std::shared_ptr<const projections::HealthConfig> health_config() const = 0;
+  /// Each owner's e-mail address (owner_emails.h), refreshed within about a
+  /// second of an account change (null before the store is replayed).
+  virtual std::shared_ptr<const OwnerEmails> owner_emails() const = 0;
 };
 
 /// Both views, as one daemon's projections offer them.

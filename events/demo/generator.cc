@@ -389,18 +389,25 @@ Draft Generator::Impl::Spontaneous() {
       return d;
     }
     case 2: {
+      // An account change: a CRM sends an owner hand-over or a renewal as a
+      // partial account.updated, a tier change as a full account.upserted.
       const int what = static_cast<int>(rng.Below(100));
+      Draft d{EventType::kAccountUpdated, a, {}};
       if (what < 50) {
         const size_t owner = rng.Below(owners.size());
         acct.owner = owners[owner];
         acct.team = kTeams[owner % kTeams.size()];
+        d.payload.Str("owner", acct.owner).Str("owner_email", acct.owner + "@slamon.example").Str("team", acct.team);
       } else if (what < 80) {
         acct.tier = acct.tier == "A" ? "B" : acct.tier == "C" ? "B" : (rng.Percent(50) ? "A" : "C");
+        return Upsert(a);
       } else {
         acct.contract_value = acct.contract_value * rng.Between(80, 130) / 100;
         acct.renewal_at += int64_t{365} * 86400;
+        d.payload.Int("contract_value", acct.contract_value);
+        d.payload.Str("renewal_date", FormatRfc3339(acct.renewal_at).substr(0, 10));
       }
-      return Upsert(a);
+      return d;
     }
     case 4: {
       // An order: amounts scale with the account's contract value; a few in another currency.

@@ -6,6 +6,10 @@ namespace slamon::events {
 namespace {
 
 constexpr uint8_t kFlagPublic = 1;
+
+bool KnownVersion(uint8_t v) {
+  return v == kStoredFormatVersion || v == kStoredFormatVersionV2 || v == kStoredFormatVersionV1;
+}
 constexpr uint8_t kFlagContractValue = 2;
 
 void PutVarint(uint64_t v, std::string* out) {
@@ -97,13 +101,15 @@ void EncodeStoredEvent(const Event& e, std::string* out) {
   out->push_back(static_cast<char>(e.survey_kind));
   PutFixed<double>(e.amount, out);
   for (const std::string* s : {&e.category, &e.group, &e.assignee, &e.order_id, &e.currency}) PutString(*s, out);
+  // Version 3: the field set of an account.updated (0 for every other type).
+  out->push_back(static_cast<char>(e.type == EventType::kAccountUpdated ? e.fields : 0));
   PutString(e.json, out);
 }
 
 Status DecodeStoredEvent(std::string_view value, Event* e) {
   Reader r(value);
   uint8_t version = r.Byte();
-  if (r.Ok() && version != kStoredFormatVersion && version != kStoredFormatVersionV1) {
+  if (r.Ok() && !KnownVersion(version)) {
     return Status::Corruption("stored event has unknown format version " + std::to_string(version));
   }
   uint8_t type = r.Byte();
@@ -119,16 +125,19 @@ Status DecodeStoredEvent(std::string_view value, Event* e) {
   }
   uint8_t survey_kind = 0;
   e->amount = 0;
-  if (version == kStoredFormatVersion) {
+  if (version >= kStoredFormatVersionV2) {
     survey_kind = r.Byte();
     e->amount = r.Fixed<double>();
     for (std::string* s : {&e->category, &e->group, &e->assignee, &e->order_id, &e->currency}) r.String(s);
   } else {
     for (std::string* s : {&e->category, &e->group, &e->assignee, &e->order_id, &e->currency}) s->clear();
   }
+  e->fields = version >= kStoredFormatVersion ? r.Byte() : 0;
   r.String(&e->json);
+  // An account.updated always carries a field, and only it carries a field set.
+  const bool update = type == static_cast<uint8_t>(EventType::kAccountUpdated);
   if (!r.Ok() || type >= kEventTypeCount || survey_kind > 1 || priority >= kPriorityCount || status > 4 || author > 1 ||
-      kind > 3 || direction > 1) {
+      kind > 3 || direction > 1 || update != (e->fields != 0)) {
     return Status::Corruption("stored event value is truncated or has out-of-range fields");
   }
   e->type = static_cast<EventType>(type);
@@ -147,7 +156,7 @@ Status PeekStoredIds(std::string_view value, std::string_view* id, std::string_v
   constexpr size_t kFixedHeader = 1 + 1 + 8 + 1 + 5 + 1;
   if (value.size() < kFixedHeader) return Status::Corruption("stored event value is truncated");
   const auto version = static_cast<uint8_t>(value[0]);
-  if (version != kStoredFormatVersion && version != kStoredFormatVersionV1) {
+  if (!KnownVersion(version)) {
     return Status::Corruption("stored event has unknown format version " + std::to_string(version));
   }
   size_t pos = kFixedHeader;

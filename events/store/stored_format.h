@@ -12,10 +12,13 @@
 
 namespace slamon::events {
 
-/// Version 2 adds the fields of ticket.assigned, order.placed, the survey
-/// kind and the ticket category. Version 1 values (stores written before) are
-/// still read: those fields take their defaults.
-inline constexpr uint8_t kStoredFormatVersion = 2;
+/// Version 3 adds the field set of account.updated; version 2 added the
+/// fields of ticket.assigned, order.placed, the survey kind and the ticket
+/// category. Values of versions 1 and 2 (stores written before) are still
+/// read: the fields they lack take their defaults, and they hold no
+/// account.updated (a value claiming one is corrupt).
+inline constexpr uint8_t kStoredFormatVersion = 3;
+inline constexpr uint8_t kStoredFormatVersionV2 = 2;
 inline constexpr uint8_t kStoredFormatVersionV1 = 1;
 
 /// Appends the stored encoding of `event` to `out`.

@@ -12,9 +12,62 @@ std::optional<double> ChurnCounts::Percent() const {
   return static_cast<double>(churned) / static_cast<double>(live) * 100.0;
 }
 
+namespace {
+
+using events::AccountField;
+
+void CopyField(AccountField f, const AccountAttributes& from, AccountAttributes* to) {
+  switch (f) {
+    case AccountField::kName:
+      to->name = from.name;
+      break;
+    case AccountField::kTier:
+      to->tier = from.tier;
+      break;
+    case AccountField::kOwner:
+      to->owner = from.owner;
+      break;
+    case AccountField::kOwnerEmail:
+      to->owner_email = from.owner_email;
+      break;
+    case AccountField::kTeam:
+      to->team = from.team;
+      break;
+    case AccountField::kCalendar:
+      to->calendar = from.calendar;
+      break;
+    case AccountField::kContractValue:
+      to->contract_value = from.contract_value;
+      break;
+    case AccountField::kRenewalDate:
+      to->renewal_date = from.renewal_date;
+      break;
+  }
+}
+
+}  // namespace
+
 bool AccountProjection::LifecycleLess(const Lifecycle& a, const Lifecycle& b) {
-  // Canonical order (occurred_at, type rank, id); upserted ranks before churned.
-  return std::tie(a.t, a.churn, a.id) < std::tie(b.t, b.churn, b.id);
+  // Canonical order (occurred_at, type rank, id): upserted, updated, churned.
+  return std::tie(a.t, a.kind, a.id) < std::tie(b.t, b.kind, b.id);
+}
+
+void AccountProjection::Resolve(Account* a, size_t from) {
+  for (size_t i = from; i < a->lifecycle.size(); ++i) {
+    Lifecycle& l = a->lifecycle[i];
+    if (i == 0) {
+      l.source.fill(kNone);
+      l.status = kNone;
+    } else {
+      l.source = a->lifecycle[i - 1].source;
+      l.status = a->lifecycle[i - 1].status;
+    }
+    const auto index = static_cast<int32_t>(i);
+    for (int f = 0; f < events::kAccountFieldCount; ++f) {
+      if (events::Has(l.fields, static_cast<AccountField>(f))) l.source[static_cast<size_t>(f)] = index;
+    }
+    if (l.kind != Kind::kUpdate) l.status = index;
+  }
 }
 
 void AccountProjection::Apply(const events::Event& e) {
@@ -23,19 +76,33 @@ void AccountProjection::Apply(const events::Event& e) {
   if (inserted) accounts_.push_back(Account{e.account_id, e.occurred_at, {}});
   Account& account = accounts_[it->second];
   account.first_seen = std::min(account.first_seen, e.occurred_at);
-  if (e.type != EventType::kAccountUpserted && e.type != EventType::kAccountChurned) return;
+  if (!e.IsAccountData() && e.type != EventType::kAccountChurned) return;
 
-  Lifecycle entry{e.occurred_at, e.type == EventType::kAccountChurned, e.id, {}, {}};
-  if (entry.churn) entry.reason = e.reason;
-  if (!entry.churn) {
-    entry.attributes = AccountAttributes{e.name,           e.tier.empty() ? "unknown" : e.tier,
-                                         e.owner,          e.owner_email,
-                                         e.team,           e.calendar,
-                                         e.contract_value, e.renewal_date};
+  Lifecycle entry;
+  entry.t = e.occurred_at;
+  entry.id = e.id;
+  if (e.type == EventType::kAccountChurned) {
+    entry.kind = Kind::kChurn;
+    entry.reason = e.reason;
+  } else {
+    entry.kind = e.type == EventType::kAccountUpserted ? Kind::kUpsert : Kind::kUpdate;
+    entry.fields = events::AccountFieldsOf(e);
+    if (entry.fields == 0) return;  // the codec rejects an update without fields
+    const AccountAttributes all{e.name,           e.tier.empty() ? "unknown" : e.tier,
+                                e.owner,          e.owner_email,
+                                e.team,           e.calendar,
+                                e.contract_value, e.renewal_date};
+    for (int f = 0; f < events::kAccountFieldCount; ++f) {
+      if (events::Has(entry.fields, static_cast<AccountField>(f))) {
+        CopyField(static_cast<AccountField>(f), all, &entry.attributes);
+      }
+    }
   }
   auto pos = std::lower_bound(account.lifecycle.begin(), account.lifecycle.end(), entry, LifecycleLess);
   if (pos != account.lifecycle.end() && !LifecycleLess(entry, *pos)) return;  // duplicate
+  const auto at = static_cast<size_t>(pos - account.lifecycle.begin());
   account.lifecycle.insert(pos, std::move(entry));
+  Resolve(&account, at);
 }
 
 ptrdiff_t AccountProjection::LastAtOrBefore(const Account& a, int64_t t) {
@@ -46,7 +113,15 @@ ptrdiff_t AccountProjection::LastAtOrBefore(const Account& a, int64_t t) {
 
 bool AccountProjection::ChurnedAt(const Account& a, int64_t t) {
   const ptrdiff_t last = LastAtOrBefore(a, t);
-  return last >= 0 && a.lifecycle[static_cast<size_t>(last)].churn;
+  if (last < 0) return false;
+  const int32_t status = a.lifecycle[static_cast<size_t>(last)].status;
+  return status != kNone && a.lifecycle[static_cast<size_t>(status)].kind == Kind::kChurn;
+}
+
+const std::string& AccountProjection::TierAt(const Account& a, size_t i) {
+  static const std::string kUnknown = "unknown";
+  const int32_t src = a.lifecycle[i].source[static_cast<size_t>(AccountField::kTier)];
+  return src == kNone ? kUnknown : a.lifecycle[static_cast<size_t>(src)].attributes.tier;
 }
 
 std::optional<AccountState> AccountProjection::At(std::string_view account_id, int64_t as_of) const {
@@ -58,17 +133,19 @@ std::optional<AccountState> AccountProjection::At(std::string_view account_id, i
   s.account_id = a.id;
   s.first_seen = a.first_seen;
   const ptrdiff_t last = LastAtOrBefore(a, as_of);
-  if (last >= 0 && a.lifecycle[static_cast<size_t>(last)].churn) {
+  if (last < 0) return s;
+  const Lifecycle& l = a.lifecycle[static_cast<size_t>(last)];
+  if (l.status != kNone && a.lifecycle[static_cast<size_t>(l.status)].kind == Kind::kChurn) {
     s.churned = true;
-    s.churned_at = a.lifecycle[static_cast<size_t>(last)].t;
+    s.churned_at = a.lifecycle[static_cast<size_t>(l.status)].t;
   }
-  for (ptrdiff_t i = last; i >= 0; --i) {
-    const Lifecycle& l = a.lifecycle[static_cast<size_t>(i)];
-    if (!l.churn) {
-      s.upserted = true;
-      s.attributes = l.attributes;
-      break;
-    }
+  for (int f = 0; f < events::kAccountFieldCount; ++f) {
+    const int32_t src = l.source[static_cast<size_t>(f)];
+    if (src == kNone) continue;
+    const Lifecycle& setter = a.lifecycle[static_cast<size_t>(src)];
+    s.known = true;
+    CopyField(static_cast<AccountField>(f), setter.attributes, &s.attributes);
+    s.set_at[static_cast<size_t>(f)] = setter.t;
   }
   return s;
 }
@@ -84,18 +161,18 @@ std::vector<std::string> AccountProjection::AccountIds(int64_t as_of) const {
 
 AccountProjection::WindowChurn AccountProjection::ChurnInWindow(const Account& a, int64_t start, int64_t as_of) {
   WindowChurn result;
-  bool upserted = false, upserted_in_window = false;
+  bool known = false, upserted_in_window = false;
   const Lifecycle* last_churn = nullptr;
   for (const Lifecycle& l : a.lifecycle) {
     if (l.t > as_of) break;
-    if (!l.churn) {
-      upserted = true;
+    if (l.kind != Kind::kChurn) known = true;
+    if (l.kind == Kind::kUpsert) {
       upserted_in_window = upserted_in_window || l.t > start;
-    } else if (l.t > start) {
+    } else if (l.kind == Kind::kChurn && l.t > start) {
       last_churn = &l;
     }
   }
-  if (!upserted) return result;
+  if (!known) return result;
   const bool churned_at_start = ChurnedAt(a, start);
   result.live = !churned_at_start || upserted_in_window;
   if (!result.live) return result;
@@ -105,13 +182,14 @@ AccountProjection::WindowChurn AccountProjection::ChurnInWindow(const Account& a
   }
   // A churn in the window of an account churned at the start and won back
   // later in the window is a real loss after the win-back only if it comes
-  // after that upsert; one before it repeats the earlier churn.
+  // after that upsert; one before it repeats the earlier churn. An update is
+  // no win-back.
   bool won_back = false;
   for (const Lifecycle& l : a.lifecycle) {
     if (l.t <= start) continue;
     if (l.t > as_of) break;
-    if (!l.churn) won_back = true;
-    if (l.churn && won_back) result.churn = &l;
+    if (l.kind == Kind::kUpsert) won_back = true;
+    if (l.kind == Kind::kChurn && won_back) result.churn = &l;
   }
   return result;
 }
@@ -134,13 +212,10 @@ ChurnBreakdown AccountProjection::ChurnDetail(int64_t as_of, int64_t window_seco
   for (const Account& a : accounts_) {
     const WindowChurn w = ChurnInWindow(a, start, as_of);
     if (!w.live) continue;
-    // The tier at the churn (the latest upsert before it), or at as_of.
-    const int64_t at = w.churn != nullptr ? w.churn->t : as_of;
-    std::string tier = "unknown";
-    for (const Lifecycle& l : a.lifecycle) {
-      if (l.t > at || &l == w.churn) break;
-      if (!l.churn) tier = l.attributes.tier;
-    }
+    // The tier at the churn (a churn sets no field, so the one set before
+    // it), or at as_of.
+    const ptrdiff_t at = w.churn != nullptr ? w.churn - a.lifecycle.data() : LastAtOrBefore(a, as_of);
+    const std::string& tier = TierAt(a, static_cast<size_t>(at));
     ChurnCounts& c = out.by_tier[tier];
     ++c.live;
     ++out.total.live;

@@ -38,8 +38,8 @@ struct CsatCounts {
 ///
 /// A window of length L at as_of covers answers with occurred_at in
 /// (as_of − L, as_of]. Per tier and per owner, an account's answers count
-/// under the tier / owner of its latest upsert at or before as_of ("unknown" /
-/// "" without one), churned or not: the answers were given.
+/// under its tier / owner at as_of (AccountProjection::At: "unknown" / ""
+/// until an upsert or update sets them), churned or not: the answers were given.
 ///
 /// Cost: Apply O(n) worst case (sorted insert, usually an append); Counts()
 /// O(log n + answers in the window); ByTier()/ByOwner()/Total() visit every

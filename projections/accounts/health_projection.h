@@ -47,8 +47,8 @@ struct HealthSignals {
 /// One account at an as-of time.
 struct AccountRecord {
   std::string account_id;
-  std::string tier;                          ///< of the latest upsert at or before as-of, "unknown" without one
-  std::string owner;                         ///< likewise, "" without one
+  std::string tier;   ///< at as-of (AccountProjection::At), "unknown" until an upsert or update sets one
+  std::string owner;  ///< likewise, "" until one is set
   std::optional<double> csat_30d, csat_90d;  ///< undefined without answers in the window
   std::optional<double> health_score;        ///< 0–100; undefined for churned accounts
   HealthLevel level = HealthLevel::kHealthy;

@@ -2,12 +2,20 @@
 // projection snapshots (projections/snapshot.h). Same conventions as
 // sla_projection_state.cc: varints, zigzag time deltas, prefix-coded ids.
 //
-// HealthProjection format 2: "SLAH" 2, AccountProjection state (a churn
-// carries its reason), CsatProjection state, activity: n × {account id,
-// inbound, resolves, reopens} where each list is m × {Δt, id}, then the
-// ValueProjection state (value_state.cc). Format 1 (no reasons, no value
+// HealthProjection format 3: "SLAH" 3, AccountProjection state, CsatProjection
+// state, activity: n × {account id, inbound, resolves, reopens} where each
+// list is m × {Δt, id}, then the ValueProjection state (value_state.cc).
+//
+// AccountProjection state: n × {id, Δfirst_seen, m × entry}; an entry is
+// {Δt, kind, id, payload}: kind 0 = account.upserted (payload: the eight
+// fields), 1 = account.churned (payload: reason), 2 = account.updated
+// (payload: its field set, then the fields of the set in AccountField
+// order). A field is a string, except contract_value: a presence byte and a
+// double. Format 2 is the same without kind 2 and is still read (its
+// per-field times are those of its upserts); format 1 (no reasons, no value
 // state) is not read: such a snapshot is unusable and the store is replayed.
 #include <algorithm>
+#include <array>
 #include <tuple>
 
 #include "projections/accounts/health_projection.h"
@@ -17,10 +25,80 @@ namespace slamon::projections {
 namespace {
 
 constexpr std::string_view kMagic = "SLAH";
-constexpr uint8_t kFormat = 2;
+constexpr uint8_t kFormat = 3;
+constexpr uint8_t kFormatWithoutUpdates = 2;
 using detail::Delta;
 using detail::StrictlySorted;
 using detail::Undelta;
+using events::AccountField;
+
+// Stored entry kinds (not the canonical rank: 0 and 1 predate updates).
+constexpr uint8_t kStoredUpsert = 0;
+constexpr uint8_t kStoredChurn = 1;
+constexpr uint8_t kStoredUpdate = 2;
+
+void WriteField(AccountField f, const AccountAttributes& at, detail::StateWriter* w) {
+  switch (f) {
+    case AccountField::kName:
+      w->String(at.name);
+      break;
+    case AccountField::kTier:
+      w->String(at.tier);
+      break;
+    case AccountField::kOwner:
+      w->String(at.owner);
+      break;
+    case AccountField::kOwnerEmail:
+      w->String(at.owner_email);
+      break;
+    case AccountField::kTeam:
+      w->String(at.team);
+      break;
+    case AccountField::kCalendar:
+      w->String(at.calendar);
+      break;
+    case AccountField::kContractValue:
+      w->Byte(at.contract_value ? 1 : 0);
+      if (at.contract_value) w->Double(*at.contract_value);
+      break;
+    case AccountField::kRenewalDate:
+      w->String(at.renewal_date);
+      break;
+  }
+}
+
+bool ReadField(AccountField f, AccountAttributes* at, detail::StateReader* r) {
+  switch (f) {
+    case AccountField::kName:
+      return r->String(&at->name);
+    case AccountField::kTier:
+      return r->String(&at->tier);
+    case AccountField::kOwner:
+      return r->String(&at->owner);
+    case AccountField::kOwnerEmail:
+      return r->String(&at->owner_email);
+    case AccountField::kTeam:
+      return r->String(&at->team);
+    case AccountField::kCalendar:
+      return r->String(&at->calendar);
+    case AccountField::kContractValue: {
+      uint8_t has_value = 0;
+      if (!r->Byte(&has_value) || has_value > 1) return r->Fail();
+      double v = 0;
+      if (has_value == 1 && !r->Double(&v)) return false;
+      if (has_value == 1) at->contract_value = v;
+      return true;
+    }
+    case AccountField::kRenewalDate:
+      return r->String(&at->renewal_date);
+  }
+  return r->Fail();
+}
+
+// The stored order of the fields (AccountField order, also format 2's upsert layout).
+constexpr std::array<AccountField, events::kAccountFieldCount> kFieldOrder = {
+    AccountField::kName, AccountField::kTier,     AccountField::kOwner,         AccountField::kOwnerEmail,
+    AccountField::kTeam, AccountField::kCalendar, AccountField::kContractValue, AccountField::kRenewalDate};
 
 }  // namespace
 
@@ -36,24 +114,21 @@ void AccountProjection::SaveState(detail::StateWriter* w) const {
     for (const Lifecycle& l : a.lifecycle) {
       w->Signed(Delta(l.t, prev_t));
       prev_t = l.t;
-      w->Byte(l.churn ? 1 : 0);
+      w->Byte(l.kind == Kind::kChurn ? kStoredChurn : l.kind == Kind::kUpdate ? kStoredUpdate : kStoredUpsert);
       w->Prefixed(l.id, &prev_id);
-      if (l.churn) {
+      if (l.kind == Kind::kChurn) {
         w->String(l.reason);
         continue;
       }
-      const AccountAttributes& at = l.attributes;
-      for (const std::string* s : {&at.name, &at.tier, &at.owner, &at.owner_email, &at.team, &at.calendar}) {
-        w->String(*s);
+      if (l.kind == Kind::kUpdate) w->Byte(l.fields);
+      for (AccountField f : kFieldOrder) {
+        if (events::Has(l.fields, f)) WriteField(f, l.attributes, w);
       }
-      w->Byte(at.contract_value ? 1 : 0);
-      if (at.contract_value) w->Double(*at.contract_value);
-      w->String(at.renewal_date);
     }
   }
 }
 
-bool AccountProjection::LoadState(detail::StateReader* r) {
+bool AccountProjection::LoadState(detail::StateReader* r, int format) {
   if (!accounts_.empty()) return r->Fail();
   AccountProjection tmp;
   int64_t prev_t = 0;
@@ -61,6 +136,7 @@ bool AccountProjection::LoadState(detail::StateReader* r) {
   uint64_t n = 0;
   if (!r->Count(&n, 3)) return false;
   tmp.accounts_.resize(n);
+  const uint8_t max_kind = format >= kFormat ? kStoredUpdate : kStoredChurn;
   for (uint32_t i = 0; i < tmp.accounts_.size(); ++i) {
     Account& a = tmp.accounts_[i];
     int64_t d = 0;
@@ -72,28 +148,20 @@ bool AccountProjection::LoadState(detail::StateReader* r) {
     a.lifecycle.resize(m);
     for (size_t k = 0; k < a.lifecycle.size(); ++k) {
       Lifecycle& l = a.lifecycle[k];
-      uint8_t churn = 0;
-      if (!r->Signed(&d) || !r->Byte(&churn) || churn > 1 || !r->Prefixed(&l.id, prev_id)) return r->Fail();
+      uint8_t kind = 0;
+      if (!r->Signed(&d) || !r->Byte(&kind) || kind > max_kind || !r->Prefixed(&l.id, prev_id)) return r->Fail();
       prev_id = l.id;
       l.t = prev_t = Undelta(d, prev_t);
-      l.churn = churn == 1;
-      if (l.churn && !r->String(&l.reason)) return false;
-      if (!l.churn) {
-        AccountAttributes& at = l.attributes;
-        for (std::string* s : {&at.name, &at.tier, &at.owner, &at.owner_email, &at.team, &at.calendar}) {
-          if (!r->String(s)) return false;
-        }
-        uint8_t has_value = 0;
-        if (!r->Byte(&has_value) || has_value > 1) return r->Fail();
-        if (has_value == 1) {
-          double v = 0;
-          if (!r->Double(&v)) return false;
-          at.contract_value = v;
-        }
-        if (!r->String(&at.renewal_date)) return false;
+      l.kind = kind == kStoredChurn ? Kind::kChurn : kind == kStoredUpdate ? Kind::kUpdate : Kind::kUpsert;
+      if (l.kind == Kind::kChurn && !r->String(&l.reason)) return false;
+      if (l.kind == Kind::kUpsert) l.fields = events::kAllAccountFields;
+      if (l.kind == Kind::kUpdate && (!r->Byte(&l.fields) || l.fields == 0)) return r->Fail();
+      for (AccountField f : kFieldOrder) {
+        if (events::Has(l.fields, f) && !ReadField(f, &l.attributes, r)) return false;
       }
       if (k > 0 && !LifecycleLess(a.lifecycle[k - 1], l)) return r->Fail();
     }
+    Resolve(&a, 0);
   }
   *this = std::move(tmp);
   return true;
@@ -178,10 +246,15 @@ Status HealthProjection::LoadState(std::string_view in) {
   }
   auto corrupt = [](const char* what) { return Status::Corruption(std::string("health projection state: ") + what); };
   detail::StateReader r(in);
-  if (!r.Header(kMagic, kFormat)) return corrupt("not a health projection state of format 2");
+  int format = kFormat;
+  if (!r.Header(kMagic, kFormat)) {
+    r = detail::StateReader(in);
+    format = kFormatWithoutUpdates;
+    if (!r.Header(kMagic, kFormatWithoutUpdates)) return corrupt("not a health projection state of format 2 or 3");
+  }
   AccountProjection accounts;
   CsatProjection csat;
-  if (!accounts.LoadState(&r)) return corrupt("malformed account table");
+  if (!accounts.LoadState(&r, format)) return corrupt("malformed account table");
   if (!csat.LoadState(&r)) return corrupt("malformed CSAT table");
   std::unordered_map<std::string, Activity> activity;
   uint64_t n = 0;

@@ -78,8 +78,9 @@ void ValueProjection::Apply(const events::Event& e) {
         InsertSorted(&accounts_[e.account_id].outbound, Stamp{e.occurred_at, e.id});
       }
       break;
-    case EventType::kAccountUpserted: {
-      auto& first = accounts_[e.account_id].first_upsert;
+    case EventType::kAccountUpserted:
+    case EventType::kAccountUpdated: {
+      auto& first = accounts_[e.account_id].first_known;
       Stamp s{e.occurred_at, e.id};
       if (!first || StampLess(s, *first)) first = std::move(s);
       break;
@@ -138,13 +139,13 @@ ValueRecord ValueProjection::Evaluate(const AccountState& state, int64_t as_of, 
   v.csat_90d = CsatScores(state.account_id, as_of, 90 * kDaySeconds);
 
   auto cadence = config.followup.find(state.attributes.tier);
-  if (cadence != config.followup.end() && state.upserted) v.cadence_seconds = cadence->second;
+  if (cadence != config.followup.end() && state.known) v.cadence_seconds = cadence->second;
   if (a != nullptr) {
     auto [first, last] = Window(a->outbound, INT64_MIN, as_of);
     if (last != first) {
       v.followup_reference = std::prev(last)->t;
-    } else if (a->first_upsert && a->first_upsert->t <= as_of) {
-      v.followup_reference = a->first_upsert->t;
+    } else if (a->first_known && a->first_known->t <= as_of) {
+      v.followup_reference = a->first_known->t;
     }
   }
   if (!state.churned && v.cadence_seconds && v.followup_reference) {

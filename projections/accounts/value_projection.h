@@ -78,7 +78,7 @@ struct ValueRecord {
   CsatScoreSum csat_30d, csat_90d;
   /// Follow-up: undefined for churned accounts and tiers without a cadence.
   std::optional<double> followup_overdue_days;
-  std::optional<int64_t> followup_reference;  ///< latest outbound touch, else the first upsert
+  std::optional<int64_t> followup_reference;  ///< latest outbound touch, else the account's first upsert or update
   std::optional<int64_t> cadence_seconds;     ///< the tier's cadence, when it has one
   bool operator==(const ValueRecord&) const = default;
 };
@@ -105,7 +105,8 @@ double EngagementSignal(const std::optional<int64_t>& reference, const std::opti
 class ValueProjection {
  public:
   /// Records order.placed, survey.answered, outbound interaction.logged, the
-  /// first account.upserted of each account and ticket.opened (category).
+  /// first account.upserted or account.updated of each account and
+  /// ticket.opened (category).
   /// Verbatim duplicates (same occurred_at and id) are ignored.
   void Apply(const events::Event& e);
 
@@ -114,7 +115,7 @@ class ValueProjection {
 
   NpsCounts Nps(std::string_view account_id, int64_t as_of, int64_t window_seconds) const;
   CsatScoreSum CsatScores(std::string_view account_id, int64_t as_of, int64_t window_seconds) const;
-  /// Summed per tier / owner at as_of (the account's latest upsert, as for CSAT);
+  /// Summed per tier / owner at as_of (the account's attributes then, as for CSAT);
   /// a key is present only with at least one answer in the window.
   std::map<std::string, NpsCounts> NpsByTier(int64_t as_of, int64_t window, const AccountProjection& a) const;
   std::map<std::string, NpsCounts> NpsByOwner(int64_t as_of, int64_t window, const AccountProjection& a) const;
@@ -151,10 +152,10 @@ class ValueProjection {
     std::string id;
   };
   struct Account {
-    std::vector<Order> orders;    // canonical order
-    std::vector<Answer> answers;  // canonical order
-    std::vector<Stamp> outbound;  // canonical order
-    std::optional<Stamp> first_upsert;
+    std::vector<Order> orders;         // canonical order
+    std::vector<Answer> answers;       // canonical order
+    std::vector<Stamp> outbound;       // canonical order
+    std::optional<Stamp> first_known;  // the first account.upserted or account.updated (t, id)
   };
   struct TicketOpen {
     int64_t t = 0;

@@ -3,7 +3,7 @@
 // sorted by id, so equal states give equal bytes:
 //   accounts: n × {id, orders m × {Δt, id, amount, currency},
 //                  answers m × {Δt, id, nps, score}, outbound m × {Δt, id},
-//                  has_first_upsert, [Δt, id]}
+//                  has_first_known, [Δt, id]}
 //   tickets:  n × {ticket id, Δt, event id, category}
 #include <algorithm>
 #include <tuple>
@@ -55,8 +55,8 @@ void ValueProjection::SaveState(detail::StateWriter* w) const {
     }
     w->Varint(a.outbound.size());
     for (const Stamp& s : a.outbound) stamp(s.t, s.id);
-    w->Byte(a.first_upsert ? 1 : 0);
-    if (a.first_upsert) stamp(a.first_upsert->t, a.first_upsert->id);
+    w->Byte(a.first_known ? 1 : 0);
+    if (a.first_known) stamp(a.first_known->t, a.first_known->id);
   }
   prev_key = {};
   w->Varint(tickets_.size());
@@ -114,7 +114,7 @@ bool ValueProjection::LoadState(detail::StateReader* r) {
     if (has_first == 1) {
       Stamp s;
       if (!stamp(&s.t, &s.id)) return r->Fail();
-      a.first_upsert = std::move(s);
+      a.first_known = std::move(s);
     }
     if (!StrictlySorted(a.orders) || !StrictlySorted(a.answers) || !StrictlySorted(a.outbound)) return r->Fail();
   }

@@ -69,8 +69,10 @@ std::vector<std::string> ReportNotes(const Report& report) {
   notes.push_back("Window: [" + FormatUtc(report.from) + ", " + FormatUtc(report.to) +
                   "): the start is included, the end is not. Everything is evaluated as of " + FormatUtc(report.as_of) +
                   ", the last second of the window; events at or after the end are ignored.");
-  notes.push_back("Grouping: every account is reported under its tier and owner as of " + FormatUtc(report.as_of) +
-                  " (tier 'unknown' and no owner without an account.upserted), in every section.");
+  notes.push_back(
+      "Grouping: every account is reported under its tier and owner as of " + FormatUtc(report.as_of) +
+      " (field by field from the latest account.upserted or account.updated setting it; tier 'unknown' and no "
+      "owner until one does), in every section.");
   notes.emplace_back(
       "SLA compliance: SLA instances (docs/sla-semantics.md) that started in the window, per metric and for all "
       "metrics "
@@ -88,8 +90,9 @@ std::vector<std::string> ReportNotes(const Report& report) {
       "target >= " +
       FormatDecimal(kCsatTargetPercent) + " %; n/a without answers.");
   notes.push_back(
-      "Churn rate: accounts churned in the window / accounts live at some instant of the window (upserted by the "
-      "evaluation instant and not churned at the window start, or won back inside it); the docs/sla-semantics.md "
+      "Churn rate: accounts churned in the window / accounts live at some instant of the window (upserted or "
+      "updated by the evaluation instant and not churned at the window start, or won back by an upsert inside it); "
+      "the docs/sla-semantics.md "
       "definition with the report window instead of 365 days; target <= " +
       FormatDecimal(kChurnTargetPercent) + " %.");
   notes.emplace_back(
@@ -112,7 +115,7 @@ ReportBuilder::ReportBuilder(std::shared_ptr<const SlaConfig> sla_config, Health
 void ReportBuilder::Apply(const events::Event& e) {
   sla_.Apply(e);
   health_.Apply(e);
-  if (e.type == events::EventType::kAccountUpserted || e.type == events::EventType::kAccountChurned) {
+  if (e.IsAccountData() || e.type == events::EventType::kAccountChurned) {
     lifecycles_[e.account_id].Apply(e);
   }
 }

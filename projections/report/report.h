@@ -130,13 +130,13 @@ std::vector<std::string> ReportNotes(const Report& report);
 
 /// Builds reports from the event stream: feed every event (any order) to
 /// Apply(), then Build() for any window. Owns the SLA and health projections
-/// and, per account, its lifecycle (upserts and churns) for per-group churn.
+/// and, per account, its lifecycle (upserts, updates and churns) for per-group churn.
 ///
 /// Definitions (see ReportNotes for the wording in the report):
 /// - Everything is evaluated as of `to − 1` (the last second of [from, to)):
 ///   no event at or after `to` counts.
 /// - Each account is reported under its tier and owner as of that instant
-///   ("unknown" / "" without an upsert), for every section.
+///   ("unknown" / "" until an upsert or update sets them), for every section.
 /// - SLA: instances that started in [from, to); met / breached / open at
 ///   as-of; % met = met / (met + breached).
 /// - Breach list: instances whose breach_at is in [from, to), wherever they
@@ -162,7 +162,7 @@ class ReportBuilder {
  private:
   SlaProjection sla_;
   HealthProjection health_;
-  std::unordered_map<std::string, AccountProjection> lifecycles_;  // per account: upserts and churns only
+  std::unordered_map<std::string, AccountProjection> lifecycles_;  // per account: upserts, updates and churns only
 };
 
 /// "66.7" (rounded to `decimals`), or "n/a" when undefined.

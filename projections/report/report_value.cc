@@ -47,7 +47,8 @@ void AppendKeyAccountNotes(const KeyAccountReport& r, std::vector<std::string>* 
                    "every account of the tier, churned ones too. Other currencies are listed, never converted.");
   notes->emplace_back(
       "Follow-up: live accounts whose tier has a follow-up cadence; overdue = more days since the latest outbound "
-      "interaction (or the first account.upserted without one) than the cadence, at the evaluation instant.");
+      "interaction (or the account's first account.upserted or account.updated without one) than the cadence, at "
+      "the evaluation instant.");
   notes->emplace_back(
       "NPS: answers of kind nps given in the window; % promoters (9-10) - % detractors (0-6); n/a without answers.");
   notes->emplace_back(

@@ -45,7 +45,7 @@ struct SlaPolicy {
   bool match_team = false;                         ///< `match.team` given
   std::string calendar_name = "24x7";
   std::shared_ptr<const Calendar> calendar;
-  /// Evaluate on the account's own calendar (its upsert's `calendar`) when
+  /// Evaluate on the account's own calendar (its `calendar` at the open) when
   /// the config has one of that name; `calendar` otherwise.
   bool use_account_calendar = false;
   std::vector<EscalationStep> escalation;                    ///< ascending by `after`

@@ -30,6 +30,11 @@ uint8_t ValueOf(const events::Event& e) {
   }
 }
 
+// The account fields the SLA projection keeps.
+constexpr events::AccountFieldSet kSlaFields =
+    events::FieldBit(events::AccountField::kTier) | events::FieldBit(events::AccountField::kOwner) |
+    events::FieldBit(events::AccountField::kTeam) | events::FieldBit(events::AccountField::kCalendar);
+
 template <typename Vec, typename T, typename Less>
 bool InsertSorted(Vec* v, T&& item, Less less) {
   // Events mostly arrive in order: appending is the common case.
@@ -113,7 +118,7 @@ uint32_t SlaProjection::InternName(std::string_view name) {
 void SlaProjection::NoteUnknownCalendar(uint32_t account, const std::string& calendar) {
   if (calendar.empty() || config_->FindCalendar(calendar)) return;
   // Counted and logged once per account (an account naming a missing
-  // calendar in every upsert is still one misconfigured account).
+  // calendar in every upsert or update is still one misconfigured account).
   Account& a = accounts_[account];
   if (a.unknown_calendar_logged) return;
   a.unknown_calendar_logged = true;
@@ -123,14 +128,34 @@ void SlaProjection::NoteUnknownCalendar(uint32_t account, const std::string& cal
       calendar);
 }
 
+bool SlaProjection::ChangeLess(const AccountChange& a, const AccountChange& b) {
+  // Canonical order (occurred_at, type rank, id): account.upserted ranks before account.updated.
+  if (a.t != b.t) return a.t < b.t;
+  if (a.update != b.update) return b.update;
+  return a.id < b.id;
+}
+
+void SlaProjection::ResolveChanges(std::vector<AccountChange>* changes, size_t from) {
+  using events::AccountField;
+  for (size_t i = from; i < changes->size(); ++i) {
+    AccountChange& c = (*changes)[i];
+    c.state = i == 0 ? AccountFields{} : (*changes)[i - 1].state;
+    if (events::Has(c.fields, AccountField::kTier)) c.state.tier = c.own.tier;
+    if (events::Has(c.fields, AccountField::kOwner)) c.state.owner = c.own.owner;
+    if (events::Has(c.fields, AccountField::kTeam)) c.state.team = c.own.team;
+    if (events::Has(c.fields, AccountField::kCalendar)) c.state.calendar = c.own.calendar;
+  }
+}
+
 detail::AccountView SlaProjection::AccountAt(uint32_t account, int64_t t) const {
-  const auto& ups = accounts_[account].upserts;
-  // account.upserted ranks before ticket.opened, so an upsert in the same
-  // second as the open applies to it.
-  auto it = std::upper_bound(ups.begin(), ups.end(), t, [](int64_t v, const Upsert& u) { return v < u.t; });
-  if (it == ups.begin()) return {};
-  const Upsert& u = *std::prev(it);
-  return {u.tier, u.team, u.calendar};
+  const auto& changes = accounts_[account].changes;
+  // account.upserted and account.updated rank before ticket.opened, so a
+  // change in the same second as the open applies to it.
+  auto it =
+      std::upper_bound(changes.begin(), changes.end(), t, [](int64_t v, const AccountChange& c) { return v < c.t; });
+  if (it == changes.begin()) return {};
+  const AccountFields& f = std::prev(it)->state;
+  return {f.tier, f.team, f.calendar};
 }
 
 int SlaProjection::SelectPolicy(uint32_t tier, events::Priority p, uint32_t channel, uint32_t team) const {
@@ -181,22 +206,38 @@ detail::FoldContext SlaProjection::MakeContext(size_t version) const {
 
 const std::string& SlaProjection::OwnerOf(std::string_view account_id) const {
   const uint32_t a = FindAccount(account_id);
-  if (a == detail::StringIndex::kMissing || accounts_[a].upserts.empty()) return owners_[0];
-  return owners_[accounts_[a].upserts.back().owner];
+  if (a == detail::StringIndex::kMissing || accounts_[a].changes.empty()) return owners_[0];
+  return owners_[accounts_[a].changes.back().state.owner];
+}
+
+void SlaProjection::ApplyAccountChange(const events::Event& e) {
+  using events::AccountField;
+  const events::AccountFieldSet fields = events::AccountFieldsOf(e) & kSlaFields;
+  if (fields == 0) return;  // an update of fields tickets do not use
+  const uint32_t a = InternAccount(e.account_id);
+  AccountChange c{e.occurred_at, e.type == EventType::kAccountUpdated, e.id, fields, {}, {}};
+  if (events::Has(fields, AccountField::kTier)) c.own.tier = InternTier(e.tier);
+  if (events::Has(fields, AccountField::kOwner)) c.own.owner = InternOwner(e.owner);
+  if (events::Has(fields, AccountField::kTeam)) c.own.team = InternName(e.team);
+  if (events::Has(fields, AccountField::kCalendar)) {
+    c.own.calendar = InternName(e.calendar);
+    NoteUnknownCalendar(a, e.calendar);
+  }
+  auto& changes = accounts_[a].changes;
+  auto pos = std::upper_bound(changes.begin(), changes.end(), c, ChangeLess);
+  if (pos != changes.begin() && !ChangeLess(*std::prev(pos), c)) return;  // same key: a duplicate
+  const auto at = static_cast<size_t>(pos - changes.begin());
+  changes.insert(pos, std::move(c));
+  ResolveChanges(&changes, at);
+  // A tier or owner change can alter every ticket of the account.
+  if (options_.live) {
+    for (uint32_t t : accounts_[a].tickets) MarkDirty(t);
+  }
 }
 
 void SlaProjection::Apply(const events::Event& e) {
-  if (e.type == EventType::kAccountUpserted) {
-    const uint32_t a = InternAccount(e.account_id);
-    Upsert u{e.occurred_at, e.id, InternTier(e.tier), InternOwner(e.owner), InternName(e.team), InternName(e.calendar)};
-    NoteUnknownCalendar(a, e.calendar);
-    const bool added = InsertSorted(&accounts_[a].upserts, std::move(u), [](const Upsert& x, const Upsert& y) {
-      return x.t != y.t ? x.t < y.t : x.id < y.id;
-    });
-    // A tier or owner change can alter every ticket of the account.
-    if (added && options_.live) {
-      for (uint32_t t : accounts_[a].tickets) MarkDirty(t);
-    }
+  if (e.IsAccountData()) {
+    ApplyAccountChange(e);
     return;
   }
   if (!IsTicketEvent(e.type) || e.ticket_id.empty()) return;
@@ -348,7 +389,8 @@ size_t SlaProjection::MemoryBytes() const {
     for (const auto& e : t.events) bytes += str(e.id);
   }
   for (const Account& a : accounts_) {
-    bytes += str(a.id) + a.upserts.capacity() * sizeof(Upsert) + a.tickets.capacity() * sizeof(uint32_t);
+    bytes += str(a.id) + a.changes.capacity() * sizeof(AccountChange) + a.tickets.capacity() * sizeof(uint32_t);
+    for (const auto& c : a.changes) bytes += str(c.id);
   }
   // Index slots: 8 bytes each at <= 75 % load.
   return bytes + (ticket_index_.size() + account_index_.size()) * 8 * 2;

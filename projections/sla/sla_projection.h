@@ -23,9 +23,12 @@
 
 namespace slamon::projections {
 
-/// Keeps every ticket event (compactly) and every account upsert, so results
-/// never depend on arrival order: a ticket's instances are a fold over its
-/// events in canonical order, recomputed on demand.
+/// Keeps every ticket event (compactly) and every account upsert and update
+/// of a field it uses (tier, owner, team, calendar), so results never depend
+/// on arrival order: a ticket's instances are a fold over its events in
+/// canonical order, recomputed on demand, and an account's fields at an
+/// instant are, field by field, those of the latest upsert or update at or
+/// before it that sets them.
 ///
 /// Replay: Apply() all events, then Evaluate(as_of).
 ///
@@ -77,7 +80,7 @@ class SlaProjection {
   /// Live mode: aggregated counters at the last AdvanceTo().
   SlaSnapshot Snapshot() const;
 
-  /// The owner of the account's latest upsert ("" if none).
+  /// The account's owner after all its upserts and updates ("" if none sets one).
   const std::string& OwnerOf(std::string_view account_id) const;
   /// Histogram bounds used for first-response business seconds.
   const std::vector<int64_t>& histogram_bounds() const { return histogram_bounds_; }
@@ -87,13 +90,14 @@ class SlaProjection {
   /// excluding live-mode records), for capacity planning.
   size_t MemoryBytes() const;
   size_t account_count() const { return accounts_.size(); }
-  /// Account upserts applied so far whose `calendar` names no calendar of the
-  /// config (never an error: such accounts use their policies' calendars).
+  /// Accounts whose upserts or updates applied so far name a `calendar` the
+  /// config lacks, once per account (never an error: such accounts use their
+  /// policies' calendars).
   uint64_t unknown_calendar_count() const { return unknown_calendars_; }
   const SlaConfig& config() const { return *config_; }
 
   /// Snapshot support (sla_projection_state.cc): appends the replay state
-  /// (every applied event's compact record and every upsert) to `out`.
+  /// (every applied event's compact record and every upsert and update) to `out`.
   void SaveState(std::string* out) const;
   /// Restores a SaveState() output into this projection, which must be empty
   /// (nothing applied). Afterwards it behaves exactly as if those events had
@@ -102,18 +106,26 @@ class SlaProjection {
   Status LoadState(std::string_view in);
 
  private:
-  struct Upsert {
-    int64_t t = 0;
-    std::string id;
-    uint32_t tier = 0;
-    uint32_t owner = 0;
+  /// The account fields a ticket takes (interned); defaults: no upsert or update yet.
+  struct AccountFields {
+    uint32_t tier = 0;                // "unknown"
+    uint32_t owner = 0;               // ""
     uint32_t team = detail::kNoName;  // interned in names_
     uint32_t calendar = detail::kNoName;
   };
+  /// An account.upserted, or an account.updated that sets a field of AccountFields.
+  struct AccountChange {
+    int64_t t = 0;
+    bool update = false;  // ranks after an upsert at the same second
+    std::string id;
+    events::AccountFieldSet fields = 0;  // of tier, owner, team, calendar: those it sets
+    AccountFields own;                   // the values of `fields`
+    AccountFields state;                 // derived (ResolveChanges): the fields after it in canonical order
+  };
   struct Account {
     std::string id;
-    std::vector<Upsert> upserts;    // canonical order
-    std::vector<uint32_t> tickets;  // live mode: tickets opened on this account
+    std::vector<AccountChange> changes;  // canonical order
+    std::vector<uint32_t> tickets;       // live mode: tickets opened on this account
     bool unknown_calendar_logged = false;
   };
   struct Ticket {
@@ -139,7 +151,12 @@ class SlaProjection {
   uint32_t InternTier(std::string_view tier);
   uint32_t InternOwner(std::string_view owner);
   uint32_t InternName(std::string_view name);
-  /// Counts an upsert naming a calendar the config lacks; logs once per account.
+  static bool ChangeLess(const AccountChange& a, const AccountChange& b);
+  /// Recomputes `state` of the changes from `from` on.
+  static void ResolveChanges(std::vector<AccountChange>* changes, size_t from);
+  /// Records an account.upserted or account.updated.
+  void ApplyAccountChange(const events::Event& e);
+  /// Counts an upsert or update naming a calendar the config lacks; logs once per account.
   void NoteUnknownCalendar(uint32_t account, const std::string& calendar);
   detail::AccountView AccountAt(uint32_t account, int64_t t) const;
   int SelectPolicy(uint32_t tier, events::Priority p, uint32_t channel, uint32_t team) const;

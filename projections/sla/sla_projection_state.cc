@@ -1,17 +1,21 @@
 // SlaProjection::SaveState / LoadState: the replay state (every ticket's
-// compact event records and every account upsert) as a versioned binary blob
-// for projection snapshots (projections/snapshot.h).
+// compact event records and every account upsert and update) as a versioned
+// binary blob for projection snapshots (projections/snapshot.h).
 //
-// Layout (format 2), integers as varints, times as zigzag deltas from the
+// Layout (format 3), integers as varints, times as zigzag deltas from the
 // previous time written, ids prefix-coded against the previous id of their
 // kind (state_codec.h):
-//   "SLAP" 2
+//   "SLAP" 3
 //   tiers:   n, n × string                  (interned names, index 0 = "unknown")
 //   owners:  n, n × string                  (index 0 = "")
 //   names:   n, n × string                  (channels, groups, teams, calendars; index 0 = "")
-//   accounts: n, n × {id, upserts: m, m × {Δt, id, tier index, owner index, team name, calendar name}}
+//   accounts: n, n × {id, changes: m, m × {Δt, id, fields, tier index, owner index, team name, calendar name}}
+//            fields: 0 = an account.upserted (it sets all four), else the
+//            account.updated's field set (tier, owner, team, calendar bits);
+//            a field it does not set is written as 0
 //   tickets: n, n × {id, events: m, m × {Δt, type, value, account index + 1 (0 = none), name, id}}
-// Format 1 (still read) lacks the names table and the name fields.
+// Format 2 (still read) has no `fields` (every change is an upsert); format 1
+// (still read) also lacks the names table and the name fields.
 #include <algorithm>
 
 #include "projections/core/state_codec.h"
@@ -21,7 +25,10 @@ namespace slamon::projections {
 namespace {
 
 constexpr std::string_view kMagic = "SLAP";
-constexpr uint8_t kFormat = 2;
+constexpr uint8_t kFormat = 3;
+constexpr events::AccountFieldSet kSlaFields =
+    events::FieldBit(events::AccountField::kTier) | events::FieldBit(events::AccountField::kOwner) |
+    events::FieldBit(events::AccountField::kTeam) | events::FieldBit(events::AccountField::kCalendar);
 using detail::Delta;
 using detail::Undelta;
 
@@ -61,19 +68,20 @@ void SlaProjection::SaveState(std::string* out) const {
   for (const std::string& n : names_) w.String(n);
 
   int64_t prev_t = 0;
-  std::string_view prev_account, prev_upsert;
+  std::string_view prev_account, prev_change;
   w.Varint(accounts_.size());
   for (const Account& a : accounts_) {
     w.Prefixed(a.id, &prev_account);
-    w.Varint(a.upserts.size());
-    for (const Upsert& u : a.upserts) {
-      w.Signed(Delta(u.t, prev_t));
-      prev_t = u.t;
-      w.Prefixed(u.id, &prev_upsert);
-      w.Varint(u.tier);
-      w.Varint(u.owner);
-      w.Varint(u.team);
-      w.Varint(u.calendar);
+    w.Varint(a.changes.size());
+    for (const AccountChange& c : a.changes) {
+      w.Signed(Delta(c.t, prev_t));
+      prev_t = c.t;
+      w.Prefixed(c.id, &prev_change);
+      w.Byte(c.update ? c.fields : 0);
+      w.Varint(c.own.tier);
+      w.Varint(c.own.owner);
+      w.Varint(c.own.team);
+      w.Varint(c.own.calendar);
     }
   }
 
@@ -99,12 +107,12 @@ void SlaProjection::SaveState(std::string* out) const {
 Status SlaProjection::LoadState(std::string_view in) {
   if (!tickets_.empty() || !accounts_.empty()) return Status::Invalid("LoadState needs an empty SLA projection");
   detail::StateReader r(in);
-  uint8_t format = kFormat;
-  if (!r.Header(kMagic, kFormat)) {
+  uint8_t format = 0;
+  for (uint8_t f = kFormat; f >= 1 && format == 0; --f) {
     r = detail::StateReader(in);
-    format = 1;
-    if (!r.Header(kMagic, 1)) return Corrupt("not an SLA projection state of format 1 or 2");
+    if (r.Header(kMagic, f)) format = f;
   }
+  if (format == 0) return Corrupt("not an SLA projection state of format 1, 2 or 3");
 
   // Everything is decoded and checked into locals first; the projection is
   // changed only once the whole input proved valid.
@@ -130,7 +138,7 @@ Status SlaProjection::LoadState(std::string_view in) {
   auto account_key = [&accounts](uint32_t i) -> std::string_view { return accounts[i].id; };
   if (!r.Count(&n, 2)) return Corrupt("truncated account table");
   accounts.resize(n);
-  std::string prev_account, prev_upsert;
+  std::string prev_account, prev_change;
   for (uint32_t i = 0; i < accounts.size(); ++i) {
     Account& a = accounts[i];
     uint64_t m = 0;
@@ -138,27 +146,30 @@ Status SlaProjection::LoadState(std::string_view in) {
     prev_account = a.id;
     if (account_index.Find(a.id, account_key) != detail::StringIndex::kMissing) return Corrupt("duplicate account");
     account_index.Insert(a.id, i, account_key);
-    a.upserts.resize(m);
-    for (size_t k = 0; k < a.upserts.size(); ++k) {
-      Upsert& u = a.upserts[k];
+    a.changes.resize(m);
+    for (size_t k = 0; k < a.changes.size(); ++k) {
+      AccountChange& c = a.changes[k];
       int64_t d = 0;
+      uint8_t fields = 0;
       uint64_t tier = 0, owner = 0, team = 0, calendar = 0;
-      if (!r.Signed(&d) || !r.Prefixed(&u.id, prev_upsert) || !r.Varint(&tier) || !r.Varint(&owner) ||
-          (format >= 2 && (!r.Varint(&team) || !r.Varint(&calendar)))) {
-        return Corrupt("truncated account upsert");
+      if (!r.Signed(&d) || !r.Prefixed(&c.id, prev_change) || (format >= 3 && !r.Byte(&fields)) || !r.Varint(&tier) ||
+          !r.Varint(&owner) || (format >= 2 && (!r.Varint(&team) || !r.Varint(&calendar)))) {
+        return Corrupt("truncated account change");
       }
-      if (team >= names.size() || calendar >= names.size()) return Corrupt("upsert names an unknown team or calendar");
-      u.team = static_cast<uint32_t>(team);
-      u.calendar = static_cast<uint32_t>(calendar);
-      prev_upsert = u.id;
-      u.t = prev_t = Undelta(d, prev_t);
-      if (tier >= tiers.size() || owner >= owners.size()) return Corrupt("upsert names an unknown tier or owner");
-      u.tier = static_cast<uint32_t>(tier);
-      u.owner = static_cast<uint32_t>(owner);
-      if (k > 0) {
-        const Upsert& p = a.upserts[k - 1];
-        if (!(p.t != u.t ? p.t < u.t : p.id < u.id)) return Corrupt("upserts out of canonical order");
-      }
+      if ((fields & ~kSlaFields) != 0) return Corrupt("account update with an unknown field");
+      c.update = fields != 0;
+      c.fields = c.update ? fields : kSlaFields;
+      if (team >= names.size() || calendar >= names.size())
+        return Corrupt("account change names an unknown team or calendar");
+      c.own.team = static_cast<uint32_t>(team);
+      c.own.calendar = static_cast<uint32_t>(calendar);
+      prev_change = c.id;
+      c.t = prev_t = Undelta(d, prev_t);
+      if (tier >= tiers.size() || owner >= owners.size())
+        return Corrupt("account change names an unknown tier or owner");
+      c.own.tier = static_cast<uint32_t>(tier);
+      c.own.owner = static_cast<uint32_t>(owner);
+      if (k > 0 && !ChangeLess(a.changes[k - 1], c)) return Corrupt("account changes out of canonical order");
     }
   }
 
@@ -209,12 +220,13 @@ Status SlaProjection::LoadState(std::string_view in) {
   for (size_t i = 0; i < owners.size(); ++i) owner_of[i] = InternOwner(owners[i]);
   for (size_t i = 0; i < names.size(); ++i) name_of[i] = InternName(names[i]);
   for (Account& a : accounts) {
-    for (Upsert& u : a.upserts) {
-      u.tier = tier_of[u.tier];
-      u.owner = owner_of[u.owner];
-      u.team = name_of[u.team];
-      u.calendar = name_of[u.calendar];
+    for (AccountChange& c : a.changes) {
+      c.own.tier = tier_of[c.own.tier];
+      c.own.owner = owner_of[c.own.owner];
+      c.own.team = name_of[c.own.team];
+      c.own.calendar = name_of[c.own.calendar];
     }
+    ResolveChanges(&a.changes, 0);
   }
   for (Ticket& t : tickets) {
     for (detail::EventRec& e : t.events) e.name = name_of[e.name];
@@ -222,7 +234,9 @@ Status SlaProjection::LoadState(std::string_view in) {
   accounts_ = std::move(accounts);
   account_index_ = std::move(account_index);
   for (uint32_t a = 0; a < accounts_.size(); ++a) {
-    for (const Upsert& u : accounts_[a].upserts) NoteUnknownCalendar(a, names_[u.calendar]);
+    for (const AccountChange& c : accounts_[a].changes) {
+      if (events::Has(c.fields, events::AccountField::kCalendar)) NoteUnknownCalendar(a, names_[c.own.calendar]);
+    }
   }
   tickets_ = std::move(tickets);
   ticket_index_ = std::move(ticket_index);

@@ -58,7 +58,7 @@ struct SlaSnapshot {
   /// Running breached instances by the escalation step they are at (zeros
   /// and instances without a step omitted).
   std::map<EscalationKey, int64_t> escalations;
-  /// Account upserts naming a calendar the config lacks (live projection only;
+  /// Accounts whose upserts or updates name a calendar the config lacks (live projection only;
   /// AggregateRecords leaves it 0).
   uint64_t unknown_calendars = 0;
 

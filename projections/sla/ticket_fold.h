@@ -76,8 +76,9 @@ struct TicketFold {
   std::vector<StatusChange> statuses;   // from the open on, first entry = (opened_at, open)
 };
 
-/// What a ticket takes from its account's latest upsert at or before the
-/// open: interned tier ("unknown" id when none), team and calendar names.
+/// What a ticket takes from its account at the open (each field from the
+/// latest upsert or update at or before it that sets the field): interned
+/// tier ("unknown" id when none), team and calendar names.
 struct AccountView {
   uint32_t tier = 0;
   uint32_t team = kNoName;

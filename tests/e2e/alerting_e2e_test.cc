@@ -3,9 +3,14 @@
 //   project's dashboards/rules/*.yml) -> Alertmanager (config/alertmanager.yml,
 //   webhooks pointed at this test) -> a webhook receiver inside this test.
 // A tier-A ticket of li.wei's account gets no reply: li.wei must be paged
-// (SlamonFirstResponseBreached, firing) once its 20 s first-response target
-// passes, and told `resolved` after the agent replies; maria.garcia, whose
-// ticket was answered at once, must never get that page. Then every dashboard
+// (SlamonFirstResponseBreached, firing, with li.wei's address in
+// account_owner_email) through li.wei's own route once its 20 s
+// first-response target passes, and told `resolved` after the agent replies;
+// maria.garcia, whose ticket was answered at once, must never get that page.
+// wang.fang has no route of their own: the same page reaches them through
+// the one templated `owner` receiver, as a WeCom message to the WeCom user
+// wang.fang (the WeCom API pointed at this test) and by mail to their
+// address (Alertmanager's API names the receiver). Then every dashboard
 // expression runs against this Prometheus, and the number of slamon_* series
 // must stay within the bound the fixed label sets give.
 #include <arpa/inet.h>
@@ -153,6 +158,19 @@ class WebhookReceiver {
       }
       res.set_content("ok", "text/plain");
     });
+    // The WeCom API as Alertmanager's wechat_configs call it: a token, then
+    // one message per notification.
+    server_.Get("/wechat/gettoken", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"errcode":0,"errmsg":"ok","access_token":"e2e-token","expires_in":7200})",
+                      "application/json");
+    });
+    server_.Post("/wechat/message/send", [this](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        wecom_.push_back({req.path, req.body, SysClock::now()});
+      }
+      res.set_content(R"({"errcode":0,"errmsg":"ok"})", "application/json");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ > 0) thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -164,6 +182,11 @@ class WebhookReceiver {
   std::vector<Hook> hooks() {
     std::lock_guard<std::mutex> lock(mu_);
     return hooks_;
+  }
+  /// The WeCom messages received so far (their JSON bodies).
+  std::vector<Hook> wecom() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return wecom_;
   }
   /// Every alert of every notification received so far (unparsable bodies are a failure).
   std::vector<Notified> Alerts() {
@@ -200,6 +223,7 @@ class WebhookReceiver {
   int port_ = 0;
   std::mutex mu_;
   std::vector<Hook> hooks_;
+  std::vector<Hook> wecom_;
 };
 
 bool IsBreachPage(const Notified& n, const std::string& owner) {
@@ -380,6 +404,15 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
     ASSERT_NE(am.find("/hook/maria.garcia"), std::string::npos);
     am = std::regex_replace(am, url, "http://127.0.0.1:" + std::to_string(receiver.port()) + "/");
     am = std::regex_replace(am, timing, "$1: 1s");
+    // The templated owner receiver: WeCom's API is this test's receiver, the
+    // mail server a closed local port (Alertmanager's API shows the route).
+    const std::regex smarthost(R"(smtp_smarthost: \S+)");
+    ASSERT_TRUE(std::regex_search(am, smarthost)) << "config/alertmanager.yml has no smtp_smarthost";
+    am = std::regex_replace(am, smarthost,
+                            "smtp_smarthost: 127.0.0.1:" + std::to_string(FreePort()) +
+                                "\n  wechat_api_url: http://127.0.0.1:" + std::to_string(receiver.port()) + "/wechat/");
+    ASSERT_NE(am.find("'{{ .CommonLabels.account_owner_email }}'"), std::string::npos);
+    ASSERT_NE(am.find("to_user: '{{ .CommonLabels.account_owner }}'"), std::string::npos);
     WriteFile(dir.Sub("alertmanager.yml"), am);
   }
   Process alertmanager(
@@ -500,7 +533,10 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
       brokers_, topic,
       {
           event("a1", "account.upserted", now - 120, "acct-li",
-                R"("name":"Li Industries","tier":"A","owner":"li.wei")"),
+                R"("name":"Li Industries","tier":"A","owner":"li.wei","owner_email":"li.wei@example.com")"),
+          // An owner without a route of their own in config/alertmanager.yml.
+          event("a3", "account.upserted", now - 120, "acct-wang",
+                R"("name":"Wang Trading","tier":"A","owner":"wang.fang","owner_email":"wang.fang@example.com")"),
           event("a2", "account.upserted", now - 120, "acct-maria",
                 R"("name":"Garcia Foods","tier":"A","owner":"maria.garcia")"),
           event("m1", "ticket.opened", now - 6, "acct-maria", R"("ticket_id":"M-1","priority":"high")"),
@@ -513,17 +549,20 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   if (HasFatalFailure()) return;
   const int64_t opened_at = NowSeconds();
   ProduceRaw(brokers_, topic,
-             {event("l1", "ticket.opened", opened_at, "acct-li", R"("ticket_id":"L-1","priority":"high")")});
+             {event("l1", "ticket.opened", opened_at, "acct-li", R"("ticket_id":"L-1","priority":"high")"),
+              event("w1", "ticket.opened", opened_at, "acct-wang", R"("ticket_id":"W-1","priority":"high")")});
   if (HasFatalFailure()) return;
   const double breach_at = static_cast<double>(opened_at + kTargetSeconds);
-  std::printf("[e2e] ticket L-1 of acct-li opened at %s; first-response target %d s -> breach at %s\n",
-              Rfc3339(opened_at).c_str(), kTargetSeconds, Rfc3339(opened_at + kTargetSeconds).c_str());
+  std::printf(
+      "[e2e] tickets L-1 of acct-li and W-1 of acct-wang opened at %s; first-response target %d s -> breach at "
+      "%s\n",
+      Rfc3339(opened_at).c_str(), kTargetSeconds, Rfc3339(opened_at + kTargetSeconds).c_str());
 
   // The ticket is running, not breached yet, and visible to Prometheus before the breach.
   ASSERT_TRUE(
       WaitFor(seconds(30),
-              [&] { return Scalar(prom_port, "sum(slamon_sla_open{tier=\"A\",metric=\"first_response\"})") == 1.0; }))
-      << "slamon never reported L-1's running first-response clock" << logs();
+              [&] { return Scalar(prom_port, "sum(slamon_sla_open{tier=\"A\",metric=\"first_response\"})") == 2.0; }))
+      << "slamon never reported the running first-response clocks of L-1 and W-1" << logs();
 
   std::optional<Notified> page;
   const bool paged = WaitFor(seconds(90), [&] {
@@ -538,12 +577,67 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   ASSERT_TRUE(paged && page) << "li.wei was not paged within 90 s of opening L-1" << logs();
   EXPECT_EQ(page->labels["tier"], "A");
   EXPECT_EQ(page->labels["account_owner"], "li.wei");
+  EXPECT_EQ(page->labels["account_owner_email"], "li.wei@example.com");
   EXPECT_EQ(page->labels["severity"], "page");
   const double page_latency = SecondsSinceEpoch(page->at) - breach_at;
   std::printf("[e2e] li.wei paged (SlamonFirstResponseBreached firing, tier=A): breach-to-page latency %.2f s\n",
               page_latency);
   // A page before breach_at would mean a wrong clock, not a fast pipeline.
   EXPECT_GE(page_latency, 0.0) << "paged before the target was breached";
+
+  // wang.fang, without a route of their own: the templated receiver, by WeCom
+  // to the WeCom user named by account_owner, by mail to account_owner_email.
+  std::string wecom_body;
+  ASSERT_TRUE(WaitFor(seconds(60),
+                      [&] {
+                        for (const auto& m : receiver.wecom()) {
+                          if (m.body.find("\"touser\":\"wang.fang\"") != std::string::npos &&
+                              m.body.find("SlamonFirstResponseBreached") != std::string::npos) {
+                            wecom_body = m.body;
+                            return true;
+                          }
+                        }
+                        return !alive();
+                      }))
+      << "no WeCom message to wang.fang within 60 s" << logs();
+  EXPECT_NE(wecom_body.find("\"agentid\":\"1000002\""), std::string::npos) << wecom_body;
+  std::vector<std::string> wang_receivers;
+  std::map<std::string, std::string> wang_labels;
+  ASSERT_TRUE(WaitFor(seconds(30),
+                      [&] {
+                        auto r = Get(am_port, "/api/v2/alerts?filter=alertname%3D%22SlamonFirstResponseBreached%22");
+                        if (!r || r->status != 200) return false;
+                        simdjson::dom::parser parser;
+                        simdjson::dom::array alerts;
+                        if (parser.parse(r->body).get(alerts) != simdjson::SUCCESS) return false;
+                        for (auto alert : alerts) {
+                          std::string_view owner;
+                          if (alert["labels"]["account_owner"].get(owner) != simdjson::SUCCESS || owner != "wang.fang")
+                            continue;
+                          simdjson::dom::object labels;
+                          if (alert["labels"].get(labels) == simdjson::SUCCESS) {
+                            for (auto field : labels) {
+                              std::string_view v;
+                              if (field.value.get(v) == simdjson::SUCCESS)
+                                wang_labels[std::string(field.key)] = std::string(v);
+                            }
+                          }
+                          simdjson::dom::array receivers;
+                          if (alert["receivers"].get(receivers) != simdjson::SUCCESS) return false;
+                          for (auto rcv : receivers) {
+                            std::string_view name;
+                            if (rcv["name"].get(name) == simdjson::SUCCESS) wang_receivers.emplace_back(name);
+                          }
+                          return true;
+                        }
+                        return false;
+                      }))
+      << "Alertmanager holds no SlamonFirstResponseBreached for wang.fang" << logs();
+  EXPECT_EQ(wang_receivers, std::vector<std::string>{"owner"});
+  EXPECT_EQ(wang_labels["account_owner_email"], "wang.fang@example.com");
+  EXPECT_EQ(wang_labels["tier"], "A");
+  std::printf("[e2e] wang.fang paged through the templated receiver (WeCom touser wang.fang, mail to %s)\n",
+              wang_labels["account_owner_email"].c_str());
 
   // While the breach fires, the per-owner views have data (they are on the
   // may-be-empty list only for after the reply).
@@ -566,7 +660,8 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   const int64_t replied_at = NowSeconds();
   ProduceRaw(
       brokers_, topic,
-      {event("l2", "ticket.replied", replied_at, "acct-li", R"("ticket_id":"L-1","author":"agent","public":true)")});
+      {event("l2", "ticket.replied", replied_at, "acct-li", R"("ticket_id":"L-1","author":"agent","public":true)"),
+       event("w2", "ticket.replied", replied_at, "acct-wang", R"("ticket_id":"W-1","author":"agent","public":true)")});
   if (HasFatalFailure()) return;
   std::optional<Notified> resolved;
   const bool got_resolved = WaitFor(seconds(90), [&] {
@@ -598,8 +693,12 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
       << "maria.garcia's answered ticket should count as met";
   EXPECT_EQ(
       Scalar(prom_port, "sum(slamon_sla_completed_total{tier=\"A\",metric=\"first_response\",outcome=\"breached\"})"),
-      1.0)
-      << "li.wei's late reply should count as breached";
+      2.0)
+      << "the late replies of li.wei's and wang.fang's tickets should count as breached";
+  // wang.fang's page never went to a webhook (the per-owner routes, default).
+  for (const auto& h : receiver.hooks()) {
+    EXPECT_EQ(h.body.find("wang.fang"), std::string::npos) << h.path << " received: " << h.body;
+  }
 
   // --- 3. Every dashboard expression against this Prometheus.
   // Health (CSAT) is refreshed every 15 s: wait until maria.garcia's survey shows.
@@ -644,7 +743,7 @@ TEST_F(AlertingE2eTest, BreachPagesTheAccountOwnerAndResolves) {
   constexpr int kMetrics = 4;     // assignment, first_response, next_response, resolution
   constexpr int kGroups = 1;      // after_sales (group_targets)
   constexpr int kSlaLevels = 3;   // ok, warning, breached
-  constexpr int kOwners = 2;      // li.wei, maria.garcia
+  constexpr int kOwners = 3;      // li.wei, maria.garcia, wang.fang
   constexpr int kPolicies = 1;
   constexpr int kFirstResponseBuckets = 11 + 1;  // default bounds + the 20 s target, +Inf on top
   constexpr int kHealthLevels = 4;               // healthy, watch, at_risk, churned

@@ -136,6 +136,9 @@ TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
       {"{\"id\":\"x5\",\"type\":\"ticket.opened\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\","
        "\"ticket_id\":\"T\",\"priority\":\"whenever\"}",
        events::RejectReason::kInvalidField},
+      {"{\"id\":\"x8\",\"type\":\"account.updated\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\","
+       "\"tier\":null}",
+       events::RejectReason::kMissingField},
       {"{\"id\":\"x6\",\"type\":\"survey.answered\",\"occurred_at\":\"2026-11-20T09:15:00Z\",\"account_id\":\"a\","
        "\"score\":9}",
        events::RejectReason::kInvalidField},
@@ -159,6 +162,10 @@ TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
   messages.emplace_back("acme",
                         "{\"id\":\"ok-last\",\"type\":\"account.churned\",\"occurred_at\":\"2026-11-21T00:00:00Z\","
                         "\"account_id\":\"acme\"}");
+  ++valid;
+  messages.emplace_back("acme",
+                        "{\"id\":\"ok-update\",\"type\":\"account.updated\",\"occurred_at\":\"2026-11-21T00:00:01Z\","
+                        "\"account_id\":\"acme\",\"owner\":\"maria.garcia\"}");
   ++valid;
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"));
   Process daemon(Run(config, false), dir_.Sub("run.log"));
@@ -184,6 +191,7 @@ TEST_F(IngestTest, QuarantinesBadInputAndKeepsRunning) {
   EXPECT_EQ(SumMetric(metrics, "slamon_events_rejected_total{reason=\"malformed_json\"}"), 3) << metrics;
   EXPECT_NE(metrics.find("slamon_events_rejected_total{reason=\"oversize\"} 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("slamon_events_rejected_total{reason=\"invalid_utf8\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("slamon_events_ingested_total{type=\"account.updated\"} 1"), std::string::npos) << metrics;
   EXPECT_TRUE(daemon.Running()) << "the daemon must survive bad input";
   daemon.Signal(SIGTERM);
   ASSERT_EQ(daemon.Wait(seconds(30)), 0) << Tail(dir_.Sub("run.log"));

@@ -199,6 +199,25 @@ TEST(KafkaSaslTest, ConsumesThroughSaslSslAndAWrongPasswordStaysAliveAndNotReady
   }
   EXPECT_EQ(stored, kEvents) << Tail(good_log);
   EXPECT_TRUE(good_ready) << Tail(good_log);
+  // The topic check goes through the same login: the (auto-created) topic
+  // keeps every event on this broker (log.retention.hours=-1).
+  std::string metrics;
+  const std::string retention_ok = "slamon_topic_retention_ok{topic=\"" + topic + "\"} 1";
+  for (int i = 0; i < 100 && good_port != 0 && metrics.find(retention_ok) == std::string::npos; ++i) {
+    metrics = HttpGet(good_port, "/metrics");
+    if (metrics.find(retention_ok) == std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_NE(metrics.find(retention_ok), std::string::npos) << Tail(good_log);
+  // `slamon topic create` through SASL_SSL: created, then found keeping every event.
+  const std::string created_topic = UniqueName("sasl-created");
+  const std::string good_config = dir.Sub("good") + "/slamon.yaml";
+  for (const char* expected : {": created (2 partitions", ": exists (2 partitions) and keeps every event"}) {
+    const RunResult r = RunCapture({SLAMON_BINARY, "topic", "create", "--config", good_config, "--partitions", "2",
+                                    "--set", "kafka.topics=[" + created_topic + "]"},
+                                   dir.path(), seconds(60));
+    EXPECT_EQ(r.code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find(created_topic + expected), std::string::npos) << r.out << r.err;
+  }
 
   // Give the bad daemon several reconnect rounds (librdkafka backs off up to 10 s).
   std::this_thread::sleep_until(bad_started + seconds(15));

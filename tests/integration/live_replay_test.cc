@@ -103,8 +103,8 @@ std::vector<std::pair<std::string, std::string>> ExtensionAccounts(int64_t now) 
   return out;
 }
 // An account with value data whose follow-up is overdue: tier A (14 d
-// cadence), upserted 40 days ago, never touched outbound; orders in CNY and
-// USD, NPS and CSAT answers, a churned sibling with a reason.
+// cadence), upserted 40 days ago, never touched outbound, its owner handed
+// over by an account.updated; orders in CNY and USD, NPS and CSAT answers.
 std::vector<std::pair<std::string, std::string>> KeyAccountEvents(int64_t now) {
   std::vector<std::pair<std::string, std::string>> out;
   int n = 0;
@@ -114,6 +114,7 @@ std::vector<std::pair<std::string, std::string>> KeyAccountEvents(int64_t now) {
                                   account + "\"" + fields + "}");
   };
   add("zz-quiet", now - 40 * 86400, "account.upserted", R"(,"name":"Quiet","tier":"A","owner":"quiet.owner")");
+  add("zz-quiet", now - 30 * 86400, "account.updated", R"(,"owner":"quiet.successor")");
   add("zz-quiet", now - 35 * 86400, "order.placed", R"(,"order_id":"Q-1","amount":60000)");
   add("zz-quiet", now - 20 * 86400, "order.placed", R"(,"order_id":"Q-2","amount":125.5,"currency":"USD")");
   add("zz-quiet", now - 5 * 86400, "survey.answered", R"(,"score":10,"kind":"nps")");
@@ -295,6 +296,9 @@ TEST(LiveReplayTest, ApiEqualsReplayAtTheSameInstant) {
   }
   ASSERT_TRUE(cards.count("zz-quiet"));
   const json& quiet = cards["zz-quiet"];
+  EXPECT_EQ(quiet.at("owner"), "quiet.successor") << quiet.dump();
+  EXPECT_EQ(quiet.at("tier"), "A") << quiet.dump();  // kept from the upsert
+  EXPECT_EQ(cli_by_id["zz-quiet"].at("owner"), "quiet.successor");
   EXPECT_NEAR(quiet.at("followup").at("overdue_days").get<double>(), 26, 0.01) << quiet.dump();
   EXPECT_EQ(quiet.at("value").at("lifetime_value"), 60000) << quiet.dump();
   EXPECT_EQ(quiet.at("value").at("other_currencies").at("USD").at("value_12m"), 125.5) << quiet.dump();

@@ -3,8 +3,11 @@
 // ones exit 2 naming file, line and field, and --version names a revision.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <regex>
 #include <string>
 #include <vector>
@@ -37,9 +40,28 @@ TEST(CheckConfigTest, EveryShippedConfigIsValid) {
   EXPECT_GE(checked, 2);
 }
 
+TEST(CheckConfigTest, EveryExampleNamesTheSameTopic) {
+  // Copied as they are, the bridge examples must write where the daemon
+  // examples read: one topic name in every config/*.yaml.
+  std::map<std::string, std::string> topic_of;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SLAMON_SOURCE_DIR) + "/config")) {
+    if (entry.path().extension() != ".yaml") continue;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    // A daemon config's kafka.topics ([a]) or a bridge config's kafka.topic;
+    // neither: the default of both.
+    topic_of[entry.path().filename().string()] =
+        std::regex_search(text, m, std::regex(R"(\n  topics?: \[?([^\]\s#,]+))")) ? m[1].str() : "slamon-events";
+  }
+  ASSERT_GE(topic_of.size(), 3u);
+  for (const auto& [file, topic] : topic_of) EXPECT_EQ(topic, "slamon-events") << file;
+}
+
 TEST(CheckConfigTest, SummaryListsPoliciesInMatchOrderWithTargets) {
   TempDir dir;
-  const RunResult r = CheckConfig(dir, std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
+  const RunResult r =
+      CheckConfig(dir, std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml", {"--kafka-timeout", "0"});
   ASSERT_EQ(r.code, 0) << r.err;
   // The example's six policies, first match first.
   const std::vector<std::string> order = {"1. tier-a-phone: tier A, channel phone; calendar 24x7",
@@ -59,15 +81,33 @@ TEST(CheckConfigTest, SummaryListsPoliciesInMatchOrderWithTargets) {
       << r.out;
   EXPECT_NE(r.out.find("escalation team_lead +2h, head_of_service +1d"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("cn-business (Asia/Shanghai, 3 holidays, 2 date overrides)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("kafka       brokers kafka-1:9092,kafka-2:9092; topics customer-events"), std::string::npos)
+  EXPECT_NE(r.out.find("kafka       brokers kafka-1:9092,kafka-2:9092; topics slamon-events"), std::string::npos)
       << r.out;
   // One screen.
   EXPECT_LT(std::count(r.out.begin(), r.out.end(), '\n'), 40) << r.out;
   // --set applies as with `run`.
+  EXPECT_NE(r.out.find("topics      not checked (--kafka-timeout 0)"), std::string::npos) << r.out;
   const RunResult overridden = CheckConfig(dir, std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml",
-                                           {"--set", "kafka.brokers=127.0.0.1:1"});
+                                           {"--set", "kafka.brokers=127.0.0.1:1", "--kafka-timeout", "0"});
   ASSERT_EQ(overridden.code, 0) << overridden.err;
   EXPECT_NE(overridden.out.find("brokers 127.0.0.1:1;"), std::string::npos) << overridden.out;
+}
+
+TEST(CheckConfigTest, AnUnreachableClusterIsCouldNotCheckNotInvalid) {
+  // Offline use: the wait is bounded, the config stays valid (exit 0).
+  TempDir dir;
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunResult r = CheckConfig(dir, std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml",
+                                  {"--set", "kafka.brokers=127.0.0.1:1", "--kafka-timeout", "2"});
+  const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(": valid"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("topics      could not check retention: "), std::string::npos) << r.out;
+  EXPECT_LT(seconds, 15) << r.out;
+  // The demo's in-process cluster is not asked at all.
+  const RunResult demo = CheckConfig(dir, std::string(SLAMON_SOURCE_DIR) + "/config/demo.yaml");
+  EXPECT_EQ(demo.code, 0) << demo.err;
+  EXPECT_NE(demo.out.find("topics      not checked (the embedded cluster)"), std::string::npos) << demo.out;
 }
 
 TEST(CheckConfigTest, BrokenConfigsExit2WithFileLineAndField) {

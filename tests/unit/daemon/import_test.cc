@@ -3,8 +3,10 @@
 // from Kafka is backfilled with exact counts; the store then verifies clean,
 // a re-run adds nothing and an interrupted import resumes. Resume is tied to
 // the file's bytes: another file is imported in full, the same file with
-// lines appended imports only the new lines. Exit codes and
-// `slamon verify` are checked through the real binary (SLAMON_BINARY).
+// lines appended imports only the new lines. Partial account updates are
+// imported like any event and seen by `slamon accounts` and `slamon replay`.
+// Exit codes and `slamon verify` are checked through the real binary
+// (SLAMON_BINARY).
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
@@ -328,6 +330,64 @@ TEST(Import, AnUnterminatedLastLineThatGrewMakesItAnotherFile) {
   ImportCounts alone;
   ASSERT_TRUE(daemon::RunImport({.store = dir.Sub("alone"), .file = ref}, &alone).ok());
   EXPECT_EQ(StoreCounts(dir.Sub("store")).first, StoreCounts(dir.Sub("alone")).first);
+}
+
+// account.updated in a JSONL file (plain and CloudEvents, out of time order,
+// one without fields): the updates are stored and both CLIs read the
+// attributes field by field.
+TEST(Import, AccountUpdatesReachAccountsAndReplay) {
+  TempDir dir;
+  const std::string store = dir.Sub("store"), file = dir.Sub("accounts.jsonl");
+  const std::string config = std::string(SLAMON_SOURCE_DIR) + "/tests/fixtures/store-layout2-golden/slamon.yaml";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << R"({"id":"i-1","type":"account.upserted","occurred_at":"2026-11-02T09:00:00Z","account_id":"acme",)"
+           R"("name":"Acme","tier":"B","owner":"li.wei","renewal_date":"2027-01-15"})"
+        << "\n"
+        << R"({"specversion":"1.0","id":"i-2","type":"account.updated","time":"2026-11-16T09:00:00Z",)"
+           R"("subject":"acme","data":{"tier":"A"}})"
+        << "\n"
+        << R"({"id":"i-3","type":"account.updated","occurred_at":"2026-11-09T09:00:00Z","account_id":"acme",)"
+           R"("owner":"maria.garcia"})"
+        << "\n"
+        << R"({"id":"i-4","type":"account.updated","occurred_at":"2026-11-09T09:00:00Z","account_id":"acme"})"
+        << "\n"
+        << R"({"id":"i-5","type":"ticket.opened","occurred_at":"2026-11-17T02:00:00Z","account_id":"acme",)"
+           R"("ticket_id":"T-1","priority":"high"})"
+        << "\n"
+        << R"({"id":"i-6","type":"account.updated","occurred_at":"2026-11-10T09:00:00Z","account_id":"newco",)"
+           R"("owner":"ana"})"
+        << "\n";
+  }
+  ImportCounts c;
+  ASSERT_TRUE(daemon::RunImport({.store = store, .file = file}, &c).ok());
+  EXPECT_EQ(c.stored, 5);
+  EXPECT_EQ(c.quarantined, 1);
+  EXPECT_EQ(c.rejected_by_reason[static_cast<int>(events::RejectReason::kMissingField)], 1);
+
+  const std::string as_of = "2026-11-20T00:00:00Z";
+  RunResult r =
+      RunSlamon({"accounts", "--store", store, "--config", config, "--as-of", as_of, "--format", "jsonl"}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  std::vector<nlohmann::json> accounts;
+  for (size_t pos = 0, eol; (eol = r.out.find('\n', pos)) != std::string::npos; pos = eol + 1) {
+    accounts.push_back(nlohmann::json::parse(r.out.substr(pos, eol - pos)));
+  }
+  ASSERT_EQ(accounts.size(), 2u) << r.out;
+  EXPECT_EQ(accounts[0]["account_id"], "acme");
+  EXPECT_EQ(accounts[0]["tier"], "A");
+  EXPECT_EQ(accounts[0]["owner"], "maria.garcia");
+  EXPECT_EQ(accounts[0]["renewal_soon"], true);  // the upsert's date, untouched by the updates
+  EXPECT_EQ(accounts[1]["account_id"], "newco");
+  EXPECT_EQ(accounts[1]["tier"], "unknown");
+  EXPECT_EQ(accounts[1]["owner"], "ana");
+
+  r = RunSlamon({"replay", "--store", store, "--config", config, "--as-of", as_of, "--format", "jsonl"}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const auto first = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+  EXPECT_EQ(first["ticket_id"], "T-1");
+  EXPECT_EQ(first["tier"], "A");  // the tier update of 11-16, before the open
+  EXPECT_EQ(first["policy"], "tier-a");
 }
 
 TEST(Verify, ExitCodesForBadPathsAndABrokenStore) {

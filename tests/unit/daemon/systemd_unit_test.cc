@@ -1,7 +1,7 @@
-// packaging/slamon.service: the keys the deployment relies on (hardening,
-// Type=notify, restart policy) and systemd's own verdict on the file
-// (`systemd-analyze verify`, plus `systemd-analyze security` as a ceiling on
-// the exposure score).
+// packaging/slamon.service and packaging/slamon-bridge.service: the keys the
+// deployment relies on (hardening, Type=, restart policy, where secrets come
+// from) and systemd's own verdict on the files (`systemd-analyze verify`,
+// plus `systemd-analyze security` as a ceiling on the exposure score).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -19,6 +19,7 @@ namespace slamon::testing {
 namespace {
 
 const std::string kUnit = std::string(SLAMON_SOURCE_DIR) + "/packaging/slamon.service";
+const std::string kBridgeUnit = std::string(SLAMON_SOURCE_DIR) + "/packaging/slamon-bridge.service";
 
 // "[Section]" -> key -> values (a key may repeat), the way systemd reads a
 // unit file: comments start with # or ;, no line continuations are used here.
@@ -52,8 +53,8 @@ std::string One(const UnitFile& unit, const std::string& section, const std::str
 
 // The unit with ExecStart pointing at the binary just built, which verify
 // requires to exist (the installed path is /usr/bin/slamon).
-std::string UnitForBuiltBinary(const TempDir& dir) {
-  std::ifstream in(kUnit);
+std::string UnitForBuiltBinary(const TempDir& dir, const std::string& unit = kUnit) {
+  std::ifstream in(unit);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
@@ -61,9 +62,32 @@ std::string UnitForBuiltBinary(const TempDir& dir) {
   const size_t at = text.find(exec);
   if (at == std::string::npos) return "";
   text.replace(at, exec.size(), std::string("ExecStart=") + SLAMON_BINARY + " ");
-  const std::string path = dir.Sub("slamon.service");
+  const std::string path = dir.Sub(std::filesystem::path(unit).filename().string());
   std::ofstream(path) << text;
   return path;
+}
+
+// The hardening both units share (the bridge keeps no state, so it has no StateDirectory).
+const std::map<std::string, std::string>& SharedHardening() {
+  static const std::map<std::string, std::string> kKeys = {
+      {"DynamicUser", "yes"},
+      // /etc/slamon is 0750 root:slamon (the package's postinst): the
+      // throw-away user reads the configs through this group only.
+      {"SupplementaryGroups", "slamon"},
+      {"ConfigurationDirectory", "slamon"},
+      {"ConfigurationDirectoryMode", "0750"},
+      {"ProtectSystem", "strict"},
+      {"ProtectHome", "yes"},
+      {"NoNewPrivileges", "yes"},
+      {"PrivateTmp", "yes"},
+      {"PrivateDevices", "yes"},
+      {"CapabilityBoundingSet", ""},
+      {"SystemCallFilter", "@system-service"},
+      {"RestrictAddressFamilies", "AF_UNIX AF_INET AF_INET6"},
+      {"Restart", "on-failure"},
+      {"RestartPreventExitStatus", "2"},
+  };
+  return kKeys;
 }
 
 TEST(SystemdUnitTest, HasTheRequiredKeys) {
@@ -72,22 +96,29 @@ TEST(SystemdUnitTest, HasTheRequiredKeys) {
   const std::map<std::string, std::string> service = {
       {"Type", "notify"},
       {"ExecStart", "/usr/bin/slamon run --config /etc/slamon/slamon.yaml"},
-      {"Restart", "on-failure"},
-      {"RestartPreventExitStatus", "2"},
-      {"DynamicUser", "yes"},
+      {"ExecReload", "/bin/kill -HUP $MAINPID"},  // SIGHUP reloads the config
       {"StateDirectory", "slamon"},
-      {"ConfigurationDirectory", "slamon"},
-      {"ProtectSystem", "strict"},
-      {"ProtectHome", "yes"},
-      {"NoNewPrivileges", "yes"},
-      {"PrivateTmp", "yes"},
       {"NotifyAccess", "main"},
   };
   for (const auto& [key, want] : service) EXPECT_EQ(One(unit, "Service", key), want) << key;
+  for (const auto& [key, want] : SharedHardening()) EXPECT_EQ(One(unit, "Service", key), want) << key;
   // A watchdog interval the daemon can ping within (it pings at half of it).
   EXPECT_NE(One(unit, "Service", "WatchdogSec"), "<missing>");
   EXPECT_EQ(One(unit, "Install", "WantedBy"), "multi-user.target");
   EXPECT_NE(One(unit, "Unit", "Description"), "<missing>");
+}
+
+TEST(SystemdUnitTest, BridgeUnitIsHardenedAndReadsItsSecretsFromARootOnlyFile) {
+  ASSERT_TRUE(std::filesystem::exists(kBridgeUnit));
+  const UnitFile unit = ParseUnit(kBridgeUnit);
+  EXPECT_EQ(One(unit, "Service", "ExecStart"), "/usr/bin/slamon bridge --config /etc/slamon/bridge.yaml");
+  EXPECT_EQ(One(unit, "Service", "Type"), "exec");  // the bridge does not notify; exec fails a missing binary
+  // systemd reads the file as root before dropping to the dynamic user; "-": optional.
+  EXPECT_EQ(One(unit, "Service", "EnvironmentFile"), "-/etc/slamon/bridge.env");
+  for (const auto& [key, want] : SharedHardening()) EXPECT_EQ(One(unit, "Service", key), want) << key;
+  EXPECT_EQ(One(unit, "Service", "StateDirectory"), "<missing>");  // stateless: nothing on disk is writable
+  EXPECT_EQ(One(unit, "Service", "Environment"), "<missing>");     // no secret in the unit itself
+  EXPECT_EQ(One(unit, "Install", "WantedBy"), "multi-user.target");
 }
 
 TEST(SystemdUnitTest, ParserSeesMissingAndRepeatedKeys) {
@@ -110,13 +141,15 @@ class SystemdAnalyzeTest : public ::testing::Test {
 };
 
 TEST_F(SystemdAnalyzeTest, VerifyFindsNothingToComplainAbout) {
-  TempDir dir;
-  const std::string unit = UnitForBuiltBinary(dir);
-  ASSERT_FALSE(unit.empty()) << "no ExecStart=/usr/bin/slamon in " << kUnit;
-  const RunResult r = RunCapture({SLAMON_SYSTEMD_ANALYZE, "verify", unit}, dir.path(), std::chrono::seconds(60));
-  EXPECT_EQ(r.code, 0) << r.err << r.out;
-  // verify exits 0 on unknown keys and bad values too; it only says so.
-  EXPECT_EQ(r.err, "") << r.out;
+  for (const std::string& source : {kUnit, kBridgeUnit}) {
+    TempDir dir;
+    const std::string unit = UnitForBuiltBinary(dir, source);
+    ASSERT_FALSE(unit.empty()) << "no ExecStart=/usr/bin/slamon in " << source;
+    const RunResult r = RunCapture({SLAMON_SYSTEMD_ANALYZE, "verify", unit}, dir.path(), std::chrono::seconds(60));
+    EXPECT_EQ(r.code, 0) << source << ": " << r.err << r.out;
+    // verify exits 0 on unknown keys and bad values too; it only says so.
+    EXPECT_EQ(r.err, "") << source << ": " << r.out;
+  }
 }
 
 TEST_F(SystemdAnalyzeTest, VerifyReportsABrokenUnit) {
@@ -136,14 +169,16 @@ TEST_F(SystemdAnalyzeTest, VerifyReportsABrokenUnit) {
 
 TEST_F(SystemdAnalyzeTest, ExposureStaysLow) {
   // systemd's own hardening score (0 = locked down, 10 = fully exposed).
-  TempDir dir;
-  const std::string unit = UnitForBuiltBinary(dir);
-  ASSERT_FALSE(unit.empty());
-  const RunResult r =
-      RunCapture({SLAMON_SYSTEMD_ANALYZE, "security", "--offline=yes", "--threshold=25", "--no-pager", unit},
-                 dir.path(), std::chrono::seconds(60));
-  EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("Overall exposure level"), std::string::npos) << r.out << r.err;
+  for (const std::string& source : {kUnit, kBridgeUnit}) {
+    TempDir dir;
+    const std::string unit = UnitForBuiltBinary(dir, source);
+    ASSERT_FALSE(unit.empty());
+    const RunResult r =
+        RunCapture({SLAMON_SYSTEMD_ANALYZE, "security", "--offline=yes", "--threshold=25", "--no-pager", unit},
+                   dir.path(), std::chrono::seconds(60));
+    EXPECT_EQ(r.code, 0) << source << ": " << r.out << r.err;
+    EXPECT_NE(r.out.find("Overall exposure level"), std::string::npos) << r.out << r.err;
+  }
 }
 
 }  // namespace

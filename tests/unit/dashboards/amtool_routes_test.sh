@@ -43,7 +43,16 @@ expect lead-east alertname=SlamonSlaEscalated tier=A metric=first_response accou
 expect lead-key-accounts alertname=SlamonSlaEscalated tier=B metric=resolution account_owner=sam.okafor team=key-accounts step=team_lead severity=page
 expect head-of-service alertname=SlamonSlaEscalated tier=A metric=first_response account_owner=li.wei team=east step=head_of_service severity=page
 expect default alertname=SlamonSlaEscalated tier=A metric=first_response account_owner=li.wei team=west step=team_lead severity=page
-# An owner without a route of their own reaches the default receiver.
+# An owner without a route of their own but with a known address reaches the
+# one templated receiver (the address is in the alert); a route of the
+# owner's own still wins over it.
+expect owner alertname=SlamonFirstResponseBreached tier=A account_owner=wang.fang account_owner_email=wang.fang@example.com severity=page
+expect owner alertname=SlamonResolutionBreached tier=B account_owner=wang.fang account_owner_email=wang.fang@example.com severity=ticket
+expect owner alertname=SlamonAccountsAtRisk tier=A account_owner=wang.fang account_owner_email=wang.fang@example.com severity=warning
+expect owner-li.wei alertname=SlamonFirstResponseBreached tier=A account_owner=li.wei account_owner_email=li.wei@example.com severity=page
+# Owners folded into "other" by the label bound carry no address: default.
+expect default alertname=SlamonFirstResponseBreached tier=A account_owner=other severity=page
+# An owner with neither a route nor an address reaches the default receiver.
 expect default alertname=SlamonFirstResponseBreached tier=A account_owner=unknown.owner severity=page
 expect default alertname=SlamonAccountsAtRisk tier=B account_owner=nobody severity=warning
 # Owner names match exactly (no prefix or case folding).
@@ -54,6 +63,11 @@ expect default alertname=SlamonFirstResponseBreached tier=A account_owner=Li.Wei
 expect oncall alertname=SlamonDown job=slamon severity=page
 expect oncall alertname=SlamonIngestStalled severity=page
 expect oncall alertname=SlamonConsumerLagHigh topic=slamon-events severity=page
+expect tickets alertname=SlamonTopicLosesHistory topic=slamon-events severity=ticket
+# The bridge's alerts, whatever their severity: the on-call.
+expect oncall alertname=SlamonBridgeSignatureFailures source=zendesk severity=page
+expect oncall alertname=SlamonBridgeMappingErrors source=jiandaoyun severity=warning
+expect oncall alertname=SlamonBridgeKafkaUnavailable job=slamon-bridge instance=127.0.0.1:9465 severity=page
 expect oncall alertname=SlamonSlaBudgetBurn tier=A severity=page
 expect tickets alertname=SlamonSlaBudgetBurn tier=A severity=ticket
 expect default alertname=SlamonSatisfactionBelowTarget tier=A window=30d severity=warning
@@ -65,6 +79,7 @@ expect tickets alertname=SlamonChurnAboveTarget tier=unknown window=365d severit
 expect owner-li.wei alertname=SlamonFollowupsOverdue account_owner=li.wei severity=digest
 expect owner-sam.okafor alertname=SlamonFollowupsOverdue account_owner=sam.okafor severity=digest
 expect default alertname=SlamonFollowupsOverdue account_owner=nobody severity=digest
+expect owner alertname=SlamonFollowupsOverdue account_owner=wang.fang account_owner_email=wang.fang@example.com severity=digest
 
 echo "$((cases - failures))/$cases routing cases passed"
 [ "$failures" -eq 0 ]

@@ -108,6 +108,7 @@ struct Family {
 std::vector<Family> Families() {
   return {
       {"account.upserted", R"("name":"Acme","tier":"A","owner":"am-1","contract_value":1200.5)", "acme"},
+      {"account.updated", R"("owner":"am-2","renewal_date":"","contract_value":99)", "acme"},
       {"account.churned", R"("account_id":"acme","reason":"price")", ""},
       {"ticket.opened", R"("ticket_id":"T-1","priority":"high","channel":"email","category":"billing")", "acme"},
       {"ticket.replied", R"("ticket_id":"T-1","author":"agent","public":false)", "acme"},
@@ -369,6 +370,12 @@ TEST(CodecBinaryTest, FuzzSeedsMatchTable) {
        head + "ce_type=order.placed\n\n"
               R"({"account_id":"acme","order_id":"O-1","amount":5})",
        std::nullopt},
+      {"binary_updated",
+       head + "ce_type=account.updated\nce_subject=acme\ncontent-type=application/json\n\n"
+              R"({"owner":"maria","tier":"A"})",
+       std::nullopt},
+      {"binary_updated_no_fields", head + "ce_type=account.updated\nce_subject=acme\n\n{}",
+       RejectReason::kMissingField},
       {"binary_extension",
        head + "ce_type=ticket.resolved\nce_subject=acme\nce_partitionkey=acme\ntraceparent=00\n\n"
               R"({"ticket_id":"T-1"})",

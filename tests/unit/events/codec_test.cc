@@ -265,6 +265,46 @@ std::vector<Case> Cases() {
   c.push_back({"ce_no_account", Ce("account.churned", "", R"("dataschema":"/x")"), R::kMissingField});
   c.push_back({"ce_missing_time", R"({"specversion":"1.0","id":"e","type":"account.churned","subject":"a","data":{}})",
                R::kMissingField});
+  // ---- account.updated: any subset of the account fields, at least one ----
+  c.push_back({"updated_owner", Plain("account.updated", R"("owner":"maria","owner_email":"maria@x.io")"), std::nullopt,
+               [](const Event& e) {
+                 EXPECT_EQ(e.type, EventType::kAccountUpdated);
+                 EXPECT_EQ(e.fields, FieldBit(AccountField::kOwner) | FieldBit(AccountField::kOwnerEmail));
+                 EXPECT_EQ(AccountFieldsOf(e), e.fields);
+                 EXPECT_EQ(e.owner, "maria");
+                 EXPECT_EQ(e.owner_email, "maria@x.io");
+                 EXPECT_EQ(e.tier, "");
+               }});
+  c.push_back(
+      {"updated_all",
+       Plain("account.updated", R"("name":"Acme","tier":"A","owner":"li.wei","owner_email":"li@x.io","team":"apac",)"
+                                R"("calendar":"cn-business","contract_value":5,"renewal_date":"2027-02-28")"),
+       std::nullopt, [](const Event& e) {
+         EXPECT_EQ(e.fields, kAllAccountFields);
+         EXPECT_EQ(e.calendar, "cn-business");
+         EXPECT_EQ(e.contract_value, 5);
+       }});
+  // An empty string is present (it clears the field); null is absent.
+  c.push_back({"updated_clears_team_null_owner", Plain("account.updated", R"("team":"","owner":null)"), std::nullopt,
+               [](const Event& e) { EXPECT_EQ(e.fields, FieldBit(AccountField::kTeam)); }});
+  c.push_back({"updated_renewal_cleared", Plain("account.updated", R"("renewal_date":"")"), std::nullopt,
+               [](const Event& e) { EXPECT_EQ(e.fields, FieldBit(AccountField::kRenewalDate)); }});
+  c.push_back({"ce_updated_tier", Ce("account.updated", R"("tier":"B")"), std::nullopt, [](const Event& e) {
+                 EXPECT_EQ(e.account_id, "acme");
+                 EXPECT_EQ(e.fields, FieldBit(AccountField::kTier));
+                 EXPECT_EQ(e.tier, "B");
+               }});
+  c.push_back({"updated_no_fields", Plain("account.updated", ""), R::kMissingField});
+  c.push_back(
+      {"updated_only_nulls", Plain("account.updated", R"("tier":null,"contract_value":null)"), R::kMissingField});
+  c.push_back({"updated_unknown_fields_only", Plain("account.updated", R"("segment":"smb")"), R::kMissingField});
+  c.push_back({"updated_tier_empty", Plain("account.updated", R"("tier":"")"), R::kInvalidField});
+  c.push_back({"updated_owner_number", Plain("account.updated", R"("owner":7)"), R::kInvalidField});
+  c.push_back(
+      {"updated_contract_value_string", Plain("account.updated", R"("contract_value":"1k")"), R::kInvalidField});
+  c.push_back(
+      {"updated_renewal_invalid", Plain("account.updated", R"("renewal_date":"2027-02-30")"), R::kInvalidField});
+  c.push_back({"ce_updated_no_fields", Ce("account.updated", R"("account_id":"acme")"), R::kMissingField});
   // ---- foreign input: duplicate keys, implausible years ----
   c.push_back({"dup_key_root", Plain("ticket.resolved", R"("ticket_id":"T-1","id":"e-9")"), R::kInvalidField});
   c.push_back({"dup_key_data", Ce("ticket.resolved", R"("ticket_id":"T-1","ticket_id":"T-2")"), R::kInvalidField});
@@ -304,6 +344,11 @@ TEST(CodecTest, DetailNamesField) {
   auto result = decoder.Decode(Plain("ticket.opened", R"("ticket_id":"T-1","priority":"critical")"));
   ASSERT_TRUE(std::holds_alternative<Rejection>(result));
   EXPECT_EQ(std::get<Rejection>(result).detail, R"(field "priority": expected one of urgent, high, normal, low)");
+  result = decoder.Decode(Plain("account.updated", ""));
+  ASSERT_TRUE(std::holds_alternative<Rejection>(result));
+  EXPECT_EQ(std::get<Rejection>(result).detail,
+            R"x(field "(fields)": account.updated needs at least one of name, tier, owner, owner_email, team, )x"
+            R"x(calendar, contract_value, renewal_date)x");
 }
 
 TEST(CodecTest, NeverCrashesOnPrefixes) {
@@ -339,19 +384,24 @@ TEST(CodecTest, EnumNamesRoundTrip) {
   EXPECT_FALSE(ParseEventType("ticket.Opened").has_value());
   EXPECT_EQ(Name(EventType::kTicketAssigned), "ticket.assigned");
   EXPECT_EQ(Name(EventType::kOrderPlaced), "order.placed");
+  EXPECT_EQ(Name(EventType::kAccountUpdated), "account.updated");
+  EXPECT_EQ(Name(AccountField::kOwnerEmail), "owner_email");
+  EXPECT_EQ(Name(AccountField::kRenewalDate), "renewal_date");
   EXPECT_EQ(ParseSurveyKind("nps"), SurveyKind::kNps);
   EXPECT_FALSE(ParseSurveyKind("NPS").has_value());
   EXPECT_FALSE(ParsePriority("").has_value());
 }
 
-// Canonical type ranks: ticket.assigned between priority_changed and replied,
-// order.placed after interaction.logged; the older types keep their order.
+// Canonical type ranks: account.updated right after account.upserted,
+// ticket.assigned between priority_changed and replied, order.placed after
+// interaction.logged; the older types keep their order.
 TEST(CodecTest, CanonicalRanks) {
   const std::vector<EventType> order = {
-      EventType::kAccountUpserted,     EventType::kAccountChurned,        EventType::kTicketOpened,
-      EventType::kTicketStatusChanged, EventType::kTicketPriorityChanged, EventType::kTicketAssigned,
-      EventType::kTicketReplied,       EventType::kTicketResolved,        EventType::kTicketReopened,
-      EventType::kSurveyAnswered,      EventType::kInteractionLogged,     EventType::kOrderPlaced};
+      EventType::kAccountUpserted, EventType::kAccountUpdated,      EventType::kAccountChurned,
+      EventType::kTicketOpened,    EventType::kTicketStatusChanged, EventType::kTicketPriorityChanged,
+      EventType::kTicketAssigned,  EventType::kTicketReplied,       EventType::kTicketResolved,
+      EventType::kTicketReopened,  EventType::kSurveyAnswered,      EventType::kInteractionLogged,
+      EventType::kOrderPlaced};
   ASSERT_EQ(order.size(), static_cast<size_t>(kEventTypeCount));
   for (size_t i = 0; i < order.size(); ++i) EXPECT_EQ(Rank(order[i]), static_cast<int>(i)) << Name(order[i]);
   Event a, b;
@@ -362,6 +412,13 @@ TEST(CodecTest, CanonicalRanks) {
   b.id = "a";
   EXPECT_TRUE(CanonicalLess(a, b));
   EXPECT_FALSE(CanonicalLess(b, a));
+  // An upsert and an update at the same instant: the upsert first, whatever the ids.
+  a.type = EventType::kAccountUpserted;
+  b.type = EventType::kAccountUpdated;
+  EXPECT_TRUE(CanonicalLess(a, b));
+  b.type = EventType::kAccountChurned;
+  a.type = EventType::kAccountUpdated;
+  EXPECT_TRUE(CanonicalLess(a, b));
 }
 
 TEST(CodecTest, Rfc3339Parse) {

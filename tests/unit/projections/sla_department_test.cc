@@ -270,10 +270,10 @@ TEST_F(DepartmentTest, ReadsFormatOneStateWithoutNames) {
   ASSERT_EQ(rs.size(), 1u);
   EXPECT_EQ(rs[0].policy, "rest");
   EXPECT_EQ(rs[0].elapsed_seconds, 3600);
-  // Saved again, it is format 2 and still loads.
+  // Saved again, it is the current format (3) and still loads.
   std::string again;
   p.SaveState(&again);
-  EXPECT_EQ(static_cast<uint8_t>(again[4]), 2);
+  EXPECT_EQ(static_cast<uint8_t>(again[4]), 3);
   SlaProjection q(MustLoad(kConfig));
   ASSERT_TRUE(q.LoadState(again).ok());
   EXPECT_EQ(q.Evaluate(T("2026-11-02T01:00:00Z")), rs);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "projections/accounts/health_projection.h"
 #include "tests/support/sla_test_util.h"
 
 namespace slamon::projections {
@@ -141,6 +144,132 @@ TEST_F(WorkedExamples, AllTogetherSortedOutput) {
   for (const auto& r : rs) keys.push_back(r.ticket_id + "/" + std::string(MetricName(r.metric)));
   EXPECT_EQ(keys, (std::vector<std::string>{"T-1/first_response", "T-1/resolution", "T-2/first_response",
                                             "T-2/resolution", "T-5/first_response", "T-5/resolution"}));
+}
+
+// docs/sla-semantics.md "Account attributes", worked example U-1..U-4:
+// upserts and partial updates interleaved, one upsert arriving late, an
+// upsert and an update at the same instant, an account known only from an
+// update. Every arrival order of the account events gives the same result.
+class AccountUpdateExample : public ::testing::Test {
+ protected:
+  using F = events::AccountField;
+  events::Event& Update(const std::string& account, const std::string& t, events::AccountFieldSet fields) {
+    events::Event& e = ev_.Upsert(account, t, "");  // for its id and time; `fields` decides what it sets
+    e.type = events::EventType::kAccountUpdated;
+    e.fields = fields;
+    e.name.clear();
+    e.owner.clear();
+    return e;
+  }
+  void SetUp() override {
+    // In the table's order; the arrival order is varied below.
+    auto& e1 = ev_.Upsert("acme", "2026-11-02T09:00:00Z", "B", "li.wei");
+    e1.team = "apac";
+    e1.renewal_date = "2027-03-31";
+    Update("acme", "2026-11-09T09:00:00Z", events::FieldBit(F::kOwner)).owner = "maria.garcia";
+    Update("acme", "2026-11-16T09:00:00Z", events::FieldBit(F::kTier)).tier = "A";
+    ev_.Upsert("acme", "2026-11-12T09:00:00Z", "B", "li.wei");  // no team, no renewal date
+    auto& e5 = Update("acme", "2026-11-18T09:00:00Z", events::FieldBit(F::kOwner) | events::FieldBit(F::kRenewalDate));
+    e5.owner = "maria.garcia";
+    e5.renewal_date = "2027-01-15";
+    ev_.Upsert("acme", "2026-11-18T09:00:00Z", "C", "chen.jie").team = "amer";
+    Update("newco", "2026-11-10T09:00:00Z", events::FieldBit(F::kOwner)).owner = "ana";
+    account_events_ = ev_.all().size();
+    ev_.Opened("U-1", "acme", "2026-11-10T02:00:00Z");
+    ev_.Opened("U-2", "acme", "2026-11-17T02:00:00Z");
+    ev_.Opened("U-3", "acme", "2026-11-19T02:00:00Z");
+    ev_.Opened("U-4", "newco", "2026-11-19T02:00:00Z");
+  }
+  Events ev_;
+  size_t account_events_ = 0;
+  const int64_t as_of_ = T("2026-11-20T00:00:00Z");
+};
+
+TEST_F(AccountUpdateExample, TiersOwnersAndDatesFieldByField) {
+  HealthProjection health;
+  for (const auto& e : ev_.all()) health.Apply(e);
+  struct Row {
+    const char* at;
+    const char* tier;
+    const char* owner;
+    const char* team;
+    const char* renewal;
+  };
+  for (const Row& row :
+       {Row{"2026-11-10T00:00:00Z", "B", "maria.garcia", "apac", "2027-03-31"},
+        Row{"2026-11-13T00:00:00Z", "B", "li.wei", "", ""}, Row{"2026-11-17T00:00:00Z", "A", "li.wei", "", ""},
+        Row{"2026-11-20T00:00:00Z", "C", "maria.garcia", "amer", "2027-01-15"}}) {
+    auto s = health.accounts().At("acme", T(row.at));
+    ASSERT_TRUE(s) << row.at;
+    EXPECT_EQ(s->attributes.tier, row.tier) << row.at;
+    EXPECT_EQ(s->attributes.owner, row.owner) << row.at;
+    EXPECT_EQ(s->attributes.team, row.team) << row.at;
+    EXPECT_EQ(s->attributes.renewal_date, row.renewal) << row.at;
+  }
+  auto newco = health.accounts().At("newco", as_of_);
+  EXPECT_EQ(newco->attributes.tier, "unknown");
+  EXPECT_EQ(newco->attributes.owner, "ana");
+
+  SlaProjection sla(MustLoad(kDocConfig));
+  for (const auto& e : ev_.all()) sla.Apply(e);
+  const auto rs = sla.Evaluate(as_of_);
+  struct Want {
+    const char* ticket;
+    const char* tier;
+    const char* policy;
+    const char* breach_at;
+  };
+  for (const Want& w :
+       {Want{"U-1", "B", "tier-b", "2026-11-10T07:00:00Z"}, Want{"U-2", "A", "tier-a", "2026-11-17T03:00:00Z"},
+        Want{"U-3", "C", "tier-c-us", "2026-11-19T18:00:00Z"},
+        Want{"U-4", "unknown", "default", "2026-11-19T06:00:00Z"}}) {
+    const SlaRecord* fr = Find(rs, w.ticket, Metric::kFirstResponse);
+    ASSERT_NE(fr, nullptr) << w.ticket;
+    EXPECT_EQ(fr->tier, w.tier) << w.ticket;
+    EXPECT_EQ(fr->policy, w.policy) << w.ticket;
+    EXPECT_EQ(Utc(fr->breach_at), w.breach_at) << w.ticket;
+  }
+  EXPECT_EQ(sla.OwnerOf("acme"), "maria.garcia");
+  EXPECT_EQ(sla.OwnerOf("newco"), "ana");
+  const auto accounts = health.EvaluateAccounts(as_of_, rs);
+  ASSERT_EQ(accounts.size(), 2u);
+  EXPECT_EQ(accounts[0].tier, "C");
+  EXPECT_EQ(accounts[0].owner, "maria.garcia");
+  EXPECT_TRUE(accounts[0].renewal_soon);  // 2027-01-15 is within 90 days of 2026-11-20
+  EXPECT_EQ(accounts[1].account_id, "newco");
+  EXPECT_EQ(accounts[1].owner, "ana");
+}
+
+TEST_F(AccountUpdateExample, EveryArrivalOrderGivesTheSameResult) {
+  std::vector<events::Event> evs = ev_.all();
+  const auto config = MustLoad(kDocConfig);
+  auto render = [&](const std::vector<events::Event>& order) {
+    SlaProjection sla(config);
+    HealthProjection health;
+    for (const auto& e : order) {
+      sla.Apply(e);
+      health.Apply(e);
+    }
+    const auto rs = sla.Evaluate(as_of_);
+    std::string out = sla.OwnerOf("acme") + "\n";
+    for (const auto& r : rs) AppendJsonl(r, &out);
+    for (const auto& r : health.EvaluateAccounts(as_of_, rs)) AppendJsonl(r, &out);
+    for (const char* at : {"2026-11-10T00:00:00Z", "2026-11-13T00:00:00Z", "2026-11-17T00:00:00Z"}) {
+      out += health.accounts().At("acme", T(at))->attributes.owner + "\n";
+    }
+    return out;
+  };
+  const std::string reference = render(evs);
+  // Every permutation of the seven account events, the tickets after them.
+  std::sort(evs.begin(), evs.begin() + static_cast<ptrdiff_t>(account_events_),
+            [](const events::Event& a, const events::Event& b) { return a.id < b.id; });
+  int permutations = 0;
+  do {
+    ASSERT_EQ(render(evs), reference) << "permutation " << permutations;
+    ++permutations;
+  } while (std::next_permutation(evs.begin(), evs.begin() + static_cast<ptrdiff_t>(account_events_),
+                                 [](const events::Event& a, const events::Event& b) { return a.id < b.id; }));
+  EXPECT_EQ(permutations, 5040);
 }
 
 }  // namespace

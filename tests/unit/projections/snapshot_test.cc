@@ -1,7 +1,8 @@
 // Projection snapshots: as-of results from a snapshot plus the tail
 // equal a full replay, for several snapshot positions and as-of times;
 // corrupt snapshots fall back to a full replay; LoadState(SaveState()) keeps
-// live-mode aggregation; corrupt or truncated state never loads.
+// live-mode aggregation; corrupt or truncated state never loads; states of
+// the formats before account.updated still load.
 #include "projections/snapshot.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,7 @@
 #include "events/store/event_store.h"
 #include "events/store/raw_access.h"
 #include "projections/accounts/health_projection.h"
+#include "projections/core/state_codec.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
 #include "tests/support/temp_dir.h"
@@ -404,6 +406,94 @@ TEST_F(SnapshotTest, CorruptOrTruncatedStateNeverLoads) {
   ASSERT_TRUE(sla.LoadState(sla_state).ok());
   EXPECT_FALSE(sla.LoadState(sla_state).ok());
   EXPECT_EQ(sla.Evaluate(max_time_), full->sla.Evaluate(max_time_));
+}
+
+// Snapshots written before account.updated existed (SLA state format 2,
+// health state format 2) load: every change in them is an upsert, whose time
+// becomes the time of each field.
+TEST(SnapshotFormatTest, StatesWithoutUpdatesStillLoad) {
+  const int64_t t0 = 1793491200;  // 2026-11-01T00:00:00Z
+  auto config = std::make_shared<const SlaConfig>(
+      LoadSlaConfigText("policies:\n  - name: tier-a\n    match: {tier: [A]}\n    targets: {first_response: 1h}\n",
+                        "t.yaml")
+          .take());
+  // SLA format 2, written field by field: tiers, owners, names, one account
+  // with one upsert (tier A, owner li), one ticket opened after it.
+  std::string sla_state;
+  detail::StateWriter w(&sla_state);
+  w.Header("SLAP", 2);
+  for (const std::vector<std::string>& table :
+       std::vector<std::vector<std::string>>{{"unknown", "A"}, {"", "li"}, {""}}) {
+    w.Varint(table.size());
+    for (const std::string& entry : table) w.String(entry);
+  }
+  std::string_view prev_account, prev_upsert, prev_ticket, prev_event;
+  w.Varint(1);  // accounts
+  w.Prefixed("acme", &prev_account);
+  w.Varint(1);  // upserts: Δt, id, tier, owner, team, calendar
+  w.Signed(t0);
+  w.Prefixed("e-1", &prev_upsert);
+  for (uint64_t v : {1, 1, 0, 0}) w.Varint(v);
+  w.Varint(1);  // tickets
+  w.Prefixed("T-1", &prev_ticket);
+  w.Varint(1);  // events: Δt, type, value, account + 1, name, id
+  w.Signed(3600);
+  w.Byte(static_cast<uint8_t>(events::EventType::kTicketOpened));
+  w.Byte(static_cast<uint8_t>(events::Priority::kHigh));
+  w.Varint(1);
+  w.Varint(0);
+  w.Prefixed("e-2", &prev_event);
+  SlaProjection sla(config);
+  ASSERT_TRUE(sla.LoadState(sla_state).ok());
+  const auto records = sla.Evaluate(t0 + 86400);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].tier, "A");
+  EXPECT_EQ(records[0].policy, "tier-a");
+  EXPECT_EQ(sla.OwnerOf("acme"), "li");
+  // An update after the snapshot applies on top of the loaded upsert.
+  events::Event update;
+  update.id = "e-3";
+  update.type = events::EventType::kAccountUpdated;
+  update.occurred_at = t0 + 7200;
+  update.account_id = "acme";
+  update.owner = "maria";
+  update.fields = events::FieldBit(events::AccountField::kOwner);
+  sla.Apply(update);
+  EXPECT_EQ(sla.OwnerOf("acme"), "maria");
+
+  // Health format 2 equals format 3 without update entries, but for the version byte.
+  HealthProjection health;
+  events::Event upsert;
+  upsert.id = "e-1";
+  upsert.type = events::EventType::kAccountUpserted;
+  upsert.occurred_at = t0;
+  upsert.account_id = "acme";
+  upsert.tier = "A";
+  upsert.owner = "li";
+  upsert.renewal_date = "2027-01-31";
+  health.Apply(upsert);
+  std::string health_state;
+  health.SaveState(&health_state);
+  ASSERT_EQ(health_state.substr(0, 4), "SLAH");
+  health_state[4] = 2;
+  HealthProjection old;
+  ASSERT_TRUE(old.LoadState(health_state).ok());
+  auto state = old.accounts().At("acme", t0 + 86400);
+  ASSERT_TRUE(state);
+  EXPECT_TRUE(state->known);
+  EXPECT_EQ(state->attributes.owner, "li");
+  for (const auto& t : state->set_at) EXPECT_EQ(t, t0);
+  old.Apply(update);
+  EXPECT_EQ(old.accounts().At("acme", t0 + 86400)->attributes.owner, "maria");
+  EXPECT_EQ(old.accounts().At("acme", t0 + 86400)->attributes.renewal_date, "2027-01-31");
+  // A format-2 state cannot hold an update entry; format 1 is not read.
+  health.Apply(update);
+  health_state.clear();
+  health.SaveState(&health_state);
+  health_state[4] = 2;
+  EXPECT_FALSE(HealthProjection().LoadState(health_state).ok());
+  health_state[4] = 1;
+  EXPECT_FALSE(HealthProjection().LoadState(health_state).ok());
 }
 
 }  // namespace

@@ -107,6 +107,70 @@ TEST(StoredFormat, RoundTripsEveryField) {
   }
 }
 
+// Version 3 keeps the field set of an account.updated, so that "present and
+// empty" (clears the field) differs from "absent" after a replay.
+TEST(StoredFormat, RoundTripsTheFieldsOfAnAccountUpdate) {
+  Event e = MakeEvent("e-2", "acme", "", 1763600400, EventType::kAccountUpdated);
+  e.owner = "maria";
+  e.team = "";  // present: clears the team
+  e.fields = FieldBit(AccountField::kOwner) | FieldBit(AccountField::kTeam);
+  std::string bytes;
+  EncodeStoredEvent(e, &bytes);
+  EXPECT_EQ(bytes[0], static_cast<char>(kStoredFormatVersion));
+  Event d;
+  ASSERT_TRUE(DecodeStoredEvent(bytes, &d).ok());
+  EXPECT_EQ(d.type, EventType::kAccountUpdated);
+  EXPECT_EQ(d.fields, e.fields);
+  EXPECT_EQ(d.owner, "maria");
+  EXPECT_EQ(AccountFieldsOf(d), e.fields);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(DecodeStoredEvent(std::string_view(bytes).substr(0, n), &d).ok()) << n;
+  }
+  // Decoding another event into the same Event resets the field set.
+  Event opened = MakeEvent("e-3", "acme", "T-1", 1763600401);
+  std::string other;
+  EncodeStoredEvent(opened, &other);
+  ASSERT_TRUE(DecodeStoredEvent(other, &d).ok());
+  EXPECT_EQ(d.fields, 0);
+  // A field set on another type, or an update without one, is corrupt.
+  const size_t fields_at = bytes.size() - 1 - e.json.size() - 1;  // before the JSON's 1-byte length
+  std::string bad = bytes;
+  bad[fields_at] = 0;
+  EXPECT_FALSE(DecodeStoredEvent(bad, &d).ok());
+  bad = other;
+  bad[other.size() - 1 - opened.json.size() - 1] = 1;
+  EXPECT_FALSE(DecodeStoredEvent(bad, &d).ok());
+}
+
+// Values of version 2 (stores written before account.updated) still decode;
+// they cannot hold an account.updated.
+TEST(StoredFormat, ReadsVersionTwoValues) {
+  Event e = MakeEvent("e-1", "acme", "", 1763600400, EventType::kAccountUpserted);
+  e.tier = "A";
+  e.owner = "li.wei";
+  e.category = "complaint";
+  std::string v3;
+  EncodeStoredEvent(e, &v3);
+  // Version 2 is version 3 without the field-set byte before the JSON.
+  std::string v2 = v3;
+  v2[0] = 2;
+  v2.erase(v2.size() - 1 - e.json.size() - 1, 1);
+  Event d;
+  d.fields = 5;
+  ASSERT_TRUE(DecodeStoredEvent(v2, &d).ok());
+  EXPECT_EQ(d.type, EventType::kAccountUpserted);
+  EXPECT_EQ(d.tier, "A");
+  EXPECT_EQ(d.category, "complaint");
+  EXPECT_EQ(d.json, e.json);
+  EXPECT_EQ(d.fields, 0);
+  EXPECT_EQ(AccountFieldsOf(d), kAllAccountFields);
+  std::string_view id, account;
+  ASSERT_TRUE(PeekStoredIds(v2, &id, &account).ok());
+  EXPECT_EQ(id, "e-1");
+  v2[1] = static_cast<char>(EventType::kAccountUpdated);
+  EXPECT_FALSE(DecodeStoredEvent(v2, &d).ok());
+}
+
 // A value written by the first stored format (version 1, before the v2 tail of
 // ticket.assigned / order.placed / survey kind / category fields) still decodes.
 TEST(StoredFormat, ReadsVersionOneValues) {
