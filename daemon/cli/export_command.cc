@@ -1,11 +1,13 @@
-// `slamon export --store DIR [--account ID]`: stored events as JSONL, in
-// store order (topic, partition, offset), exactly as received (minified).
+// `slamon export --store DIR [--account ID] [--partition N]...`: stored
+// events as JSONL, in store order (topic, partition, offset), exactly as
+// received (minified).
 #include "daemon/cli/export_command.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "daemon/cli/cli_error.h"
 #include "events/common/json_writer.h"
@@ -33,26 +35,37 @@ void AddExportCommand(CLI::App& app) {
   struct Args {
     std::string store;
     std::string account;
+    std::vector<int32_t> partitions;
     bool quarantine = false;
   };
   auto args = std::make_shared<Args>();
   CLI::App* cmd = app.add_subcommand("export", "Print stored events as JSONL in store order");
   cmd->add_option("--store", args->store, "Event store directory")->required();
   cmd->add_option("--account", args->account, "Only this account's events (a scan of the store)");
+  cmd->add_option("--partition", args->partitions,
+                  "Only the events (or quarantined messages) of this partition; repeat for several")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--quarantine", args->quarantine,
                 "Print quarantined messages instead: {topic,partition,offset,reason,detail,raw[,raw_base64]}");
   OnRun(cmd, [args]() -> Status {
     auto store = events::EventStore::Open({.path = args->store, .create_if_missing = false, .read_only = true});
     if (!store.ok()) return Status::IoError(store.status().message());
     std::string line;
-    auto print_event = [&line](const events::StoredEvent& se) {
+    // A store keeps the partitions its daemon ever owned: --partition picks some.
+    auto wanted = [&args](int32_t partition) {
+      return args->partitions.empty() ||
+             std::find(args->partitions.begin(), args->partitions.end(), partition) != args->partitions.end();
+    };
+    auto print_event = [&line, &wanted](const events::StoredEvent& se) {
+      if (!wanted(se.pos.partition)) return true;
       line.assign(se.event.json);
       line.push_back('\n');
       return std::fwrite(line.data(), 1, line.size(), stdout) == line.size();
     };
     Status s;
     if (args->quarantine) {
-      s = (*store)->ScanQuarantine([&line](const events::QuarantinedMessage& q) {
+      s = (*store)->ScanQuarantine([&line, &wanted](const events::QuarantinedMessage& q) {
+        if (!wanted(q.pos.partition)) return true;
         // The raw bytes may be anything (newlines, control bytes, invalid
         // UTF-8): the writer escapes them so each message stays one JSON line.
         line.clear();

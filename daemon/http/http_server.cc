@@ -1,364 +1,81 @@
-// Over 400 lines on purpose: one Beast session state machine (deadlines,
-// limits, auth, TLS) whose steps only make sense read together.
-// Beast's string_view is std::string_view, as in the rest of the code.
-#define BOOST_BEAST_USE_STD_STRING_VIEW
-
+// The server: listener, connection limit, routes, start and stop. Each
+// client connection is a Session (http_session.*).
 #include "daemon/http/http_server.h"
 
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cctype>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <unordered_set>
-#include <vector>
 
-#include "daemon/http/basic_auth.h"
+#include "daemon/http/http_server_impl.h"
+#include "daemon/http/http_session.h"
 #include "daemon/http/http_util.h"
-#include "daemon/http/tls_context.h"
 #include "events/common/logging.h"
 
 namespace slamon::daemon {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using ErrorCode = boost::system::error_code;
 
-constexpr size_t kMaxHeaderBytes = 16384;
-// Without POST routes a body is only ever read to be discarded; a server with
-// POST routes sets its own limit (SetMaxBodyBytes).
-constexpr size_t kDefaultMaxBodyBytes = 65536;
-constexpr const char* kAllow = "GET, HEAD";
-constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view kRefusal =
     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 33\r\n"
     "Connection: close\r\n\r\n{\"error\":\"too many connections\"}\n";
 
-HttpResponse Error(int status, std::string_view message) {
+}  // namespace
+
+HttpResponse HttpError(int status, std::string_view message) {
   return HttpResponse::Json(status, "{\"error\":" + JsonQuote(message) + "}\n");
 }
 
-HttpResponse Unauthorized() {
-  return Error(401, "authentication required").SetHeader("WWW-Authenticate", "Basic realm=\"slamon\"");
+HttpResponse HttpUnauthorized() {
+  return HttpError(401, "authentication required").SetHeader("WWW-Authenticate", "Basic realm=\"slamon\"");
 }
 
-struct Route {
-  HttpHandler handler;   ///< GET and HEAD; empty for a POST-only path
-  bool on_loop = false;  ///< answered on the loop thread (must be trivial)
-  HttpHandler post;      ///< POST; empty for most paths
-
-  std::string Allow() const {
-    if (!handler) return "POST";
-    return post ? "GET, HEAD, POST" : kAllow;
+HttpServer::Impl::Impl(HttpSettings settings, ReadinessProbe ready)
+    : settings_(std::move(settings)),
+      ready_(std::move(ready)),
+      acceptor_(ioc_),
+      retry_timer_(ioc_),
+      workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))) {
+  if (settings_.web && settings_.web->context) tls_ = settings_.web->context;
+  if (settings_.web && !settings_.web->basic_auth_users.empty()) {
+    users_ = std::make_unique<BasicAuthUsers>(settings_.web->basic_auth_users);
   }
-};
-
-std::string Lowered(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  return out;
 }
 
-}  // namespace
-
-class HttpServer::Impl {
- public:
-  class Session;
-
-  Impl(HttpSettings settings, ReadinessProbe ready)
-      : settings_(std::move(settings)),
-        ready_(std::move(ready)),
-        acceptor_(ioc_),
-        retry_timer_(ioc_),
-        workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))) {
-    if (settings_.web && settings_.web->context) tls_ = settings_.web->context;
-    if (settings_.web && !settings_.web->basic_auth_users.empty()) {
-      users_ = std::make_unique<BasicAuthUsers>(settings_.web->basic_auth_users);
+const HttpRoute* HttpServer::Impl::Find(const std::string& path) const {
+  if (auto it = exact_.find(path); it != exact_.end()) return &it->second;
+  const HttpRoute* best = nullptr;
+  size_t best_len = 0;
+  for (const auto& [prefix, route] : prefixes_) {
+    if (path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 && prefix.size() >= best_len) {
+      best = &route;
+      best_len = prefix.size();
     }
   }
+  return best;
+}
 
-  ~Impl() { Stop(); }
+bool HttpServer::Impl::Authorized(const HttpRequest& req) const {
+  if (req.path == "/healthz") return true;  // liveness needs no secret
+  if (users_) return users_->Allows(req.Header("authorization"));
+  if (settings_.basic_auth_user.empty()) return true;
+  return BasicAuthMatches(req.Header("authorization"), settings_.basic_auth_user, settings_.basic_auth_password);
+}
 
-  const Route* Find(const std::string& path) const {
-    if (auto it = exact_.find(path); it != exact_.end()) return &it->second;
-    const Route* best = nullptr;
-    size_t best_len = 0;
-    for (const auto& [prefix, route] : prefixes_) {
-      if (path.size() >= prefix.size() && path.compare(0, prefix.size(), prefix) == 0 && prefix.size() >= best_len) {
-        best = &route;
-        best_len = prefix.size();
-      }
+HttpRoute& HttpServer::Impl::RouteAt(std::string path) {
+  if (path.size() >= 2 && path.ends_with("/*")) {
+    path.pop_back();
+    for (auto& [prefix, route] : prefixes_) {
+      if (prefix == path) return route;
     }
-    return best;
+    return prefixes_.emplace_back(std::move(path), HttpRoute{}).second;
   }
-
-  // With bcrypt users this may take tens of milliseconds: see SlowAuth.
-  bool Authorized(const HttpRequest& req) const {
-    if (req.path == "/healthz") return true;  // liveness needs no secret
-    if (users_) return users_->Allows(req.Header("authorization"));
-    if (settings_.basic_auth_user.empty()) return true;
-    return BasicAuthMatches(req.Header("authorization"), settings_.basic_auth_user, settings_.basic_auth_password);
-  }
-
-  // The route registered for exactly `path` ("/x/*" for a prefix), created empty if new.
-  Route& RouteAt(std::string path) {
-    if (path.size() >= 2 && path.ends_with("/*")) {
-      path.pop_back();
-      for (auto& [prefix, route] : prefixes_) {
-        if (prefix == path) return route;
-      }
-      return prefixes_.emplace_back(std::move(path), Route{}).second;
-    }
-    return exact_[std::move(path)];
-  }
-
-  Status Start();
-  void Stop();
-  void Accept();
-  void Refuse(tcp::socket socket);
-
-  // True when authorizing `req` may need a bcrypt computation, which must
-  // not run on the loop thread (it would stall every other connection).
-  bool SlowAuth(const HttpRequest& req) const { return users_ && req.path != "/healthz"; }
-
-  HttpSettings settings_;
-  ReadinessProbe ready_;
-  std::shared_ptr<TlsContext> tls_;  ///< null: plain HTTP
-  std::unique_ptr<BasicAuthUsers> users_;
-  std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
-  std::map<std::string, Route> exact_;
-  std::vector<std::pair<std::string, Route>> prefixes_;
-  std::atomic<int> connections_{0};
-  std::atomic<bool> stopping_{false};
-  std::mutex sessions_mu_;
-  std::unordered_set<Session*> sessions_;
-  int port_ = 0;
-  size_t max_body_bytes_ = kDefaultMaxBodyBytes;
-  bool has_post_ = false;
-  int64_t refused_ = 0;
-  std::chrono::steady_clock::time_point last_refusal_log_{};
-  // Declared after the members the sessions touch when destroyed: ioc_'s
-  // destructor destroys the handlers (and so the sessions) still queued.
-  asio::io_context ioc_{1};
-  tcp::acceptor acceptor_;
-  asio::steady_timer retry_timer_;
-  asio::thread_pool workers_;
-  std::thread loop_;
-};
-
-// One client connection. Lives on the loop thread, except while its handler
-// runs on a worker: then no I/O is pending on it.
-class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
- public:
-  Session(tcp::socket socket, Impl* server)
-      : stream_(std::move(socket), server->tls_ ? &server->tls_->native() : nullptr), server_(server) {
-    server_->connections_.fetch_add(1);
-    std::lock_guard lock(server_->sessions_mu_);
-    server_->sessions_.insert(this);
-  }
-  ~Session() {
-    {
-      std::lock_guard lock(server_->sessions_mu_);
-      server_->sessions_.erase(this);
-    }
-    server_->connections_.fetch_sub(1);
-  }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
-
-  // The first request head must arrive within the header deadline from accept:
-  // a connection that says nothing is closed then. Under TLS the handshake
-  // has the same deadline first.
-  void Start() {
-    if (!stream_.tls()) return ReadHead();
-    stream_.expires_after(server_->settings_.header_timeout);
-    stream_.async_handshake([self = shared_from_this()](ErrorCode ec) {
-      if (!ec) return self->ReadHead();
-      if (IsPlainHttpOnTlsPort(ec)) return self->AnswerPlainHttp();
-      self->Close();  // not TLS, no certificate when one is required, a timeout
-    });
-  }
-
-  // On the loop thread, at shutdown.
-  void Close() {
-    ErrorCode ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
-  }
-
- private:
-  // A plain-HTTP client on the TLS port is told so, in plain HTTP, instead
-  // of seeing a connection reset.
-  void AnswerPlainHttp() {
-    stream_.expires_after(server_->settings_.write_timeout);
-    asio::async_write(stream_.tcp(), asio::buffer(kPlainHttpOnTlsPort.data(), kPlainHttpOnTlsPort.size()),
-                      [self = shared_from_this()](ErrorCode ec, size_t) {
-                        auto& socket = self->stream_.socket();
-                        socket.shutdown(tcp::socket::shutdown_send, ec);
-                        // Drain the rest of the request so that close() does not reset the answer away.
-                        std::array<char, 4096> sink{};
-                        socket.non_blocking(true, ec);
-                        for (int i = 0; i < 4 && !ec; ++i) socket.read_some(asio::buffer(sink), ec);
-                        self->Close();
-                      });
-  }
-
-  // Between requests: wait (at most the idle deadline) for the next one to begin.
-  void WaitForNextRequest() {
-    if (buffer_.size() > 0) return ReadHead();  // pipelined: already here
-    stream_.expires_after(server_->settings_.idle_timeout);
-    stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](ErrorCode ec, size_t n) {
-      if (ec) return self->Close();
-      self->buffer_.commit(n);
-      self->ReadHead();
-    });
-  }
-
-  void ReadHead() {
-    parser_.emplace();
-    parser_->header_limit(kMaxHeaderBytes);
-    parser_->body_limit(server_->max_body_bytes_);
-    // An absolute deadline for the whole head, however slowly it trickles in.
-    stream_.expires_after(server_->settings_.header_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](ErrorCode ec, size_t) { self->OnHead(ec); });
-  }
-
-  void OnHead(ErrorCode ec) {
-    if (ec) return OnReadError(ec);
-    if (parser_->is_done()) return OnRequest();
-    // curl and other clients wait (about a second) for this before sending a
-    // larger body; without it every such POST would be that much slower.
-    if (server_->has_post_ && beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
-      stream_.expires_after(server_->settings_.write_timeout);
-      return asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                               [self = shared_from_this()](ErrorCode ec, size_t) {
-                                 if (ec) return self->Close();
-                                 self->ReadBody();
-                               });
-    }
-    ReadBody();
-  }
-
-  void ReadBody() {
-    stream_.expires_after(server_->settings_.body_timeout);
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](ErrorCode ec, size_t) {
-      if (ec) return self->OnReadError(ec);
-      self->OnRequest();
-    });
-  }
-
-  void OnReadError(ErrorCode ec) {
-    // Timeouts, resets and end of stream: nobody is listening for an answer.
-    if (ec == http::error::header_limit) return Send(Error(431, "request head too large"), false);
-    if (ec == http::error::body_limit) return Send(Error(413, "request body too large"), false);
-    if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
-        ec != http::error::end_of_stream && ec != http::error::partial_message) {
-      return Send(Error(400, "malformed request"), false);
-    }
-    Close();
-  }
-
-  void OnRequest() {
-    auto& msg = parser_->get();
-    version_ = msg.version();
-    head_ = msg.method() == http::verb::head;
-    const bool post = msg.method() == http::verb::post && server_->has_post_;
-    const bool keep_alive = msg.keep_alive();
-    if (msg.method() != http::verb::get && !head_ && !post) {
-      if (server_->has_post_) {
-        return Send(Error(405, "method not allowed").SetHeader("Allow", "GET, HEAD, POST"), keep_alive);
-      }
-      return Send(Error(405, "method not allowed (GET and HEAD only)").SetHeader("Allow", kAllow), keep_alive);
-    }
-    HttpRequest req;
-    if (post) req.body = std::move(msg.body());
-    req.method = std::string(msg.method_string());
-    if (!ParseTarget(msg.target(), &req.path, &req.params)) return Send(Error(400, "malformed request target"), false);
-    for (const auto& field : msg) req.headers.emplace_back(Lowered(field.name_string()), std::string(field.value()));
-    parser_.reset();
-    const bool slow_auth = server_->SlowAuth(req);  // then checked on the worker, below
-    if (!slow_auth && !server_->Authorized(req)) return Send(Unauthorized(), keep_alive);
-    const Route* route = server_->Find(req.path);
-    if (!slow_auth) {
-      if (route == nullptr) return Send(Error(404, "no such endpoint: " + req.path), keep_alive);
-      if (!(post ? route->post : route->handler)) {
-        return Send(Error(405, "method not allowed").SetHeader("Allow", route->Allow()), keep_alive);
-      }
-      if (route->on_loop) return Send(Run(*route, req), keep_alive);
-    }
-    // A worker builds the answer; the loop thread writes it. The session is
-    // kept alive by the closures, and no read is pending meanwhile.
-    asio::post(server_->workers_, [self = shared_from_this(), route, req = std::move(req), keep_alive]() mutable {
-      HttpResponse res = self->Answer(route, req);
-      auto loop = self->stream_.get_executor();  // before `self` is moved into the closure
-      asio::post(loop, [self = std::move(self), res = std::move(res), keep_alive]() mutable {
-        self->Send(std::move(res), keep_alive);
-      });
-    });
-  }
-
-  // On a worker: the authentication that needs bcrypt, then the route.
-  HttpResponse Answer(const Route* route, const HttpRequest& req) const {
-    if (server_->SlowAuth(req) && !server_->Authorized(req)) return Unauthorized();
-    if (route == nullptr) return Error(404, "no such endpoint: " + req.path);
-    if (!(req.method == "POST" ? route->post : route->handler)) {
-      return Error(405, "method not allowed").SetHeader("Allow", route->Allow());
-    }
-    return Run(*route, req);
-  }
-
-  static HttpResponse Run(const Route& route, const HttpRequest& req) {
-    try {
-      return req.method == "POST" ? route.post(req) : route.handler(req);
-    } catch (const std::exception& e) {
-      Log("http")->error("{} {}: {}", req.method, req.path, e.what());
-      return Error(500, "internal error");
-    }
-  }
-
-  void Send(HttpResponse res, bool keep_alive) {
-    response_.emplace(static_cast<http::status>(res.status), version_);
-    auto& out = *response_;
-    out.set(http::field::server, "slamon");
-    out.set(http::field::content_type, res.content_type);
-    for (auto& [name, value] : res.headers) out.insert(name, value);
-    out.keep_alive(keep_alive && !server_->stopping_.load());
-    const size_t length = res.body.size();
-    if (!head_) out.body() = std::move(res.body);
-    out.content_length(length);  // HEAD: the length a GET would get, no body
-    stream_.expires_after(server_->settings_.write_timeout);
-    http::async_write(stream_, out, [self = shared_from_this()](ErrorCode ec, size_t) {
-      const bool again = !ec && self->response_->keep_alive();
-      self->response_.reset();
-      if (!again) {
-        ErrorCode ignored;
-        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        return self->Close();
-      }
-      self->WaitForNextRequest();
-    });
-  }
-
-  HttpStream stream_;  // plain TCP, or TLS over it
-  beast::flat_buffer buffer_{kMaxHeaderBytes + kDefaultMaxBodyBytes};
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::string_body>> response_;
-  unsigned version_ = 11;
-  bool head_ = false;
-  Impl* server_;
-};
+  return exact_[std::move(path)];
+}
 
 Status HttpServer::Impl::Start() {
   auto [host, port] = ParseListenAddress(settings_.listen, "http.listen");
@@ -471,7 +188,7 @@ HttpServer::HttpServer(HttpSettings settings, ReadinessProbe ready)
   // Liveness is answered on the loop thread: it must not queue behind a slow
   // scrape or API call on the workers.
   impl_->exact_["/healthz"] =
-      Route{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); }, true, {}};
+      HttpRoute{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); }, true, {}};
   Get("/readyz", [impl = impl_.get()](const HttpRequest&) {
     const std::string why = impl->ready_ ? impl->ready_() : std::string();
     if (why.empty()) return HttpResponse::Json(200, "{\"ready\":true}\n");
@@ -486,7 +203,7 @@ void HttpServer::AddCollectable(std::weak_ptr<prometheus::Collectable> c) {
 }
 
 void HttpServer::Get(std::string path, HttpHandler handler) {
-  Route& route = impl_->RouteAt(std::move(path));
+  HttpRoute& route = impl_->RouteAt(std::move(path));
   route.handler = std::move(handler);
   route.on_loop = false;
 }

@@ -45,15 +45,22 @@ class HttpServer {
   /// Serves GET (and HEAD, same handler, body dropped) on `path`. A path
   /// ending in "/*" matches every path under that prefix ("/api/v1/accounts/*"
   /// matches "/api/v1/accounts/a-1"); an exact route wins over a prefix, a
-  /// longer prefix over a shorter one. Other methods get 405. Before Start() only.
+  /// longer prefix over a shorter one. A method the path does not take gets
+  /// 405 with an Allow header listing the ones it does; a path nothing serves
+  /// gets 404, whatever the method. Before Start() only.
   void Get(std::string path, HttpHandler handler);
   /// Serves POST on `path` (same path rules as Get); the handler sees the raw
-  /// body in HttpRequest::body. Once a server has a POST route, other methods
-  /// on a path without a handler for them get 405 with the path's Allow, and
-  /// bodies up to SetMaxBodyBytes are read. Before Start() only.
+  /// body in HttpRequest::body (bodies of other methods are read and dropped).
+  /// Before Start() only.
   void Post(std::string path, HttpHandler handler);
-  /// The largest request body accepted (default 64 KiB); a larger one is
-  /// answered 413 and the connection closed. Before Start() only.
+  /// The largest request body accepted (default 64 KiB). A larger one is
+  /// answered 413 with Connection: close as soon as its head (or, chunked,
+  /// the part over the limit) arrives; then the rest the client sends is read
+  /// and discarded until it has sent what it announced or closes, at most
+  /// max(8 MiB, this limit) within the body deadline, and the connection is
+  /// closed (a lingering close): a client that writes its whole body before
+  /// reading still reads the 413, and a body far larger is cut off.
+  /// Before Start() only.
   void SetMaxBodyBytes(size_t bytes);
 
   /// Binds (SO_REUSEADDR, never SO_REUSEPORT: a second daemon on the same

@@ -312,6 +312,23 @@ TEST_F(CliTest, ExportOneAccount) {
   EXPECT_EQ(none.out, "");
 }
 
+TEST_F(CliTest, ExportSomePartitions) {
+  const RunResult r = Slamon({"export", "--store", store_path_, "--partition", "0", "--partition", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::string expected;
+  for (const auto& w : written_) {
+    if (w.pos.partition != 1) expected += w.event.json + "\n";
+  }
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(r.out, expected);
+  const RunResult q = Slamon({"export", "--store", store_path_, "--quarantine", "--partition", "1"});
+  ASSERT_EQ(q.code, 0) << q.err;
+  size_t in_one = 0;
+  for (const auto& [pos, rejection] : quarantined_) in_one += pos.partition == 1 ? 1 : 0;
+  EXPECT_EQ(Lines(q.out).size(), in_one);
+  EXPECT_EQ(Slamon({"export", "--store", store_path_, "--partition", "-1"}).code, 2) << "a negative partition";
+}
+
 TEST_F(CliTest, ExportQuarantine) {
   const RunResult r = Slamon({"export", "--store", store_path_, "--quarantine"});
   ASSERT_EQ(r.code, 0) << r.err;

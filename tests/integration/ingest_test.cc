@@ -34,12 +34,13 @@ class IngestTest : public BrokerTest {
 };
 
 TEST_F(IngestTest, StoresHundredThousandEventsExactlyOnce) {
-  Process producer(Produce(100000, "--duplicate-fraction 0.01 --malformed-fraction 0.002"), dir_.Sub("produce.log"));
+  const int64_t events = Scaled(100000);
+  Process producer(Produce(events, "--duplicate-fraction 0.01 --malformed-fraction 0.002"), dir_.Sub("produce.log"));
   ASSERT_EQ(producer.Wait(seconds(180)), 0) << Tail(dir_.Sub("produce.log"));
   const std::string config = WriteConfig(dir_.path(), brokers_, topic_, UniqueName("g"));
   ASSERT_TRUE(RunToEof(config, dir_.Sub("run.log"), seconds(300)));
   TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
-  ASSERT_EQ(truth.messages, 100000u);
+  ASSERT_EQ(truth.messages, static_cast<size_t>(events));
   ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
   // Running again over a fully ingested topic stores nothing new.
   ASSERT_TRUE(RunToEof(config, dir_.Sub("run2.log")));
@@ -52,9 +53,12 @@ TEST_F(IngestTest, SurvivesKillNineWhileIngesting) {
                                        "  properties: {group.instance.id: crash-test, session.timeout.ms: \"6000\"}\n"
                                        "  batch_max_messages: 2000\n");
   // 200k events at 10k/s: the stream lasts about 20 s, long enough for
-  // many kill rounds while events are still arriving.
-  Process producer(Produce(200000, "--rate 10000 --malformed-fraction 0.001 --duplicate-fraction 0.005"),
-                   dir_.Sub("produce.log"));
+  // many kill rounds while events are still arriving (as long at a smaller
+  // SLAMON_TEST_SCALE, with fewer events).
+  const int64_t events = Scaled(200000), rate = Scaled(10000);
+  Process producer(
+      Produce(events, "--rate " + std::to_string(rate) + " --malformed-fraction 0.001 --duplicate-fraction 0.005"),
+      dir_.Sub("produce.log"));
   std::mt19937 rng(20261122);
   std::uniform_int_distribution<int> delay_ms(50, 1200);
   int kills = 0;
@@ -91,7 +95,7 @@ TEST_F(IngestTest, SurvivesKillNineWhileIngesting) {
   ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir_.Sub("produce.log"));
   ASSERT_TRUE(RunToEof(cfg2, dir_.Sub("run.log"), seconds(300)));
   TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
-  ASSERT_EQ(truth.messages, 200000u);
+  ASSERT_EQ(truth.messages, static_cast<size_t>(events));
   ExpectStoreMatches(dir_.Sub("store"), brokers_, topic_, kPartitions, truth);
 }
 

@@ -229,10 +229,11 @@ TEST_F(ScaleOutTest, TwoInstancesCountEveryEventOnce) {
   EXPECT_FALSE(owned_a.empty());
   EXPECT_FALSE(owned_b.empty());
 
-  Process producer(Produce(60000), dir_.Sub("produce.log"));
+  const int64_t events = Scaled(60000);
+  Process producer(Produce(events), dir_.Sub("produce.log"));
   ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir_.Sub("produce.log"));
   const TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
-  ASSERT_EQ(truth.messages, 60000u);
+  ASSERT_EQ(truth.messages, static_cast<size_t>(events));
   const auto valid = static_cast<double>(truth.valid_ids.size());
   const auto deadline = Clock::now() + seconds(90);
   while (SumMetric(a.Metrics(), "slamon_store_events") + SumMetric(b.Metrics(), "slamon_store_events") < valid) {
@@ -266,8 +267,9 @@ TEST_F(ScaleOutTest, SurvivorTakesOverAfterKillNineAndHandsBackOnRestart) {
   b.Start();
   WaitAllReady({&a, &b}, seconds(90), "two instances on the empty topic");
 
-  // Under load: ~15 s of events at 4000/s.
-  Process producer(Produce(60000, "--rate 4000"), dir_.Sub("produce.log"));
+  // Under load: ~15 s of events at 4000/s (fewer at a smaller SLAMON_TEST_SCALE, at the same pace).
+  const int64_t events = Scaled(60000), rate = Scaled(4000);
+  Process producer(Produce(events, "--rate " + std::to_string(rate)), dir_.Sub("produce.log"));
   const auto kill_after = Clock::now() + seconds(5);
   while (Clock::now() < kill_after) {
     ASSERT_TRUE(b.Running()) << Tail(b.log());
@@ -282,7 +284,7 @@ TEST_F(ScaleOutTest, SurvivorTakesOverAfterKillNineAndHandsBackOnRestart) {
   WaitAllReady({&a}, seconds(90), "survivor after kill -9");
   ASSERT_EQ(producer.Wait(seconds(120)), 0) << Tail(dir_.Sub("produce.log"));
   const TopicTruth truth = ReadTruth(brokers_, topic_, kPartitions);
-  ASSERT_EQ(truth.messages, 60000u);
+  ASSERT_EQ(truth.messages, static_cast<size_t>(events));
   const auto valid = static_cast<int64_t>(truth.valid_ids.size());
   WaitAllReady({&a}, seconds(60), "survivor after the stream");
   EXPECT_GE(CountInFile(a.log(), "restored:"), 1u) << "the survivor restored no partition";

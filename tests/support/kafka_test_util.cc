@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <ctime>
@@ -16,6 +17,13 @@ namespace slamon::testing {
 std::string TestBrokers() {
   const char* b = std::getenv("SLAMON_TEST_BROKERS");
   return b ? b : "";
+}
+
+int64_t Scaled(int64_t n, int64_t at_least) {
+  const char* env = std::getenv("SLAMON_TEST_SCALE");
+  const double scale = env != nullptr ? std::strtod(env, nullptr) : 1.0;
+  if (!(scale > 0 && scale <= 1)) return n;
+  return std::max(at_least, static_cast<int64_t>(static_cast<double>(n) * scale));
 }
 
 std::string UniqueName(const std::string& prefix) {

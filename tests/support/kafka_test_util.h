@@ -19,6 +19,10 @@ namespace slamon::testing {
 std::string TestBrokers();
 /// What a test says when it skips for want of a broker.
 inline constexpr const char* kNoBrokers = "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+/// `n` times SLAMON_TEST_SCALE (a factor in (0, 1], default 1), at least
+/// `at_least`: scripts/sanitize runs the integration tests smaller under
+/// ThreadSanitizer, where everything is several times slower.
+int64_t Scaled(int64_t n, int64_t at_least = 1);
 /// A topic name unique to this process and call.
 std::string UniqueName(const std::string& prefix);
 /// Creates a topic (idempotent). Aborts the test on failure.

@@ -5,11 +5,13 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 
 namespace slamon::testing {
 namespace {
@@ -53,6 +55,25 @@ bool RawConnection::Send(std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+size_t RawConnection::SendAll(std::string_view data, std::chrono::milliseconds timeout, int* error) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>(timeout.count() % 1000 * 1000);
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  size_t sent = 0;
+  *error = 0;
+  while (sent < data.size()) {
+    const ssize_t n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *error = n < 0 ? errno : EPIPE;
+      break;
+    }
+    sent += static_cast<size_t>(n);
+  }
+  return sent;
 }
 
 bool RawConnection::WaitClosed(std::chrono::milliseconds timeout, std::string* got) {
@@ -110,6 +131,33 @@ RawConnection::Response RawRequest(int port, std::string_view method, std::strin
                     std::string(extra) + "Connection: close\r\n\r\n";
   if (!c.Send(req)) return {};
   return c.Read(timeout, method == "HEAD");
+}
+
+int OversizedPostsRefused(int port, std::string_view path, size_t body_size, int tries, std::string* failures) {
+  using std::chrono::seconds;
+  const std::string request = "POST " + std::string(path) +
+                              " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body_size) +
+                              "\r\n\r\n" + std::string(body_size, 'x');
+  int refused = 0;
+  for (int i = 0; i < tries; ++i) {
+    RawConnection c(port);
+    int error = 0;
+    const size_t sent = c.ok() ? c.SendAll(request, seconds(10), &error) : 0;
+    const std::string what = "try " + std::to_string(i) + ": ";
+    if (sent != request.size()) {
+      *failures += what + "wrote " + std::to_string(sent) + " bytes, then " + std::strerror(error) + "\n";
+      continue;
+    }
+    const auto res = c.Read(seconds(5));
+    if (res.status != 413 || Lower(HeaderOf(res.head, "Connection")) != "close") {
+      *failures += what + "answer " + std::to_string(res.status) + " " + res.head + "\n";
+    } else if (!c.WaitClosed(seconds(5))) {
+      *failures += what + "the server kept the connection open\n";
+    } else {
+      ++refused;
+    }
+  }
+  return refused;
 }
 
 std::string HeaderOf(const std::string& head, std::string_view name) {

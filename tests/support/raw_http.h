@@ -21,6 +21,11 @@ class RawConnection {
 
   bool ok() const { return fd_ >= 0; }
   bool Send(std::string_view data);
+  /// Writes all of `data` before reading anything, as most HTTP clients
+  /// write a request body; each blocked write waits at most `timeout`.
+  /// Returns the bytes written; `*error` is the errno that stopped it (EPIPE,
+  /// ECONNRESET, EAGAIN on the timeout), 0 when everything was written.
+  size_t SendAll(std::string_view data, std::chrono::milliseconds timeout, int* error);
   /// True when the server closed the connection (EOF or reset) within
   /// `timeout`; data that arrives meanwhile is read and appended to `*got`.
   bool WaitClosed(std::chrono::milliseconds timeout, std::string* got = nullptr);
@@ -46,6 +51,13 @@ class RawConnection {
 /// to the head verbatim (each line ending in \r\n).
 RawConnection::Response RawRequest(int port, std::string_view method, std::string_view path,
                                    std::chrono::milliseconds timeout, std::string_view extra = "");
+
+/// POSTs a body of `body_size` bytes to `path`, `tries` times on fresh
+/// connections, each time writing the whole request before reading anything
+/// (as most HTTP clients and webhook senders do). Returns how many tries read
+/// a 413 with "Connection: close" and then saw the server close; `*failures`
+/// describes the others (a failed write, another answer, no close).
+int OversizedPostsRefused(int port, std::string_view path, size_t body_size, int tries, std::string* failures);
 
 /// Header `name` (case-insensitive) of a response head, "" when absent.
 std::string HeaderOf(const std::string& head, std::string_view name);

@@ -37,18 +37,19 @@ class StubSink : public EventSink {
   std::vector<MappedEvent> delivered;
 };
 
-std::string ConfigText() {
-  return "http: {listen: '127.0.0.1:0', max_body_bytes: 65536}\n"
+std::string ConfigText(size_t max_body_bytes = 65536) {
+  return "http: {listen: '127.0.0.1:0', max_body_bytes: " + std::to_string(max_body_bytes) +
+         "}\n"
          "kafka: {brokers: '127.0.0.1:1', topic: t, retry_after_seconds: 7}\n"
          "sources:\n" +
          slamon::testing::FixtureSourcesSection();
 }
 
 struct Harness {
-  Harness() {
+  explicit Harness(size_t max_body_bytes = 65536) {
     auto sink_owned = std::make_unique<StubSink>();
     sink = sink_owned.get();
-    auto b = Bridge::Create(ParseBridgeConfig(ConfigText(), "test.yaml"), std::move(sink_owned));
+    auto b = Bridge::Create(ParseBridgeConfig(ConfigText(max_body_bytes), "test.yaml"), std::move(sink_owned));
     EXPECT_TRUE(b.ok());
     bridge = b.take();
     EXPECT_TRUE(bridge->Start().ok());
@@ -127,6 +128,20 @@ TEST(BridgeReceiverTest, RejectionsGetTheirStatus) {
             std::string::npos);
   EXPECT_NE(metrics.find(R"(slamon_bridge_mapping_errors_total{source="jiandaoyun"} 1)"), std::string::npos);
   EXPECT_NE(metrics.find(R"(slamon_bridge_requests_total{outcome="unknown_source",source=""} 1)"), std::string::npos);
+}
+
+// A webhook sender writes the whole request before it reads: a body over
+// the limit (1 MiB by default) must still reach it as a 413, every time, so
+// that it stops retrying instead of seeing a broken pipe.
+TEST(BridgeReceiverTest, OversizedWebhookWrittenWholeGets413EveryTime) {
+  Harness h(1 << 20);
+  std::string failures;
+  EXPECT_EQ(slamon::testing::OversizedPostsRefused(h.bridge->port(), "/webhooks/zendesk", 2 << 20, 50, &failures), 50)
+      << failures;
+  auto metrics = RawRequest(h.bridge->port(), "GET", "/metrics", 2s);
+  EXPECT_EQ(metrics.status, 200);
+  std::lock_guard lock(h.sink->mu);
+  EXPECT_TRUE(h.sink->delivered.empty());
 }
 
 TEST(BridgeReceiverTest, KafkaUnavailableIs503WithRetryAfter) {
