@@ -318,4 +318,21 @@ std::string ProjectionHost::OwnerOf(std::string_view account_id) const {
   return projections_->sla().OwnerOf(account_id);
 }
 
+projections::TrendSeries ProjectionHost::TrendSeries(const projections::TrendFilter& filter, int weeks) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->trends().Series(filter, weeks);
+}
+
+std::map<std::string, projections::TrendCounts> ProjectionHost::TrendTotals(projections::TrendDimension by,
+                                                                            const projections::TrendFilter& filter,
+                                                                            int weeks) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->trends().Totals(by, filter, weeks);
+}
+
+std::set<std::string> ProjectionHost::TrendNames(projections::TrendDimension by) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->trends().Names(by);
+}
+
 }  // namespace slamon::daemon
