@@ -49,8 +49,8 @@ events::Event Upsert(int a, int64_t t) {
   e.occurred_at = t;
   e.account_id = "acct-" + std::to_string(a);
   e.name = "Account";
-  e.tier = "tier-" + std::to_string(a);                      // every account its own tier
-  e.owner = a % 2 == 1 ? "" : "owner-" + std::to_string(a);  // odd accounts: see Update()
+  e.tier = "tier-" + std::to_string(a);                                           // every account its own tier
+  e.owner = a % 2 == 1 ? "" : "owner-" + std::to_string(a);                       // odd accounts: see Update()
   if (a % 2 == 0) e.owner_email = "owner-" + std::to_string(a) + "@example.com";  // odd owners: no address
   e.json = "{}";
   return e;
