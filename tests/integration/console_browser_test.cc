@@ -295,7 +295,7 @@ TEST(ConsoleBrowserTest, ChromiumRendersTheLiveConsole) {
   ASSERT_FALSE(team_page.empty()) << "no team link on the overview";
   EXPECT_NE(page.find("<figure class=\"chart\">"), std::string::npos) << "no trend charts";
   int screenshots = 0;
-  for (const std::string path : {std::string("/"), owner_page, team_page}) {
+  for (const std::string& path : {std::string("/"), owner_page, team_page}) {
     const auto res = RawRequest(port, "GET", path, seconds(5), kAuthHeader);
     ASSERT_EQ(res.status, 200) << path << "\n" << res.body.substr(0, 2000);
     for (const auto& [width, height] : {std::pair{390, 844}, std::pair{1440, 900}}) {
