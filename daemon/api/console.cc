@@ -72,6 +72,7 @@ std::string Empty(std::string_view text) { return EmptyNote(text); }
 HtmlCell OwnerLinks(const std::vector<std::string>& owners) {
   if (owners.empty()) return {"-", ""};
   std::vector<std::pair<std::string, std::string>> links;
+  links.reserve(owners.size());
   for (const auto& o : owners) links.emplace_back(NameOrNone(o), o.empty() ? std::string() : OwnerHref(o));
   return HtmlCell::Links(std::move(links), "links");
 }

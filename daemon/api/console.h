@@ -56,7 +56,7 @@ struct ConsoleSnapshot {
   std::vector<BreachItem> breaches;
   std::vector<projections::AccountRecord> at_risk;    ///< level at_risk, lowest score first
   std::vector<projections::AccountRecord> followups;  ///< follow-up overdue, most overdue first
-  /// The trend weeks per tier (ConsoleTrends), in tier order.
+  /// The trend weeks per tier (AddConsoleTrends), in tier order.
   std::vector<std::pair<std::string, projections::TrendSeries>> tier_trends;
   std::vector<projections::Scorecard> owners;  ///< scorecards per owner, by name
   std::vector<projections::Scorecard> teams;   ///< scorecards per team, by name

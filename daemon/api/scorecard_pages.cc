@@ -40,6 +40,7 @@ HtmlCell Count(int64_t v, bool bad_when_positive = false) {
 // Links to several owners or teams in one cell.
 HtmlCell Links(const std::vector<std::string>& names, TrendDimension to) {
   std::vector<std::pair<std::string, std::string>> links;
+  links.reserve(names.size());
   for (const auto& n : names) links.emplace_back(n, to == TrendDimension::kOwner ? OwnerHref(n) : TeamHref(n));
   return HtmlCell::Links(std::move(links), "links");
 }
@@ -72,6 +73,7 @@ std::string Cards(const Scorecard& c, double objective) {
 std::string AccountTable(const std::vector<AccountRecord>& accounts, size_t max_rows) {
   if (accounts.empty()) return EmptyNote("No account has this owner now.");
   std::vector<const AccountRecord*> sorted;
+  sorted.reserve(accounts.size());
   for (const auto& a : accounts) sorted.push_back(&a);
   // The ones needing attention first: at risk, then by health score.
   std::sort(sorted.begin(), sorted.end(), [](const AccountRecord* a, const AccountRecord* b) {

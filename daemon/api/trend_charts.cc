@@ -187,6 +187,7 @@ std::string TrendCharts(const projections::TrendSeries& series, double objective
   const auto& weeks = series.weeks;
   auto values = [&](auto of) {
     std::vector<std::optional<double>> out;
+    out.reserve(weeks.size());
     for (const TrendWeek& w : weeks) out.push_back(of(w.counts));
     return out;
   };
@@ -195,6 +196,7 @@ std::string TrendCharts(const projections::TrendSeries& series, double objective
   };
   static constexpr const char* kMetricColors[] = {"#1565c0", "#6a1b9a", "#00838f"};
   std::vector<ChartSeries> met;
+  met.reserve(projections::kTrendMetricCount);
   for (int m = 0; m < projections::kTrendMetricCount; ++m) {
     met.push_back({std::string(projections::TrendMetricName(m)), kMetricColors[m],
                    values([m](const projections::TrendCounts& t) { return t.PercentMet(m); })});
