@@ -8,7 +8,7 @@ namespace slamon::projections {
 namespace {
 
 // 1970-01-05T00:00:00Z, the first Monday after the epoch.
-constexpr int64_t kFirstMonday = 4 * 86400;
+constexpr int64_t kFirstMonday = int64_t{4} * 86400;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0); }
 
