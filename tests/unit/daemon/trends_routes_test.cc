@@ -140,14 +140,14 @@ TEST_F(TrendsRoutesTest, TrendsOfAnOwnerAreTheExactWeeklyCounts) {
       R"("breaches":0,"first_response_median_seconds":1200,)" +
       std::string(kNoCsat) + "," + kNoNps + "," + kNoFollowups + "}";
   const std::string want =
-            R"j({"as_of":"2026-12-02T01:00:00Z","weeks":2,"week_start":"Monday 00:00:00 UTC (ISO weeks)",)j"
-            R"("filter":{"tier":null,"account_owner":"ann","team":null},"total":{)"
-            R"("sla":{"first_response":{"met":1,"breached":1,"percent_met":50},)"
-            R"("next_response":{"met":0,"breached":0,"percent_met":null},)"
-            R"("resolution":{"met":0,"breached":1,"percent_met":0},)"
-            R"("all":{"met":1,"breached":2,"percent_met":33.333333333333336}},)"
-            R"("breaches":2,"first_response_median_seconds":1200,"csat":{"answers":1,"satisfied":1,"percent":100},)" +
-                std::string(kNoNps) + "," + kNoFollowups + R"(},"series":[)" + w48 + "," + w49 + "]}";
+      R"j({"as_of":"2026-12-02T01:00:00Z","weeks":2,"week_start":"Monday 00:00:00 UTC (ISO weeks)",)j"
+      R"("filter":{"tier":null,"account_owner":"ann","team":null},"total":{)"
+      R"("sla":{"first_response":{"met":1,"breached":1,"percent_met":50},)"
+      R"("next_response":{"met":0,"breached":0,"percent_met":null},)"
+      R"("resolution":{"met":0,"breached":1,"percent_met":0},)"
+      R"("all":{"met":1,"breached":2,"percent_met":33.333333333333336}},)"
+      R"("breaches":2,"first_response_median_seconds":1200,"csat":{"answers":1,"satisfied":1,"percent":100},)" +
+      std::string(kNoNps) + "," + kNoFollowups + R"(},"series":[)" + w48 + "," + w49 + "]}";
   EXPECT_EQ(res.body, want);
 }
 
