@@ -9,9 +9,9 @@
 namespace slamon::projections {
 namespace {
 
-// Builds one projection for `configs`; `built` holds those registered before it.
-using Factory =
-    std::function<std::unique_ptr<Projection>(const ProjectionConfigs& configs, const ProjectionSet& built)>;
+// Builds one projection for `configs`; `built` holds those registered before
+// it (a derived projection may hook into them, as trends into the SLA records).
+using Factory = std::function<std::unique_ptr<Projection>(const ProjectionConfigs& configs, ProjectionSet& built)>;
 
 template <typename P, typename... Args>
 std::unique_ptr<Projection> Make(std::string_view name, Args&&... args) {
@@ -22,15 +22,17 @@ std::unique_ptr<Projection> Make(std::string_view name, Args&&... args) {
 // its snapshot section (projections/snapshot.h), so names never change.
 const std::vector<Factory>& Registrations() {
   static const std::vector<Factory> kRegistered = {
-      [](const ProjectionConfigs& c, const ProjectionSet&) {
+      [](const ProjectionConfigs& c, ProjectionSet&) {
         return Make<SlaProjection>(kSlaSection, c.sla, SlaProjection::Options{.live = c.live});
       },
       // Accounts, CSAT and key-account value are parts of the health projection.
-      [](const ProjectionConfigs& c, const ProjectionSet&) {
-        return Make<HealthProjection>(kHealthSection, *c.health);
-      },
-      [](const ProjectionConfigs&, const ProjectionSet& built) {
+      [](const ProjectionConfigs& c, ProjectionSet&) { return Make<HealthProjection>(kHealthSection, *c.health); },
+      [](const ProjectionConfigs&, ProjectionSet& built) {
         return Make<CsatResponseCounter>(kCsatResponsesSection, &built.health().accounts());
+      },
+      // Derived from the SLA records and the health projection's tables.
+      [](const ProjectionConfigs& c, ProjectionSet& built) {
+        return Make<TrendsProjection>(kTrendsSection, &built.sla(), &built.health(), c.live);
       },
   };
   return kRegistered;
@@ -54,6 +56,7 @@ ProjectionSet::ProjectionSet(ProjectionConfigs configs) : configs_(std::move(con
     if (health_ == nullptr) health_ = Get<HealthProjection>();
   }
   csat_responses_ = Get<CsatResponseCounter>();
+  trends_ = Get<TrendsProjection>();
 }
 
 void ProjectionSet::Apply(const events::Event& e) {

@@ -16,6 +16,7 @@
 #include "projections/projection.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
+#include "projections/trends/trends_projection.h"
 
 namespace slamon::projections {
 
@@ -60,6 +61,7 @@ class ProjectionSet {
   HealthProjection& health() { return *health_; }
   const HealthProjection& health() const { return *health_; }
   const CsatResponseCounts& csat_responses() const { return csat_responses_->counts(); }
+  const TrendsProjection& trends() const { return *trends_; }
 
  private:
   template <typename P>
@@ -70,6 +72,7 @@ class ProjectionSet {
   SlaProjection* sla_ = nullptr;
   HealthProjection* health_ = nullptr;
   CsatResponseCounter* csat_responses_ = nullptr;
+  TrendsProjection* trends_ = nullptr;
 };
 
 }  // namespace slamon::projections

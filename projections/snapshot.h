@@ -32,6 +32,7 @@ using StoreOffsets = std::map<std::string, std::map<int32_t, int64_t>>;
 inline constexpr std::string_view kSlaSection = "sla";
 inline constexpr std::string_view kHealthSection = "health";
 inline constexpr std::string_view kCsatResponsesSection = "csat_responses";
+inline constexpr std::string_view kTrendsSection = "trends";
 
 /// What one snapshot covers.
 struct SnapshotInfo {

@@ -4,10 +4,14 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
 
+#include "daemon/api/page_chrome.h"
+#include "daemon/api/scorecard_pages.h"
+#include "daemon/api/trend_charts.h"
 #include "daemon/http/html.h"
 #include "daemon/http/http_server.h"
 #include "projections/report/report.h"
@@ -21,24 +25,11 @@ using projections::FormatPercent;
 using projections::FormatUtc;
 using projections::RiskLevel;
 
-constexpr int kRefreshSeconds = 10;
-
-// The page's own rules after the shared ones: a denser table, level colours.
-constexpr const char* kConsoleStyle = R"(
-.banner{background:#fff3e0;border:1px solid #ffb74d;padding:8px 12px;border-radius:4px;margin:12px 0}
-.empty{color:#555;font-style:italic}
-td{white-space:nowrap}td.acct{white-space:normal;overflow-wrap:break-word;min-width:9em;max-width:22em}td.wrap{white-space:normal}
-td.warn{color:#e65100;font-weight:bold}
-a{color:#1565c0;text-decoration:none}a:hover{text-decoration:underline}
-footer{margin-top:28px;color:#777;font-size:12px}
-)";
-
 HtmlCell AccountCell(const std::string& account_id) {
   return {account_id, "acct", "/api/v1/accounts/" + UrlPathSegment(account_id)};
 }
 HtmlCell Text(std::string s) { return {std::move(s), "", ""}; }
 HtmlCell Count(int64_t v) { return {std::to_string(v), "num", ""}; }
-std::string OwnerText(const std::string& owner) { return owner.empty() ? "(none)" : owner; }
 
 // "in 12m" / "3h 5m ago" relative to the page's instant.
 std::string Relative(int64_t when, int64_t now) {
@@ -72,10 +63,19 @@ void More(HtmlTable& table, size_t total, size_t shown, std::string_view endpoin
 }
 
 std::string Section(const std::string& title, size_t count) {
-  return "<h2>" + HtmlEscape(title) + " (" + std::to_string(count) + ")</h2>\n";
+  return SectionHeading(title + " (" + std::to_string(count) + ")");
 }
 
-std::string Empty(std::string_view text) { return "<p class=\"empty\">" + HtmlEscape(text) + "</p>\n"; }
+std::string Empty(std::string_view text) { return EmptyNote(text); }
+
+// The owners of a tier's accounts, as links.
+HtmlCell OwnerLinks(const std::vector<std::string>& owners) {
+  if (owners.empty()) return {"-", ""};
+  std::vector<std::pair<std::string, std::string>> links;
+  links.reserve(owners.size());
+  for (const auto& o : owners) links.emplace_back(NameOrNone(o), o.empty() ? std::string() : OwnerHref(o));
+  return HtmlCell::Links(std::move(links), "links");
+}
 
 // Whether a compliance reaches the objective (undefined without a verdict);
 // the epsilon keeps 95.0 from failing 95 by binary rounding.
@@ -99,7 +99,7 @@ ConsoleTier Total(const std::vector<ConsoleTier>& tiers) {
 
 std::string TierTable(const ConsoleSnapshot& s, size_t max_rows) {
   if (s.tiers.empty()) return Empty("No tickets yet.");
-  HtmlTable t({"Tier", "Running", "Warning", "Breached now", "Met", "Breached", "Compliance %"});
+  HtmlTable t({"Tier", "Running", "Warning", "Breached now", "Met", "Breached", "Compliance %", "Owners"});
   size_t shown = 0;
   auto cells = [&](const ConsoleTier& c) {
     const std::optional<double> pct = c.PercentMet();
@@ -110,7 +110,8 @@ std::string TierTable(const ConsoleSnapshot& s, size_t max_rows) {
                                  {std::to_string(c.running_breached), c.running_breached > 0 ? "num no" : "num", ""},
                                  Count(c.met),
                                  Count(c.breached),
-                                 {FormatPercent(pct), cls, ""}};
+                                 {FormatPercent(pct), cls, ""},
+                                 OwnerLinks(c.owners)};
   };
   for (const ConsoleTier& c : s.tiers) {
     if (shown++ >= max_rows) break;
@@ -118,7 +119,7 @@ std::string TierTable(const ConsoleSnapshot& s, size_t max_rows) {
   }
   More(t, s.tiers.size(), std::min(s.tiers.size(), max_rows), "/metrics");
   if (s.tiers.size() > 1) t.Row(cells(Total(s.tiers)), true);
-  return t.Take();
+  return Scrollable(t.Take());
 }
 
 // Breached (`breached` true) or warning instances of the snapshot.
@@ -137,7 +138,7 @@ std::string BreachTable(const ConsoleSnapshot& s, bool breached, size_t max_rows
     const std::optional<int64_t>& when = breached ? b.breach_at : b.due_at;
     t.Row({{b.ticket_id, "", "/tickets/" + UrlPathSegment(b.ticket_id)},
            AccountCell(b.account_id),
-           Text(OwnerText(b.account_owner)),
+           OwnerCell(b.account_owner),
            Text(b.tier),
            Text(std::string(projections::PriorityName(b.priority))),
            Text(MetricText(b)),
@@ -147,7 +148,7 @@ std::string BreachTable(const ConsoleSnapshot& s, bool breached, size_t max_rows
            {EscalationText(b), "wrap", ""}});
   }
   More(t, total, shown, "/api/v1/breaches");
-  return out + t.Take();
+  return out + Scrollable(t.Take());
 }
 
 std::string TopSignals(const AccountRecord& r) {
@@ -170,14 +171,14 @@ std::string AtRiskTable(const ConsoleSnapshot& s, size_t max_rows) {
     if (shown++ >= max_rows) break;
     t.Row({AccountCell(r.account_id),
            Text(r.tier),
-           Text(OwnerText(r.owner)),
+           OwnerCell(r.owner),
            {FormatPercent(r.health_score), "num no", ""},
            Text(TopSignals(r)),
            {FormatPercent(r.csat_30d), "num", ""},
            Text(r.renewal_soon ? "yes" : "no")});
   }
   More(t, s.at_risk.size(), std::min(s.at_risk.size(), max_rows), "/api/v1/accounts/at-risk");
-  return out + t.Take();
+  return out + Scrollable(t.Take());
 }
 
 std::string FollowupTable(const ConsoleSnapshot& s, size_t max_rows) {
@@ -190,14 +191,14 @@ std::string FollowupTable(const ConsoleSnapshot& s, size_t max_rows) {
     const auto& v = r.value;
     t.Row({AccountCell(r.account_id),
            Text(r.tier),
-           Text(OwnerText(r.owner)),
+           OwnerCell(r.owner),
            {Days(v.followup_overdue_days.value_or(0)), "num warn", ""},
            {v.cadence_seconds ? Days(static_cast<double>(*v.cadence_seconds) / projections::kDaySeconds) : "-", "num",
             ""},
            Text(v.followup_reference ? FormatUtc(*v.followup_reference) : "-")});
   }
   More(t, s.followups.size(), std::min(s.followups.size(), max_rows), "/api/v1/accounts/followup-overdue");
-  return out + t.Take();
+  return out + Scrollable(t.Take());
 }
 
 std::string Cards(const ConsoleSnapshot& s) {
@@ -217,7 +218,26 @@ std::string Cards(const ConsoleSnapshot& s) {
   return out + "</div>\n";
 }
 
-HttpResponse Page(int status, std::string body) { return HtmlPageResponse(status, std::move(body)); }
+// The trends of every tier, and the owners' and teams' scorecards.
+std::string TrendSections(const ConsoleSnapshot& s, size_t max_rows) {
+  std::string out =
+      SectionHeading("Trends by tier, last " + std::to_string(projections::kDefaultTrendWeeks) + " weeks", "trends");
+  out +=
+      "<p class=\"meta\">ISO weeks in UTC, the current one so far. SLA clocks count in the week of their "
+      "verdict (met: when stopped, breached: when the target passed), per the tier at the ticket's open.</p>\n";
+  if (s.tier_trends.empty()) out += Empty("No trends yet.");
+  for (const auto& [tier, series] : s.tier_trends) {
+    out += "<h3>Tier " + HtmlEscape(tier) + "</h3>\n" + TrendCharts(series, s.objective_percent);
+  }
+  out += SectionHeading("Owners (" + std::to_string(s.owners.size()) + ")", "owners");
+  out += s.owners.empty()
+             ? Empty("No account owner yet.")
+             : ScorecardTable(s.owners, projections::TrendDimension::kOwner, s.objective_percent, max_rows);
+  out += SectionHeading("Teams (" + std::to_string(s.teams.size()) + ")", "teams");
+  out += s.teams.empty() ? Empty("No team yet.")
+                         : ScorecardTable(s.teams, projections::TrendDimension::kTeam, s.objective_percent, max_rows);
+  return out;
+}
 
 }  // namespace
 
@@ -256,10 +276,13 @@ ConsoleSnapshot MakeConsoleSnapshot(const projections::SlaSnapshot& sla, const s
   s.as_of = as_of;
   s.tiers = ConsoleTiers(sla);
   s.breaches = std::move(breaches);
+  std::map<std::string, std::set<std::string>> owners;  // by tier
   for (const AccountRecord& r : accounts) {
     if (r.level == projections::HealthLevel::kAtRisk) s.at_risk.push_back(r);
     if (!r.churned && r.value.followup_overdue_days && *r.value.followup_overdue_days > 0) s.followups.push_back(r);
+    if (!r.churned) owners[r.tier].insert(r.owner);
   }
+  for (ConsoleTier& t : s.tiers) t.owners.assign(owners[t.tier].begin(), owners[t.tier].end());
   std::sort(s.at_risk.begin(), s.at_risk.end(), [](const AccountRecord& a, const AccountRecord& b) {
     return std::make_tuple(a.health_score.value_or(0), std::string_view(a.account_id)) <
            std::make_tuple(b.health_score.value_or(0), std::string_view(b.account_id));
@@ -271,20 +294,26 @@ ConsoleSnapshot MakeConsoleSnapshot(const projections::SlaSnapshot& sla, const s
   return s;
 }
 
+void AddConsoleTrends(const TrendsSource& trends, ConsoleSnapshot* s) {
+  const int weeks = projections::kDefaultTrendWeeks;
+  for (const ConsoleTier& t : s->tiers) {
+    s->tier_trends.emplace_back(t.tier, trends.series({.tier = t.tier}, weeks));
+  }
+  s->owners = trends.scorecards(projections::TrendDimension::kOwner, {}, weeks).items;
+  s->teams = trends.scorecards(projections::TrendDimension::kTeam, {}, weeks).items;
+}
+
 std::string RenderConsole(const ConsoleSnapshot& s, size_t max_rows) {
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(kRefreshSeconds) + "\">\n";
-  out += "<title>slamon console</title>\n<style>" + std::string(kHtmlBaseStyle) + kConsoleStyle +
-         "</style>\n</head>\n<body>\n<h1>slamon console</h1>\n";
+  std::string out = PageStart("slamon console", "slamon console", kChartStyle);
   out += "<p class=\"meta\">As of " + HtmlEscape(FormatUtc(s.as_of)) + "; this page reloads every " +
-         std::to_string(kRefreshSeconds) + " s.</p>\n";
+         std::to_string(kConsoleRefreshSeconds) + " s.</p>\n";
   if (s.replaying) {
     out +=
         "<div class=\"banner\">The daemon is replaying its event store; the console fills in when that is "
         "done.</div>\n";
   } else {
     out += Cards(s);
-    out += "<h2>SLA by tier</h2>\n";
+    out += SectionHeading("SLA by tier");
     out +=
         "<p class=\"meta\">Running: SLA clocks still ticking. Met and breached: since the store's first event; "
         "compliance = met / (met + breached).</p>\n";
@@ -293,13 +322,12 @@ std::string RenderConsole(const ConsoleSnapshot& s, size_t max_rows) {
     out += BreachTable(s, false, max_rows);
     out += AtRiskTable(s, max_rows);
     out += FollowupTable(s, max_rows);
+    out += TrendSections(s, max_rows);
   }
-  out +=
-      "<footer>JSON: <a href=\"/api/v1/breaches\">/api/v1/breaches</a> · <a "
-      "href=\"/api/v1/accounts/at-risk\">/api/v1/accounts/at-risk</a> · <a "
-      "href=\"/api/v1/accounts/followup-overdue\">/api/v1/accounts/followup-overdue</a> · <a "
-      "href=\"/metrics\">/metrics</a></footer>\n</body>\n</html>\n";
-  return out;
+  return out + PageEnd({{"/api/v1/breaches", "/api/v1/breaches"},
+                        {"/api/v1/accounts/at-risk", "/api/v1/accounts/at-risk"},
+                        {"/api/v1/accounts/followup-overdue", "/api/v1/accounts/followup-overdue"},
+                        {"/api/v1/trends", "/api/v1/trends"}});
 }
 
 void RegisterConsole(HttpServer& server, ConsoleSources sources) {
@@ -311,18 +339,18 @@ void RegisterConsole(HttpServer& server, ConsoleSources sources) {
         ConsoleSnapshot starting;
         starting.as_of = static_cast<int64_t>(std::time(nullptr));
         starting.replaying = true;
-        return Page(503, RenderConsole(starting));
+        return HtmlPageResponse(503, RenderConsole(starting));
       }
       if (!shared->api.accounts || !shared->api.breaches) throw std::runtime_error("no data providers");
       ApiData<BreachItem> breaches = shared->api.breaches();
       ApiData<AccountRecord> accounts = shared->api.accounts();
-      return Page(200,
-                  RenderConsole(MakeConsoleSnapshot(*sla, accounts.items, std::move(breaches.items), breaches.as_of)));
+      ConsoleSnapshot s = MakeConsoleSnapshot(*sla, accounts.items, std::move(breaches.items), breaches.as_of);
+      const TrendsSource& trends = shared->trends;
+      if (trends.series && trends.scorecards) AddConsoleTrends(trends, &s);
+      return HtmlPageResponse(200, RenderConsole(s));
     } catch (const std::exception& e) {
-      return Page(503,
-                  "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>slamon console</title>"
-                  "<meta http-equiv=\"refresh\" content=\"10\"></head><body><p>Data not available: " +
-                      HtmlEscape(e.what()) + "</p></body></html>\n");
+      return HtmlPageResponse(503, PageStart("slamon console", "slamon console") +
+                                   "<p>Data not available: " + HtmlEscape(e.what()) + "</p>\n" + PageEnd({}));
     }
   });
 }

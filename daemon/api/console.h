@@ -1,8 +1,10 @@
-// The web console served at `/`: one server-rendered HTML page with the live
-// SLA state per tier, the running breaches and warnings, the accounts at risk
-// and the overdue follow-ups. No scripts: the page reloads itself every 10 s
-// (<meta http-equiv="refresh">), and every value from the data (account ids,
-// owners, tiers, tickets, escalation steps) is HTML-escaped.
+// The web console's overview served at `/`: one server-rendered HTML page with
+// the live SLA state per tier, the running breaches and warnings, the
+// accounts at risk and the overdue follow-ups, the trends per tier and the
+// owners' and teams' scorecards (linking to their pages,
+// daemon/api/scorecard_pages.h). No scripts: the page reloads itself every
+// 10 s (<meta http-equiv="refresh">), and every value from the data (account
+// ids, owners, tiers, tickets, escalation steps) is HTML-escaped.
 //
 // Split in two so that the page is testable without a daemon: the snapshot
 // is gathered from the same thread-safe providers as the JSON API, then
@@ -15,11 +17,15 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "daemon/api/api_routes.h"
+#include "daemon/api/trends_routes.h"
 #include "projections/accounts/health_projection.h"
+#include "projections/report/scorecard.h"
 #include "projections/sla/sla_snapshot.h"
+#include "projections/trends/trend_types.h"
 
 namespace slamon::daemon {
 
@@ -29,11 +35,12 @@ class HttpServer;
 /// per ticket, metric and cycle), since the store's first event.
 struct ConsoleTier {
   std::string tier;
-  int64_t running = 0;           ///< running instances, any level
-  int64_t warning = 0;           ///< of them, in warning
-  int64_t running_breached = 0;  ///< of them, past their target
-  int64_t met = 0;               ///< stopped within the target
-  int64_t breached = 0;          ///< crossed the target, running or stopped
+  int64_t running = 0;                   ///< running instances, any level
+  int64_t warning = 0;                   ///< of them, in warning
+  int64_t running_breached = 0;          ///< of them, past their target
+  int64_t met = 0;                       ///< stopped within the target
+  int64_t breached = 0;                  ///< crossed the target, running or stopped
+  std::vector<std::string> owners = {};  ///< owners of the tier's live accounts now, sorted
   /// met / (met + breached) × 100, as in the compliance report; undefined
   /// while nothing has a verdict.
   std::optional<double> PercentMet() const;
@@ -49,6 +56,10 @@ struct ConsoleSnapshot {
   std::vector<BreachItem> breaches;
   std::vector<projections::AccountRecord> at_risk;    ///< level at_risk, lowest score first
   std::vector<projections::AccountRecord> followups;  ///< follow-up overdue, most overdue first
+  /// The trend weeks per tier (AddConsoleTrends), in tier order.
+  std::vector<std::pair<std::string, projections::TrendSeries>> tier_trends;
+  std::vector<projections::Scorecard> owners;  ///< scorecards per owner, by name
+  std::vector<projections::Scorecard> teams;   ///< scorecards per team, by name
 };
 
 /// Per tier, from an SLA snapshot: every tier it names, sorted.
@@ -59,6 +70,9 @@ std::vector<ConsoleTier> ConsoleTiers(const projections::SlaSnapshot& sla);
 ConsoleSnapshot MakeConsoleSnapshot(const projections::SlaSnapshot& sla,
                                     const std::vector<projections::AccountRecord>& accounts,
                                     std::vector<BreachItem> breaches, int64_t as_of);
+/// Adds the trends of every tier of `s` and the owners' and teams'
+/// scorecards over the default weeks from `trends` (all of them set).
+void AddConsoleTrends(const TrendsSource& trends, ConsoleSnapshot* s);
 
 /// The page: a complete HTML5 document with inline CSS, no scripts and no
 /// external references. Each list shows at most `max_rows` rows, then a line
@@ -73,6 +87,8 @@ struct ConsoleSources {
   std::function<std::shared_ptr<const projections::SlaSnapshot>()> sla;
   /// The JSON API's provider (accounts and breaches are used).
   ApiDataProvider api;
+  /// Trends and scorecards; the page leaves those sections out without them.
+  TrendsSource trends;
 };
 
 /// Serves the page on GET/HEAD `/` (an exact route: unknown paths stay 404),

@@ -3,6 +3,8 @@
 #include <ctime>
 #include <string_view>
 
+#include "daemon/api/scorecards.h"
+
 namespace slamon::daemon {
 namespace {
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
@@ -26,7 +28,46 @@ ApiDataProvider ApiProviderFromViews(const ProjectionViews& views) {
 }
 
 ConsoleSources ConsoleSourcesFromViews(const ProjectionViews& views) {
-  return {.sla = [&views] { return views.sla_snapshot(); }, .api = ApiProviderFromViews(views)};
+  return {.sla = [&views] { return views.sla_snapshot(); },
+          .api = ApiProviderFromViews(views),
+          .trends = TrendsSourceFromViews(views)};
+}
+
+TrendsSource TrendsSourceFromViews(const ProjectionViews& views) {
+  using projections::AccountRecord;
+  using projections::TrendDimension;
+  using projections::TrendFilter;
+  return {
+      .series = [&views](const TrendFilter& filter, int weeks) { return views.TrendSeries(filter, weeks); },
+      .scorecards =
+          [&views](TrendDimension by, const TrendFilter& filter, int weeks) {
+            auto h = views.health_snapshot();
+            const std::vector<AccountRecord> none;
+            return ApiData<projections::Scorecard>{
+                h ? h->as_of : Now(),
+                LiveScorecards(by, views.TrendTotals(by, filter, weeks), h ? h->accounts : none, filter)};
+          },
+      .accounts =
+          [&views](const TrendFilter& filter) {
+            auto h = views.health_snapshot();
+            ApiData<AccountRecord> out{h ? h->as_of : Now(), {}};
+            if (h) {
+              for (const AccountRecord& a : h->accounts) {
+                if (AccountMatches(a, filter)) out.items.push_back(a);
+              }
+            }
+            return out;
+          },
+      .known =
+          [&views](TrendDimension by, const std::string& name) {
+            if (auto h = views.health_snapshot()) {
+              for (const AccountRecord& a : h->accounts) {
+                if ((by == TrendDimension::kOwner ? a.owner : a.team) == name) return true;
+              }
+            }
+            return views.TrendNames(by).count(name) > 0;
+          },
+  };
 }
 
 TicketSource TicketSourceFromViews(const ProjectionViews& views) {

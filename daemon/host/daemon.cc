@@ -154,6 +154,8 @@ Status Daemon::Open() {
   p.http->Post("/-/reload", [&p](const HttpRequest& r) { return p.reloader->HandleHttp(r); });
   RegisterConsole(*p.http, ConsoleSourcesFromViews(*p.projections));
   RegisterTicketRoutes(*p.http, TicketSourceFromViews(*p.projections));
+  RegisterTrendsRoutes(*p.http, TrendsSourceFromViews(*p.projections));
+  RegisterScorecardPages(*p.http, TrendsSourceFromViews(*p.projections));
   // The consumer is created (not subscribed) now: librdkafka checks the
   // whole configuration here, before any thread of ours runs.
   auto source = events::KafkaSource::Create(

@@ -323,4 +323,21 @@ StatusOr<projections::TicketExplanation> ProjectionHost::ExplainTicket(int64_t n
   return projections_->sla().Explain(ticket_id, now);
 }
 
+projections::TrendSeries ProjectionHost::TrendSeries(const projections::TrendFilter& filter, int weeks) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->trends().Series(filter, weeks);
+}
+
+std::map<std::string, projections::TrendCounts> ProjectionHost::TrendTotals(projections::TrendDimension by,
+                                                                            const projections::TrendFilter& filter,
+                                                                            int weeks) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->trends().Totals(by, filter, weeks);
+}
+
+std::set<std::string> ProjectionHost::TrendNames(projections::TrendDimension by) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->trends().Names(by);
+}
+
 }  // namespace slamon::daemon

@@ -100,6 +100,12 @@ class ProjectionHost final : public ProjectionViews {
   std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const override;
   std::string OwnerOf(std::string_view account_id) const override;  // a copy: the table may grow meanwhile
   StatusOr<projections::TicketExplanation> ExplainTicket(int64_t now, std::string_view ticket_id) const override;
+  /// The trends at the last clock tick, under the projections' lock.
+  projections::TrendSeries TrendSeries(const projections::TrendFilter& filter, int weeks) const override;
+  std::map<std::string, projections::TrendCounts> TrendTotals(projections::TrendDimension by,
+                                                              const projections::TrendFilter& filter,
+                                                              int weeks) const override;
+  std::set<std::string> TrendNames(projections::TrendDimension by) const override;
 
   /// The configs in force (ReplaceConfig() may swap them at any time: keep
   /// the pointer for as long as you read through it).

@@ -70,7 +70,12 @@ void HtmlTable::Row(const std::vector<HtmlCell>& cells, bool subtotal) {
   out_ += subtotal ? "<tr class=\"sub\">" : "<tr>";
   for (const auto& c : cells) {
     out_ += c.cls.empty() ? "<td>" : "<td class=\"" + HtmlEscape(c.cls) + "\">";
-    if (c.href.empty()) {
+    if (!c.links.empty()) {
+      for (size_t i = 0; i < c.links.size(); ++i) {
+        out_ += (i > 0 ? " <a href=\"" : "<a href=\"") + HtmlEscape(c.links[i].second) + "\">" +
+                HtmlEscape(c.links[i].first) + "</a>";
+      }
+    } else if (c.href.empty()) {
       out_ += HtmlEscape(c.text);
     } else {
       out_ += "<a href=\"" + HtmlEscape(c.href) + "\">" + HtmlEscape(c.text) + "</a>";

@@ -37,13 +37,21 @@ extern const std::string_view kHtmlBaseStyle;
 std::string HtmlFlagClass(const std::optional<bool>& v);
 
 /// One table cell: its text, a class ("" | "num" | "ok" | "no" | "na" | a
-/// page's own) and, when `href` is set, a link around the text.
+/// page's own) and, when `href` is set, a link around the text; or, made by
+/// Links(), several links side by side.
 struct HtmlCell {
   HtmlCell(std::string t, std::string c) : text(std::move(t)), cls(std::move(c)) {}
   HtmlCell(std::string t, std::string c, std::string h) : text(std::move(t)), cls(std::move(c)), href(std::move(h)) {}
+  /// A cell of links (text, href), in order, separated by spaces.
+  static HtmlCell Links(std::vector<std::pair<std::string, std::string>> links, std::string c) {
+    HtmlCell cell("", std::move(c));
+    cell.links = std::move(links);
+    return cell;
+  }
   std::string text;
   std::string cls;
   std::string href;
+  std::vector<std::pair<std::string, std::string>> links;
 };
 
 /// A table built row by row.

@@ -10,6 +10,7 @@
 #include "daemon/http/html.h"
 #include "daemon/report/report_key_accounts.h"
 #include "daemon/report/report_render.h"
+#include "daemon/report/report_scorecards.h"
 
 namespace slamon::daemon {
 namespace {
@@ -280,7 +281,9 @@ std::string RenderReportHtml(const Report& report) {
     out += risk.Take();
   }
 
-  for (const auto& table : detail::KeyAccountTables(report)) {
+  std::vector<detail::KeyAccountTable> tables = detail::KeyAccountTables(report);
+  for (auto& extra : detail::ScorecardTables(report)) tables.push_back(std::move(extra));
+  for (const auto& table : tables) {
     out += "<h2>" + Esc(table.title) + "</h2>\n";
     HtmlTable t(table.header);
     for (const auto& row : table.rows) {

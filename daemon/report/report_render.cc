@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/report/report_key_accounts.h"
+#include "daemon/report/report_scorecards.h"
 
 namespace slamon::daemon {
 namespace detail {
@@ -239,7 +240,9 @@ std::string RenderReportMarkdown(const Report& report) {
     out += risk.Take();
   }
 
-  for (const auto& table : detail::KeyAccountTables(report)) {
+  std::vector<detail::KeyAccountTable> tables = detail::KeyAccountTables(report);
+  for (auto& t : detail::ScorecardTables(report)) tables.push_back(std::move(t));
+  for (const auto& table : tables) {
     out += "## " + table.title + "\n\n|";
     for (const auto& h : table.header) out += ' ' + MdCell(h) + " |";
     out += "\n|";
@@ -262,17 +265,40 @@ std::string RenderReportMarkdown(const Report& report) {
 
 namespace {
 
-constexpr const char* kCsvColumns[] = {"section",        "scope",          "tier",
-                                       "owner",          "account",        "ticket",
-                                       "priority",       "policy",         "metric",
-                                       "cycle",          "instances",      "met",
-                                       "breached",       "open",           "answers",
-                                       "satisfied",      "live_accounts",  "churned",
-                                       "accounts",       "at_risk",        "percent",
-                                       "target_percent", "meets_target",   "started",
-                                       "breached_at",    "target_seconds", "elapsed_seconds",
-                                       "state",          "score",          "reasons",
-                                       "renewal_soon",   "name",           "value"};
+constexpr const char* kCsvColumns[] = {"section",
+                                       "scope",
+                                       "tier",
+                                       "owner",
+                                       "account",
+                                       "ticket",
+                                       "priority",
+                                       "policy",
+                                       "metric",
+                                       "cycle",
+                                       "instances",
+                                       "met",
+                                       "breached",
+                                       "open",
+                                       "answers",
+                                       "satisfied",
+                                       "live_accounts",
+                                       "churned",
+                                       "accounts",
+                                       "at_risk",
+                                       "percent",
+                                       "target_percent",
+                                       "meets_target",
+                                       "started",
+                                       "breached_at",
+                                       "target_seconds",
+                                       "elapsed_seconds",
+                                       "state",
+                                       "score",
+                                       "reasons",
+                                       "renewal_soon",
+                                       "name",
+                                       "value",
+                                       "team"};
 constexpr size_t kCsvColumnCount = sizeof(kCsvColumns) / sizeof(kCsvColumns[0]);
 
 size_t ColumnIndex(std::string_view name) {
@@ -433,6 +459,15 @@ std::string RenderReportCsv(const Report& report) {
     CsvRow(k.section)
         .Set("tier", k.tier)
         .Set("owner", k.owner)
+        .Set("name", k.name)
+        .Set("value", k.value)
+        .AppendTo(&out);
+  }
+  for (const auto& k : detail::ScorecardCsvRows(report)) {
+    CsvRow("scorecard")
+        .Set("scope", k.scope)
+        .Set("owner", k.owner)
+        .Set("team", k.team)
         .Set("name", k.name)
         .Set("value", k.value)
         .AppendTo(&out);

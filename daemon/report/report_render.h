@@ -23,7 +23,9 @@ std::string RenderReportMarkdown(const projections::Report& report);
 /// the total. Columns that do not apply to a section are empty, as are
 /// undefined percentages. Percentages have up to 6 decimals. The key-account
 /// sections (value, followup, nps, churn_reason, complaint) are name/value
-/// rows (daemon/report/report_key_accounts.h).
+/// rows (daemon/report/report_key_accounts.h), as are the scorecards
+/// (section scorecard, scope owner or team, the team in the last column
+/// `team`; daemon/report/report_scorecards.h).
 std::string RenderReportCsv(const projections::Report& report);
 
 /// One self-contained HTML5 document: inline CSS and inline SVG bar charts

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +24,7 @@
 #include "projections/sla/sla_explain.h"
 #include "projections/sla/sla_record.h"
 #include "projections/sla/sla_snapshot.h"
+#include "projections/trends/trend_types.h"
 
 namespace slamon::daemon {
 
@@ -68,7 +71,24 @@ class AccountsView {
   virtual std::shared_ptr<const OwnerEmails> owner_emails() const = 0;
 };
 
-/// Both views, as one daemon's projections offer them.
-class ProjectionViews : public SlaView, public AccountsView {};
+/// Weekly trends per tier, team and account owner (projections/trends/), at
+/// the projections' last clock tick (about a second old at most).
+class TrendsView {
+ public:
+  virtual ~TrendsView() = default;
+
+  /// The last `weeks` weeks (1..52) summed over the buckets `filter` matches;
+  /// no weeks (as_of 0) before the store is replayed. O(buckets × weeks).
+  virtual projections::TrendSeries TrendSeries(const projections::TrendFilter& filter, int weeks) const = 0;
+  /// The same weeks summed per tier, team or owner.
+  virtual std::map<std::string, projections::TrendCounts> TrendTotals(projections::TrendDimension by,
+                                                                      const projections::TrendFilter& filter,
+                                                                      int weeks) const = 0;
+  /// The tiers, teams or owners with data in the kept weeks.
+  virtual std::set<std::string> TrendNames(projections::TrendDimension by) const = 0;
+};
+
+/// The views, as one daemon's projections offer them.
+class ProjectionViews : public SlaView, public AccountsView, public TrendsView {};
 
 }  // namespace slamon::daemon

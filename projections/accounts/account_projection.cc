@@ -150,6 +150,44 @@ std::optional<AccountState> AccountProjection::At(std::string_view account_id, i
   return s;
 }
 
+AccountProjection::KeyFields AccountProjection::KeyAt(std::string_view account_id, int64_t t) const {
+  KeyFields k;
+  auto found = index_.find(std::string(account_id));
+  if (found == index_.end()) return k;
+  const Account& a = accounts_[found->second];
+  const ptrdiff_t last = LastAtOrBefore(a, t);
+  if (last < 0) return k;
+  const Lifecycle& l = a.lifecycle[static_cast<size_t>(last)];
+  k.churned = l.status != kNone && a.lifecycle[static_cast<size_t>(l.status)].kind == Kind::kChurn;
+  auto field = [&](AccountField f) -> const Lifecycle* {
+    const int32_t src = l.source[static_cast<size_t>(f)];
+    return src == kNone ? nullptr : &a.lifecycle[static_cast<size_t>(src)];
+  };
+  if (const Lifecycle* s = field(AccountField::kTier)) k.tier = s->attributes.tier;
+  if (const Lifecycle* s = field(AccountField::kOwner)) k.owner = s->attributes.owner;
+  if (const Lifecycle* s = field(AccountField::kTeam)) k.team = s->attributes.team;
+  k.known = std::any_of(l.source.begin(), l.source.end(), [](int32_t src) { return src != kNone; });
+  return k;
+}
+
+std::vector<int64_t> AccountProjection::ChurnTimes(std::string_view account_id) const {
+  std::vector<int64_t> out;
+  auto found = index_.find(std::string(account_id));
+  if (found == index_.end()) return out;
+  const Account& a = accounts_[found->second];
+  bool known = false, churned = false;
+  for (const Lifecycle& l : a.lifecycle) {
+    if (l.kind != Kind::kChurn) {
+      known = true;
+      if (l.kind == Kind::kUpsert) churned = false;  // a win-back; an update changes nothing
+      continue;
+    }
+    if (known && !churned) out.push_back(l.t);
+    churned = true;
+  }
+  return out;
+}
+
 std::vector<std::string> AccountProjection::AccountIds(int64_t as_of) const {
   std::vector<std::string> ids;
   for (const Account& a : accounts_) {

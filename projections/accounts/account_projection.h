@@ -119,6 +119,25 @@ class AccountProjection {
   /// count in the window, the last of them gives its tier and reason.
   ChurnBreakdown ChurnDetail(int64_t as_of, int64_t window_seconds = kChurnWindowSeconds) const;
 
+  /// The attributes a per-instant count needs, at `t`: views into this
+  /// projection, valid until the next Apply().
+  struct KeyFields {
+    std::string_view tier = "unknown";  ///< as AccountAttributes: "unknown" / "" until set
+    std::string_view owner;
+    std::string_view team;
+    bool known = false;    ///< an upsert or update at or before t exists
+    bool churned = false;  ///< churned at t (as AccountState::churned)
+  };
+  /// The account's tier, owner and team at `t` (field by field from the
+  /// upserts and updates at or before it) and whether it is churned then.
+  /// O(log n) after a hash lookup; an unknown account gives the defaults.
+  KeyFields KeyAt(std::string_view account_id, int64_t t) const;
+  /// The instants at which the account was lost: each account.churned at
+  /// which it was known (upserted or updated at or before it) and not
+  /// churned already (a repeated churn without a win-back is the same loss).
+  /// Ascending.
+  std::vector<int64_t> ChurnTimes(std::string_view account_id) const;
+
   size_t size() const { return accounts_.size(); }
 
   /// Snapshot support (health_state.cc): appends the whole state / restores

@@ -156,6 +156,11 @@ ValueRecord ValueProjection::Evaluate(const AccountState& state, int64_t as_of, 
   return v;
 }
 
+const ValueProjection::Account* ValueProjection::FindAccount(std::string_view account_id) const {
+  auto found = accounts_.find(std::string(account_id));
+  return found == accounts_.end() ? nullptr : &found->second;
+}
+
 template <typename Fn>
 void ValueProjection::ForAnswers(std::string_view account_id, int64_t as_of, int64_t window, Fn fn) const {
   auto found = accounts_.find(std::string(account_id));

@@ -104,6 +104,30 @@ double EngagementSignal(const std::optional<int64_t>& reference, const std::opti
 /// Thread-safety: none for Apply(); const methods may run concurrently.
 class ValueProjection {
  public:
+  struct Order {
+    int64_t t = 0;
+    std::string id;
+    double amount = 0;
+    std::string currency;  // "" = the configured currency
+  };
+  struct Answer {
+    int64_t t = 0;
+    std::string id;
+    bool nps = false;
+    int score = 0;
+  };
+  struct Stamp {
+    int64_t t = 0;
+    std::string id;
+  };
+  /// What the projection keeps of one account.
+  struct Account {
+    std::vector<Order> orders;         ///< canonical order
+    std::vector<Answer> answers;       ///< survey answers of both kinds, canonical order
+    std::vector<Stamp> outbound;       ///< outbound interaction.logged, canonical order
+    std::optional<Stamp> first_known;  ///< the first account.upserted or account.updated (t, id)
+  };
+
   /// Records order.placed, survey.answered, outbound interaction.logged, the
   /// first account.upserted or account.updated of each account and
   /// ticket.opened (category).
@@ -121,6 +145,10 @@ class ValueProjection {
   std::map<std::string, NpsCounts> NpsByOwner(int64_t as_of, int64_t window, const AccountProjection& a) const;
   std::map<std::string, CsatScoreSum> CsatScoresByTier(int64_t as_of, int64_t window, const AccountProjection& a) const;
 
+  /// The account's events as kept (null when it has none): for projections
+  /// derived from them (projections/trends/). Valid until the next Apply().
+  const Account* FindAccount(std::string_view account_id) const;
+
   /// The category of a ticket's first ticket.opened ("" when none or unknown ticket).
   std::string_view CategoryOf(std::string_view ticket_id) const;
   /// Complaint handling: the first resolution cycle of each ticket in
@@ -135,28 +163,6 @@ class ValueProjection {
   bool empty() const { return accounts_.empty() && tickets_.empty(); }
 
  private:
-  struct Order {
-    int64_t t = 0;
-    std::string id;
-    double amount = 0;
-    std::string currency;  // "" = the configured currency
-  };
-  struct Answer {
-    int64_t t = 0;
-    std::string id;
-    bool nps = false;
-    int score = 0;
-  };
-  struct Stamp {
-    int64_t t = 0;
-    std::string id;
-  };
-  struct Account {
-    std::vector<Order> orders;         // canonical order
-    std::vector<Answer> answers;       // canonical order
-    std::vector<Stamp> outbound;       // canonical order
-    std::optional<Stamp> first_known;  // the first account.upserted or account.updated (t, id)
-  };
   struct TicketOpen {
     int64_t t = 0;
     std::string id;

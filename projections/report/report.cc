@@ -106,6 +106,12 @@ std::vector<std::string> ReportNotes(const Report& report) {
         "the tier and owner SLA figures; their breaches are listed with the others.");
   }
   AppendKeyAccountNotes(report.key_accounts, &notes);
+  notes.emplace_back(
+      "Scorecards: per account owner and per team (every account under its owner and team at the evaluation "
+      "instant): first response and resolution % met of the SLA instances that started in the window, the median "
+      "business time to first response (nearest rank) of those answered by the evaluation instant, CSAT % and NPS of "
+      "the answers given in the window, and the live accounts, those at risk and those with an overdue follow-up at "
+      "the evaluation instant.");
   return notes;
 }
 
@@ -208,6 +214,7 @@ Report ReportBuilder::Build(const ReportOptions& options) const {
     return std::tie(a.score, a.account_id) < std::tie(b.score, b.account_id);
   });
   report.key_accounts = BuildKeyAccountReport(health_, accounts, records, as_of, window);
+  report.scorecards = BuildReportScorecards(health_, accounts, records, options.from, options.to);
   return report;
 }
 

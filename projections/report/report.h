@@ -22,6 +22,7 @@
 #include "projections/accounts/health_config.h"
 #include "projections/accounts/health_projection.h"
 #include "projections/report/report_value.h"
+#include "projections/report/scorecard.h"
 #include "projections/sla/sla_config.h"
 #include "projections/sla/sla_projection.h"
 #include "projections/sla/sla_record.h"
@@ -116,6 +117,8 @@ struct Report {
   std::vector<DepartmentStats> by_department;  ///< sorted by group; empty without group targets
   /// Value per tier, follow-up per owner, NPS, churn reasons, complaint handling.
   KeyAccountReport key_accounts;
+  /// Per owner and per team (BuildReportScorecards).
+  ReportScorecards scorecards;
 
   /// Whether the SLA / CSAT / churn figure meets its target; nullopt when the
   /// figure is undefined. Compared on the exact counts, never on rounded text.

@@ -363,6 +363,7 @@ void SlaProjection::Refresh(uint32_t ticket) {
   lt.records.swap(record_scratch_);
   lt.owner = lt.records.empty() ? std::string() : OwnerOf(lt.records.front().account_id);
   for (const SlaRecord& r : lt.records) aggregator_.Add(r, lt.owner, +1);
+  if (listener_) listener_(ticket, lt.records, now_);
   ++lt.generation;
   if (next != detail::kNoStop) wakes_.push(Wake{next, ticket, lt.generation});
 }

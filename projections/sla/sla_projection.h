@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <queue>
@@ -88,6 +89,13 @@ class SlaProjection {
   void AdvanceTo(int64_t now);
   /// Live mode: aggregated counters at the last AdvanceTo().
   SlaSnapshot Snapshot() const;
+  /// Live mode: called by AdvanceTo() whenever it recomputes a ticket, with
+  /// the ticket's index (dense and stable for the projection's life), its
+  /// records at `now` (they replace whatever was passed before for that
+  /// index) and `now`; for projections derived from the records
+  /// (projections/trends/). Set it before the first AdvanceTo().
+  using RecordListener = std::function<void(uint32_t ticket, const std::vector<SlaRecord>& records, int64_t now)>;
+  void SetRecordListener(RecordListener listener) { listener_ = std::move(listener); }
 
   /// The account's owner after all its upserts and updates ("" if none sets one).
   const std::string& OwnerOf(std::string_view account_id) const;
@@ -211,6 +219,7 @@ class SlaProjection {
   std::vector<uint32_t> dirty_;
   std::priority_queue<Wake, std::vector<Wake>, std::greater<Wake>> wakes_;
   SlaAggregator aggregator_;
+  RecordListener listener_;
   detail::TicketFold fold_scratch_;
   std::vector<TimeRange> range_scratch_;
   std::vector<SlaRecord> record_scratch_;

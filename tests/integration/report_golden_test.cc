@@ -5,6 +5,7 @@
 // HTML renders to a PNG in headless Chromium, and bad arguments exit 2.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -247,6 +248,50 @@ TEST_F(ReportGoldenTest, CsvFiguresEqualCountsRecomputedFromTheProjections) {
     }
   }
   EXPECT_TRUE(churn_checked);
+
+  // Scorecards: first responses and resolutions met and breached per owner
+  // and per team at as_of, of the instances that started in the window.
+  using Card = std::map<std::string, int64_t>;                         // figure name -> value
+  std::map<std::pair<std::string, std::string>, Card> expected_cards;  // (scope, name)
+  std::map<std::string, std::vector<int64_t>> owner_first_responses;   // business seconds, per owner
+  for (const auto& r : sla.Evaluate(as_of)) {
+    if (r.start >= from && r.start < to && r.metric == projections::Metric::kFirstResponse &&
+        r.state == projections::InstanceState::kStopped) {
+      owner_first_responses[accounts.At(r.account_id, as_of)->attributes.owner].push_back(r.elapsed_seconds);
+    }
+    if (r.start < from || r.start >= to || (r.state != projections::InstanceState::kStopped && !r.breached)) continue;
+    if (r.metric != projections::Metric::kFirstResponse && r.metric != projections::Metric::kResolution) continue;
+    const auto state = accounts.At(r.account_id, as_of);
+    const std::string figure = std::string(projections::MetricName(r.metric)) + (r.breached ? "_breached" : "_met");
+    ++expected_cards[{"owner", state->attributes.owner}][figure];
+    ++expected_cards[{"team", state->attributes.team}][figure];
+  }
+  std::map<std::pair<std::string, std::string>, Card> cards;
+  std::map<std::string, std::string> medians;  // owner -> the CSV's median first response
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    if (row[col.at("section")] != "scorecard") continue;
+    const std::string& scope = row[col.at("scope")];
+    const std::string& name = row[col.at(scope == "owner" ? "owner" : "team")];
+    const std::string& figure = row[col.at("name")];
+    if (figure == "median_first_response_seconds" && scope == "owner") {
+      medians[name] = row[col.at("value")];
+    }
+    if (figure.ends_with("_met") || figure.ends_with("_breached")) {
+      cards[{scope, name}][figure] = std::stoll(row[col.at("value")]);
+    }
+  }
+  ASSERT_GE(expected_cards.size(), 4u) << "owners and teams with verdicts";
+  // The median business first response per owner, nearest rank.
+  ASSERT_FALSE(owner_first_responses.empty());
+  for (auto& [owner, times] : owner_first_responses) {
+    std::sort(times.begin(), times.end());
+    const size_t rank = (times.size() + 1) / 2;  // ceil(n / 2), 1-based
+    EXPECT_EQ(medians[owner], std::to_string(times[rank - 1])) << owner << " of " << times.size();
+  }
+  for (const auto& [key, want] : expected_cards) {
+    for (const auto& [figure, n] : want) EXPECT_EQ(cards[key][figure], n) << key.first << " " << key.second << figure;
+  }
 }
 
 TEST_F(ReportGoldenTest, HtmlIsSelfContainedAndRendersInHeadlessChromium) {

@@ -91,6 +91,68 @@ TEST(ConsoleTest, EscapesHostileValuesEverywhere) {
                       "&lt;script&gt;"),
             std::string::npos)
       << html;
+  // So are the links to the owner's page.
+  EXPECT_EQ(Count(html, "href=\"/owners/%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E%26%27%2F%3F%23\""), 3u) << html;
+}
+
+projections::TrendSeries Series(int weeks, int64_t breaches_last_week) {
+  projections::TrendSeries s;
+  s.as_of = kNow;
+  const int32_t last = projections::WeekOf(kNow);
+  for (int32_t w = last - weeks + 1; w <= last; ++w) {
+    s.weeks.push_back({w, projections::WeekStart(w), w == last, {}});
+  }
+  s.weeks.back().counts[projections::TrendCount::kFirstResponseBreached] = breaches_last_week;
+  s.weeks.back().counts[projections::TrendCount::kFirstResponseMet] = 3;
+  return s;
+}
+
+projections::Scorecard Card(std::string name, std::vector<std::string> related) {
+  projections::Scorecard c;
+  c.name = std::move(name);
+  c.related = std::move(related);
+  c.accounts = 4;
+  c.first_response_met = 3;
+  c.first_response_breached = 1;
+  c.at_risk = 1;
+  return c;
+}
+
+TEST(ConsoleTest, TrendsPerTierAndScorecardsLinkToOwnerAndTeamPages) {
+  ConsoleSnapshot s;
+  s.as_of = kNow;
+  s.tiers = {ConsoleTier{.tier = "A",
+                         .running = 1,
+                         .warning = 0,
+                         .running_breached = 0,
+                         .met = 1,
+                         .breached = 0,
+                         .owners = {"li.wei", "maria garcia"}}};
+  s.tier_trends = {{"A", Series(12, 2)}};
+  s.owners = {Card("li.wei", {"east"}), Card("maria garcia", {"east", "west/2"})};
+  s.teams = {Card("east", {"li.wei", "maria garcia"})};
+  const std::string html = RenderConsole(s);
+  EXPECT_NE(html.find("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"), std::string::npos);
+  // The tier's owners, each a link to their page (a space is %20).
+  EXPECT_NE(html.find("<td class=\"links\"><a href=\"/owners/li.wei\">li.wei</a> <a "
+                      "href=\"/owners/maria%20garcia\">maria garcia</a></td></tr>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<h2 id=\"trends\">Trends by tier, last 12 weeks</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<h3>Tier A</h3>"), std::string::npos);
+  EXPECT_EQ(Count(html, "<figure class=\"chart\">"), 5u);
+  EXPECT_NE(html.find("SLA clocks breached per week"), std::string::npos);
+  EXPECT_NE(html.find("<h2 id=\"owners\">Owners (2)</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td><a href=\"/owners/maria%20garcia\">maria garcia</a></td><td class=\"links\"><a "
+                      "href=\"/teams/east\">east</a> <a href=\"/teams/west%2F2\">west/2</a></td>"),
+            std::string::npos)
+      << html;
+  EXPECT_NE(html.find("<h2 id=\"teams\">Teams (1)</h2>"), std::string::npos);
+  EXPECT_NE(html.find("<td><a href=\"/teams/east\">east</a></td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class=\"num no\">75.0</td>"), std::string::npos) << "3 of 4 first responses met";
+  // Every table scrolls inside its own box.
+  EXPECT_EQ(Count(html, "<div class=\"scroll\">\n<table>"), Count(html, "<table>"));
+  EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
 TEST(ConsoleTest, EmptyStateIsAPageWithoutTables) {
@@ -156,7 +218,7 @@ TEST(ConsoleTest, BreachRowsShowDueTimesAndEscalation) {
   EXPECT_NE(
       html.find("<td><a href=\"/tickets/T-9\">T-9</a></td><td class=\"acct\"><a "
                 "href=\"/api/v1/accounts/acct-1\">acct-1</a></td>"
-                "<td>li.wei</td><td>A</td>"
+                "<td><a href=\"/owners/li.wei\">li.wei</a></td><td>A</td>"
                 "<td>normal</td><td>next_response #2</td><td>2025-11-24T15:00:00Z</td>"
                 "<td class=\"no\">1h ago</td><td>2h / 1h</td><td class=\"wrap\">team_lead (2025-11-24T15:50:00Z)</td>"),
       std::string::npos)
@@ -192,7 +254,7 @@ TEST(ConsoleTest, TiersFromTheSlaSnapshot) {
   s.tiers = tiers;
   const std::string html = RenderConsole(s);
   EXPECT_NE(html.find("<tr><td>A</td><td class=\"num\">7</td><td class=\"num warn\">2</td><td class=\"num no\">1</td>"
-                      "<td class=\"num\">9</td><td class=\"num\">3</td><td class=\"num no\">75.0</td></tr>"),
+                      "<td class=\"num\">9</td><td class=\"num\">3</td><td class=\"num no\">75.0</td><td>-</td></tr>"),
             std::string::npos)
       << html;
   EXPECT_NE(html.find("<td class=\"num ok\">100.0</td>"), std::string::npos);
@@ -230,6 +292,15 @@ TEST(ConsoleTest, RouteServesHtmlBehindBasicAuthAndLeavesOtherPathsAlone) {
   sources.sla = [sla] { return sla; };
   sources.api.breaches = [] { return ApiData<BreachItem>{kNow, {Breach("T-ROUTE", RiskLevel::kBreached)}}; };
   sources.api.accounts = [] { return ApiData<AccountRecord>{kNow, {}}; };
+  sources.trends.series = [](const projections::TrendFilter& f, int weeks) {
+    EXPECT_EQ(f.tier, "A");
+    EXPECT_EQ(weeks, 12);
+    return Series(weeks, 1);
+  };
+  sources.trends.scorecards = [](projections::TrendDimension by, const projections::TrendFilter&, int) {
+    if (by == projections::TrendDimension::kTeam) return ApiData<projections::Scorecard>{kNow, {}};
+    return ApiData<projections::Scorecard>{kNow, {Card("li.wei", {})}};
+  };
   RegisterConsole(server, sources);
   ASSERT_TRUE(server.Start().ok());
   const int port = server.port();
@@ -242,6 +313,9 @@ TEST(ConsoleTest, RouteServesHtmlBehindBasicAuthAndLeavesOtherPathsAlone) {
   EXPECT_NE(HeaderOf(page.head, "Content-Security-Policy").find("default-src 'none'"), std::string::npos);
   EXPECT_EQ(HeaderOf(page.head, "Cache-Control"), "no-store");
   EXPECT_NE(page.body.find("<td><a href=\"/tickets/T-ROUTE\">T-ROUTE</a></td>"), std::string::npos);
+  EXPECT_NE(page.body.find("<h3>Tier A</h3>"), std::string::npos);
+  EXPECT_NE(page.body.find("<td><a href=\"/owners/li.wei\">li.wei</a></td><td>-</td>"), std::string::npos);
+  EXPECT_NE(page.body.find("No team yet."), std::string::npos);
   const auto head = RawRequest(port, "HEAD", "/", 2s, auth);
   EXPECT_EQ(head.status, 200);
   // "/" is an exact route: other paths are still unknown, the built-in endpoints unchanged.

@@ -67,7 +67,7 @@ TEST(RegistryTest, RegistersTheSnapshotSectionsInApplyOrder) {
   ProjectionSet set(Configs());
   std::vector<std::string> names;
   for (const auto& p : set.all()) names.emplace_back(p->name());
-  EXPECT_EQ(names, (std::vector<std::string>{"sla", "health", "csat_responses"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"sla", "health", "csat_responses", "trends"}));
   EXPECT_EQ(set.Find("health"), set.all()[1].get());
   EXPECT_EQ(set.Find("nope"), nullptr);
 }
@@ -90,8 +90,12 @@ TEST(RegistryTest, SnapshotsAreByteForByteThoseOfTheSeparateProjections) {
   ASSERT_GT(csat_answers, 0) << "the generator should answer surveys";
   const Snapshot a = MakeSnapshot(set, store->AllOffsets(), 1, 2, 3);
   const Snapshot b = MakeSnapshot(separate.targets(), store->AllOffsets(), 1, 2, 3);
-  ASSERT_EQ(a.sections.size(), 3u);
-  EXPECT_TRUE(a.sections == b.sections);
+  ASSERT_EQ(a.sections.size(), 4u);
+  // The trends are derived from the others: their section is a header only.
+  EXPECT_EQ(a.sections.at("trends"), std::string("SLTR\x01", 5));
+  Snapshot without_trends = a;
+  without_trends.sections.erase("trends");
+  EXPECT_TRUE(without_trends.sections == b.sections);
   EXPECT_EQ(set.csat_responses(), separate.csat);
 }
 
@@ -107,6 +111,18 @@ TEST(RegistryTest, RestoresASnapshotOfTheSeparateProjectionsAndTheReverse) {
   Snapshot snap = MakeSnapshot(written.targets(), store->AllOffsets(), result.tail_events, result.max_occurred_at, 1);
   ASSERT_TRUE(WriteSnapshot(*store, &snap, 3).ok());
 
+  // Without the trends section (a snapshot written before it existed) the
+  // set cannot start from it: it replays the store once.
+  ProjectionSet replayed(configs);
+  ASSERT_TRUE(Restore(
+                  *store, true, &replayed, [&](const events::Event& e) { replayed.Apply(e); }, &result)
+                  .ok());
+  EXPECT_FALSE(result.snapshot.has_value());
+  EXPECT_EQ(result.tail_events, static_cast<int64_t>(store->EventCount()));
+
+  // With it (a header: the trends are derived) the set starts from it.
+  snap.sections["trends"] = std::string("SLTR\x01", 5);
+  ASSERT_TRUE(WriteSnapshot(*store, &snap, 3).ok());
   ProjectionSet set(configs);
   ASSERT_TRUE(Restore(
                   *store, true, &set, [&](const events::Event& e) { set.Apply(e); }, &result)
@@ -114,6 +130,11 @@ TEST(RegistryTest, RestoresASnapshotOfTheSeparateProjectionsAndTheReverse) {
   ASSERT_TRUE(result.snapshot.has_value());
   EXPECT_EQ(result.tail_events, 0);
   const int64_t as_of = result.max_occurred_at + 3600;
+  replayed.AdvanceTo(as_of);
+  set.AdvanceTo(as_of);
+  EXPECT_EQ(set.sla().Snapshot(), replayed.sla().Snapshot());
+  EXPECT_TRUE(set.trends().Aggregates() == replayed.trends().Aggregates());
+  EXPECT_FALSE(set.trends().Aggregates().empty());
   EXPECT_EQ(set.sla().Evaluate(as_of), written.sla.Evaluate(as_of));
   EXPECT_EQ(set.health().EvaluateAccounts(as_of, set.sla().Evaluate(as_of)),
             written.health.EvaluateAccounts(as_of, written.sla.Evaluate(as_of)));
