@@ -31,7 +31,8 @@ inline std::string ReadWholeFile(const std::string& path) {
 inline constexpr const char* kZendeskSecret = "test-zendesk-signing-secret";
 inline constexpr const char* kJiandaoyunSecret = "test-jdy-secret";
 
-/// Body files of one vendor folder ("zendesk", "jiandaoyun"), in delivery order.
+/// Body files of one vendor folder ("zendesk", "zendesk-organizations",
+/// "jiandaoyun"), in delivery order.
 inline std::vector<std::string> FixtureFiles(const std::string& vendor) {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(FixtureDir() + "/" + vendor)) {
@@ -42,14 +43,14 @@ inline std::vector<std::string> FixtureFiles(const std::string& vendor) {
   return files;
 }
 
-/// A fixture as the request its vendor sends. Zendesk: signed at the body's
-/// `time` (received one second later). Jiandaoyun: nonce and timestamp in the
+/// A fixture as the request its vendor sends. Zendesk (both folders): signed
+/// at the body's `time` (received one second later). Jiandaoyun: nonce and timestamp in the
 /// query, the delivery id derived from the file name.
 inline bridge::WebhookRequest SignedRequest(const std::string& vendor, const std::string& file) {
   bridge::WebhookRequest r;
   r.body = ReadWholeFile(file);
   const std::string stem = std::filesystem::path(file).stem().string();
-  if (vendor == "zendesk") {
+  if (vendor.starts_with("zendesk")) {
     auto body = YAML::Load(r.body);  // JSON is YAML
     const std::string ts = body["time"].as<std::string>().substr(0, 19) + "Z";
     r.headers["x-zendesk-webhook-signature-timestamp"] = ts;
