@@ -165,7 +165,7 @@ def wait_ready(port, proc, seconds=60):
 
 def slamon_records(slamon, brokers, source, sla, deliveries, as_of, work):
     topic = "holdout-%d-%d" % (os.getpid(), int(time.time()))
-    daemon = dict(sla, store={"path": os.path.join(work, "store")},
+    daemon = dict(sla, store={"path": os.path.join(work, "store")}, http={"listen": "127.0.0.1:0"},
                   kafka={"brokers": brokers, "topics": [topic], "group_id": topic})
     daemon_path = os.path.join(work, "slamon.yaml")
     with open(daemon_path, "w") as f:
