@@ -225,7 +225,7 @@ class ZendeskSource : public WebhookSource {
             config::Map("owners", At(&O::organization, &ZendeskOrganizationSettings::owners), kRestart,
                         "Zendesk user id (the value of a lookup field mapped to owner) -> slamon owner id "
                         "(otherwise the user id itself).",
-                        {{}, "Zendesk user id -> owner id", owner}),
+                        {{}, "keys: Zendesk user ids (digits)", owner}),
             config::OneOf("on_organization_deleted", At(&O::organization, &ZendeskOrganizationSettings::on_deleted),
                           "ignore", {"ignore", "churn"}, kRestart,
                           "What a deleted organization means: nothing, or account.churned."),

@@ -229,8 +229,8 @@ def main():
             print("MISMATCH %s\n  reference: %s\n  slamon:    %s" % (key, e, a))
     tiers = sorted({r["tier"] for r in expected.values()})
     policies = sorted({r["policy"] for r in expected.values()})
-    print("%d deliveries, %d SLA records (tiers %s, policies %s): %d mismatches" %
-          (len(deliveries), len(expected), ", ".join(tiers), ", ".join(policies), failures))
+    print("%d deliveries; SLA records: %d by the reference, %d by slamon (tiers %s; policies %s); %d mismatches" %
+          (len(deliveries), len(expected), len(actual), ", ".join(tiers), ", ".join(policies), failures))
     return 1 if failures or not expected else 0
 
 
