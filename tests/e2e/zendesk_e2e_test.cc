@@ -60,7 +60,7 @@ std::string Which(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::stringstream ss(path ? path : "/usr/bin:/bin");
   for (std::string dir; std::getline(ss, dir, ':');) {
-    const std::string p = dir + "/" + name;
+    std::string p = dir + "/" + name;
     if (access(p.c_str(), X_OK) == 0) return p;
   }
   return {};
@@ -103,8 +103,8 @@ class AlertSink {
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
-  int port() const { return port_; }
-  std::vector<nlohmann::json> alerts() {
+  int Port() const { return port_; }
+  std::vector<nlohmann::json> Alerts() {
     std::lock_guard<std::mutex> lock(mu_);
     return alerts_;
   }
@@ -149,14 +149,14 @@ TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
   const auto t_start = std::chrono::steady_clock::now();
   TempDir dir;  // first: removed after every process below is gone
   AlertSink sink;
-  ASSERT_GT(sink.port(), 0);
+  ASSERT_GT(sink.Port(), 0);
 
   const int am_port = FreePort(), slamon_port = FreePort(), prom_port = FreePort(), bridge_port = FreePort();
   WriteFile(dir.Sub("alertmanager.yml"),
             "route:\n  receiver: sink\n  group_by: [alertname, account_owner]\n  group_wait: 1s\n"
             "  group_interval: 1s\n  repeat_interval: 1h\n"
             "receivers:\n  - name: sink\n    webhook_configs:\n      - url: http://127.0.0.1:" +
-                std::to_string(sink.port()) + "/hook\n");
+                std::to_string(sink.Port()) + "/hook\n");
   Process alertmanager(
       {alertmanager_bin, "--config.file=" + dir.Sub("alertmanager.yml"), "--storage.path=" + dir.Sub("am-data"),
        "--web.listen-address=127.0.0.1:" + std::to_string(am_port), "--cluster.listen-address="},
@@ -241,7 +241,7 @@ TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
 
   nlohmann::json page;
   const bool paged = WaitFor(seconds(90), [&] {
-    for (const auto& a : sink.alerts()) {
+    for (const auto& a : sink.Alerts()) {
       if (a["labels"].value("alertname", "") == "SlamonFirstResponseBreached" && a.value("status", "") == "firing") {
         page = a;
         return true;
