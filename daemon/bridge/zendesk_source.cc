@@ -2,21 +2,30 @@
 // Zendesk's "Webhook event types / Ticket events" reference. Each delivery
 // carries one ticket event with the ticket's current `detail`; the vendor's
 // event `id` makes the slamon ids, so a redelivery maps to the same events.
+// Organization events (`zen:event-type:organization.*`) become account
+// updates (zendesk_organizations.h).
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
 
 #include "daemon/bridge/mapping_util.h"
 #include "daemon/bridge/sources.h"
+#include "daemon/bridge/zendesk_organizations.h"
 #include "events/codec.h"
 
 namespace slamon::bridge {
 namespace {
 
 constexpr std::string_view kTypePrefix = "zen:event-type:ticket.";
+constexpr std::string_view kOrganizationPrefix = "zen:event-type:organization.";
 
 struct ZendeskOptions {
   std::string default_account;
   std::string default_priority = "normal";
   std::map<std::string, std::string> organizations, groups, statuses, priorities;
   int64_t replay_window_seconds = 300;
+  ZendeskOrganizationSettings organization;
 };
 
 class ZendeskSource : public WebhookSource {
@@ -62,6 +71,9 @@ class ZendeskSource : public WebhookSource {
       *error = {Rejection::kBadPayload, "not a Zendesk event: needs type, id and detail"};
       return false;
     }
+    if (type.starts_with(kOrganizationPrefix)) {
+      return organizations_->Map(std::string_view(type).substr(kOrganizationPrefix.size()), body, out, error);
+    }
     if (!type.starts_with(kTypePrefix)) return true;  // other domains (users, articles): nothing to map
     const std::string kind = type.substr(kTypePrefix.size());
     const nlohmann::json& detail = body["detail"];
@@ -75,8 +87,7 @@ class ZendeskSource : public WebhookSource {
     c.time = *when;
     const std::string org = JsonText(detail, "organization_id");
     if (!org.empty() && org != "0") {
-      auto it = organizations_.find(org);
-      c.account = it == organizations_.end() ? org : it->second;
+      c.account = organizations_->AccountOf(org);
     } else {
       c.account = default_account_;
     }
@@ -163,9 +174,11 @@ class ZendeskSource : public WebhookSource {
     GET_OR_RET(source->secret_, LoadSecret(section));
     ZendeskOptions o;
     SLAMON_RETURN_IF_ERROR(section.Read(Table(), &o));
+    SLAMON_RETURN_IF_ERROR(ReadOrganizationTags(section, &o.organization.tags));
     source->default_account_ = std::move(o.default_account);
     source->default_priority_ = std::move(o.default_priority);
-    source->organizations_ = std::move(o.organizations);
+    source->organizations_ = std::make_shared<const ZendeskOrganizations>(source->name_, std::move(o.organization),
+                                                                          std::move(o.organizations));
     source->groups_ = std::move(o.groups);
     source->statuses_ = std::move(o.statuses);
     source->priorities_ = std::move(o.priorities);
@@ -180,6 +193,12 @@ class ZendeskSource : public WebhookSource {
     constexpr auto kRestart = config::Apply::kRestart;
     auto priority = [](const std::string& p) {
       return NormalizePriority(p) ? "" : "'" + p + "' is not one of urgent, high, normal, low";
+    };
+    auto owner = [](const std::string& user, const std::string& id) -> std::string {
+      const bool digits =
+          !user.empty() && std::all_of(user.begin(), user.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+      if (!digits) return "\"" + user + "\" is not a Zendesk user id (digits)";
+      return CheckAccountValue("owner", id);
     };
     static const config::FieldTable<O> kTable(
         "sources.<name>", "A Zendesk event-subscription webhook ([helpdesks.md](helpdesks.md)).",
@@ -197,7 +216,28 @@ class ZendeskSource : public WebhookSource {
                         {TicketPriorities()}),
             config::Int("replay_window_seconds", At(&O::replay_window_seconds), 300, {1, 86400, "seconds"}, kRestart,
                         "How far a signature's timestamp may be from the receive time."),
-        });
+            config::Structured<O>("organization_tags", "mapping",
+                                  "Organization tag -> the account fields it sets ({tier_a: {tier: A}}); fields: "
+                                  "tier, owner, owner_email, team, calendar. A removed tag clears them."),
+            config::Map("organization_fields", At(&O::organization, &ZendeskOrganizationSettings::fields), kRestart,
+                        "Organization custom field id or title -> the account field its value sets.",
+                        {OrganizationFieldTargets()}),
+            config::Map("owners", At(&O::organization, &ZendeskOrganizationSettings::owners), kRestart,
+                        "Zendesk user id (the value of a lookup field mapped to owner) -> slamon owner id "
+                        "(otherwise the user id itself).",
+                        {{}, "keys: Zendesk user ids (digits)", owner}),
+            config::OneOf("on_organization_deleted", At(&O::organization, &ZendeskOrganizationSettings::on_deleted),
+                          "ignore", {"ignore", "churn"}, kRestart,
+                          "What a deleted organization means: nothing, or account.churned."),
+        },
+        {[](const O& o, config::SectionCheck& check) {
+          const auto& targets = o.organization.fields;
+          const bool owner_field =
+              std::any_of(targets.begin(), targets.end(), [](const auto& entry) { return entry.second == "owner"; });
+          if (!o.organization.owners.empty() && !owner_field) {
+            check.Fail("owners", "no organization_fields entry maps to owner, so no user id is ever looked up");
+          }
+        }});
     return kTable;
   }
 
@@ -231,7 +271,8 @@ class ZendeskSource : public WebhookSource {
   }
 
   std::string name_, secret_, default_account_, default_priority_;
-  std::map<std::string, std::string> organizations_, groups_, statuses_, priorities_;
+  std::map<std::string, std::string> groups_, statuses_, priorities_;
+  std::shared_ptr<const ZendeskOrganizations> organizations_;
   int64_t replay_window_s_ = 300;
 };
 

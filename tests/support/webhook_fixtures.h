@@ -53,7 +53,8 @@ inline std::string FixtureSourcesSection() {
   return indented;
 }
 
-/// Body files of one vendor folder ("zendesk", "jiandaoyun"), in delivery order.
+/// Body files of one vendor folder ("zendesk", "zendesk-organizations",
+/// "jiandaoyun"), in delivery order.
 inline std::vector<std::string> FixtureFiles(const std::string& vendor) {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(FixtureDir() + "/" + vendor)) {
@@ -70,14 +71,14 @@ inline void SignZendesk(const std::string& ts, bridge::WebhookRequest* r) {
   r->headers["x-zendesk-webhook-signature"] = bridge::Base64Encode(bridge::HmacSha256(kZendeskSecret, ts + r->body));
 }
 
-/// A fixture as the request its vendor sends. Zendesk: signed at the body's
-/// `time` (received one second later). Jiandaoyun: nonce and timestamp in the
+/// A fixture as the request its vendor sends. Zendesk (both folders): signed
+/// at the body's `time` (received one second later). Jiandaoyun: nonce and timestamp in the
 /// query, the delivery id derived from the file name.
 inline bridge::WebhookRequest SignedRequest(const std::string& vendor, const std::string& file) {
   bridge::WebhookRequest r;
   r.body = ReadFile(file);
   const std::string stem = std::filesystem::path(file).stem().string();
-  if (vendor == "zendesk") {
+  if (vendor.starts_with("zendesk")) {
     auto body = YAML::Load(r.body);  // JSON is YAML
     const std::string ts = body["time"].as<std::string>().substr(0, 19) + "Z";
     SignZendesk(ts, &r);

@@ -1,6 +1,7 @@
 // Golden and signature tests of the Zendesk and Jiandaoyun webhook sources:
-// every fixture of one ticket's life maps to exactly the events in its
-// `.events.jsonl` (SLAMON_UPDATE_GOLDEN=1 rewrites them for review).
+// every fixture of one ticket's life (and of one Zendesk organization's)
+// maps to exactly the events in its `.events.jsonl` (SLAMON_UPDATE_GOLDEN=1
+// rewrites them for review).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -71,7 +72,12 @@ TEST_P(GoldenTest, EveryFixtureMapsToItsGoldenEvents) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Vendors, GoldenTest, ::testing::Values("zendesk", "jiandaoyun"));
+INSTANTIATE_TEST_SUITE_P(Vendors, GoldenTest, ::testing::Values("zendesk", "jiandaoyun", "zendesk-organizations"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 std::string FirstFixture(const std::string& vendor) { return FixtureFiles(vendor).at(0); }
 

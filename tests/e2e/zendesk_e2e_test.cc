@@ -1,0 +1,284 @@
+// End to end from Zendesk to a paged owner, every piece real and on 127.0.0.1:
+//   signed Zendesk webhooks -> `slamon bridge` -> Kafka (SLAMON_TEST_BROKERS)
+//   -> `slamon run` -> Prometheus (the project's dashboards/rules/*.yml) ->
+//   Alertmanager -> a webhook sink inside this test.
+// No account import: the organization's webhooks alone make it a tier-A
+// account (the tag tier_a) owned by li.wei (the "Account manager" lookup
+// field holds Zendesk user 9007001, which `owners` names li.wei) with li.wei's
+// address (a text field). A ticket of that organization then gets no reply:
+// the first-response breach must reach the sink with li.wei and the address.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/bridge/mapping_util.h"
+#include "events/codec.h"
+#include "tests/support/kafka_test_util.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace slamon::testing {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr int kTargetSeconds = 20;  // tier-A first_response target
+constexpr const char* kSecret = "e2e-zendesk-signing-secret";
+constexpr const char* kOrg = "8447346622462";
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+std::string Which(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  for (std::string dir; std::getline(ss, dir, ':');) {
+    std::string p = dir + "/" + name;
+    if (access(p.c_str(), X_OK) == 0) return p;
+  }
+  return {};
+}
+
+void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+bool WaitFor(seconds timeout, const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (done()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+int GetStatus(int port, const std::string& path) {
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_connection_timeout(2, 0);
+  auto res = cli.Get(path.c_str());
+  return res ? res->status : 0;
+}
+
+/// Alertmanager's webhook target: keeps every alert of every notification.
+class AlertSink {
+ public:
+  AlertSink() {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      auto body = nlohmann::json::parse(req.body, nullptr, false);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (body.is_object() && body["alerts"].is_array()) {
+        for (const auto& a : body["alerts"]) alerts_.push_back(a);
+      }
+      res.set_content("ok", "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    if (port_ > 0) thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~AlertSink() {
+    server_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  int Port() const { return port_; }
+  std::vector<nlohmann::json> Alerts() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return alerts_;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::vector<nlohmann::json> alerts_;
+};
+
+/// A Zendesk event-subscription delivery of `type` at `at`, signed now as Zendesk signs.
+int PostZendesk(int port, const std::string& id, const std::string& type, int64_t at, const nlohmann::json& detail,
+                const nlohmann::json& event) {
+  const nlohmann::json body = {{"type", "zen:event-type:" + type},
+                               {"account_id", 22129848},
+                               {"id", id},
+                               {"time", events::FormatRfc3339(at)},
+                               {"zendesk_event_version", "2022-06-20"},
+                               {"detail", detail},
+                               {"event", event}};
+  const std::string text = body.dump();
+  const std::string ts = events::FormatRfc3339(std::time(nullptr));
+  httplib::Client cli("127.0.0.1", port);
+  cli.set_read_timeout(30, 0);
+  httplib::Headers headers = {
+      {"X-Zendesk-Webhook-Signature-Timestamp", ts},
+      {"X-Zendesk-Webhook-Signature", bridge::Base64Encode(bridge::HmacSha256(kSecret, ts + text))}};
+  auto res = cli.Post("/webhooks/zendesk", headers, text, "application/json");
+  return res ? res->status : 0;
+}
+
+TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
+  const std::string brokers = TestBrokers();
+  if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
+  const std::string prometheus_bin = Which("prometheus");
+  std::string alertmanager_bin = Which("prometheus-alertmanager");
+  if (alertmanager_bin.empty()) alertmanager_bin = Which("alertmanager");
+  ASSERT_FALSE(prometheus_bin.empty()) << "prometheus not on PATH (scripts/setup installs it)";
+  ASSERT_FALSE(alertmanager_bin.empty()) << "prometheus-alertmanager not on PATH (scripts/setup installs it)";
+  const auto t_start = std::chrono::steady_clock::now();
+  TempDir dir;  // first: removed after every process below is gone
+  AlertSink sink;
+  ASSERT_GT(sink.Port(), 0);
+
+  const int am_port = FreePort(), slamon_port = FreePort(), prom_port = FreePort(), bridge_port = FreePort();
+  WriteFile(dir.Sub("alertmanager.yml"),
+            "route:\n  receiver: sink\n  group_by: [alertname, account_owner]\n  group_wait: 1s\n"
+            "  group_interval: 1s\n  repeat_interval: 1h\n"
+            "receivers:\n  - name: sink\n    webhook_configs:\n      - url: http://127.0.0.1:" +
+                std::to_string(sink.Port()) + "/hook\n");
+  Process alertmanager(
+      {alertmanager_bin, "--config.file=" + dir.Sub("alertmanager.yml"), "--storage.path=" + dir.Sub("am-data"),
+       "--web.listen-address=127.0.0.1:" + std::to_string(am_port), "--cluster.listen-address="},
+      dir.Sub("alertmanager.log"));
+
+  const std::string topic = UniqueName("zendesk-e2e");
+  CreateTopic(brokers, topic, 1);
+  WriteFile(dir.Sub("slamon.yaml"),
+            "store:\n  path: " + dir.Sub("store") + "\nkafka:\n  brokers: \"" + brokers + "\"\n  topics: [" + topic +
+                "]\n  group_id: " + UniqueName("zendesk-e2e") +
+                "\n  batch_max_wait_ms: 50\nhttp:\n  listen: 127.0.0.1:" + std::to_string(slamon_port) +
+                "\npolicies:\n  - name: tier-a\n    match: {tier: [A]}\n"
+                "    calendar: 24x7\n    targets: {first_response: " +
+                std::to_string(kTargetSeconds) + "s}\n");
+  Process slamon({SLAMON_BINARY, "run", "--config", dir.Sub("slamon.yaml")}, dir.Sub("slamon.log"));
+
+  // Exactly the organization keys a Zendesk shop writes (helpdesks.md).
+  WriteFile(dir.Sub("bridge.yaml"), "http:\n  listen: 127.0.0.1:" + std::to_string(bridge_port) +
+                                        "\nkafka:\n  brokers: \"" + brokers + "\"\n  topic: " + topic +
+                                        "\nsources:\n  zendesk:\n    kind: zendesk\n    secret: " + kSecret +
+                                        "\n    organization_tags: {tier_a: {tier: A}, tier_b: {tier: B}}\n"
+                                        "    organization_fields: {\"360001234567\": owner, "
+                                        "\"Account manager email\": owner_email}\n"
+                                        "    owners: {\"9007001\": li.wei}\n");
+  Process bridge({SLAMON_BINARY, "bridge", "--config", dir.Sub("bridge.yaml")}, dir.Sub("bridge.log"));
+
+  WriteFile(dir.Sub("prometheus.yml"),
+            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
+            "rule_files:\n  - " +
+                std::string(SLAMON_SOURCE_DIR) +
+                "/dashboards/rules/*.yml\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: "
+                "['127.0.0.1:" +
+                std::to_string(am_port) +
+                "']\nscrape_configs:\n  - job_name: slamon\n    static_configs:\n      - targets: ['127.0.0.1:" +
+                std::to_string(slamon_port) + "']\n");
+  Process prometheus(
+      {prometheus_bin, "--config.file=" + dir.Sub("prometheus.yml"), "--storage.tsdb.path=" + dir.Sub("prom-data"),
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      dir.Sub("prometheus.log"));
+
+  auto logs = [&] {
+    return "\n--- slamon.log\n" + Tail(dir.Sub("slamon.log")) + "\n--- bridge.log\n" + Tail(dir.Sub("bridge.log")) +
+           "\n--- prometheus.log\n" + Tail(dir.Sub("prometheus.log")) + "\n--- alertmanager.log\n" +
+           Tail(dir.Sub("alertmanager.log"));
+  };
+  auto alive = [&] { return slamon.Running() && bridge.Running() && prometheus.Running() && alertmanager.Running(); };
+  ASSERT_TRUE(WaitFor(seconds(60),
+                      [&] {
+                        return !alive() ||
+                               (GetStatus(am_port, "/-/ready") == 200 && GetStatus(prom_port, "/-/ready") == 200 &&
+                                GetStatus(slamon_port, "/readyz") == 200 && GetStatus(bridge_port, "/readyz") == 200);
+                      }) &&
+              alive())
+      << "the stack did not come up within 60 s" << logs();
+
+  // --- The organization, from its webhooks alone, a minute before the ticket.
+  const int64_t now = std::time(nullptr);
+  const std::string run = UniqueName("e2e");
+  const nlohmann::json org = {{"id", kOrg}, {"name", "Acme Corp"}, {"created_at", events::FormatRfc3339(now - 60)}};
+  auto field = [](const char* id, const char* title, const nlohmann::json& value) {
+    return nlohmann::json{
+        {"current", value}, {"custom_field", {{"id", id}, {"title", title}, {"type", "text"}}}, {"previous", nullptr}};
+  };
+  EXPECT_EQ(PostZendesk(bridge_port, run + "-o1", "organization.created", now - 60, org, nlohmann::json::object()),
+            200);
+  EXPECT_EQ(PostZendesk(bridge_port, run + "-o2", "organization.tags_changed", now - 59, org,
+                        {{"added", {{"tags", {"tier_a"}}}}, {"removed", {{"tags", nlohmann::json::array()}}}}),
+            200);
+  EXPECT_EQ(PostZendesk(bridge_port, run + "-o3", "organization.custom_field_changed", now - 58, org,
+                        field("360001234567", "Account manager", {{"id", "9007001"}})),
+            200);
+  EXPECT_EQ(PostZendesk(bridge_port, run + "-o4", "organization.custom_field_changed", now - 57, org,
+                        field("360001234568", "Account manager email", "li.wei@example.com")),
+            200);
+  // --- A ticket of that organization, no reply.
+  const int64_t opened_at = std::time(nullptr);
+  const nlohmann::json ticket = {{"id", "35436"},   {"organization_id", kOrg}, {"priority", "HIGH"},
+                                 {"status", "NEW"}, {"requester_id", "9001"},  {"via", {{"channel", "web_form"}}}};
+  EXPECT_EQ(PostZendesk(bridge_port, run + "-t1", "ticket.created", opened_at, ticket, nlohmann::json::object()), 200);
+  std::printf("[zendesk-e2e] ticket 35436 of organization %s opened at %s; tier-A target %d s\n", kOrg,
+              events::FormatRfc3339(opened_at).c_str(), kTargetSeconds);
+
+  nlohmann::json page;
+  const bool paged = WaitFor(seconds(90), [&] {
+    for (const auto& a : sink.Alerts()) {
+      if (a["labels"].value("alertname", "") == "SlamonFirstResponseBreached" && a.value("status", "") == "firing") {
+        page = a;
+        return true;
+      }
+    }
+    return !alive();
+  });
+  ASSERT_TRUE(paged) << "no first-response breach reached the sink within 90 s" << logs();
+  EXPECT_EQ(page["labels"].value("account_owner", ""), "li.wei") << page.dump();
+  EXPECT_EQ(page["labels"].value("account_owner_email", ""), "li.wei@example.com") << page.dump();
+  EXPECT_EQ(page["labels"].value("tier", ""), "A") << page.dump();
+  const double latency = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
+                         static_cast<double>(opened_at + kTargetSeconds);
+  EXPECT_GE(latency, 0.0) << "paged before the target passed";
+  std::printf("[zendesk-e2e] li.wei paged (tier A, li.wei@example.com) %.1f s after the breach\n", latency);
+
+  // The account as slamon holds it: every field came from the organization's webhooks.
+  httplib::Client api("127.0.0.1", slamon_port);
+  auto card = api.Get("/api/v1/accounts/" + std::string(kOrg));
+  ASSERT_TRUE(card && card->status == 200) << (card ? card->body : "no answer");
+  const auto account = nlohmann::json::parse(card->body, nullptr, false);
+  ASSERT_TRUE(account.is_object()) << card->body;
+  EXPECT_EQ(account.value("tier", ""), "A") << card->body;
+  EXPECT_EQ(account.value("owner", ""), "li.wei") << card->body;
+
+  for (Process* p : {&bridge, &slamon}) {
+    p->Signal(SIGTERM);
+    EXPECT_EQ(p->Wait(seconds(30)), 0) << logs();
+  }
+  prometheus.Signal(SIGTERM);
+  alertmanager.Signal(SIGTERM);
+  EXPECT_TRUE(prometheus.Wait(seconds(30)).has_value());
+  EXPECT_TRUE(alertmanager.Wait(seconds(30)).has_value());
+  std::printf("[zendesk-e2e] total %.1f s\n",
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
+}
+
+}  // namespace
+}  // namespace slamon::testing
