@@ -196,6 +196,20 @@ class GenericSource final : public WebhookSource {
     return true;
   }
 
+  // The payload of a survey answer: a csat (1-5) or nps (0-10) score.
+  static bool SetSurveyFields(const std::string& score, std::string kind, const std::string& comment,
+                              const std::string& what, EventBuilder& b, SourceError* error) {
+    if (kind.empty()) kind = "csat";
+    if (kind != "csat" && kind != "nps") return Unmappable(error, what + "kind '" + kind + "' is not csat or nps");
+    const int64_t limit_low = kind == "csat" ? 1 : 0, limit_high = kind == "csat" ? 5 : 10;
+    if (!IsDigits(score) || score.size() > 2 || std::stoll(score) < limit_low || std::stoll(score) > limit_high) {
+      return Unmappable(error, what + "score '" + score.substr(0, 16) + "' is not a valid " + kind + " score");
+    }
+    b.Set("score", FieldValue(static_cast<int64_t>(std::stoll(score)))).Set("kind", kind);
+    if (!comment.empty()) b.Set("comment", comment);
+    return true;
+  }
+
   bool Apply(const Rule& rule, int index, const nlohmann::json& body, const WebhookRequest& request,
              std::vector<MappedEvent>* out, SourceError* error) const {
     auto field = [&](const std::string& name) { return Field(rule, name, body, request); };
@@ -267,17 +281,8 @@ class GenericSource final : public WebhookSource {
       if (const std::string assignee = field("assignee"); !assignee.empty()) b.Set("assignee", assignee);
       out->push_back(b.Build());
     } else if (type == "survey.answered") {
-      const std::string score = field("score");
-      std::string kind = field("kind");
-      if (kind.empty()) kind = "csat";
-      if (kind != "csat" && kind != "nps") return Unmappable(error, what + "kind '" + kind + "' is not csat or nps");
-      const int64_t limit_low = kind == "csat" ? 1 : 0, limit_high = kind == "csat" ? 5 : 10;
-      if (!IsDigits(score) || score.size() > 2 || std::stoll(score) < limit_low || std::stoll(score) > limit_high) {
-        return Unmappable(error, what + "score '" + score.substr(0, 16) + "' is not a valid " + kind + " score");
-      }
       EventBuilder b = emit(type);
-      b.Set("score", FieldValue(static_cast<int64_t>(std::stoll(score)))).Set("kind", kind);
-      if (const std::string comment = field("comment"); !comment.empty()) b.Set("comment", comment);
+      if (!SetSurveyFields(field("score"), field("kind"), field("comment"), what, b, error)) return false;
       out->push_back(b.Build());
     } else {
       out->push_back(emit(type).Build());  // ticket.resolved, ticket.reopened
