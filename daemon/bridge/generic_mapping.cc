@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <utility>
 
 namespace slamon::bridge::generic {
@@ -69,17 +70,45 @@ bool Condition::Holds(const nlohmann::json& body, const WebhookRequest& request)
 }
 
 const std::vector<std::string>& KnownFieldNames() {
-  static const std::vector<std::string> kNames = {"ticket_id", "account_id", "occurred_at",     "priority", "channel",
-                                                  "category",  "status",     "previous_status", "author",   "public",
-                                                  "group",     "assignee",   "score",           "kind",     "comment"};
+  static const std::vector<std::string> kNames = {
+      "ticket_id",       "account_id",   "occurred_at", "priority", "channel",     "category", "status",
+      "previous_status", "author",       "public",      "group",    "assignee",    "score",    "kind",
+      "comment",         "name",         "tier",        "owner",    "owner_email", "team",     "calendar",
+      "contract_value",  "renewal_date", "reason",      "order_id", "amount",      "currency", "direction"};
   return kNames;
 }
 
 const std::vector<std::string>& RuleTypes() {
-  static const std::vector<std::string> kTypes = {"ticket.opened",           "ticket.replied",  "ticket.status_changed",
-                                                  "ticket.priority_changed", "ticket.assigned", "ticket.resolved",
-                                                  "ticket.reopened",         "survey.answered"};
+  static const std::vector<std::string> kTypes = {
+      "ticket.opened",   "ticket.replied",  "ticket.status_changed", "ticket.priority_changed", "ticket.assigned",
+      "ticket.resolved", "ticket.reopened", "survey.answered",       "account.upserted",        "account.updated",
+      "account.churned", "order.placed",    "interaction.logged"};
   return kTypes;
+}
+
+bool IsTicketRule(std::string_view type) { return type.starts_with("ticket.") || type == "survey.answered"; }
+
+const std::vector<std::string>& RuleFieldNames(std::string_view type) {
+  static const std::map<std::string, std::vector<std::string>, std::less<>> kFields = {
+      {"ticket.opened", {"ticket_id", "priority", "channel", "category"}},
+      {"ticket.replied", {"ticket_id", "author", "public"}},
+      {"ticket.status_changed", {"ticket_id", "status", "previous_status"}},
+      {"ticket.priority_changed", {"ticket_id", "priority"}},
+      {"ticket.assigned", {"ticket_id", "group", "assignee"}},
+      {"ticket.resolved", {"ticket_id"}},
+      {"ticket.reopened", {"ticket_id"}},
+      {"survey.answered", {"ticket_id", "score", "kind", "comment"}},
+      {"account.upserted",
+       {"name", "tier", "owner", "owner_email", "team", "calendar", "contract_value", "renewal_date"}},
+      {"account.updated",
+       {"name", "tier", "owner", "owner_email", "team", "calendar", "contract_value", "renewal_date"}},
+      {"account.churned", {"reason"}},
+      {"order.placed", {"order_id", "amount", "currency"}},
+      {"interaction.logged", {"kind", "direction"}},
+  };
+  static const std::vector<std::string> kNone;
+  auto it = kFields.find(type);
+  return it == kFields.end() ? kNone : it->second;
 }
 
 StatusOr<FieldSpec> ParseFieldSpec(const SourceSection& section, const std::string& where, const YAML::Node& node) {
@@ -178,6 +207,23 @@ StatusOr<Condition> ParseCondition(const SourceSection& section, const std::stri
   return c;
 }
 
+// A rule's own fields are the ones its type uses (a `tier` under a
+// ticket.opened rule is a mistake, not something to ignore); the shared
+// `fields` may hold any, since every rule reads from them.
+Status CheckRuleFields(const SourceSection& section, const std::string& where, const YAML::Node& node,
+                       const Rule& rule) {
+  const std::vector<std::string>& own = RuleFieldNames(rule.type);
+  for (const auto& [field, spec] : rule.fields) {
+    if (field == "account_id" || field == "occurred_at") continue;
+    if (std::find(own.begin(), own.end(), field) != own.end()) continue;
+    std::string list = "account_id, occurred_at";
+    for (const std::string& f : own) list += ", " + f;
+    return section.Error(node["fields"][field], where + ".fields." + field,
+                         "is not a field of " + rule.type + " (its fields: " + list + ")");
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 StatusOr<std::vector<Condition>> ParseConditions(const SourceSection& section, const std::string& where,
@@ -231,6 +277,7 @@ StatusOr<std::vector<Rule>> ParseRules(const SourceSection& section, const YAML:
       return section.Error(r["type"], where + ".type", "'" + rule.type + "' is not one of " + list);
     }
     GET_OR_RET(rule.fields, ParseFields(section, where + ".fields", r["fields"]));
+    SLAMON_RETURN_IF_ERROR(CheckRuleFields(section, where, r, rule));
     if (r["id"]) {
       GET_OR_RET(FieldSpec id, ParseFieldSpec(section, where + ".id", r["id"]));
       rule.id = std::move(id);
@@ -238,6 +285,36 @@ StatusOr<std::vector<Rule>> ParseRules(const SourceSection& section, const YAML:
     rules.push_back(std::move(rule));
   }
   return rules;
+}
+
+Status CheckRequiredFields(const SourceSection& section, const YAML::Node& events, const std::vector<Rule>& rules,
+                           const std::map<std::string, FieldSpec>& shared) {
+  static const std::map<std::string, std::vector<std::string>> kRequired = {
+      {"account.upserted", {"name", "tier", "owner"}},
+      {"order.placed", {"order_id", "amount"}},
+      {"interaction.logged", {"kind", "direction"}},
+  };
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const Rule& rule = rules[i];
+    auto has = [&](const std::string& field) { return rule.fields.count(field) > 0 || shared.count(field) > 0; };
+    const std::string where = "events[" + std::to_string(i) + "]";
+    if (rule.type == "account.updated") {
+      const auto& fields = RuleFieldNames(rule.type);
+      if (std::none_of(fields.begin(), fields.end(), has)) {
+        return section.Error(events[i], where, "account.updated needs at least one account field (name, tier, …)");
+      }
+      continue;
+    }
+    auto it = kRequired.find(rule.type);
+    if (it == kRequired.end()) continue;
+    for (const std::string& field : it->second) {
+      if (!has(field)) {
+        return section.Error(events[i], where,
+                             rule.type + " needs " + field + " (in the rule's fields or the shared fields)");
+      }
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace slamon::bridge::generic

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "daemon/bridge/source.h"
@@ -57,6 +58,10 @@ struct Rule {
 const std::vector<std::string>& KnownFieldNames();
 /// Event types a rule may emit.
 const std::vector<std::string>& RuleTypes();
+/// The fields a rule of `type` reads besides account_id and occurred_at.
+const std::vector<std::string>& RuleFieldNames(std::string_view type);
+/// Whether `type` is about a ticket (ticket.*, survey.answered): those read ticket_id.
+bool IsTicketRule(std::string_view type);
 
 /// Parses a field spec at `where` ("events[2].fields.status") of `section`;
 /// errors are "FILE:LINE: sources.<name>.<where>: problem".
@@ -67,7 +72,16 @@ StatusOr<std::vector<Condition>> ParseConditions(const SourceSection& section, c
 /// Parses a `fields` mapping; unknown field names are errors.
 StatusOr<std::map<std::string, FieldSpec>> ParseFields(const SourceSection& section, const std::string& where,
                                                        const YAML::Node& node);
-/// Parses the `events` list.
+/// Parses the `events` list. A rule's own `fields` may name only the fields
+/// its type reads (RuleFieldNames, account_id, occurred_at).
 StatusOr<std::vector<Rule>> ParseRules(const SourceSection& section, const YAML::Node& node);
+
+/// Checks that every rule of an account, order or interaction type has a
+/// source for the fields its events cannot do without, in its own `fields`
+/// or in the shared ones: account.upserted name, tier and owner;
+/// account.updated at least one account field; order.placed order_id and
+/// amount; interaction.logged kind and direction. `events` is the list node.
+Status CheckRequiredFields(const SourceSection& section, const YAML::Node& events, const std::vector<Rule>& rules,
+                           const std::map<std::string, FieldSpec>& shared);
 
 }  // namespace slamon::bridge::generic

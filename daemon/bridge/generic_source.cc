@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/bridge/crm_values.h"
 #include "daemon/bridge/generic_mapping.h"
 #include "daemon/bridge/mapping_util.h"
 #include "daemon/bridge/source_config.h"
@@ -39,6 +40,7 @@ struct GenericOptions {
   ValueMap roles = {{"agent", "agent"}, {"customer", "customer"}};
   std::string default_priority = "normal";
   bool reject_unmatched = true;
+  int utc_offset_minutes = 0;  // of dates sent as UTC instants (renewal_date)
 };
 
 bool IsDigits(std::string_view text) {
@@ -129,6 +131,85 @@ class GenericSource final : public WebhookSource {
     return false;
   }
 
+  // The spec of `field` for `rule`: its own, else the shared one, else none.
+  const FieldSpec* Spec(const Rule& rule, const std::string& field) const {
+    if (auto it = rule.fields.find(field); it != rule.fields.end()) return &it->second;
+    if (auto it = options_.fields.find(field); it != options_.fields.end()) return &it->second;
+    return nullptr;
+  }
+
+  // The payload of an account, order or interaction event; `*emit` false
+  // for an account.updated whose sender sent none of its fields (a change
+  // of something slamon does not keep).
+  bool SetCrmFields(const Rule& rule, const nlohmann::json& body, const WebhookRequest& request,
+                    const std::string& what, EventBuilder& b, bool* emit, SourceError* error) const {
+    auto field = [&](const std::string& name) { return Field(rule, name, body, request); };
+    const std::string& type = rule.type;
+    if (type == "account.upserted" || type == "account.updated") {
+      const bool upsert = type == "account.upserted";
+      std::map<std::string, std::string> given;
+      for (const std::string& name : AccountFieldNames()) {
+        const FieldSpec* spec = Spec(rule, name);
+        // An update carries only what the sender sent (null is not sent); an empty value clears the field.
+        if (spec == nullptr || (!upsert && !spec->Present(body, request) && !spec->fallback)) continue;
+        std::string value = spec->Get(body, request);
+        if (name == "renewal_date" && !value.empty()) {
+          const auto date = NormalizeDate(value, options_.utc_offset_minutes);
+          if (!date) return Unmappable(error, what + "renewal_date '" + value.substr(0, 32) + "' is not a date");
+          value = *date;
+        }
+        given[name] = std::move(value);
+      }
+      if (!upsert && given.empty()) {
+        *emit = false;
+        return true;
+      }
+      return SetAccountFields(b, given, upsert, what, error);
+    }
+    if (type == "account.churned") {
+      if (const std::string reason = field("reason"); !reason.empty()) b.Set("reason", reason);
+      return true;
+    }
+    if (type == "order.placed") {
+      const std::string order = field("order_id"), raw = field("amount"), currency = field("currency");
+      if (!CheckIdentifier(what + "order_id", order, error)) return false;
+      const auto amount = ParseAmount(raw);
+      if (!amount || *amount < 0) return Unmappable(error, what + "amount '" + raw.substr(0, 32) + "' is not >= 0");
+      b.Set("order_id", order).Set("amount", *amount);
+      if (currency.empty()) return true;
+      const auto code = NormalizeCurrency(currency);
+      if (!code) return Unmappable(error, what + "currency '" + currency.substr(0, 16) + "' is not ISO 4217");
+      b.Set("currency", *code);
+      return true;
+    }
+    // interaction.logged
+    const std::string kind = field("kind"), direction = field("direction");
+    const auto& kinds = InteractionKinds();
+    const auto& directions = Directions();
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+      return Unmappable(error, what + "kind '" + kind.substr(0, 32) + "' is not call, meeting, email or qbr");
+    }
+    if (std::find(directions.begin(), directions.end(), direction) == directions.end()) {
+      return Unmappable(error, what + "direction '" + direction.substr(0, 32) + "' is not inbound or outbound");
+    }
+    b.Set("kind", kind).Set("direction", direction);
+    return true;
+  }
+
+  // The payload of a survey answer: a csat (1-5) or nps (0-10) score.
+  static bool SetSurveyFields(const std::string& score, std::string kind, const std::string& comment,
+                              const std::string& what, EventBuilder& b, SourceError* error) {
+    if (kind.empty()) kind = "csat";
+    if (kind != "csat" && kind != "nps") return Unmappable(error, what + "kind '" + kind + "' is not csat or nps");
+    const int64_t limit_low = kind == "csat" ? 1 : 0, limit_high = kind == "csat" ? 5 : 10;
+    if (!IsDigits(score) || score.size() > 2 || std::stoll(score) < limit_low || std::stoll(score) > limit_high) {
+      return Unmappable(error, what + "score '" + score.substr(0, 16) + "' is not a valid " + kind + " score");
+    }
+    b.Set("score", FieldValue(static_cast<int64_t>(std::stoll(score)))).Set("kind", kind);
+    if (!comment.empty()) b.Set("comment", comment);
+    return true;
+  }
+
   bool Apply(const Rule& rule, int index, const nlohmann::json& body, const WebhookRequest& request,
              std::vector<MappedEvent>* out, SourceError* error) const {
     auto field = [&](const std::string& name) { return Field(rule, name, body, request); };
@@ -136,15 +217,22 @@ class GenericSource final : public WebhookSource {
     const FieldSpec* id_spec = rule.id ? &*rule.id : (options_.id ? &*options_.id : nullptr);
     const std::string delivery = id_spec != nullptr ? id_spec->Get(body, request) : std::string();
     if (delivery.empty()) return Unmappable(error, what + "the delivery id is missing");
-    const std::string ticket = field("ticket_id");
     const std::string account = field("account_id");
-    if (rule.type != "survey.answered" || !ticket.empty()) {
-      if (!CheckIdentifier(what + "ticket_id", ticket, error)) return false;
-    }
     if (!CheckIdentifier(what + "account_id", account, error)) return false;
     const std::string when = field("occurred_at");
     const auto at = NormalizeTimestamp(when);
     if (!at) return Unmappable(error, what + "occurred_at '" + when.substr(0, 64) + "' is not a timestamp");
+    if (!generic::IsTicketRule(rule.type)) {
+      EventBuilder b(DeriveEventId(name_, delivery, 4 * index), rule.type, *at, account);
+      bool emit = true;
+      if (!SetCrmFields(rule, body, request, what, b, &emit, error)) return false;
+      if (emit) out->push_back(b.Build());
+      return true;
+    }
+    const std::string ticket = field("ticket_id");
+    if (rule.type != "survey.answered" || !ticket.empty()) {
+      if (!CheckIdentifier(what + "ticket_id", ticket, error)) return false;
+    }
 
     int n = 4 * index;
     auto emit = [&](const std::string& type) {
@@ -193,17 +281,8 @@ class GenericSource final : public WebhookSource {
       if (const std::string assignee = field("assignee"); !assignee.empty()) b.Set("assignee", assignee);
       out->push_back(b.Build());
     } else if (type == "survey.answered") {
-      const std::string score = field("score");
-      std::string kind = field("kind");
-      if (kind.empty()) kind = "csat";
-      if (kind != "csat" && kind != "nps") return Unmappable(error, what + "kind '" + kind + "' is not csat or nps");
-      const int64_t limit_low = kind == "csat" ? 1 : 0, limit_high = kind == "csat" ? 5 : 10;
-      if (!IsDigits(score) || score.size() > 2 || std::stoll(score) < limit_low || std::stoll(score) > limit_high) {
-        return Unmappable(error, what + "score '" + score.substr(0, 16) + "' is not a valid " + kind + " score");
-      }
       EventBuilder b = emit(type);
-      b.Set("score", FieldValue(static_cast<int64_t>(std::stoll(score)))).Set("kind", kind);
-      if (const std::string comment = field("comment"); !comment.empty()) b.Set("comment", comment);
+      if (!SetSurveyFields(field("score"), field("kind"), field("comment"), what, b, error)) return false;
       out->push_back(b.Build());
     } else {
       out->push_back(emit(type).Build());  // ticket.resolved, ticket.reopened
@@ -221,6 +300,7 @@ struct GenericConfig {
   std::string mode;  // auth.mode
   std::string encoding = "hex";
   bool reject_unmatched = true;
+  std::string utc_offset = "+00:00";
 };
 
 // sources.<name>.auth: how a request proves it comes from the sender.
@@ -289,6 +369,11 @@ const config::FieldTable<GenericConfig>& GenericTable() {
                             [](C& c, const std::string& v) { c.reject_unmatched = v == "reject"; }),
                         "reject", {"reject", "ignore"}, kRestart,
                         "A request no rule matches: rejected (422) or accepted without events."),
+          config::Str("utc_offset", At(&C::utc_offset), "+00:00", kRestart,
+                      "UTC offset of the sender's dates: a renewal_date sent as a UTC instant (epoch milliseconds) "
+                      "is the date at this offset.",
+                      {[](const std::string& v) { return ParseUtcOffset(v) ? std::string() : "must be Z or ±HH:MM"; },
+                       "±HH:MM"}),
       });
   return kTable;
 }
@@ -305,6 +390,7 @@ StatusOr<std::unique_ptr<WebhookSource>> MakeGenericSource(const SourceSection& 
   o.hmac = c.mode == "hmac_sha256";
   o.base64 = c.encoding == "base64";
   o.reject_unmatched = c.reject_unmatched;
+  o.utc_offset_minutes = ParseUtcOffset(c.utc_offset).value_or(0);
   for (char& ch : o.token.header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (const YAML::Node id = section.At("id"); id.IsDefined()) {
     GET_OR_RET(FieldSpec spec, generic::ParseFieldSpec(section, "id", id));
@@ -312,6 +398,7 @@ StatusOr<std::unique_ptr<WebhookSource>> MakeGenericSource(const SourceSection& 
   }
   GET_OR_RET(o.fields, generic::ParseFields(section, "fields", section.At("fields")));
   GET_OR_RET(o.rules, generic::ParseRules(section, section.At("events")));
+  SLAMON_RETURN_IF_ERROR(generic::CheckRequiredFields(section, section.At("events"), o.rules, o.fields));
   if (!o.id) {
     for (size_t i = 0; i < o.rules.size(); ++i) {
       if (!o.rules[i].id) {

@@ -12,6 +12,13 @@
 // delivery id (X-JDY-DeliverId), and slamon ignores a repeated status or
 // resolve. A reopen needs the previous status, which a form can keep in a
 // field (`fields.previous_status`, e.g. set by a business rule).
+//
+// This file maps ticket forms (`form: tickets`, the default); forms of
+// accounts, orders and follow-ups are jiandaoyun_records.cc.
+#include <algorithm>
+
+#include "daemon/bridge/jiandaoyun_push.h"
+#include "daemon/bridge/jiandaoyun_records.h"
 #include "daemon/bridge/mapping_util.h"
 #include "daemon/bridge/sources.h"
 
@@ -28,46 +35,24 @@ class JiandaoyunSource : public WebhookSource {
   const std::string& Name() const override { return name_; }
 
   bool Verify(const WebhookRequest& request, SourceError* error) const override {
-    const std::string signature = request.Header("x-jdy-signature");
-    auto nonce = request.query.find("nonce");
-    auto timestamp = request.query.find("timestamp");
-    if (signature.empty() || nonce == request.query.end() || timestamp == request.query.end()) {
-      *error = {Rejection::kBadSignature, "missing X-JDY-Signature header or nonce/timestamp query parameter"};
-      return false;
-    }
-    const std::string expected =
-        HexEncode(Sha1(nonce->second + ":" + request.body + ":" + secret_ + ":" + timestamp->second));
-    if (!ConstantTimeEquals(signature, expected)) {
-      *error = {Rejection::kBadSignature, "signature does not match"};
-      return false;
-    }
-    return true;
+    return jiandaoyun::Verify(request, secret_, error);
   }
 
   bool Map(const WebhookRequest& request, std::vector<MappedEvent>* out, SourceError* error) const override {
-    nlohmann::json body;
-    if (!ParseJsonObject(request.body, &body, error)) return false;
-    const std::string op = JsonText(body, "op");
-    if (op.empty() || !body.contains("data") || !body["data"].is_object()) {
-      *error = {Rejection::kBadPayload, "not a Jiandaoyun data push: needs op and data"};
-      return false;
-    }
-    if (op != "data_create" && op != "data_update") return true;  // data_remove and others: nothing to map
-    const nlohmann::json& data = body["data"];
-    const std::string delivery = request.Header("x-jdy-deliverid");
-    if (delivery.empty()) return Fail(error, "X-JDY-DeliverId header is missing");
-    const std::string record = JsonText(data, "_id");
-    if (record.empty()) return Fail(error, "data._id is missing");
+    jiandaoyun::Push push;
+    bool mapped = false;
+    if (!jiandaoyun::ParsePush(request, &push, &mapped, error)) return false;
+    if (!mapped) return true;  // data_remove and others: nothing to map
+    const nlohmann::json& data = push.data;
+    const std::string& record = push.record;
+    const std::string& delivery = push.delivery;
+    const std::string& changed_at = push.changed_at;
 
     Ticket t;
     t.id = Text(data, fields_.ticket_id);
     if (t.id.empty()) return Fail(error, "field " + fields_.ticket_id + " (ticket_id) is empty");
     t.account = Text(data, fields_.account);
     if (t.account.empty()) return Fail(error, "field " + fields_.account + " (account) is empty");
-    auto created = data.contains("createTime") ? NormalizeJsonTimestamp(data["createTime"]) : std::nullopt;
-    auto updated = data.contains("updateTime") ? NormalizeJsonTimestamp(data["updateTime"]) : std::nullopt;
-    if (!created) return Fail(error, "data.createTime is missing or not a timestamp");
-    const std::string changed_at = updated ? *updated : *created;
 
     // The open: one per record, whichever push arrives first.
     std::string priority = default_priority_;
@@ -79,7 +64,7 @@ class JiandaoyunSource : public WebhookSource {
         priority = *mapped;
       }
     }
-    EventBuilder open(name_ + ":" + record + ":opened", "ticket.opened", *created, t.account);
+    EventBuilder open(name_ + ":" + record + ":opened", "ticket.opened", push.created_at, t.account);
     open.Set("ticket_id", t.id).Set("priority", priority);
     if (!fields_.channel.empty() && !Text(data, fields_.channel).empty())
       open.Set("channel", Text(data, fields_.channel));
@@ -143,6 +128,7 @@ class JiandaoyunSource : public WebhookSource {
   }
 
   struct Options {
+    std::string form = "tickets";
     std::string default_priority = "normal";
     std::map<std::string, std::string> statuses, priorities, authors, visibility;
   };
@@ -155,6 +141,9 @@ class JiandaoyunSource : public WebhookSource {
     static const config::FieldTable<O> kTable(
         "sources.<name>", "A Jiandaoyun form's data push ([helpdesks.md](helpdesks.md)).",
         {
+            config::OneOf("form", At(&O::form), "tickets", jiandaoyun::FormKinds(), kRestart,
+                          "What the form's records are: tickets, or accounts, orders, followups (each with keys "
+                          "of its own, below)."),
             config::Str("default_priority", At(&O::default_priority), "normal", kRestart,
                         "Priority of tickets whose priority widget is empty."),
             config::Map("statuses", At(&O::statuses), kRestart, "Status widget value -> slamon status.",
@@ -212,13 +201,8 @@ class JiandaoyunSource : public WebhookSource {
     return false;
   }
 
-  // A widget's value as text; a member/department widget is an object with a
-  // `name`, a single-choice widget a plain string.
   static std::string Text(const nlohmann::json& object, const std::string& key) {
-    if (key.empty() || !object.contains(key)) return {};
-    const nlohmann::json& v = object[key];
-    if (v.is_object()) return JsonText(v, "name");
-    return JsonText(object, key);
+    return jiandaoyun::WidgetText(object, key);
   }
 
   static std::optional<std::string> Lookup(const std::map<std::string, std::string>& table, const std::string& raw,
@@ -275,6 +259,13 @@ class JiandaoyunSource : public WebhookSource {
 }  // namespace
 
 StatusOr<std::unique_ptr<WebhookSource>> MakeJiandaoyunSource(const SourceSection& section) {
+  // A record form has keys of its own; a bad `form:` value is reported by the tickets table's row.
+  if (const YAML::Node form = section.At("form"); form.IsScalar() && form.Scalar() != "tickets") {
+    const auto& kinds = jiandaoyun::FormKinds();
+    if (std::find(kinds.begin(), kinds.end(), form.Scalar()) != kinds.end()) {
+      return jiandaoyun::MakeRecordSource(section, form.Scalar());
+    }
+  }
   return JiandaoyunSource::Make(section);
 }
 
@@ -283,7 +274,9 @@ std::vector<config::SectionInfo> JiandaoyunSourceReference() {
   main.title = "`sources.<name>`, kind jiandaoyun";
   config::SectionInfo fields = JiandaoyunSource::FieldsTable().Describe();
   fields.title = "`sources.<name>.fields`, kind jiandaoyun";
-  return {main, fields};
+  std::vector<config::SectionInfo> out = {main, fields};
+  for (auto& section : jiandaoyun::RecordReference()) out.push_back(std::move(section));
+  return out;
 }
 
 }  // namespace slamon::bridge

@@ -101,6 +101,50 @@ TEST_F(BridgeE2eTest, TicketLifeThroughTheBridgeIntoTheStore) {
   EXPECT_EQ(SumMetric(metrics, "slamon_bridge_events_produced_total"), 2 * (12 + 38)) << metrics;
 }
 
+// The account master data from a Jiandaoyun customer form reaches the tickets: a
+// customer push (tier 战略客户 -> A, owner a member widget) for the account the
+// ticket form names, then the ticket's life; the daemon's SLA records carry
+// tier A and its accounts the owner's username.
+TEST_F(BridgeE2eTest, JiandaoyunCustomerFormGivesTicketsTheirTierAndOwner) {
+  const std::string topic = UniqueName("bridge-e2e-accounts");
+  CreateTopic(brokers_, topic, 3);
+  auto bridge = StartBridge(brokers_, topic, 10000);
+  ASSERT_NE(bridge, nullptr);
+  // The fixture's customer, renamed to the ticket form's account.
+  std::string customer = ReadFile(FixtureFiles("jiandaoyun-accounts").at(0));
+  const std::string code = "\"huadong-precision\"";
+  ASSERT_NE(customer.find(code), std::string::npos);
+  customer.replace(customer.find(code), code.size(), "\"acme\"");
+  const std::string push = dir_.Sub("data-push_01_customer_acme.json");
+  std::ofstream(push, std::ios::binary) << customer;
+  EXPECT_EQ(PostFixture(bridge->port(), "jiandaoyun-accounts", push).first, 200);
+  for (const std::string& file : FixtureFiles("jiandaoyun"))
+    EXPECT_EQ(PostFixture(bridge->port(), "jiandaoyun", file).first, 200) << file;
+  const std::string config = DaemonConfig(dir_, brokers_, topic);
+  EXPECT_EQ(IngestAndCount(dir_, config, "run.log"), 1u + 16u);
+
+  RunResult replay = RunCapture({SLAMON_BINARY, "replay", "--store", dir_.Sub("store"), "--config", config, "--as-of",
+                                 "2026-11-20T23:00:00Z", "--policy", "current"},
+                                dir_.path());
+  ASSERT_EQ(replay.code, 0) << replay.err;
+  std::istringstream lines(replay.out);
+  int records = 0;
+  for (std::string line; std::getline(lines, line); ++records) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["account_id"], "acme") << line;
+    EXPECT_EQ(j["tier"], "A") << line;
+  }
+  EXPECT_GT(records, 0) << replay.out;
+  RunResult accounts = RunCapture({SLAMON_BINARY, "accounts", "--store", dir_.Sub("store"), "--config", config,
+                                   "--as-of", "2026-11-20T23:00:00Z", "--format", "jsonl"},
+                                  dir_.path());
+  ASSERT_EQ(accounts.code, 0) << accounts.err;
+  auto account = nlohmann::json::parse(accounts.out.substr(0, accounts.out.find('\n')));
+  EXPECT_EQ(account["account_id"], "acme") << accounts.out;
+  EXPECT_EQ(account["tier"], "A") << accounts.out;
+  EXPECT_EQ(account["owner"], "li.wei") << accounts.out;
+}
+
 TEST_F(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
   // The shared broker is not used (its presence says Kafka is set up here): the test stops its own.
   OwnBroker broker(dir_);

@@ -27,6 +27,7 @@ YAML::Node ExampleSection(const std::string& name) {
 std::unique_ptr<WebhookSource> Example(const std::string& name) {
   setenv("FRESHDESK_WEBHOOK_TOKEN", "fd-t0ken", 1);
   setenv("FXIAOKE_WEBHOOK_SECRET", "fx-s3cret", 1);
+  setenv("ZOHOCRM_WEBHOOK_TOKEN", "zc-t0ken", 1);
   auto made = BuildSource(&MakeGenericSource, name, ExampleSection(name));
   EXPECT_TRUE(made.ok()) << made.status().message();
   return made.ok() ? made.take() : nullptr;
@@ -139,6 +140,92 @@ TEST(BridgeGenericFxiaoke, HmacSignature) {
   testing::VerifyFails(*fx, Request(body));
 }
 
+TEST(BridgeGenericZohoCrm, AccountsAndClosedWonDealsMapToExactEvents) {
+  auto zc = Example("zohocrm");
+  ASSERT_NE(zc, nullptr);
+  ExpectEvents(MapFixture(*zc, "zohocrm_account_saved.json"),
+               {R"({"id":"zohocrm:Accounts:5725767000000412001:2026-11-25T14:30:00+08:00:0","type":"account.upserted",
+                    "occurred_at":"2026-11-25T14:30:00+08:00","account_id":"ACC-10042",
+                    "name":"Initech Asia Pacific","tier":"A","owner":"li.wei@example.com",
+                    "owner_email":"li.wei@example.com","team":"APAC Key Accounts","contract_value":1200000,
+                    "renewal_date":"2027-03-31"})"});
+  ExpectEvents(MapFixture(*zc, "zohocrm_account_churned.json"),
+               {R"({"id":"zohocrm:Accounts:5725767000000412001:2026-12-02T09:00:00+08:00:4","type":"account.churned",
+                    "occurred_at":"2026-12-02T09:00:00+08:00","account_id":"ACC-10042","reason":"price"})"});
+  ExpectEvents(MapFixture(*zc, "zohocrm_deal_won.json"),
+               {R"({"id":"zohocrm:Deals:5725767000000498123:8","type":"order.placed",
+                    "occurred_at":"2026-11-28T10:05:00+08:00","account_id":"ACC-10042",
+                    "order_id":"5725767000000498123","amount":36000,"currency":"USD"})"});
+  // The token travels as an appended parameter.
+  const std::string body = Fixture("generic/zohocrm_deal_won.json");
+  EXPECT_TRUE(testing::Verifies(*zc, Request(body, {}, {{"token", "zc-t0ken"}})));
+  testing::VerifyFails(*zc, Request(body, {}, {{"token", "zc-t0ke"}}));
+  // A deal at another stage matches no rule; a bad amount or tier is refused.
+  nlohmann::json j = nlohmann::json::parse(body);
+  j["stage"] = "Negotiation";
+  EXPECT_EQ(MapFails(*zc, Request(j.dump())).rejection, Rejection::kUnmappable);
+  j = nlohmann::json::parse(body);
+  j["amount"] = "-1";
+  EXPECT_NE(MapFails(*zc, Request(j.dump())).reason.find("amount '-1'"), std::string::npos);
+  j = nlohmann::json::parse(Fixture("generic/zohocrm_account_saved.json"));
+  j["service_tier"] = "";
+  EXPECT_NE(MapFails(*zc, Request(j.dump())).reason.find("tier is empty"), std::string::npos);
+  j["service_tier"] = "Tier B";
+  j["renewal_date"] = "2027-02-30";
+  EXPECT_NE(MapFails(*zc, Request(j.dump())).reason.find("renewal_date '2027-02-30' is not a date"), std::string::npos);
+}
+
+TEST(BridgeGenericFxiaoke, CustomerObjectLife) {
+  auto fx = Example("fxiaoke");
+  ASSERT_NE(fx, nullptr);
+  ExpectEvents(MapFixture(*fx, "fxiaoke_like_account_added.json"),
+               {R"({"id":"fxiaoke:6f1c2d3e-0101:20","type":"account.upserted","occurred_at":"2026-11-18T02:00:00Z",
+                    "account_id":"shenzhen-hengtong","name":"深圳恒通电子有限公司","tier":"A","owner":"1000",
+                    "team":"华南大客户部","renewal_date":"2027-03-31"})"});
+  // A change carries just the changed fields.
+  ExpectEvents(MapFixture(*fx, "fxiaoke_like_account_updated_level_owner.json"),
+               {R"({"id":"fxiaoke:6f1c2d3e-0102:28","type":"account.updated","occurred_at":"2026-11-25T09:00:00Z",
+                    "account_id":"shenzhen-hengtong","tier":"B","owner":"1007"})"});
+  // A change of the status alone: the churn, and no empty update.
+  ExpectEvents(MapFixture(*fx, "fxiaoke_like_account_churned.json"),
+               {R"({"id":"fxiaoke:6f1c2d3e-0103:32","type":"account.churned","occurred_at":"2026-12-01T09:00:00Z",
+                    "account_id":"shenzhen-hengtong","reason":"转投竞品"})"});
+  // Back to 合作中: the whole record as an upsert (the win-back), and the changed level.
+  ExpectEvents(MapFixture(*fx, "fxiaoke_like_account_won_back.json"),
+               {R"({"id":"fxiaoke:6f1c2d3e-0104:24","type":"account.upserted","occurred_at":"2026-12-04T09:00:00Z",
+                    "account_id":"shenzhen-hengtong","name":"深圳恒通电子有限公司","tier":"A","owner":"1007",
+                    "team":"华南大客户部","renewal_date":"2027-03-31"})",
+                R"({"id":"fxiaoke:6f1c2d3e-0104:28","type":"account.updated","occurred_at":"2026-12-04T09:00:00Z",
+                    "account_id":"shenzhen-hengtong","tier":"A"})"});
+}
+
+TEST(BridgeGeneric, InteractionAndPartialUpdateRules) {
+  auto g = Build(&MakeGenericSource, "g",
+                 "secret: k\nauth: {mode: shared_secret, header: X-T}\nid: /id\n"
+                 "fields: {account_id: /acct, occurred_at: /at}\n"
+                 "events:\n"
+                 "  - when: {pointer: /what, equals: call}\n"
+                 "    type: interaction.logged\n"
+                 "    fields: {kind: {value: call}, direction: {pointer: /dir, map: {out: outbound, in: inbound}}}\n"
+                 "  - when: {pointer: /what, equals: account}\n"
+                 "    type: account.updated\n"
+                 "    fields: {owner: /owner, team: /team, contract_value: /value}\n");
+  ASSERT_NE(g, nullptr);
+  ExpectEvents(MapOk(*g, Request(R"({"id":"c1","what":"call","acct":"acme","at":"2026-11-20T09:15:00Z","dir":"in"})")),
+               {R"({"id":"g:c1:0","type":"interaction.logged","occurred_at":"2026-11-20T09:15:00Z",
+                    "account_id":"acme","kind":"call","direction":"inbound"})"});
+  EXPECT_NE(
+      MapFails(*g, Request(R"({"id":"c2","what":"call","acct":"acme","at":"2026-11-20T09:15:00Z","dir":"sideways"})"))
+          .reason.find("direction 'sideways'"),
+      std::string::npos);
+  // Absent and null fields are left alone; an empty one clears.
+  ExpectEvents(MapOk(*g, Request(R"({"id":"a1","what":"account","acct":"acme","at":"2026-11-20T09:15:00Z","owner":"",
+                            "team":null,"value":"12,000.5"})")),
+               {R"({"id":"g:a1:4","type":"account.updated","occurred_at":"2026-11-20T09:15:00Z","account_id":"acme",
+           "owner":"","contract_value":12000.5})"});
+  EXPECT_TRUE(MapOk(*g, Request(R"({"id":"a2","what":"account","acct":"acme","at":"2026-11-20T09:15:00Z"})")).empty());
+}
+
 TEST(BridgeGeneric, HmacWithPrefixAndBase64AndQueryToken) {
   const std::string rules =
       "id: {header: X-Delivery}\n"
@@ -208,6 +295,38 @@ TEST(BridgeGenericConfig, ErrorsNameTheField) {
                        "secret: k\nauth: {mode: shared_secret, header: X-T}\nevents: [{type: ticket.resolved}]\n")
                 .find("id"),
             std::string::npos);
+}
+
+// The account, order and interaction rules are checked at start-up like the ticket rules: the type's
+// fields only, and a source for every field its events cannot do without.
+TEST(BridgeGenericConfig, CrmRulesAreCheckedAtStartUp) {
+  const std::string base = "secret: k\nauth: {mode: shared_secret, header: X-T}\nid: /id\n";
+  EXPECT_EQ(
+      BuildError(&MakeGenericSource, base + "events:\n  - type: account.upserted\n    fields: {name: /n, owner: /o}\n"),
+      "source.yaml:5: sources.src.events[0]: account.upserted needs tier (in the rule's fields or the shared "
+      "fields)");
+  EXPECT_EQ(
+      BuildError(&MakeGenericSource, base + "events:\n  - type: order.placed\n    fields: {order_id: /o}\n"),
+      "source.yaml:5: sources.src.events[0]: order.placed needs amount (in the rule's fields or the shared fields)");
+  EXPECT_EQ(BuildError(&MakeGenericSource, base + "events:\n  - type: interaction.logged\n    fields: {kind: /k}\n"),
+            "source.yaml:5: sources.src.events[0]: interaction.logged needs direction (in the rule's fields or the "
+            "shared fields)");
+  EXPECT_EQ(BuildError(&MakeGenericSource, base + "events:\n  - type: account.updated\n"),
+            "source.yaml:5: sources.src.events[0]: account.updated needs at least one account field (name, tier, …)");
+  // Shared fields count.
+  EXPECT_NE(
+      Build(&MakeGenericSource, "g", base + "fields: {amount: /a, order_id: /o}\nevents: [{type: order.placed}]\n"),
+      nullptr);
+  // A field of another type under a rule is a mistake.
+  EXPECT_EQ(
+      BuildError(&MakeGenericSource, base + "events:\n  - type: ticket.opened\n    fields: {tier: /t}\n"),
+      "source.yaml:6: sources.src.events[0].fields.tier: is not a field of ticket.opened (its fields: account_id, "
+      "occurred_at, ticket_id, priority, channel, category)");
+  EXPECT_EQ(BuildError(&MakeGenericSource, base + "events:\n  - type: account.churned\n    fields: {ticket_id: /t}\n"),
+            "source.yaml:6: sources.src.events[0].fields.ticket_id: is not a field of account.churned (its fields: "
+            "account_id, occurred_at, reason)");
+  EXPECT_EQ(BuildError(&MakeGenericSource, base + "utc_offset: '8'\nevents: [{type: account.churned}]\n"),
+            "source.yaml:4: sources.src.utc_offset: must be Z or ±HH:MM");
 }
 
 }  // namespace

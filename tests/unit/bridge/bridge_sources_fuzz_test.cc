@@ -23,6 +23,7 @@ struct Subject {
 std::vector<Subject> Subjects() {
   setenv("FRESHDESK_WEBHOOK_TOKEN", "t", 1);
   setenv("FXIAOKE_WEBHOOK_SECRET", "t", 1);
+  setenv("ZOHOCRM_WEBHOOK_TOKEN", "t", 1);
   std::vector<Subject> out;
   out.push_back({"jira",
                  testing::Build(&MakeJiraSource, "jira", "secret: s\ndefault_account: acme\n"),
@@ -45,7 +46,9 @@ std::vector<Subject> Subjects() {
     for (const char* f :
          {"freshdesk_like_ticket_created.json", "freshdesk_like_reply_agent.json",
           "freshdesk_like_status_reopened.json", "freshdesk_like_survey.json", "fxiaoke_like_case_added.json",
-          "fxiaoke_like_case_updated_status_priority.json", "fxiaoke_like_reply_agent.json"}) {
+          "fxiaoke_like_case_updated_status_priority.json", "fxiaoke_like_reply_agent.json",
+          "fxiaoke_like_account_added.json", "fxiaoke_like_account_won_back.json", "zohocrm_account_saved.json",
+          "zohocrm_deal_won.json"}) {
       if (std::string(f).rfind(name, 0) == 0) files.push_back(std::string("generic/") + f);
     }
     out.push_back({name, made.ok() ? made.take() : nullptr, files});

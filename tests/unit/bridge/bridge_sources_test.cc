@@ -40,7 +40,8 @@ TEST_P(GoldenTest, EveryFixtureMapsToItsGoldenEvents) {
   auto source = FixtureSource(vendor);
   ASSERT_NE(source, nullptr);
   const auto files = FixtureFiles(vendor);
-  ASSERT_GE(files.size(), 8u);
+  // A ticket's whole life takes eight deliveries at least; a record form's fixtures are a few records.
+  ASSERT_GE(files.size(), vendor.find('-') == std::string::npos ? 8u : 3u);
   const bool update = std::getenv("SLAMON_UPDATE_GOLDEN") != nullptr;
   events::Decoder decoder;
   for (const std::string& file : files) {
@@ -72,7 +73,9 @@ TEST_P(GoldenTest, EveryFixtureMapsToItsGoldenEvents) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Vendors, GoldenTest, ::testing::Values("zendesk", "jiandaoyun", "zendesk-organizations"),
+INSTANTIATE_TEST_SUITE_P(Vendors, GoldenTest,
+                         ::testing::Values("zendesk", "jiandaoyun", "zendesk-organizations", "jiandaoyun-accounts",
+                                           "jiandaoyun-orders", "jiandaoyun-followups"),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = info.param;
                            std::replace(name.begin(), name.end(), '-', '_');
