@@ -201,8 +201,8 @@ TEST(KafkaSaslTest, ConsumesThroughSaslSslAndAWrongPasswordStaysAliveAndNotReady
   // keeps every event on this broker (log.retention.hours=-1).
   std::string metrics;
   const std::string retention_ok = "slamon_topic_retention_ok{topic=\"" + topic + "\"} 1";
-  for (int i = 0; i < 100 && good_port != 0 && metrics.find(retention_ok) == std::string::npos; ++i) {
-    metrics = HttpGet(good_port, "/metrics");
+  for (int i = 0; i < 100 && good.port() != 0 && metrics.find(retention_ok) == std::string::npos; ++i) {
+    metrics = good.Metrics();
     if (metrics.find(retention_ok) == std::string::npos) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   EXPECT_NE(metrics.find(retention_ok), std::string::npos) << Tail(good_log);
