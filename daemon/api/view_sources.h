@@ -17,4 +17,9 @@ ApiDataProvider ApiProviderFromViews(const ProjectionViews& views);
 /// The console's sources: the latest SLA snapshot and ApiProviderFromViews.
 ConsoleSources ConsoleSourcesFromViews(const ProjectionViews& views);
 
+/// Whether `scope` allows the account `account_id`, by its owner and team now:
+/// for routes that start from a ticket or an SLA record rather than an
+/// account record (a ticket page: 404 unless InScope(req.scope, views, r.account_id)).
+bool InScope(const AccessScope& scope, const SlaView& views, std::string_view account_id);
+
 }  // namespace slamon::daemon

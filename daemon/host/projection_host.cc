@@ -318,4 +318,9 @@ std::string ProjectionHost::OwnerOf(std::string_view account_id) const {
   return projections_->sla().OwnerOf(account_id);
 }
 
+std::string ProjectionHost::TeamOf(std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->sla().TeamOf(account_id);
+}
+
 }  // namespace slamon::daemon

@@ -99,6 +99,7 @@ class ProjectionHost final : public ProjectionViews {
   /// Running instances (any level) of one account now (the account card).
   std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const override;
   std::string OwnerOf(std::string_view account_id) const override;  // a copy: the table may grow meanwhile
+  std::string TeamOf(std::string_view account_id) const override;
 
   /// The configs in force (ReplaceConfig() may swap them at any time: keep
   /// the pointer for as long as you read through it).

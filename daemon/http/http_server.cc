@@ -1,4 +1,4 @@
-// Over 400 lines on purpose: one Beast session state machine (deadlines,
+// Over 500 lines on purpose: one Beast session state machine (deadlines,
 // limits, auth, TLS) whose steps only make sense read together.
 // Beast's string_view is std::string_view, as in the rest of the code.
 #define BOOST_BEAST_USE_STD_STRING_VIEW
@@ -21,7 +21,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "daemon/http/basic_auth.h"
+#include "daemon/http/access_control.h"
 #include "daemon/http/http_util.h"
 #include "daemon/http/tls_context.h"
 #include "events/common/logging.h"
@@ -57,6 +57,10 @@ struct Route {
   HttpHandler handler;   ///< GET and HEAD; empty for a POST-only path
   bool on_loop = false;  ///< answered on the loop thread (must be trivial)
   HttpHandler post;      ///< POST; empty for most paths
+  RouteAccess get_access = RouteAccess::kAccountData;
+  RouteAccess post_access = RouteAccess::kAdmin;
+
+  RouteAccess AccessFor(bool post_method) const { return post_method ? post_access : get_access; }
 
   std::string Allow() const {
     if (!handler) return "POST";
@@ -81,11 +85,9 @@ class HttpServer::Impl {
         ready_(std::move(ready)),
         acceptor_(ioc_),
         retry_timer_(ioc_),
-        workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))) {
+        workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))),
+        access_(std::make_shared<AccessControl>(settings_, throttle_)) {
     if (settings_.web && settings_.web->context) tls_ = settings_.web->context;
-    if (settings_.web && !settings_.web->basic_auth_users.empty()) {
-      users_ = std::make_unique<BasicAuthUsers>(settings_.web->basic_auth_users);
-    }
   }
 
   ~Impl() { Stop(); }
@@ -103,12 +105,26 @@ class HttpServer::Impl {
     return best;
   }
 
-  // With bcrypt users this may take tens of milliseconds: see SlowAuth.
-  bool Authorized(const HttpRequest& req) const {
-    if (req.path == "/healthz") return true;  // liveness needs no secret
-    if (users_) return users_->Allows(req.Header("authorization"));
-    if (settings_.basic_auth_user.empty()) return true;
-    return BasicAuthMatches(req.Header("authorization"), settings_.basic_auth_user, settings_.basic_auth_password);
+  // Authenticates `req` for `route` (null: no such path) and fills in its
+  // user and scope; the refusal (401, 429, 403) when it may not go on. With
+  // bcrypt users this may take tens of milliseconds: see SlowAuth.
+  std::optional<HttpResponse> Admit(HttpRequest& req, const Route* route) {
+    const bool post = req.method == "POST";
+    if (route != nullptr && route->AccessFor(post) == RouteAccess::kOpen) return std::nullopt;
+    AccessVerdict v = access()->Authenticate(req, std::chrono::steady_clock::now());
+    if (v.status == 401) return Unauthorized();
+    if (v.status == 429) {
+      return Error(429, "too many failed logins; try again later")
+          .SetHeader("Retry-After", std::to_string(v.retry_after));
+    }
+    req.user = std::move(v.user);
+    req.scope = std::move(v.scope);
+    // A method the route does not take stays a 405, whatever the scope.
+    const bool served = route != nullptr && (post ? route->post : route->handler);
+    if (served && !ScopePermits(req.scope, route->AccessFor(post))) {
+      return Error(403, "the scope " + req.scope.ToString() + " does not include " + req.path);
+    }
+    return std::nullopt;
   }
 
   // The route registered for exactly `path` ("/x/*" for a prefix), created empty if new.
@@ -123,19 +139,25 @@ class HttpServer::Impl {
     return exact_[std::move(path)];
   }
 
+  std::shared_ptr<AccessControl> access() const {
+    std::lock_guard lock(access_mu_);
+    return access_;
+  }
+
   Status Start();
   void Stop();
   void Accept();
   void Refuse(tcp::socket socket);
 
-  // True when authorizing `req` may need a bcrypt computation, which must
-  // not run on the loop thread (it would stall every other connection).
-  bool SlowAuth(const HttpRequest& req) const { return users_ && req.path != "/healthz"; }
+  // True when authorizing `req` for `route` may need a bcrypt computation,
+  // which must not run on the loop thread (it would stall every other connection).
+  bool SlowAuth(const HttpRequest& req, const Route* route) const {
+    return access()->slow() && (route == nullptr || route->AccessFor(req.method == "POST") != RouteAccess::kOpen);
+  }
 
   HttpSettings settings_;
   ReadinessProbe ready_;
   std::shared_ptr<TlsContext> tls_;  ///< null: plain HTTP
-  std::unique_ptr<BasicAuthUsers> users_;
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::map<std::string, Route> exact_;
   std::vector<std::pair<std::string, Route>> prefixes_;
@@ -154,6 +176,9 @@ class HttpServer::Impl {
   tcp::acceptor acceptor_;
   asio::steady_timer retry_timer_;
   asio::thread_pool workers_;
+  std::shared_ptr<LoginThrottle> throttle_ = std::make_shared<LoginThrottle>();
+  mutable std::mutex access_mu_;
+  std::shared_ptr<AccessControl> access_;  ///< after settings_ and throttle_; replaced by SetWebUsers
   std::thread loop_;
 };
 
@@ -288,10 +313,12 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
     if (!ParseTarget(msg.target(), &req.path, &req.params)) return Send(Error(400, "malformed request target"), false);
     for (const auto& field : msg) req.headers.emplace_back(Lowered(field.name_string()), std::string(field.value()));
     parser_.reset();
-    const bool slow_auth = server_->SlowAuth(req);  // then checked on the worker, below
-    if (!slow_auth && !server_->Authorized(req)) return Send(Unauthorized(), keep_alive);
+    ErrorCode ec;
+    req.client_address = stream_.socket().remote_endpoint(ec).address().to_string();
     const Route* route = server_->Find(req.path);
+    const bool slow_auth = server_->SlowAuth(req, route);  // then checked on the worker, below
     if (!slow_auth) {
+      if (auto refusal = server_->Admit(req, route)) return Send(std::move(*refusal), keep_alive);
       if (route == nullptr) return Send(Error(404, "no such endpoint: " + req.path), keep_alive);
       if (!(post ? route->post : route->handler)) {
         return Send(Error(405, "method not allowed").SetHeader("Allow", route->Allow()), keep_alive);
@@ -310,8 +337,10 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   }
 
   // On a worker: the authentication that needs bcrypt, then the route.
-  HttpResponse Answer(const Route* route, const HttpRequest& req) const {
-    if (server_->SlowAuth(req) && !server_->Authorized(req)) return Unauthorized();
+  HttpResponse Answer(const Route* route, HttpRequest& req) const {
+    if (server_->SlowAuth(req, route)) {
+      if (auto refusal = server_->Admit(req, route)) return std::move(*refusal);
+    }
     if (route == nullptr) return Error(404, "no such endpoint: " + req.path);
     if (!(req.method == "POST" ? route->post : route->handler)) {
       return Error(405, "method not allowed").SetHeader("Allow", route->Allow());
@@ -386,7 +415,7 @@ Status HttpServer::Impl::Start() {
   loop_ = std::thread([this] { ioc_.run(); });
   Log("http")->info("serving /metrics, /healthz, /readyz on {}://{}:{} (at most {} connections{})",
                     tls_ ? "https" : "http", host, port_, settings_.max_connections,
-                    users_                              ? ", basic auth with bcrypt"
+                    access()->slow()                    ? ", basic auth with bcrypt"
                     : settings_.basic_auth_user.empty() ? ""
                                                         : ", basic auth");
   if (!settings_.basic_auth_user.empty()) {
@@ -457,26 +486,34 @@ void HttpServer::Impl::Stop() {
 
 HttpServer::HttpServer(HttpSettings settings, ReadinessProbe ready)
     : impl_(std::make_unique<Impl>(std::move(settings), std::move(ready))) {
-  Get("/metrics", [impl = impl_.get()](const HttpRequest&) {
-    std::vector<prometheus::MetricFamily> families;
-    for (const auto& weak : impl->collectables_) {
-      if (auto c = weak.lock()) {
-        auto more = c->Collect();
-        families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-      }
-    }
-    return HttpResponse{
-        200, "text/plain; version=0.0.4; charset=utf-8", prometheus::TextSerializer().Serialize(families), {}};
-  });
+  Get(
+      "/metrics",
+      [impl = impl_.get()](const HttpRequest&) {
+        std::vector<prometheus::MetricFamily> families;
+        for (const auto& weak : impl->collectables_) {
+          if (auto c = weak.lock()) {
+            auto more = c->Collect();
+            families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+          }
+        }
+        return HttpResponse{
+            200, "text/plain; version=0.0.4; charset=utf-8", prometheus::TextSerializer().Serialize(families), {}};
+      },
+      RouteAccess::kMetrics);
   // Liveness is answered on the loop thread: it must not queue behind a slow
   // scrape or API call on the workers.
-  impl_->exact_["/healthz"] =
-      Route{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); }, true, {}};
-  Get("/readyz", [impl = impl_.get()](const HttpRequest&) {
-    const std::string why = impl->ready_ ? impl->ready_() : std::string();
-    if (why.empty()) return HttpResponse::Json(200, "{\"ready\":true}\n");
-    return HttpResponse::Json(503, "{\"ready\":false,\"reason\":" + JsonQuote(why) + "}\n");
-  });
+  Route& healthz = impl_->exact_["/healthz"];
+  healthz.handler = [](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); };
+  healthz.on_loop = true;
+  healthz.get_access = RouteAccess::kOpen;  // liveness needs no secret
+  Get(
+      "/readyz",
+      [impl = impl_.get()](const HttpRequest&) {
+        const std::string why = impl->ready_ ? impl->ready_() : std::string();
+        if (why.empty()) return HttpResponse::Json(200, "{\"ready\":true}\n");
+        return HttpResponse::Json(503, "{\"ready\":false,\"reason\":" + JsonQuote(why) + "}\n");
+      },
+      RouteAccess::kAnyUser);
 }
 
 HttpServer::~HttpServer() = default;
@@ -485,18 +522,29 @@ void HttpServer::AddCollectable(std::weak_ptr<prometheus::Collectable> c) {
   impl_->collectables_.push_back(std::move(c));
 }
 
-void HttpServer::Get(std::string path, HttpHandler handler) {
+void HttpServer::Get(std::string path, HttpHandler handler, RouteAccess access) {
   Route& route = impl_->RouteAt(std::move(path));
   route.handler = std::move(handler);
   route.on_loop = false;
+  route.get_access = access;
 }
 
-void HttpServer::Post(std::string path, HttpHandler handler) {
-  impl_->RouteAt(std::move(path)).post = std::move(handler);
+void HttpServer::Post(std::string path, HttpHandler handler, RouteAccess access) {
+  Route& route = impl_->RouteAt(std::move(path));
+  route.post = std::move(handler);
+  route.post_access = access;
   impl_->has_post_ = true;
 }
 
 void HttpServer::SetMaxBodyBytes(size_t bytes) { impl_->max_body_bytes_ = bytes; }
+
+void HttpServer::SetWebUsers(std::shared_ptr<const WebConfig> web) {
+  HttpSettings settings = impl_->settings_;
+  settings.web = std::move(web);
+  auto next = std::make_shared<AccessControl>(settings, impl_->throttle_);
+  std::lock_guard lock(impl_->access_mu_);
+  impl_->access_ = std::move(next);
+}
 
 Status HttpServer::Start() { return impl_->Start(); }
 int HttpServer::port() const { return impl_->port_; }

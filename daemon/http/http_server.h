@@ -23,6 +23,7 @@
 #include <string>
 
 #include "daemon/config/daemon_config.h"
+#include "daemon/http/access_control.h"
 #include "daemon/http/http_types.h"
 #include "events/common/status.h"
 
@@ -45,16 +46,24 @@ class HttpServer {
   /// Serves GET (and HEAD, same handler, body dropped) on `path`. A path
   /// ending in "/*" matches every path under that prefix ("/api/v1/accounts/*"
   /// matches "/api/v1/accounts/a-1"); an exact route wins over a prefix, a
-  /// longer prefix over a shorter one. Other methods get 405. Before Start() only.
-  void Get(std::string path, HttpHandler handler);
+  /// longer prefix over a shorter one. Other methods get 405. `access`: the
+  /// scopes that may call it (others get 403); by default the account-data
+  /// routes', whose handler must filter by HttpRequest::scope. Before Start() only.
+  void Get(std::string path, HttpHandler handler, RouteAccess access = RouteAccess::kAccountData);
   /// Serves POST on `path` (same path rules as Get); the handler sees the raw
   /// body in HttpRequest::body. Once a server has a POST route, other methods
   /// on a path without a handler for them get 405 with the path's Allow, and
-  /// bodies up to SetMaxBodyBytes are read. Before Start() only.
-  void Post(std::string path, HttpHandler handler);
+  /// bodies up to SetMaxBodyBytes are read. `access` as for Get; by default
+  /// only the scope `all`. Before Start() only.
+  void Post(std::string path, HttpHandler handler, RouteAccess access = RouteAccess::kAdmin);
   /// The largest request body accepted (default 64 KiB); a larger one is
   /// answered 413 and the connection closed. Before Start() only.
   void SetMaxBodyBytes(size_t bytes);
+  /// Replaces the basic-auth users and scopes with those of `web` (a
+  /// reloaded web config; its TLS settings are not used: certificates are
+  /// read once). Requests already authenticated finish with their old scope;
+  /// failed-login counts carry over. Thread-safe; any time.
+  void SetWebUsers(std::shared_ptr<const WebConfig> web);
 
   /// Binds (SO_REUSEADDR, never SO_REUSEPORT: a second daemon on the same
   /// port must fail) and serves on a background thread. Fails with

@@ -46,6 +46,8 @@ class SlaView {
   virtual std::vector<projections::SlaRecord> OpenInstances(int64_t now, std::string_view account_id) const = 0;
   /// The account's owner ("" when unknown).
   virtual std::string OwnerOf(std::string_view account_id) const = 0;
+  /// The account's team ("" when unknown).
+  virtual std::string TeamOf(std::string_view account_id) const = 0;
 };
 
 /// Accounts: health, CSAT and key-account value.

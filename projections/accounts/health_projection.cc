@@ -136,6 +136,7 @@ AccountRecord HealthProjection::Evaluate(const AccountState& state, int64_t as_o
   r.account_id = state.account_id;
   r.tier = state.attributes.tier;
   r.owner = state.attributes.owner;
+  r.team = state.attributes.team;
   r.csat_30d = csat_.Percent(state.account_id, as_of, kCsatWindow30d);
   r.csat_90d = csat_.Percent(state.account_id, as_of, kCsatWindow90d);
   r.churned = state.churned;
