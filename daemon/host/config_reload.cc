@@ -233,7 +233,9 @@ ReloadResult ConfigReloader::Reload() {
     log->info("reloaded {}: policy version {} in effect from {}{}", file_, result.policy_version,
               events::FormatRfc3339(result.effective_from), result.policy_recorded ? " (recorded now)" : "");
   } else {
-    log->info("reloaded {}: {}", file_, result.changes.live.empty() ? "no live setting changed" : "log.level changed");
+    std::string applied;
+    for (const auto& name : result.changes.live) applied += (applied.empty() ? "" : ", ") + name + " changed";
+    log->info("reloaded {}: {}", file_, applied.empty() ? "no live setting changed" : applied);
   }
   for (const auto& name : result.changes.restart_only) {
     log->warn("reload: {} changed in {}; the running value stays until a restart", name, file_);
