@@ -111,7 +111,7 @@ class HttpServer::Impl {
   std::optional<HttpResponse> Admit(HttpRequest& req, const Route* route) {
     const bool post = req.method == "POST";
     if (route != nullptr && route->AccessFor(post) == RouteAccess::kOpen) return std::nullopt;
-    AccessVerdict v = access()->Authenticate(req, std::chrono::steady_clock::now());
+    AccessVerdict v = CurrentAccess()->Authenticate(req, std::chrono::steady_clock::now());
     if (v.status == 401) return Unauthorized();
     if (v.status == 429) {
       return Error(429, "too many failed logins; try again later")
@@ -139,7 +139,7 @@ class HttpServer::Impl {
     return exact_[std::move(path)];
   }
 
-  std::shared_ptr<AccessControl> access() const {
+  std::shared_ptr<AccessControl> CurrentAccess() const {
     std::lock_guard lock(access_mu_);
     return access_;
   }
@@ -152,7 +152,8 @@ class HttpServer::Impl {
   // True when authorizing `req` for `route` may need a bcrypt computation,
   // which must not run on the loop thread (it would stall every other connection).
   bool SlowAuth(const HttpRequest& req, const Route* route) const {
-    return access()->slow() && (route == nullptr || route->AccessFor(req.method == "POST") != RouteAccess::kOpen);
+    return CurrentAccess()->slow() &&
+           (route == nullptr || route->AccessFor(req.method == "POST") != RouteAccess::kOpen);
   }
 
   HttpSettings settings_;
@@ -415,7 +416,7 @@ Status HttpServer::Impl::Start() {
   loop_ = std::thread([this] { ioc_.run(); });
   Log("http")->info("serving /metrics, /healthz, /readyz on {}://{}:{} (at most {} connections{})",
                     tls_ ? "https" : "http", host, port_, settings_.max_connections,
-                    access()->slow()                    ? ", basic auth with bcrypt"
+                    CurrentAccess()->slow()             ? ", basic auth with bcrypt"
                     : settings_.basic_auth_user.empty() ? ""
                                                         : ", basic auth");
   if (!settings_.basic_auth_user.empty()) {
