@@ -148,7 +148,7 @@ HttpResponse Serve(const HttpRequest& req, const Fetch& fetch, const Keep& keep,
   size_t written = 0;
   for (const Item& item : data.items) {
     if (written >= filters.limit) break;
-    if (!keep(item, filters)) continue;
+    if (!keep(item, filters) || !InScope(req.scope, item)) continue;
     to_json(w, item);
     ++written;
   }
@@ -261,7 +261,7 @@ HttpResponse ServeFollowupOverdue(const ApiDataProvider& provider, const HttpReq
   }
   std::map<std::string, std::vector<const AccountRecord*>> by_owner;
   for (const AccountRecord& r : data.items) {
-    if (!r.value.followup_overdue_days || !(*r.value.followup_overdue_days > 0)) continue;
+    if (!r.value.followup_overdue_days || !(*r.value.followup_overdue_days > 0) || !InScope(req.scope, r)) continue;
     if ((filters.tier && r.tier != *filters.tier) || (filters.account_owner && r.owner != *filters.account_owner)) {
       continue;
     }
@@ -300,7 +300,8 @@ HttpResponse ServeAccountCard(const ApiDataProvider& provider, const std::string
     ApiData<AccountRecord> data = provider.accounts();
     auto it =
         std::find_if(data.items.begin(), data.items.end(), [&](const AccountRecord& r) { return r.account_id == id; });
-    if (it == data.items.end()) return ReplyError(404, "unknown account '" + id + "'");
+    // Out of scope answers exactly like unknown: a scope cannot tell which ids exist.
+    if (it == data.items.end() || !InScope(req.scope, *it)) return ReplyError(404, "unknown account '" + id + "'");
     std::vector<projections::SlaRecord> slas;
     if (provider.account_slas) slas = provider.account_slas(id);
     return Reply(200, CardJson(*it, slas)).SetHeader("X-Slamon-As-Of", projections::FormatUtc(data.as_of));
@@ -311,14 +312,24 @@ HttpResponse ServeAccountCard(const ApiDataProvider& provider, const std::string
 
 }  // namespace
 
+bool InScope(const AccessScope& scope, const AccountRecord& account) {
+  return scope.AllowsAccount(account.owner, account.team);
+}
+
+bool InScope(const AccessScope& scope, const BreachItem& item) {
+  return scope.AllowsAccount(item.account_owner, item.account_team);
+}
+
 std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord>& records,
-                                        const std::function<std::string(std::string_view)>& owner_of) {
+                                        const std::function<std::string(std::string_view)>& owner_of,
+                                        const std::function<std::string(std::string_view)>& team_of) {
   std::vector<BreachItem> out;
   for (const projections::SlaRecord& r : records) {
     if (r.state == projections::InstanceState::kStopped || r.level == projections::RiskLevel::kOk) continue;
     out.push_back(BreachItem{r.ticket_id, r.account_id, r.tier, owner_of ? owner_of(r.account_id) : std::string(),
                              r.priority, r.metric, r.cycle, r.level, r.breach_at, r.due_at, r.start, r.elapsed_seconds,
-                             r.target_seconds, r.group, r.escalation, r.escalated_at});
+                             r.target_seconds, r.group, r.escalation, r.escalated_at,
+                             team_of ? team_of(r.account_id) : std::string()});
   }
   auto key = [](const BreachItem& b) {
     const bool breached = b.level == projections::RiskLevel::kBreached;

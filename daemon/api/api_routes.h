@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/config/access_scope.h"
 #include "projections/accounts/health_projection.h"
 #include "projections/sla/sla_record.h"
 
@@ -38,16 +39,25 @@ struct BreachItem {
   std::string group;                      ///< department of an assignment instance, else empty
   std::optional<std::string> escalation;  ///< the escalation step reached, if any
   std::optional<int64_t> escalated_at;
+  std::string account_team;  ///< the account's team now ("" when none); decides the `team:` scopes
 
   bool operator==(const BreachItem&) const = default;
 };
 
 /// The running (active or paused) instances of `records` whose level is
-/// warning or breached, with the owner from `owner_of(account_id)`, sorted
-/// breached first (by breach_at), then warnings (by due_at, paused last), then
-/// by ticket_id, metric, cycle. A helper for the daemon's provider.
+/// warning or breached, with the owner from `owner_of(account_id)` and the
+/// team from `team_of(account_id)` (when given), sorted breached first (by
+/// breach_at), then warnings (by due_at, paused last), then by ticket_id,
+/// metric, cycle. A helper for the daemon's provider.
 std::vector<BreachItem> CollectBreaches(const std::vector<projections::SlaRecord>& records,
-                                        const std::function<std::string(std::string_view)>& owner_of);
+                                        const std::function<std::string(std::string_view)>& owner_of,
+                                        const std::function<std::string(std::string_view)>& team_of = nullptr);
+
+/// Whether the request's scope (HttpRequest::scope) allows this account, item
+/// or record: the one filter of every account-data route. Out of scope means
+/// "answer as if it did not exist": left out of lists, 404 on its own page.
+bool InScope(const AccessScope& scope, const projections::AccountRecord& account);
+bool InScope(const AccessScope& scope, const BreachItem& item);
 
 /// What the routes serve. The daemon fills the callbacks; they are called on
 /// the HTTP server's worker threads, concurrently, so they must be thread-safe — the
@@ -75,6 +85,10 @@ struct ApiDataProvider {
 };
 
 /// Registers the routes on `server` (before it starts listening).
+///
+/// Every route shows only the accounts the request's scope allows (InScope):
+/// the lists leave the others out, and an account card outside the scope is
+/// 404 exactly like an unknown id. The `metrics` scope gets 403 (the server).
 ///
 /// Query parameters (each at most once; any other parameter, a repeated one,
 /// an empty value or a bad value → 400 {"error": "..."}):

@@ -201,14 +201,23 @@ std::string FollowupTable(const ConsoleSnapshot& s, size_t max_rows) {
   return out + Scrollable(t.Take());
 }
 
+bool Scoped(const ConsoleSnapshot& s) { return s.scope.kind() != AccessScope::Kind::kAll; }
+
 std::string Cards(const ConsoleSnapshot& s) {
-  const ConsoleTier all = Total(s.tiers);
+  ConsoleTier all = Total(s.tiers);
   const std::optional<double> pct = all.PercentMet();
   std::string out = "<div class=\"cards\">\n";
-  out += HtmlCard("SLA compliance", FormatPercent(pct) + " %",
-                  std::to_string(all.met) + " met, " + std::to_string(all.breached) + " breached; objective " +
-                      projections::FormatDecimal(s.objective_percent) + " %",
-                  Meets(pct, s.objective_percent));
+  if (Scoped(s)) {
+    // No tier aggregates under a scope: the running clocks it lists.
+    all.running_breached = std::count_if(s.breaches.begin(), s.breaches.end(),
+                                         [](const BreachItem& b) { return b.level == RiskLevel::kBreached; });
+    all.warning = static_cast<int64_t>(s.breaches.size()) - all.running_breached;
+  } else {
+    out += HtmlCard("SLA compliance", FormatPercent(pct) + " %",
+                    std::to_string(all.met) + " met, " + std::to_string(all.breached) + " breached; objective " +
+                        projections::FormatDecimal(s.objective_percent) + " %",
+                    Meets(pct, s.objective_percent));
+  }
   out += HtmlCard("Breached now", std::to_string(all.running_breached), "running clocks past their target",
                   all.running_breached == 0);
   out += HtmlCard("Warnings", std::to_string(all.warning), "running clocks close to their target", all.warning == 0);
@@ -271,13 +280,17 @@ std::vector<ConsoleTier> ConsoleTiers(const projections::SlaSnapshot& sla) {
 }
 
 ConsoleSnapshot MakeConsoleSnapshot(const projections::SlaSnapshot& sla, const std::vector<AccountRecord>& accounts,
-                                    std::vector<BreachItem> breaches, int64_t as_of) {
+                                    std::vector<BreachItem> breaches, int64_t as_of, const AccessScope& scope) {
   ConsoleSnapshot s;
   s.as_of = as_of;
-  s.tiers = ConsoleTiers(sla);
+  s.scope = scope;
+  // The tier aggregates count every account: only `all` sees them.
+  if (scope.kind() == AccessScope::Kind::kAll) s.tiers = ConsoleTiers(sla);
   s.breaches = std::move(breaches);
+  std::erase_if(s.breaches, [&scope](const BreachItem& b) { return !InScope(scope, b); });
   std::map<std::string, std::set<std::string>> owners;  // by tier
   for (const AccountRecord& r : accounts) {
+    if (!InScope(scope, r)) continue;
     if (r.level == projections::HealthLevel::kAtRisk) s.at_risk.push_back(r);
     if (!r.churned && r.value.followup_overdue_days && *r.value.followup_overdue_days > 0) s.followups.push_back(r);
     if (!r.churned) owners[r.tier].insert(r.owner);
@@ -312,27 +325,36 @@ std::string RenderConsole(const ConsoleSnapshot& s, size_t max_rows) {
         "<div class=\"banner\">The daemon is replaying its event store; the console fills in when that is "
         "done.</div>\n";
   } else {
+    if (Scoped(s)) {
+      out += "<p class=\"meta\">Showing the accounts of " +
+             HtmlEscape(s.scope.kind() == AccessScope::Kind::kTeam ? "team " : "owner ") + "<strong>" +
+             HtmlEscape(s.scope.value()) + "</strong>.</p>\n";
+    }
     out += Cards(s);
-    out += SectionHeading("SLA by tier");
-    out +=
-        "<p class=\"meta\">Running: SLA clocks still ticking. Met and breached: since the store's first event; "
-        "compliance = met / (met + breached).</p>\n";
-    out += TierTable(s, max_rows);
+    if (!Scoped(s)) {
+      out += SectionHeading("SLA by tier");
+      out +=
+          "<p class=\"meta\">Running: SLA clocks still ticking. Met and breached: since the store's first event; "
+          "compliance = met / (met + breached).</p>\n";
+      out += TierTable(s, max_rows);
+    }
     out += BreachTable(s, true, max_rows);
     out += BreachTable(s, false, max_rows);
     out += AtRiskTable(s, max_rows);
     out += FollowupTable(s, max_rows);
     out += TrendSections(s, max_rows);
   }
+  // A team or owner scope gets 403 on /metrics: no link to it.
   return out + PageEnd({{"/api/v1/breaches", "/api/v1/breaches"},
                         {"/api/v1/accounts/at-risk", "/api/v1/accounts/at-risk"},
                         {"/api/v1/accounts/followup-overdue", "/api/v1/accounts/followup-overdue"},
-                        {"/api/v1/trends", "/api/v1/trends"}});
+                        {"/api/v1/trends", "/api/v1/trends"}},
+                       !Scoped(s));
 }
 
 void RegisterConsole(HttpServer& server, ConsoleSources sources) {
   auto shared = std::make_shared<const ConsoleSources>(std::move(sources));
-  server.Get("/", [shared](const HttpRequest&) {
+  server.Get("/", [shared](const HttpRequest& req) {
     try {
       auto sla = shared->sla ? shared->sla() : nullptr;
       if (!sla) {
@@ -344,13 +366,14 @@ void RegisterConsole(HttpServer& server, ConsoleSources sources) {
       if (!shared->api.accounts || !shared->api.breaches) throw std::runtime_error("no data providers");
       ApiData<BreachItem> breaches = shared->api.breaches();
       ApiData<AccountRecord> accounts = shared->api.accounts();
-      ConsoleSnapshot s = MakeConsoleSnapshot(*sla, accounts.items, std::move(breaches.items), breaches.as_of);
+      ConsoleSnapshot s =
+          MakeConsoleSnapshot(*sla, accounts.items, std::move(breaches.items), breaches.as_of, req.scope);
       const TrendsSource& trends = shared->trends;
       if (trends.series && trends.scorecards) AddConsoleTrends(trends, &s);
       return HtmlPageResponse(200, RenderConsole(s));
     } catch (const std::exception& e) {
       return HtmlPageResponse(503, PageStart("slamon console", "slamon console") +
-                                   "<p>Data not available: " + HtmlEscape(e.what()) + "</p>\n" + PageEnd({}));
+                                       "<p>Data not available: " + HtmlEscape(e.what()) + "</p>\n" + PageEnd({}));
     }
   });
 }

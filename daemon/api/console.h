@@ -60,16 +60,22 @@ struct ConsoleSnapshot {
   std::vector<std::pair<std::string, projections::TrendSeries>> tier_trends;
   std::vector<projections::Scorecard> owners;  ///< scorecards per owner, by name
   std::vector<projections::Scorecard> teams;   ///< scorecards per team, by name
+  /// Whose accounts the lists hold. Under a `team:` or `owner:` scope the
+  /// page leaves out the tier table and the compliance card (their counts
+  /// cover every account) and counts the breaches and warnings it lists.
+  AccessScope scope;
 };
 
 /// Per tier, from an SLA snapshot: every tier it names, sorted.
 std::vector<ConsoleTier> ConsoleTiers(const projections::SlaSnapshot& sla);
 
 /// Builds the snapshot from the SLA aggregates, every account record (any
-/// level; filtered and sorted here) and the running breaches and warnings.
+/// level; filtered and sorted here) and the running breaches and warnings,
+/// keeping only the accounts and breaches `scope` allows.
 ConsoleSnapshot MakeConsoleSnapshot(const projections::SlaSnapshot& sla,
                                     const std::vector<projections::AccountRecord>& accounts,
-                                    std::vector<BreachItem> breaches, int64_t as_of);
+                                    std::vector<BreachItem> breaches, int64_t as_of,
+                                    const AccessScope& scope = AccessScope());
 /// Adds the trends of every tier of `s` and the owners' and teams'
 /// scorecards over the default weeks from `trends` (all of them set).
 void AddConsoleTrends(const TrendsSource& trends, ConsoleSnapshot* s);
@@ -94,7 +100,8 @@ struct ConsoleSources {
 /// Serves the page on GET/HEAD `/` (an exact route: unknown paths stay 404),
 /// as `text/html; charset=utf-8`, with a Content-Security-Policy that allows
 /// no scripts and `Cache-Control: no-store`. Behind the server's basic auth
-/// like every endpoint but /healthz. A failing source gives a 503 page.
+/// like every endpoint but /healthz; shows what the request's scope allows
+/// (MakeConsoleSnapshot). A failing source gives a 503 page.
 void RegisterConsole(HttpServer& server, ConsoleSources sources);
 
 }  // namespace slamon::daemon

@@ -64,12 +64,13 @@ std::string PageStart(std::string_view title, std::string_view heading, std::str
   return out;
 }
 
-std::string PageEnd(const std::vector<std::pair<std::string, std::string>>& json_links) {
+std::string PageEnd(const std::vector<std::pair<std::string, std::string>>& json_links, bool metrics_link) {
   std::string out = "<footer>JSON:";
   for (const auto& [href, text] : json_links) {
     out += " <a href=\"" + HtmlEscape(href) + "\">" + HtmlEscape(text) + "</a>";
   }
-  return out + " <a href=\"/metrics\">/metrics</a></footer>\n</body>\n</html>\n";
+  if (metrics_link) out += " <a href=\"/metrics\">/metrics</a>";
+  return out + "</footer>\n</body>\n</html>\n";
 }
 
 std::string Scrollable(std::string table) { return "<div class=\"scroll\">\n" + std::move(table) + "</div>\n"; }
@@ -83,9 +84,9 @@ std::string EmptyNote(std::string_view text) { return "<p class=\"empty\">" + Ht
 
 HttpResponse ReplayingPage(std::string_view title) {
   return HtmlPageResponse(503, PageStart(title, title) +
-                               "<div class=\"banner\">The daemon is replaying its event store; this page fills in "
-                               "when that is done.</div>\n" +
-                               PageEnd({}));
+                                   "<div class=\"banner\">The daemon is replaying its event store; this page fills in "
+                                   "when that is done.</div>\n" +
+                                   PageEnd({}));
 }
 
 }  // namespace slamon::daemon

@@ -34,8 +34,9 @@ HtmlCell TeamCell(const std::string& team);
 /// the <h1> and the navigation.
 std::string PageStart(std::string_view title, std::string_view heading, std::string_view extra_style = {});
 /// The footer naming the JSON endpoints behind the page (path, shown text),
-/// and the end of the document.
-std::string PageEnd(const std::vector<std::pair<std::string, std::string>>& json_links);
+/// and the end of the document; with `metrics_link`, /metrics too (a team
+/// or owner scope gets 403 there, so its pages leave it out).
+std::string PageEnd(const std::vector<std::pair<std::string, std::string>>& json_links, bool metrics_link = true);
 
 /// `table` (HtmlTable output) in a box that scrolls sideways when the table
 /// is wider than the screen, so the page itself never does.

@@ -20,11 +20,17 @@ ApiDataProvider ApiProviderFromViews(const ProjectionViews& views) {
           .breaches =
               [&views] {
                 const int64_t now = Now();
-                return ApiData<BreachItem>{now,
-                                           CollectBreaches(views.AtRiskInstances(now),
-                                                           [&views](std::string_view a) { return views.OwnerOf(a); })};
+                return ApiData<BreachItem>{
+                    now, CollectBreaches(
+                             views.AtRiskInstances(now), [&views](std::string_view a) { return views.OwnerOf(a); },
+                             [&views](std::string_view a) { return views.TeamOf(a); })};
               },
           .account_slas = [&views](std::string_view account_id) { return views.OpenInstances(Now(), account_id); }};
+}
+
+bool InScope(const AccessScope& scope, const SlaView& views, std::string_view account_id) {
+  if (scope.kind() == AccessScope::Kind::kAll) return true;  // no lookups for the common case
+  return scope.AllowsAccount(views.OwnerOf(account_id), views.TeamOf(account_id));
 }
 
 ConsoleSources ConsoleSourcesFromViews(const ProjectionViews& views) {

@@ -5,8 +5,8 @@
 
 #include "daemon/api/api_routes.h"
 #include "daemon/api/console.h"
-#include "daemon/api/ticket_routes.h"
 #include "daemon/api/scorecard_pages.h"
+#include "daemon/api/ticket_routes.h"
 #include "daemon/api/trends_routes.h"
 #include "daemon/views/projection_views.h"
 
@@ -30,5 +30,10 @@ TicketSource TicketSourceFromViews(const ProjectionViews& views);
 /// (daemon/api/scorecards.h). Any caller may see anything: an access scope
 /// narrows the filter in front of this source.
 TrendsSource TrendsSourceFromViews(const ProjectionViews& views);
+
+/// Whether `scope` allows the account `account_id`, by its owner and team now:
+/// for routes that start from a ticket or an SLA record rather than an
+/// account record (a ticket page: 404 unless InScope(req.scope, views, r.account_id)).
+bool InScope(const AccessScope& scope, const SlaView& views, std::string_view account_id);
 
 }  // namespace slamon::daemon

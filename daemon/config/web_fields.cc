@@ -3,6 +3,8 @@
 // slamon does not implement are refused as unsupported rather than ignored.
 #include "daemon/config/web_fields.h"
 
+#include "daemon/config/access_scope.h"
+
 namespace slamon::daemon {
 namespace {
 
@@ -16,6 +18,9 @@ using config::Str;
 using C = WebConfig;
 
 constexpr Apply kRestart = Apply::kRestart;
+// A reload re-reads the web config and hands the users and scopes to the
+// server (ConfigReloader); TLS is bound to the listening socket.
+constexpr Apply kLive = Apply::kLive;
 
 // A user entry: the hash is never echoed (it may be a plaintext password
 // pasted by mistake).
@@ -29,15 +34,31 @@ std::string UserProblem(const std::string& user, const std::string& hash) {
   return "";
 }
 
+std::string ScopeProblem(const std::string& user, const std::string& scope) {
+  if (user.empty()) return "needs a user name";
+  std::string why;
+  return AccessScope::Parse(scope, &why) ? "" : why;
+}
+
 FieldTable<C> TopLevel() {
   return FieldTable<C>("", "",
                        {
-                           Map("basic_auth_users", At(&C::basic_auth_users), kRestart,
+                           Map("basic_auth_users", At(&C::basic_auth_users), kLive,
                                "User name -> bcrypt hash; every endpoint but /healthz then needs the credentials. "
                                "Absent or empty: no basic auth.",
                                {{}, "bcrypt hashes; no ':' in a user name", UserProblem}),
+                           Map("scopes", At(&C::scopes), kLive,
+                               "User name -> what the user sees: `all` (every route and account), `team:<team>` or "
+                               "`owner:<owner id>` (the console and API, only the accounts of that team or owner), "
+                               "`metrics` (only /metrics). Every user named must be in basic_auth_users; a user "
+                               "without an entry has `all`.",
+                               {{}, "all, team:<team>, owner:<owner id> or metrics", ScopeProblem}),
                        },
-                       {[](const C&, SectionCheck& k) {
+                       {[](const C& c, SectionCheck& k) {
+                         // Scopes restrict authenticated users: without users nobody would be restricted.
+                         if (!c.scopes.empty() && c.basic_auth_users.empty()) {
+                           k.Fail("scopes", "needs basic_auth_users: without users every request sees everything");
+                         }
                          // An empty file would mean "no TLS, no authentication": for a security
                          // setting that is far more likely a mistake than a wish.
                          if (!k.Has("tls_server_config") && !k.Has("basic_auth_users")) {

@@ -1,5 +1,5 @@
-// The web configuration's settings: TLS for the HTTP endpoints and basic-auth
-// users with bcrypt-hashed passwords (their field tables are web_fields.h;
+// The web configuration's settings: TLS for the HTTP endpoints, basic-auth
+// users with bcrypt-hashed passwords and what each user may see (their field tables are web_fields.h;
 // the loader, which reads the certificates and builds the TLS context, is
 // daemon/http/web_config.h). Plain data, so that the daemon and bridge
 // settings can hold a loaded web config without depending on the HTTP server.
@@ -40,6 +40,10 @@ struct WebConfig {
   std::shared_ptr<TlsContext> context;  ///< built from `tls` at load time (certificates read), when tls_enabled
   /// User name -> bcrypt hash ($2a$/$2b$/$2y$). Empty: no authentication.
   std::map<std::string, std::string> basic_auth_users;
+  /// User name -> scope as written ("all", "team:<team>", "owner:<owner id>",
+  /// "metrics"; AccessScope::Parse accepts every value). A user of
+  /// basic_auth_users without an entry has `all`.
+  std::map<std::string, std::string> scopes;
 };
 
 /// True when `hash` looks like a bcrypt hash libcrypt verifies:

@@ -11,6 +11,7 @@
 #include "daemon/config/daemon_fields.h"
 #include "daemon/config/yaml_reader.h"
 #include "daemon/host/projection_host.h"
+#include "daemon/http/web_config.h"
 #include "events/codec.h"
 #include "events/common/json_writer.h"
 #include "events/common/logging.h"
@@ -108,7 +109,8 @@ ConfigReloader::ConfigReloader(std::string file, std::vector<std::string> overri
       projections_(projections),
       clock_(std::move(clock)),
       started_(running),
-      running_(std::move(running)) {
+      running_(std::move(running)),
+      web_(started_.http.web) {
   auto gauge = [&registry](const char* name, const char* help) {
     return &prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
   };
@@ -162,8 +164,14 @@ ReloadResult ConfigReloader::Reload() {
   auto log = Log("config");
   ReloadResult result;
   CheckedConfig loaded;
+  std::shared_ptr<const WebConfig> web;
   try {
     loaded = LoadCheckedConfig(file_, overrides_);
+    // The web config the daemon serves with (`run --web.config.file` may
+    // name it): checked as at start, so a bad scope fails the reload.
+    if (!started_.http.web_config_file.empty()) {
+      web = std::make_shared<const WebConfig>(LoadWebConfig(started_.http.web_config_file));
+    }
   } catch (const std::exception& e) {  // ConfigError, and anything yaml-cpp lets through
     result.error = e.what();
     last_successful_->Set(0);
@@ -203,6 +211,11 @@ ReloadResult ConfigReloader::Reload() {
     }
   }
   if (loaded.daemon.log_level != running_.log_level) SetLogLevel(loaded.daemon.log_level);
+  if (web && web_ && (web->basic_auth_users != web_->basic_auth_users || web->scopes != web_->scopes)) {
+    if (on_web_users_) on_web_users_(web);
+    web_ = web;
+    result.changes.live.emplace_back("web config: basic_auth_users, scopes");
+  }
 
   // The live parts now run with the new values; the restart-only ones keep theirs.
   DaemonConfig next = started_;
@@ -220,7 +233,9 @@ ReloadResult ConfigReloader::Reload() {
     log->info("reloaded {}: policy version {} in effect from {}{}", file_, result.policy_version,
               events::FormatRfc3339(result.effective_from), result.policy_recorded ? " (recorded now)" : "");
   } else {
-    log->info("reloaded {}: {}", file_, result.changes.live.empty() ? "no live setting changed" : "log.level changed");
+    std::string applied;
+    for (const auto& name : result.changes.live) applied += (applied.empty() ? "" : ", ") + name + " changed";
+    log->info("reloaded {}: {}", file_, applied.empty() ? "no live setting changed" : applied);
   }
   for (const auto& name : result.changes.restart_only) {
     log->warn("reload: {} changed in {}; the running value stays until a restart", name, file_);

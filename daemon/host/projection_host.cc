@@ -340,4 +340,9 @@ std::set<std::string> ProjectionHost::TrendNames(projections::TrendDimension by)
   return projections_->trends().Names(by);
 }
 
+std::string ProjectionHost::TeamOf(std::string_view account_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return projections_->sla().TeamOf(account_id);
+}
+
 }  // namespace slamon::daemon

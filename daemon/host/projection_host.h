@@ -106,6 +106,7 @@ class ProjectionHost final : public ProjectionViews {
                                                               const projections::TrendFilter& filter,
                                                               int weeks) const override;
   std::set<std::string> TrendNames(projections::TrendDimension by) const override;
+  std::string TeamOf(std::string_view account_id) const override;
 
   /// The configs in force (ReplaceConfig() may swap them at any time: keep
   /// the pointer for as long as you read through it).

@@ -32,19 +32,22 @@ size_t BasicAuthUsers::KeyHash::operator()(const Key& k) const {
   return h;
 }
 
-bool BasicAuthUsers::Allows(std::string_view authorization) {
-  if (users_.empty()) return false;
+std::optional<std::string> BasicAuthUsers::Authenticate(std::string_view authorization) {
+  if (users_.empty()) return std::nullopt;
   const auto credentials = BasicCredentials(authorization);
-  if (!credentials) return false;
+  if (!credentials) return std::nullopt;
   const size_t colon = credentials->find(':');
-  if (colon == std::string::npos) return false;
+  if (colon == std::string::npos) return std::nullopt;
+  std::string user = credentials->substr(0, colon);
   Key key{};
   SHA256(reinterpret_cast<const unsigned char*>(credentials->data()), credentials->size(), key.data());
   {
     std::lock_guard lock(mu_);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    if (auto it = cache_.find(key); it != cache_.end()) {
+      if (!it->second) return std::nullopt;
+      return user;
+    }
   }
-  const std::string user = credentials->substr(0, colon);
   const std::string_view password = std::string_view(*credentials).substr(colon + 1);
   bool ok = false;
   if (auto it = users_.find(user); it != users_.end()) {
@@ -60,7 +63,8 @@ bool BasicAuthUsers::Allows(std::string_view authorization) {
   // cache, which costs the next legitimate request one bcrypt computation.
   if (cache_.size() >= kMaxCached) cache_.clear();
   cache_.emplace(key, ok);
-  return ok;
+  if (!ok) return std::nullopt;
+  return user;
 }
 
 size_t BasicAuthUsers::verifications() const {

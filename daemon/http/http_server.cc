@@ -39,11 +39,9 @@ HttpServer::Impl::Impl(HttpSettings settings, ReadinessProbe ready)
       ready_(std::move(ready)),
       acceptor_(ioc_),
       retry_timer_(ioc_),
-      workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))) {
+      workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))),
+      access_(std::make_shared<AccessControl>(settings_, throttle_)) {
   if (settings_.web && settings_.web->context) tls_ = settings_.web->context;
-  if (settings_.web && !settings_.web->basic_auth_users.empty()) {
-    users_ = std::make_unique<BasicAuthUsers>(settings_.web->basic_auth_users);
-  }
 }
 
 const HttpRoute* HttpServer::Impl::Find(const std::string& path) const {
@@ -59,11 +57,22 @@ const HttpRoute* HttpServer::Impl::Find(const std::string& path) const {
   return best;
 }
 
-bool HttpServer::Impl::Authorized(const HttpRequest& req) const {
-  if (req.path == "/healthz") return true;  // liveness needs no secret
-  if (users_) return users_->Allows(req.Header("authorization"));
-  if (settings_.basic_auth_user.empty()) return true;
-  return BasicAuthMatches(req.Header("authorization"), settings_.basic_auth_user, settings_.basic_auth_password);
+std::optional<HttpResponse> HttpServer::Impl::Admit(HttpRequest& req, const HttpRoute* route) const {
+  if (route != nullptr && route->AccessFor(req.method) == RouteAccess::kOpen) return std::nullopt;
+  AccessVerdict v = CurrentAccess()->Authenticate(req, std::chrono::steady_clock::now());
+  if (v.status == 401) return HttpUnauthorized();
+  if (v.status == 429) {
+    return HttpError(429, "too many failed logins; try again later")
+        .SetHeader("Retry-After", std::to_string(v.retry_after));
+  }
+  req.user = std::move(v.user);
+  req.scope = std::move(v.scope);
+  // A method the route does not take stays a 405, whatever the scope.
+  const bool served = route != nullptr && route->HandlerFor(req.method) != nullptr;
+  if (served && !ScopePermits(req.scope, route->AccessFor(req.method))) {
+    return HttpError(403, "the scope " + req.scope.ToString() + " does not include " + req.path);
+  }
+  return std::nullopt;
 }
 
 HttpRoute& HttpServer::Impl::RouteAt(std::string path) {
@@ -103,7 +112,7 @@ Status HttpServer::Impl::Start() {
   loop_ = std::thread([this] { ioc_.run(); });
   Log("http")->info("serving /metrics, /healthz, /readyz on {}://{}:{} (at most {} connections{})",
                     tls_ ? "https" : "http", host, port_, settings_.max_connections,
-                    users_                              ? ", basic auth with bcrypt"
+                    CurrentAccess()->slow()             ? ", basic auth with bcrypt"
                     : settings_.basic_auth_user.empty() ? ""
                                                         : ", basic auth");
   if (!settings_.basic_auth_user.empty()) {
@@ -174,26 +183,34 @@ void HttpServer::Impl::Stop() {
 
 HttpServer::HttpServer(HttpSettings settings, ReadinessProbe ready)
     : impl_(std::make_unique<Impl>(std::move(settings), std::move(ready))) {
-  Get("/metrics", [impl = impl_.get()](const HttpRequest&) {
-    std::vector<prometheus::MetricFamily> families;
-    for (const auto& weak : impl->collectables_) {
-      if (auto c = weak.lock()) {
-        auto more = c->Collect();
-        families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-      }
-    }
-    return HttpResponse{
-        200, "text/plain; version=0.0.4; charset=utf-8", prometheus::TextSerializer().Serialize(families), {}};
-  });
+  Get(
+      "/metrics",
+      [impl = impl_.get()](const HttpRequest&) {
+        std::vector<prometheus::MetricFamily> families;
+        for (const auto& weak : impl->collectables_) {
+          if (auto c = weak.lock()) {
+            auto more = c->Collect();
+            families.insert(families.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+          }
+        }
+        return HttpResponse{
+            200, "text/plain; version=0.0.4; charset=utf-8", prometheus::TextSerializer().Serialize(families), {}};
+      },
+      RouteAccess::kMetrics);
   // Liveness is answered on the loop thread: it must not queue behind a slow
   // scrape or API call on the workers.
-  impl_->exact_["/healthz"] =
-      HttpRoute{[](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); }, true, {}};
-  Get("/readyz", [impl = impl_.get()](const HttpRequest&) {
-    const std::string why = impl->ready_ ? impl->ready_() : std::string();
-    if (why.empty()) return HttpResponse::Json(200, "{\"ready\":true}\n");
-    return HttpResponse::Json(503, "{\"ready\":false,\"reason\":" + JsonQuote(why) + "}\n");
-  });
+  HttpRoute& healthz = impl_->exact_["/healthz"];
+  healthz.handler = [](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"alive\"}\n"); };
+  healthz.on_loop = true;
+  healthz.get_access = RouteAccess::kOpen;  // liveness needs no secret
+  Get(
+      "/readyz",
+      [impl = impl_.get()](const HttpRequest&) {
+        const std::string why = impl->ready_ ? impl->ready_() : std::string();
+        if (why.empty()) return HttpResponse::Json(200, "{\"ready\":true}\n");
+        return HttpResponse::Json(503, "{\"ready\":false,\"reason\":" + JsonQuote(why) + "}\n");
+      },
+      RouteAccess::kAnyUser);
 }
 
 HttpServer::~HttpServer() = default;
@@ -202,18 +219,29 @@ void HttpServer::AddCollectable(std::weak_ptr<prometheus::Collectable> c) {
   impl_->collectables_.push_back(std::move(c));
 }
 
-void HttpServer::Get(std::string path, HttpHandler handler) {
+void HttpServer::Get(std::string path, HttpHandler handler, RouteAccess access) {
   HttpRoute& route = impl_->RouteAt(std::move(path));
   route.handler = std::move(handler);
   route.on_loop = false;
+  route.get_access = access;
 }
 
-void HttpServer::Post(std::string path, HttpHandler handler) {
-  impl_->RouteAt(std::move(path)).post = std::move(handler);
+void HttpServer::Post(std::string path, HttpHandler handler, RouteAccess access) {
+  HttpRoute& route = impl_->RouteAt(std::move(path));
+  route.post = std::move(handler);
+  route.post_access = access;
   impl_->has_post_ = true;
 }
 
 void HttpServer::SetMaxBodyBytes(size_t bytes) { impl_->max_body_bytes_ = bytes; }
+
+void HttpServer::SetWebUsers(std::shared_ptr<const WebConfig> web) {
+  HttpSettings settings = impl_->settings_;
+  settings.web = std::move(web);
+  auto next = std::make_shared<AccessControl>(settings, impl_->throttle_);
+  std::lock_guard lock(impl_->access_mu_);
+  impl_->access_ = std::move(next);
+}
 
 Status HttpServer::Start() { return impl_->Start(); }
 int HttpServer::port() const { return impl_->port_; }

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "daemon/config/daemon_config.h"
+#include "daemon/http/access_control.h"
 #include "daemon/http/http_types.h"
 #include "events/common/status.h"
 
@@ -47,12 +48,14 @@ class HttpServer {
   /// matches "/api/v1/accounts/a-1"); an exact route wins over a prefix, a
   /// longer prefix over a shorter one. A method the path does not take gets
   /// 405 with an Allow header listing the ones it does; a path nothing serves
-  /// gets 404, whatever the method. Before Start() only.
-  void Get(std::string path, HttpHandler handler);
+  /// gets 404, whatever the method. `access`: the scopes that may call it
+  /// (others get 403); by default the account-data routes', whose handler
+  /// must filter by HttpRequest::scope. Before Start() only.
+  void Get(std::string path, HttpHandler handler, RouteAccess access = RouteAccess::kAccountData);
   /// Serves POST on `path` (same path rules as Get); the handler sees the raw
   /// body in HttpRequest::body (bodies of other methods are read and dropped).
-  /// Before Start() only.
-  void Post(std::string path, HttpHandler handler);
+  /// `access` as for Get; by default only the scope `all`. Before Start() only.
+  void Post(std::string path, HttpHandler handler, RouteAccess access = RouteAccess::kAdmin);
   /// The largest request body accepted (default 64 KiB). A larger one is
   /// answered 413 with Connection: close as soon as its head (or, chunked,
   /// the part over the limit) arrives; then the rest the client sends is read
@@ -62,6 +65,11 @@ class HttpServer {
   /// reading still reads the 413, and a body far larger is cut off.
   /// Before Start() only.
   void SetMaxBodyBytes(size_t bytes);
+  /// Replaces the basic-auth users and scopes with those of `web` (a
+  /// reloaded web config; its TLS settings are not used: certificates are
+  /// read once). Requests already authenticated finish with their old scope;
+  /// failed-login counts carry over. Thread-safe; any time.
+  void SetWebUsers(std::shared_ptr<const WebConfig> web);
 
   /// Binds (SO_REUSEADDR, never SO_REUSEPORT: a second daemon on the same
   /// port must fail) and serves on a background thread. Fails with

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -22,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/http/basic_auth.h"
+#include "daemon/http/access_control.h"
 #include "daemon/http/http_server.h"
 #include "daemon/http/tls_context.h"
 
@@ -38,6 +39,11 @@ struct HttpRoute {
   HttpHandler handler;   ///< GET and HEAD; empty for a POST-only path
   bool on_loop = false;  ///< answered on the loop thread (must be trivial)
   HttpHandler post;      ///< POST; empty for most paths
+  RouteAccess get_access = RouteAccess::kAccountData;
+  RouteAccess post_access = RouteAccess::kAdmin;
+
+  /// Who may call the route with `method` (HttpServer::Get and Post).
+  RouteAccess AccessFor(std::string_view method) const { return method == "POST" ? post_access : get_access; }
 
   /// The handler for `method` ("GET", "HEAD", "POST", anything else), null when the path does not take it.
   const HttpHandler* HandlerFor(std::string_view method) const {
@@ -76,11 +82,20 @@ class HttpServer::Impl {
   const HttpRoute* Find(const std::string& path) const;
   /// The route registered for exactly `path` ("/x/*" for a prefix), created empty if new.
   HttpRoute& RouteAt(std::string path);
-  /// With bcrypt users this may take tens of milliseconds: see SlowAuth.
-  bool Authorized(const HttpRequest& req) const;
-  /// True when authorizing `req` may need a bcrypt computation, which must
-  /// not run on the loop thread (it would stall every other connection).
-  bool SlowAuth(const HttpRequest& req) const { return users_ && req.path != "/healthz"; }
+  /// Authenticates `req` for `route` (null: no such path) and fills in its
+  /// user and scope; the refusal (401, 429, 403) when it may not go on. With
+  /// bcrypt users this may take tens of milliseconds: see SlowAuth.
+  std::optional<HttpResponse> Admit(HttpRequest& req, const HttpRoute* route) const;
+  /// True when authorizing `req` for `route` may need a bcrypt computation,
+  /// which must not run on the loop thread (it would stall every other connection).
+  bool SlowAuth(const HttpRequest& req, const HttpRoute* route) const {
+    return CurrentAccess()->slow() && (route == nullptr || route->AccessFor(req.method) != RouteAccess::kOpen);
+  }
+  /// The access control in force (SetWebUsers replaces it).
+  std::shared_ptr<AccessControl> CurrentAccess() const {
+    std::lock_guard lock(access_mu_);
+    return access_;
+  }
 
   Status Start();
   void Stop();
@@ -90,7 +105,6 @@ class HttpServer::Impl {
   HttpSettings settings_;
   ReadinessProbe ready_;
   std::shared_ptr<TlsContext> tls_;  ///< null: plain HTTP
-  std::unique_ptr<BasicAuthUsers> users_;
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::map<std::string, HttpRoute> exact_;
   std::vector<std::pair<std::string, HttpRoute>> prefixes_;
@@ -109,6 +123,9 @@ class HttpServer::Impl {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   boost::asio::thread_pool workers_;
+  std::shared_ptr<LoginThrottle> throttle_ = std::make_shared<LoginThrottle>();
+  mutable std::mutex access_mu_;
+  std::shared_ptr<AccessControl> access_;  ///< after settings_ and throttle_; replaced by SetWebUsers
   std::thread loop_;
 };
 

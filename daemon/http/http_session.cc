@@ -153,10 +153,12 @@ void HttpServer::Impl::Session::OnRequest() {
   }
   for (const auto& field : msg) req.headers.emplace_back(Lowered(field.name_string()), std::string(field.value()));
   parser_.reset();
-  const bool slow_auth = server_->SlowAuth(req);  // then checked on the worker, below
-  if (!slow_auth && !server_->Authorized(req)) return Send(HttpUnauthorized(), keep_alive);
+  ErrorCode ec;
+  req.client_address = stream_.socket().remote_endpoint(ec).address().to_string();
   const HttpRoute* route = server_->Find(req.path);
+  const bool slow_auth = server_->SlowAuth(req, route);  // then checked on the worker, below
   if (!slow_auth) {
+    if (auto refusal = server_->Admit(req, route)) return Send(std::move(*refusal), keep_alive);
     if (route == nullptr || route->HandlerFor(req.method) == nullptr) return Send(Answer(route, req), keep_alive);
     if (route->on_loop) return Send(Run(*route, req), keep_alive);
   }
@@ -173,8 +175,10 @@ void HttpServer::Impl::Session::OnRequest() {
 
 // On a worker (or, for a 404 or 405 without bcrypt, on the loop): the
 // authentication that needs bcrypt, then the route.
-HttpResponse HttpServer::Impl::Session::Answer(const HttpRoute* route, const HttpRequest& req) const {
-  if (server_->SlowAuth(req) && !server_->Authorized(req)) return HttpUnauthorized();
+HttpResponse HttpServer::Impl::Session::Answer(const HttpRoute* route, HttpRequest& req) const {
+  if (server_->SlowAuth(req, route)) {
+    if (auto refusal = server_->Admit(req, route)) return std::move(*refusal);
+  }
   if (route == nullptr) return HttpError(404, "no such endpoint: " + req.path);
   // The path exists but does not take this method: say which ones it takes.
   if (route->HandlerFor(req.method) == nullptr) {

@@ -46,7 +46,7 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void ReadBody();
   void OnReadError(ErrorCode ec);
   void OnRequest();
-  HttpResponse Answer(const HttpRoute* route, const HttpRequest& req) const;
+  HttpResponse Answer(const HttpRoute* route, HttpRequest& req) const;
   static HttpResponse Run(const HttpRoute& route, const HttpRequest& req);
   void Send(HttpResponse res, bool keep_alive);
   void RefuseBody(std::optional<uint64_t> unread);

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/config/access_scope.h"
+
 namespace slamon::daemon {
 
 struct HttpRequest {
@@ -21,6 +23,14 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   /// The raw body of a POST, byte for byte (empty for GET and HEAD).
   std::string body;
+  /// The client's IP address as text (the rate limit of failed logins keys on it).
+  std::string client_address;
+  /// The authenticated user ("" without authentication) and what the user may
+  /// see (`all` without authentication). A route that shows accounts shows
+  /// only those scope.AllowsAccount(owner, team) accepts, and answers an
+  /// account, ticket or owner outside it exactly like an unknown one (404).
+  std::string user;
+  AccessScope scope;
 
   /// The first value of header `name` (any case), "" when absent.
   std::string Header(std::string_view name) const;

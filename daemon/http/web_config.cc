@@ -46,6 +46,22 @@ void LoadTls(config::YamlReader& r, WebConfig* out) {
   }
 }
 
+// Every user a scope names must be able to log in: a scope for a misspelt
+// user would silently leave the real user with `all`.
+void CheckScopeUsers(config::YamlReader& r, const WebConfig& c) {
+  const YAML::Node scopes = r.At("scopes");
+  for (const auto& [user, scope] : c.scopes) {
+    if (c.basic_auth_users.contains(user)) continue;
+    YAML::Node at;
+    if (scopes.IsMap()) {
+      for (const auto& kv : scopes) {
+        if (kv.first.IsScalar() && kv.first.Scalar() == user) at = kv.first;
+      }
+    }
+    r.Problem(at.IsDefined() ? at : scopes, "scopes." + user, "is not a user of basic_auth_users");
+  }
+}
+
 }  // namespace
 
 WebConfig LoadWebConfig(const std::string& file) {
@@ -53,6 +69,7 @@ WebConfig LoadWebConfig(const std::string& file) {
   WebConfig out;
   out.file = file;
   WebConfigSchema().Read(r, out);
+  if (r.ok()) CheckScopeUsers(r, out);
   const YAML::Node tls = r.At(kTls);
   out.tls_enabled = tls.IsDefined() && !tls.IsNull();
   if (r.ok() && out.tls_enabled) LoadTls(r, &out);

@@ -55,6 +55,8 @@ class SlaView {
   /// recomputed from the ticket's events: O(that ticket). NotFound when the
   /// projections hold no ticket.opened of it at or before `now`.
   virtual StatusOr<projections::TicketExplanation> ExplainTicket(int64_t now, std::string_view ticket_id) const = 0;
+  /// The account's team ("" when unknown).
+  virtual std::string TeamOf(std::string_view account_id) const = 0;
 };
 
 /// Accounts: health, CSAT and key-account value.

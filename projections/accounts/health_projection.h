@@ -49,7 +49,7 @@ struct AccountRecord {
   std::string account_id;
   std::string tier;   ///< at as-of (AccountProjection::At), "unknown" until an upsert or update sets one
   std::string owner;  ///< likewise, "" until one is set
-  std::string team;   ///< likewise (scorecards per team; not in the JSONL record)
+  std::string team;   ///< likewise, "" until one is set (scorecards per team; not in the JSONL record)
   std::optional<double> csat_30d, csat_90d;  ///< undefined without answers in the window
   std::optional<double> health_score;        ///< 0–100; undefined for churned accounts
   HealthLevel level = HealthLevel::kHealthy;

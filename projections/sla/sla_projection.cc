@@ -210,6 +210,12 @@ const std::string& SlaProjection::OwnerOf(std::string_view account_id) const {
   return owners_[accounts_[a].changes.back().state.owner];
 }
 
+const std::string& SlaProjection::TeamOf(std::string_view account_id) const {
+  const uint32_t a = FindAccount(account_id);
+  if (a == detail::StringIndex::kMissing || accounts_[a].changes.empty()) return names_[detail::kNoName];
+  return names_[accounts_[a].changes.back().state.team];
+}
+
 void SlaProjection::ApplyAccountChange(const events::Event& e) {
   using events::AccountField;
   const events::AccountFieldSet fields = events::AccountFieldsOf(e) & kSlaFields;

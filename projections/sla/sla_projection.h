@@ -99,6 +99,8 @@ class SlaProjection {
 
   /// The account's owner after all its upserts and updates ("" if none sets one).
   const std::string& OwnerOf(std::string_view account_id) const;
+  /// The account's team after all its upserts and updates ("" if none sets one).
+  const std::string& TeamOf(std::string_view account_id) const;
   /// Histogram bounds used for first-response business seconds.
   const std::vector<int64_t>& histogram_bounds() const { return histogram_bounds_; }
 

@@ -1,7 +1,7 @@
 // `slamon run` refusing to start over its HTTP side, through the real binary
 // on the demo config (no broker): its port taken by another server (exit 1,
-// promptly) and a web config naming certificates that do not exist (exit 2,
-// before anything starts).
+// promptly), a web config naming certificates that do not exist and one
+// giving a scope to an unknown user (exit 2, before anything starts).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -53,12 +53,26 @@ TEST(HttpsDaemonTest, BadWebConfigStopsTheDaemonWithExit2) {
                                 dir.path(), std::chrono::seconds(60));
   const std::string out = r.out + r.err;
   EXPECT_EQ(r.code, 2) << out;
-  EXPECT_NE(out.find("slamon run: " + web + ":2: tls_server_config.cert_file: cannot read " +
-                     dir.Sub("missing.crt") + ": No such file or directory"),
+  EXPECT_NE(out.find("slamon run: " + web + ":2: tls_server_config.cert_file: cannot read " + dir.Sub("missing.crt") +
+                     ": No such file or directory"),
             std::string::npos)
       << out;
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("store"))) << "nothing starts before the config is accepted";
 }
 
+TEST(HttpsDaemonTest, AScopeForAnUnknownUserStopsTheDaemonWithExit2) {
+  TempDir dir;
+  const std::string web = dir.Sub("web.yml");
+  std::ofstream(web) << "basic_auth_users:\n  li: $2b$04$abcdefghijklmnopqrstuuLZYjhNQAOdpbzt4WxWlUHjv1wsyH5DG\n"
+                        "scopes:\n  li: owner:li\n  lii: metrics\n";
+  const RunResult r = RunSlamon({"run", "--config", kDemoConfig, "--set", "http.listen=127.0.0.1:0", "--set",
+                                 "store.path=" + dir.Sub("store"), "--web.config.file", web},
+                                dir.path(), std::chrono::seconds(60));
+  const std::string out = r.out + r.err;
+  EXPECT_EQ(r.code, 2) << out;
+  EXPECT_NE(out.find("slamon run: " + web + ":5: scopes.lii: is not a user of basic_auth_users"), std::string::npos)
+      << out;
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("store"))) << "nothing starts before the config is accepted";
+}
 }  // namespace
 }  // namespace slamon::daemon
