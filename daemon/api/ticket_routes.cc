@@ -23,12 +23,18 @@ HttpResponse JsonError(int status, std::string_view error) {
 
 std::string UnknownTicket(std::string_view id) { return "unknown ticket '" + std::string(id) + "'"; }
 
-// The source's answer; NotFound stays NotFound whatever it says.
+// The source's answer; NotFound stays NotFound whatever it says. A ticket
+// outside the caller's scope is NotFound too: the routes cannot tell it from
+// an unknown one.
 StatusOr<projections::TicketExplanation> Fetch(const TicketSource& source, const HttpRequest& req,
                                                std::string_view id) {
   if (!source.explain) return Status::Unavailable("data not available yet");
   try {
-    return source.explain(req, id);
+    StatusOr<projections::TicketExplanation> explained = source.explain(req, id);
+    if (explained.ok() && source.in_scope && !source.in_scope(req.scope, explained->account_id)) {
+      return Status::NotFound("unknown ticket");
+    }
+    return explained;
   } catch (const std::exception& e) {
     return Status::Unavailable(std::string("data not available: ") + e.what());
   }

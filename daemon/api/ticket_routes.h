@@ -9,6 +9,7 @@
 #include <functional>
 #include <string_view>
 
+#include "daemon/config/access_scope.h"
 #include "daemon/http/http_types.h"
 #include "events/common/status.h"
 #include "projections/sla/sla_explain.h"
@@ -27,6 +28,11 @@ class HttpServer;
 struct TicketSource {
   std::function<StatusOr<projections::TicketExplanation>(const HttpRequest& request, std::string_view ticket_id)>
       explain;
+  /// Whether `scope` may see the account `account_id` (InScope over the
+  /// views). When set, a ticket whose account it refuses answers exactly as
+  /// an unknown one (404, same body); unset, every ticket is shown.
+  /// Thread-safe, like `explain`.
+  std::function<bool(const AccessScope& scope, std::string_view account_id)> in_scope;
 };
 
 /// Registers both routes. Neither takes query parameters (400). The JSON

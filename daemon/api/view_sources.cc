@@ -77,9 +77,10 @@ TrendsSource TrendsSourceFromViews(const ProjectionViews& views) {
 }
 
 TicketSource TicketSourceFromViews(const ProjectionViews& views) {
-  return {.explain = [&views](const HttpRequest&, std::string_view ticket_id) {
-    return views.ExplainTicket(Now(), ticket_id);
-  }};
+  return {.explain = [&views](const HttpRequest&,
+                              std::string_view ticket_id) { return views.ExplainTicket(Now(), ticket_id); },
+          .in_scope = [&views](const AccessScope& scope,
+                               std::string_view account_id) { return InScope(scope, views, account_id); }};
 }
 
 }  // namespace slamon::daemon

@@ -144,6 +144,46 @@ TEST_F(TicketRoutesTest, UnknownAndOutOfScopeAnswerTheSame404) {
   EXPECT_EQ(HeaderOf(unknown_page.head, "Content-Type"), "text/html; charset=utf-8");
 }
 
+TEST_F(TicketRoutesTest, ATicketOutsideTheScopeIsUnknownAndMetricsGets403) {
+  auto web = std::make_shared<WebConfig>();
+  // Python's crypt.crypt("s3cret", "$2b$04$abcdefghijklmnopqrstuu").
+  for (const char* user : {"east", "west", "prom"}) {
+    web->basic_auth_users[user] = "$2b$04$abcdefghijklmnopqrstuuLZYjhNQAOdpbzt4WxWlUHjv1wsyH5DG";
+  }
+  web->scopes = {{"east", "team:east"}, {"west", "team:west"}, {"prom", "metrics"}};
+  HttpSettings settings;
+  settings.listen = "127.0.0.1:0";
+  settings.web = web;
+  server_ = std::make_unique<HttpServer>(settings, nullptr);
+  TicketSource source;
+  source.explain = [this](const HttpRequest&, std::string_view id) { return projection_->Explain(id, kAsOf); };
+  // acme is team east's (what InScope reads from the views).
+  source.in_scope = [](const AccessScope& scope, std::string_view account) {
+    return scope.AllowsAccount("", account == "acme" ? "east" : "");
+  };
+  RegisterTicketRoutes(*server_, source);
+  ASSERT_TRUE(server_->Start().ok());
+  auto get_as = [this](const std::string& basic, const std::string& path) {
+    return RawRequest(server_->port(), "GET", path, 5s, "Authorization: Basic " + basic + "\r\n");
+  };
+  const std::string east = "ZWFzdDpzM2NyZXQ=", west = "d2VzdDpzM2NyZXQ=", prom = "cHJvbTpzM2NyZXQ=";
+  EXPECT_EQ(get_as(east, "/api/v1/tickets/X-5/sla").status, 200);
+  EXPECT_EQ(get_as(east, "/tickets/X-5").status, 200);
+  const auto hidden = get_as(west, "/api/v1/tickets/X-5/sla");
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(hidden.body, R"({"error":"unknown ticket 'X-5'"})");
+  const auto hidden_page = get_as(west, "/tickets/X-5");
+  EXPECT_EQ(hidden_page.status, 404);
+  // Word for word the page of a ticket nobody knows (its id in the same place).
+  std::string unknown_page = get_as(west, "/tickets/X-6").body;
+  for (size_t at = unknown_page.find("X-6"); at != std::string::npos; at = unknown_page.find("X-6", at)) {
+    unknown_page.replace(at, 3, "X-5");
+  }
+  EXPECT_EQ(hidden_page.body, unknown_page);
+  EXPECT_EQ(get_as(prom, "/api/v1/tickets/X-5/sla").status, 403);
+  EXPECT_EQ(get_as(prom, "/tickets/X-5").status, 403);
+}
+
 TEST_F(TicketRoutesTest, BadRequestsAndMissingData) {
   Start();
   EXPECT_EQ(Get("/api/v1/tickets/X-5/sla?x=1").status, 400);
@@ -159,8 +199,9 @@ TEST_F(TicketRoutesTest, BadRequestsAndMissingData) {
   server_ = std::make_unique<HttpServer>(settings, nullptr);
   RegisterTicketRoutes(
       *server_, TicketSource{[](const HttpRequest&, std::string_view) -> StatusOr<projections::TicketExplanation> {
-        throw std::runtime_error("boom");
-      }});
+                               throw std::runtime_error("boom");
+                             },
+                             {}});
   ASSERT_TRUE(server_->Start().ok());
   EXPECT_EQ(Get("/api/v1/tickets/X-5/sla").status, 503);
   EXPECT_EQ(Get("/tickets/X-5").status, 503);
