@@ -229,14 +229,18 @@ std::string Cards(const ConsoleSnapshot& s) {
 
 // The trends of every tier, and the owners' and teams' scorecards.
 std::string TrendSections(const ConsoleSnapshot& s, size_t max_rows) {
-  std::string out =
-      SectionHeading("Trends by tier, last " + std::to_string(projections::kDefaultTrendWeeks) + " weeks", "trends");
+  const std::string whose = !Scoped(s)                                   ? "by tier"
+                            : s.scope.kind() == AccessScope::Kind::kTeam ? "of team " + s.scope.value()
+                                                                         : "of owner " + s.scope.value();
+  std::string out = SectionHeading(
+      "Trends " + whose + ", last " + std::to_string(projections::kDefaultTrendWeeks) + " weeks", "trends");
   out +=
       "<p class=\"meta\">ISO weeks in UTC, the current one so far. SLA clocks count in the week of their "
       "verdict (met: when stopped, breached: when the target passed), per the tier at the ticket's open.</p>\n";
   if (s.tier_trends.empty()) out += Empty("No trends yet.");
   for (const auto& [tier, series] : s.tier_trends) {
-    out += "<h3>Tier " + HtmlEscape(tier) + "</h3>\n" + TrendCharts(series, s.objective_percent);
+    if (!Scoped(s)) out += "<h3>Tier " + HtmlEscape(tier) + "</h3>\n";
+    out += TrendCharts(series, s.objective_percent);
   }
   out += SectionHeading("Owners (" + std::to_string(s.owners.size()) + ")", "owners");
   out += s.owners.empty()
@@ -309,11 +313,16 @@ ConsoleSnapshot MakeConsoleSnapshot(const projections::SlaSnapshot& sla, const s
 
 void AddConsoleTrends(const TrendsSource& trends, ConsoleSnapshot* s) {
   const int weeks = projections::kDefaultTrendWeeks;
+  projections::TrendFilter filter;
+  ScopeTrendFilter(s->scope, &filter);
+  // A team or owner scope has no tier rows (they count every account): its
+  // own series stands in their place.
+  if (Scoped(*s)) s->tier_trends.emplace_back(s->scope.ToString(), trends.series(filter, weeks));
   for (const ConsoleTier& t : s->tiers) {
     s->tier_trends.emplace_back(t.tier, trends.series({.tier = t.tier}, weeks));
   }
-  s->owners = trends.scorecards(projections::TrendDimension::kOwner, {}, weeks).items;
-  s->teams = trends.scorecards(projections::TrendDimension::kTeam, {}, weeks).items;
+  s->owners = trends.scorecards(projections::TrendDimension::kOwner, filter, weeks).items;
+  s->teams = trends.scorecards(projections::TrendDimension::kTeam, filter, weeks).items;
 }
 
 std::string RenderConsole(const ConsoleSnapshot& s, size_t max_rows) {

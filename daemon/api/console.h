@@ -77,7 +77,9 @@ ConsoleSnapshot MakeConsoleSnapshot(const projections::SlaSnapshot& sla,
                                     std::vector<BreachItem> breaches, int64_t as_of,
                                     const AccessScope& scope = AccessScope());
 /// Adds the trends of every tier of `s` and the owners' and teams'
-/// scorecards over the default weeks from `trends` (all of them set).
+/// scorecards over the default weeks from `trends` (all of them set), only
+/// those `s.scope` allows (ScopeTrendFilter): a `team:` scope its team and
+/// the owners' figures within it, an `owner:` scope that owner alone.
 void AddConsoleTrends(const TrendsSource& trends, ConsoleSnapshot* s);
 
 /// The page: a complete HTML5 document with inline CSS, no scripts and no

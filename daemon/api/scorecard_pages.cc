@@ -148,13 +148,15 @@ std::string RenderScorecardPage(const ScorecardPage& p, size_t max_rows) {
     out += SectionHeading("Accounts (" + std::to_string(p.accounts.size()) + ")", "accounts");
     out += AccountTable(p.accounts, max_rows);
     out += PageEnd({{"/api/v1/owners/" + id, "/api/v1/owners/" + id},
-                    {"/api/v1/trends?account_owner=" + id, "/api/v1/trends?account_owner=…"}});
+                    {"/api/v1/trends?account_owner=" + id, "/api/v1/trends?account_owner=…"}},
+                   p.metrics_link);
   } else {
     out += SectionHeading("Owners (" + std::to_string(p.owners.size()) + ")", "owners");
     out += p.owners.empty() ? EmptyNote("No owner in this team.")
                             : ScorecardTable(p.owners, TrendDimension::kOwner, p.objective_percent, max_rows);
     out += PageEnd(
-        {{"/api/v1/teams/" + id, "/api/v1/teams/" + id}, {"/api/v1/trends?team=" + id, "/api/v1/trends?team=…"}});
+        {{"/api/v1/teams/" + id, "/api/v1/teams/" + id}, {"/api/v1/trends?team=" + id, "/api/v1/trends?team=…"}},
+        p.metrics_link);
   }
   return out;
 }
@@ -182,16 +184,19 @@ HttpResponse ServePage(const TrendsSource& source, TrendDimension by, std::strin
     return ErrorPage(503, "slamon console", "Data not available yet.");
   }
   try {
-    if (name.empty() || !source.known(by, name)) {
+    // Outside the caller's scope: the page of an unknown name, word for word.
+    if (name.empty() || !source.known(by, name) || !ScopeAllowsName(source, req.scope, by, name, weeks)) {
       return ErrorPage(
           404, what + " not found",
           "No " + (owner ? std::string("account owner") : "team") + " '" + name + "' is known to this daemon.");
     }
     projections::TrendFilter filter;
     (owner ? filter.owner : filter.team) = name;
+    ScopeTrendFilter(req.scope, &filter);  // cannot conflict: ScopeAllowsName held
     ScorecardPage page;
     page.by = by;
     page.name = name;
+    page.metrics_link = req.scope.SeesMetrics();
     page.objective_percent = projections::kDefaultSlaObjectivePercent;
     page.trends = source.series(filter, weeks);
     if (page.trends.weeks.empty()) return ReplayingPage(what + " " + name);

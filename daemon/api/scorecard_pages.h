@@ -29,6 +29,7 @@ struct ScorecardPage {
   projections::TrendSeries trends;
   std::vector<projections::Scorecard> owners;        ///< a team's owners (team page)
   std::vector<projections::AccountRecord> accounts;  ///< an owner's accounts (owner page)
+  bool metrics_link = true;  ///< the footer links /metrics (not for a `team:` or `owner:` scope: 403 there)
 };
 
 /// The page (a complete HTML document).
@@ -42,7 +43,8 @@ std::string ScorecardTable(const std::vector<projections::Scorecard>& cards, pro
 
 /// Serves GET/HEAD /owners/{id} and /teams/{team} (optional `weeks`, 1..52,
 /// default 12; any other query parameter → 400): 404 page for an owner or
-/// team that is not known, 503 page while the store is replayed or when the
+/// team that is not known or outside the caller's scope (ScopeAllowsName;
+/// the figures narrowed to the scope, ScopeTrendFilter), 503 page while the store is replayed or when the
 /// source fails. Same headers as the overview (daemon/api/page_chrome.h).
 void RegisterScorecardPages(HttpServer& server, TrendsSource source);
 

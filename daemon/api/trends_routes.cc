@@ -71,11 +71,13 @@ const Scorecard* Find(const std::vector<Scorecard>& cards, const std::string& na
   return it == cards.end() ? nullptr : &*it;
 }
 
-// One owner's or team's answer; `by` says which, `name` is known.
-HttpResponse ServeScorecard(const TrendsSource& source, TrendDimension by, const std::string& name, int weeks) {
+// One owner's or team's answer; `by` says which, `name` is known and in `scope`.
+HttpResponse ServeScorecard(const TrendsSource& source, const AccessScope& scope, TrendDimension by,
+                            const std::string& name, int weeks) {
   const bool owner = by == TrendDimension::kOwner;
   TrendFilter filter;
   (owner ? filter.owner : filter.team) = name;
+  ScopeTrendFilter(scope, &filter);  // cannot conflict: ScopeAllowsName held
   const projections::TrendSeries series = source.series(filter, weeks);
   if (series.weeks.empty()) return ReplyError(503, "data not available yet");
   const ApiData<Scorecard> cards = source.scorecards(by, filter, weeks);
@@ -130,15 +132,40 @@ HttpResponse ServeNamed(const TrendsSource& source, TrendDimension by, std::stri
   int weeks = projections::kDefaultTrendWeeks;
   if (std::string error = ParseQuery(req, false, &unused, &weeks); !error.empty()) return ReplyError(400, error);
   return Guarded(source, [&] {
-    if (name.empty() || !source.known(by, name)) {
+    if (name.empty() || !source.known(by, name) || !ScopeAllowsName(source, req.scope, by, name, weeks)) {
       return ReplyError(
           404, std::string(by == TrendDimension::kOwner ? "unknown account owner '" : "unknown team '") + name + "'");
     }
-    return ServeScorecard(source, by, name, weeks);
+    return ServeScorecard(source, req.scope, by, name, weeks);
   });
 }
 
 }  // namespace
+
+bool ScopeTrendFilter(const AccessScope& scope, TrendFilter* filter) {
+  std::optional<std::string>* field = nullptr;
+  if (scope.kind() == AccessScope::Kind::kOwner) field = &filter->owner;
+  if (scope.kind() == AccessScope::Kind::kTeam) field = &filter->team;
+  if (field == nullptr) return true;
+  if (*field && **field != scope.value()) return false;
+  *field = scope.value();
+  return true;
+}
+
+bool ScopeAllowsName(const TrendsSource& source, const AccessScope& scope, TrendDimension by, const std::string& name,
+                     int weeks) {
+  const bool owner_scope = scope.kind() == AccessScope::Kind::kOwner;
+  if (!owner_scope && scope.kind() != AccessScope::Kind::kTeam) return scope.kind() == AccessScope::Kind::kAll;
+  // The scope's own dimension: that one name only.
+  if ((by == TrendDimension::kOwner) == owner_scope) return name == scope.value();
+  // The other one: the names the scope's figures and accounts fall under.
+  TrendFilter filter;
+  ScopeTrendFilter(scope, &filter);
+  for (const Scorecard& c : source.scorecards(by, filter, weeks).items) {
+    if (c.name == name) return true;
+  }
+  return false;
+}
 
 std::optional<int> ParseWeeks(const std::string& value, std::string* error) {
   const bool digits = !value.empty() && value.size() <= 3 &&
@@ -158,9 +185,14 @@ void RegisterTrendsRoutes(HttpServer& server, TrendsSource source) {
     TrendFilter filter;
     int weeks = projections::kDefaultTrendWeeks;
     if (std::string error = ParseQuery(req, true, &filter, &weeks); !error.empty()) return ReplyError(400, error);
+    const bool visible = ScopeTrendFilter(req.scope, &filter);
     return Guarded(*shared, [&] {
-      const projections::TrendSeries series = shared->series(filter, weeks);
+      projections::TrendSeries series = shared->series(filter, weeks);
       if (series.weeks.empty()) return ReplyError(503, "data not available yet");
+      // Another owner's (team's) series than the scope's: the weeks of one without data.
+      if (!visible) {
+        for (projections::TrendWeek& w : series.weeks) w.counts = {};
+      }
       return Reply(200, TrendsJson(series, filter)).SetHeader("X-Slamon-As-Of", projections::FormatUtc(series.as_of));
     });
   });

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "daemon/api/api_routes.h"
+#include "daemon/config/access_scope.h"
 #include "projections/report/scorecard.h"
 #include "projections/trends/trend_types.h"
 
@@ -44,10 +45,27 @@ struct TrendsSource {
 /// when it is not a number in range.
 std::optional<int> ParseWeeks(const std::string& value, std::string* error);
 
+/// Narrows `filter` to what `scope` may see: `owner:X` sets the owner X,
+/// `team:T` the team T, `all` (and `metrics`, which the routes refuse before)
+/// leaves it. False when the filter already names another owner (team) than
+/// the scope's: nothing of it is visible, and the answer must be that of an
+/// owner (team) without data (the filter is then left as asked).
+bool ScopeTrendFilter(const AccessScope& scope, projections::TrendFilter* filter);
+
+/// Whether the owner or team (`by`) `name`, known to `source`, is one `scope`
+/// may see: any for `all`; for `owner:X` the owner X and the teams X's
+/// figures or accounts fall in; for `team:T` the team T and the owners with
+/// figures or accounts in it. What a scope may not see answers 404 exactly
+/// like an unknown name. `weeks`: the weeks the answer covers.
+bool ScopeAllowsName(const TrendsSource& source, const AccessScope& scope, projections::TrendDimension by,
+                     const std::string& name, int weeks);
+
 /// Registers the three routes. Query parameters, each at most once and not
 /// empty (anything else → 400 {"error": ...}): /api/v1/trends takes tier,
 /// account_owner, team and weeks; the owner and team routes take weeks. An
-/// owner or team that is not known → 404 {"error": ...}. A 200 carries
+/// owner or team that is not known, or outside the caller's scope
+/// (ScopeAllowsName) → 404 {"error": ...}; under a `team:` or `owner:` scope
+/// every figure is narrowed to it (ScopeTrendFilter). A 200 carries
 /// `X-Slamon-As-Of`, the instant of the trends.
 void RegisterTrendsRoutes(HttpServer& server, TrendsSource source);
 

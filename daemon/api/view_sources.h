@@ -21,14 +21,14 @@ ApiDataProvider ApiProviderFromViews(const ProjectionViews& views);
 /// TrendsSourceFromViews.
 ConsoleSources ConsoleSourcesFromViews(const ProjectionViews& views);
 
-/// The ticket routes' source: the ticket explained at the current second
-/// (any caller may see any ticket: a scope filter wraps this source).
+/// The ticket routes' source: the ticket explained at the current second,
+/// shown only to a scope that sees its account (InScope).
 TicketSource TicketSourceFromViews(const ProjectionViews& views);
 
 /// The trends routes' and pages' source: trends at the projections' last
 /// tick, scorecards from them and the latest health snapshot
-/// (daemon/api/scorecards.h). Any caller may see anything: an access scope
-/// narrows the filter in front of this source.
+/// (daemon/api/scorecards.h). Any caller may see anything: the routes narrow
+/// the filter to the caller's scope in front of this source (ScopeTrendFilter).
 TrendsSource TrendsSourceFromViews(const ProjectionViews& views);
 
 /// Whether `scope` allows the account `account_id`, by its owner and team now:

@@ -155,6 +155,46 @@ TEST(ConsoleTest, TrendsPerTierAndScorecardsLinkToOwnerAndTeamPages) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
 }
 
+TEST(ConsoleTest, AScopedConsoleShowsTheTrendsAndScorecardsOfItsScopeOnly) {
+  std::vector<std::string> asked;  // the filters the source saw
+  auto name = [](const projections::TrendFilter& f) {
+    return f.tier.value_or("-") + "/" + f.team.value_or("-") + "/" + f.owner.value_or("-");
+  };
+  TrendsSource trends;
+  trends.series = [&](const projections::TrendFilter& f, int) {
+    asked.push_back("series " + name(f));
+    return Series(12, 2);
+  };
+  trends.scorecards = [&](projections::TrendDimension by, const projections::TrendFilter& f, int) {
+    asked.push_back(std::string(by == projections::TrendDimension::kOwner ? "owners " : "teams ") + name(f));
+    return ApiData<projections::Scorecard>{kNow, {Card(f.owner.value_or("everyone"), {})}};
+  };
+  ConsoleSnapshot s = MakeConsoleSnapshot(projections::SlaSnapshot(), {}, {}, kNow, AccessScope::Owner("li.wei"));
+  AddConsoleTrends(trends, &s);
+  EXPECT_EQ(asked, (std::vector<std::string>{"series -/-/li.wei", "owners -/-/li.wei", "teams -/-/li.wei"}));
+  const std::string html = RenderConsole(s);
+  EXPECT_NE(html.find("<h2 id=\"trends\">Trends of owner li.wei, last 12 weeks</h2>"), std::string::npos) << html;
+  EXPECT_EQ(html.find("<h3>Tier"), std::string::npos);
+  EXPECT_EQ(Count(html, "<figure class=\"chart\">"), 5u);
+  EXPECT_NE(html.find("<h2 id=\"owners\">Owners (1)</h2>"), std::string::npos);
+  EXPECT_EQ(html.find("everyone"), std::string::npos);
+  EXPECT_EQ(html.find("href=\"/metrics\""), std::string::npos) << "403 for this scope";
+
+  asked.clear();
+  ConsoleSnapshot team = MakeConsoleSnapshot(projections::SlaSnapshot(), {}, {}, kNow, AccessScope::Team("east"));
+  AddConsoleTrends(trends, &team);
+  EXPECT_EQ(asked, (std::vector<std::string>{"series -/east/-", "owners -/east/-", "teams -/east/-"}));
+  EXPECT_NE(RenderConsole(team).find("Trends of team east, last 12 weeks"), std::string::npos);
+
+  asked.clear();
+  projections::SlaSnapshot sla;
+  sla.tiers = {"A"};
+  ConsoleSnapshot all = MakeConsoleSnapshot(sla, {}, {}, kNow);
+  AddConsoleTrends(trends, &all);
+  EXPECT_EQ(asked, (std::vector<std::string>{"series A/-/-", "owners -/-/-", "teams -/-/-"}));
+  EXPECT_NE(RenderConsole(all).find("href=\"/metrics\""), std::string::npos);
+}
+
 TEST(ConsoleTest, EmptyStateIsAPageWithoutTables) {
   ConsoleSnapshot s;
   s.as_of = kNow;

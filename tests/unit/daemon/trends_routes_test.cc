@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -110,6 +111,33 @@ class TrendsRoutesTest : public ::testing::Test {
 
   slamon::testing::RawConnection::Response Get(const std::string& path) {
     return RawRequest(server_->port(), "GET", path, 2s);
+  }
+
+  // Serves the same routes behind basic auth: users admin (all), ann and bob
+  // (owner:), east and west (team:), prom (metrics), every password "s3cret".
+  void StartScoped() {
+    server_->Stop();
+    auto web = std::make_shared<WebConfig>();
+    // Python's crypt.crypt("s3cret", "$2b$04$abcdefghijklmnopqrstuu").
+    for (const char* user : {"admin", "ann", "bob", "east", "west", "prom"}) {
+      web->basic_auth_users[user] = "$2b$04$abcdefghijklmnopqrstuuLZYjhNQAOdpbzt4WxWlUHjv1wsyH5DG";
+    }
+    web->scopes = {
+        {"ann", "owner:ann"}, {"bob", "owner:bob"}, {"east", "team:east"}, {"west", "team:west"}, {"prom", "metrics"}};
+    HttpSettings settings;
+    settings.listen = "127.0.0.1:0";
+    settings.web = web;
+    server_ = std::make_unique<HttpServer>(settings, nullptr);
+    RegisterTrendsRoutes(*server_, Source());
+    RegisterScorecardPages(*server_, Source());
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  // GET `path` as `user` (StartScoped).
+  slamon::testing::RawConnection::Response GetAs(const std::string& user, const std::string& path) {
+    static const std::map<std::string, std::string> kAuth = {
+        {"admin", "YWRtaW46czNjcmV0"}, {"ann", "YW5uOnMzY3JldA=="},  {"bob", "Ym9iOnMzY3JldA=="},
+        {"east", "ZWFzdDpzM2NyZXQ="},  {"west", "d2VzdDpzM2NyZXQ="}, {"prom", "cHJvbTpzM2NyZXQ="}};
+    return RawRequest(server_->port(), "GET", path, 5s, "Authorization: Basic " + kAuth.at(user) + "\r\n");
   }
 
   projections::ProjectionSet set_;
@@ -234,6 +262,86 @@ TEST_F(TrendsRoutesTest, OwnerPageDrawsTheSameWeeks) {
   const auto team = Get("/teams/east");
   ASSERT_EQ(team.status, 200) << team.body;
   EXPECT_NE(team.body.find("<td><a href=\"/owners/bob\">bob</a></td>"), std::string::npos) << team.body;
+}
+
+TEST_F(TrendsRoutesTest, AnOwnerScopeSeesItsOwnerOnlyAndOthersAsUnknown) {
+  StartScoped();
+  // ann's own answers are the unscoped ones for ann, byte for byte.
+  const auto mine = GetAs("ann", "/api/v1/trends?weeks=2");
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  EXPECT_EQ(mine.body, GetAs("admin", "/api/v1/trends?account_owner=ann&weeks=2").body);
+  EXPECT_NE(mine.body.find(R"("filter":{"tier":null,"account_owner":"ann","team":null})"), std::string::npos);
+  EXPECT_NE(mine.body.find(R"("breaches":2,"first_response_median_seconds":1200,)"), std::string::npos) << mine.body;
+  EXPECT_EQ(GetAs("ann", "/api/v1/owners/ann").body, GetAs("admin", "/api/v1/owners/ann").body);
+  EXPECT_EQ(GetAs("ann", "/owners/ann").status, 200);
+  // bob exists, but not for ann: exactly the answers for an owner nobody knows.
+  const auto bob = GetAs("ann", "/api/v1/owners/bob");
+  EXPECT_EQ(bob.status, 404);
+  EXPECT_EQ(bob.body, R"({"error":"unknown account owner 'bob'"})");
+  const auto bob_page = GetAs("ann", "/owners/bob");
+  const auto zed_page = GetAs("ann", "/owners/zeb");
+  EXPECT_EQ(bob_page.status, 404);
+  EXPECT_EQ(zed_page.status, 404);
+  std::string as_zed = bob_page.body;
+  for (size_t at = as_zed.find("bob"); at != std::string::npos; at = as_zed.find("bob", at))
+    as_zed.replace(at, 3, "zeb");
+  EXPECT_EQ(as_zed, zed_page.body);
+  // Asking for bob's trends gives the weeks of an owner without data.
+  const auto bob_trends = GetAs("ann", "/api/v1/trends?account_owner=bob");
+  ASSERT_EQ(bob_trends.status, 200);
+  std::string zeb_trends = GetAs("admin", "/api/v1/trends?account_owner=zeb").body;
+  zeb_trends.replace(zeb_trends.find("\"zeb\""), 5, "\"bob\"");
+  EXPECT_EQ(bob_trends.body, zeb_trends);
+  EXPECT_NE(bob_trends.body.find(R"("total":{"sla":{"first_response":{"met":0,"breached":0,)"), std::string::npos);
+  // Team east, where ann's figures fall: only ann's share of it.
+  const auto east = GetAs("ann", "/api/v1/teams/east");
+  ASSERT_EQ(east.status, 200) << east.body;
+  EXPECT_NE(east.body.find(R"("owner_scorecards":[{"owner":"ann",)"), std::string::npos) << east.body;
+  EXPECT_EQ(east.body.find(R"({"owner":"bob")"), std::string::npos) << east.body;
+  EXPECT_NE(east.body.find(R"("first_response":{"met":1,"breached":1,"percent_met":50})"), std::string::npos);
+  // bob's figures in east are his: T3's breached first response, T2's resolution.
+  const auto bob_east = GetAs("bob", "/api/v1/teams/east");
+  ASSERT_EQ(bob_east.status, 200) << bob_east.body;
+  EXPECT_NE(bob_east.body.find(R"("scorecard":{"accounts":1,"first_response":{"met":0,"breached":1,)"),
+            std::string::npos)
+      << bob_east.body;
+  EXPECT_EQ(GetAs("bob", "/api/v1/owners/ann").status, 404);
+  EXPECT_EQ(GetAs("bob", "/teams/west").status, 404);
+}
+
+TEST_F(TrendsRoutesTest, ATeamScopeSeesItsTeamAndItsOwnersOnly) {
+  StartScoped();
+  const auto east = GetAs("east", "/api/v1/trends?tier=A");
+  ASSERT_EQ(east.status, 200) << east.body;
+  EXPECT_EQ(east.body, GetAs("admin", "/api/v1/trends?tier=A&team=east").body);
+  EXPECT_NE(east.body.find(R"("breaches":3,)"), std::string::npos) << east.body;
+  EXPECT_EQ(GetAs("east", "/api/v1/teams/east").body, GetAs("admin", "/api/v1/teams/east").body);
+  EXPECT_EQ(GetAs("east", "/api/v1/owners/ann").status, 200);
+  EXPECT_EQ(GetAs("east", "/owners/bob").status, 200);
+  // Team west has no data: it sees no owner, and east is unknown to it.
+  const auto west_trends = GetAs("west", "/api/v1/trends");
+  ASSERT_EQ(west_trends.status, 200);
+  EXPECT_EQ(west_trends.body, GetAs("admin", "/api/v1/trends?team=west").body);
+  EXPECT_NE(west_trends.body.find(R"("breaches":0,)"), std::string::npos);
+  const auto hidden = GetAs("west", "/api/v1/teams/east");
+  EXPECT_EQ(hidden.status, 404);
+  EXPECT_EQ(hidden.body, R"({"error":"unknown team 'east'"})");
+  EXPECT_EQ(GetAs("west", "/api/v1/owners/ann").status, 404);
+  EXPECT_EQ(GetAs("west", "/teams/east").status, 404);
+  EXPECT_EQ(GetAs("west", "/owners/bob").status, 404);
+  // Another team named in the query: the weeks of a team without data.
+  const auto other = GetAs("west", "/api/v1/trends?team=east");
+  ASSERT_EQ(other.status, 200);
+  EXPECT_NE(other.body.find(R"("breaches":0,)"), std::string::npos) << other.body;
+}
+
+TEST_F(TrendsRoutesTest, AMetricsScopeGets403AndAllSeesEverything) {
+  StartScoped();
+  for (const char* path :
+       {"/api/v1/trends", "/api/v1/owners/ann", "/api/v1/teams/east", "/owners/ann", "/teams/east"}) {
+    EXPECT_EQ(GetAs("prom", path).status, 403) << path;
+    EXPECT_EQ(GetAs("admin", path).status, 200) << path;
+  }
 }
 
 }  // namespace
