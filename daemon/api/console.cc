@@ -350,7 +350,7 @@ void RegisterConsole(HttpServer& server, ConsoleSources sources) {
       return HtmlPageResponse(200, RenderConsole(s));
     } catch (const std::exception& e) {
       return HtmlPageResponse(503, PageStart("slamon console", "slamon console") +
-                                   "<p>Data not available: " + HtmlEscape(e.what()) + "</p>\n" + PageEnd({}));
+                                       "<p>Data not available: " + HtmlEscape(e.what()) + "</p>\n" + PageEnd({}));
     }
   });
 }

@@ -83,9 +83,9 @@ std::string EmptyNote(std::string_view text) { return "<p class=\"empty\">" + Ht
 
 HttpResponse ReplayingPage(std::string_view title) {
   return HtmlPageResponse(503, PageStart(title, title) +
-                               "<div class=\"banner\">The daemon is replaying its event store; this page fills in "
-                               "when that is done.</div>\n" +
-                               PageEnd({}));
+                                   "<div class=\"banner\">The daemon is replaying its event store; this page fills in "
+                                   "when that is done.</div>\n" +
+                                   PageEnd({}));
 }
 
 }  // namespace slamon::daemon

@@ -5,8 +5,8 @@
 
 #include "daemon/api/api_routes.h"
 #include "daemon/api/console.h"
-#include "daemon/api/ticket_routes.h"
 #include "daemon/api/scorecard_pages.h"
+#include "daemon/api/ticket_routes.h"
 #include "daemon/api/trends_routes.h"
 #include "daemon/views/projection_views.h"
 

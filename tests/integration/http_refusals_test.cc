@@ -53,8 +53,8 @@ TEST(HttpsDaemonTest, BadWebConfigStopsTheDaemonWithExit2) {
                                 dir.path(), std::chrono::seconds(60));
   const std::string out = r.out + r.err;
   EXPECT_EQ(r.code, 2) << out;
-  EXPECT_NE(out.find("slamon run: " + web + ":2: tls_server_config.cert_file: cannot read " +
-                     dir.Sub("missing.crt") + ": No such file or directory"),
+  EXPECT_NE(out.find("slamon run: " + web + ":2: tls_server_config.cert_file: cannot read " + dir.Sub("missing.crt") +
+                     ": No such file or directory"),
             std::string::npos)
       << out;
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("store"))) << "nothing starts before the config is accepted";

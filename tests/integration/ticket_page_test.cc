@@ -21,10 +21,10 @@
 
 #include "events/codec.h"
 #include "tests/integration/chromium_pipe.h"
-#include "tests/support/kafka_test_util.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/files.h"
 #include "tests/support/http_client.h"
+#include "tests/support/kafka_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
