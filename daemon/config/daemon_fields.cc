@@ -87,7 +87,7 @@ FieldTable<C> Kafka() {
                   {int64_t{1} << 16, int64_t{1} << 30, "bytes"}, kRestart, "Payload bytes per stored batch at most."),
               Int("batch_max_wait_ms", At(&C::kafka, &KafkaSettings::batch_max_wait), 100, {1, 60000, "milliseconds"},
                   kRestart, "How long to gather a batch."),
-              Int("max_message_bytes", At(&C::max_message_bytes), 64 * 1024, {256, int64_t{64} << 20, "bytes"},
+              Int("max_message_bytes", At(&C::max_message_bytes), int64_t{64} * 1024, {256, int64_t{64} << 20, "bytes"},
                   kRestart, "Larger messages are quarantined as `oversize`."),
               Int("embedded_partitions", At(&C::embedded_partitions), 4, {1, 256}, kRestart,
                   "Partitions of the embedded topic."),

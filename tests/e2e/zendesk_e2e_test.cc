@@ -28,6 +28,7 @@
 
 #include "daemon/bridge/mapping_util.h"
 #include "events/codec.h"
+#include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"

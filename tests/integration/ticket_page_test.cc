@@ -21,6 +21,9 @@
 
 #include "events/codec.h"
 #include "tests/integration/chromium_pipe.h"
+#include "tests/support/daemon_process.h"
+#include "tests/support/files.h"
+#include "tests/support/http_client.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/raw_http.h"
@@ -114,14 +117,11 @@ TEST(TicketPageTest, LiveExplainEqualsTheStoreAndThePageFitsAPhone) {
   ProduceRaw(brokers, topic, Events(static_cast<int64_t>(std::time(nullptr))));
   const std::string config = WriteConfig(dir.path(), brokers, topic, UniqueName("g"));
   std::ofstream(config, std::ios::app) << SlaSectionsOf(std::string(SLAMON_SOURCE_DIR) + "/config/slamon.example.yaml");
-  Process daemon({SLAMON_BINARY, "run", "--config", config}, dir.Sub("run.log"));
+  DaemonProcess daemon(config, dir.Sub("run.log"));
+  daemon.Start();
 
-  int port = 0;
   const auto deadline = Clock::now() + seconds(120);
-  while (port == 0 && Clock::now() < deadline && daemon.Running()) {
-    port = PortFromLog(dir.Sub("run.log"));
-    if (port == 0) std::this_thread::sleep_for(milliseconds(100));
-  }
+  const int port = daemon.WaitPort(seconds(120));
   ASSERT_NE(port, 0) << Tail(dir.Sub("run.log"));
   const std::string api = "/api/v1/tickets/" + kTicketInPath + "/sla";
   HttpResult live;
