@@ -20,7 +20,7 @@ std::string ReadableFile(config::YamlReader& r, const std::string& key, const st
   if (value.empty()) return value;
   std::filesystem::path p(value);
   if (p.is_relative()) p = std::filesystem::path(r.file()).parent_path() / p;
-  const std::string path = p.lexically_normal().string();
+  std::string path = p.lexically_normal().string();
   std::ifstream in(path);
   if (!in) {
     r.Problem(r.At(std::string(kTls) + "." + key), std::string(kTls) + "." + key,

@@ -27,7 +27,7 @@ void Civil(int64_t z, int* y, unsigned* m, unsigned* d) {
 }
 
 const char* MonthName(unsigned m) {
-  static const char* kNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr const char* kNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   return kNames[(m - 1) % 12];
 }
 
@@ -258,7 +258,7 @@ std::string HumanDuration(int64_t seconds) {
 }
 
 std::string LocalDate(int32_t day, bool year) {
-  static const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // from 1970-01-01
+  static constexpr const char* kWeekdays[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // from 1970-01-01
   int y = 0;
   unsigned m = 0, d = 0;
   Civil(day, &y, &m, &d);
