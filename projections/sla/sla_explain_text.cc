@@ -27,7 +27,8 @@ void Civil(int64_t z, int* y, unsigned* m, unsigned* d) {
 }
 
 const char* MonthName(unsigned m) {
-  static constexpr const char* kNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr const char* kNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   return kNames[(m - 1) % 12];
 }
 
