@@ -7,6 +7,8 @@
 // field holds Zendesk user 9007001, which `owners` names li.wei) with li.wei's
 // address (a text field). A ticket of that organization then gets no reply:
 // the first-response breach must reach the sink with li.wei and the address.
+// The second test proves the same page when the account master data comes
+// from a Jiandaoyun customer form instead of the organization's webhooks.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -32,6 +34,7 @@
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/webhook_fixtures.h"
 
 namespace slamon::testing {
 namespace {
@@ -39,7 +42,6 @@ namespace {
 using std::chrono::seconds;
 
 constexpr int kTargetSeconds = 20;  // tier-A first_response target
-constexpr const char* kSecret = "e2e-zendesk-signing-secret";
 constexpr const char* kOrg = "8447346622462";
 
 int FreePort() {
@@ -135,12 +137,25 @@ int PostZendesk(int port, const std::string& id, const std::string& type, int64_
   cli.set_read_timeout(30, 0);
   httplib::Headers headers = {
       {"X-Zendesk-Webhook-Signature-Timestamp", ts},
-      {"X-Zendesk-Webhook-Signature", bridge::Base64Encode(bridge::HmacSha256(kSecret, ts + text))}};
+      {"X-Zendesk-Webhook-Signature", bridge::Base64Encode(bridge::HmacSha256(kZendeskSecret, ts + text))}};
   auto res = cli.Post("/webhooks/zendesk", headers, text, "application/json");
   return res ? res->status : 0;
 }
 
-TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
+/// The page a scenario must bring to the sink, and the account slamon must hold.
+struct Expected {
+  std::string account;
+  std::string owner;
+  std::string owner_email;
+};
+
+/// Brings up Alertmanager (routing to `sink`), `slamon run` with a 24x7 tier-A
+/// first-response target of kTargetSeconds, `slamon bridge` with `sources`
+/// (the text under `sources:`) and Prometheus on the project's rules; `feed`
+/// then POSTs the webhooks to the bridge's port and returns when the ticket
+/// opened. Waits for the first-response page and checks it carries tier A,
+/// the owner and the e-mail, and that slamon's account card agrees.
+void PagedOnABreach(const std::string& sources, const std::function<int64_t(int)>& feed, const Expected& want) {
   const std::string brokers = TestBrokers();
   if (brokers.empty()) GTEST_SKIP() << "SLAMON_TEST_BROKERS is not set: start a broker with scripts/kafka start";
   const std::string prometheus_bin = Which("prometheus");
@@ -175,14 +190,9 @@ TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
                 std::to_string(kTargetSeconds) + "s}\n");
   Process slamon({SLAMON_BINARY, "run", "--config", dir.Sub("slamon.yaml")}, dir.Sub("slamon.log"));
 
-  // Exactly the organization keys a Zendesk shop writes (helpdesks.md).
   WriteFile(dir.Sub("bridge.yaml"), "http:\n  listen: 127.0.0.1:" + std::to_string(bridge_port) +
-                                        "\nkafka:\n  brokers: \"" + brokers + "\"\n  topic: " + topic +
-                                        "\nsources:\n  zendesk:\n    kind: zendesk\n    secret: " + kSecret +
-                                        "\n    organization_tags: {tier_a: {tier: A}, tier_b: {tier: B}}\n"
-                                        "    organization_fields: {\"360001234567\": owner, "
-                                        "\"Account manager email\": owner_email}\n"
-                                        "    owners: {\"9007001\": li.wei}\n");
+                                        "\nkafka:\n  brokers: \"" + brokers + "\"\n  topic: " + topic + "\nsources:\n" +
+                                        sources);
   Process bridge({SLAMON_BINARY, "bridge", "--config", dir.Sub("bridge.yaml")}, dir.Sub("bridge.log"));
 
   WriteFile(dir.Sub("prometheus.yml"),
@@ -214,31 +224,8 @@ TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
               alive())
       << "the stack did not come up within 60 s" << logs();
 
-  // --- The organization, from its webhooks alone, a minute before the ticket.
-  const int64_t now = std::time(nullptr);
-  const std::string run = UniqueName("e2e");
-  const nlohmann::json org = {{"id", kOrg}, {"name", "Acme Corp"}, {"created_at", events::FormatRfc3339(now - 60)}};
-  auto field = [](const char* id, const char* title, const nlohmann::json& value) {
-    return nlohmann::json{
-        {"current", value}, {"custom_field", {{"id", id}, {"title", title}, {"type", "text"}}}, {"previous", nullptr}};
-  };
-  EXPECT_EQ(PostZendesk(bridge_port, run + "-o1", "organization.created", now - 60, org, nlohmann::json::object()),
-            200);
-  EXPECT_EQ(PostZendesk(bridge_port, run + "-o2", "organization.tags_changed", now - 59, org,
-                        {{"added", {{"tags", {"tier_a"}}}}, {"removed", {{"tags", nlohmann::json::array()}}}}),
-            200);
-  EXPECT_EQ(PostZendesk(bridge_port, run + "-o3", "organization.custom_field_changed", now - 58, org,
-                        field("360001234567", "Account manager", {{"id", "9007001"}})),
-            200);
-  EXPECT_EQ(PostZendesk(bridge_port, run + "-o4", "organization.custom_field_changed", now - 57, org,
-                        field("360001234568", "Account manager email", "li.wei@example.com")),
-            200);
-  // --- A ticket of that organization, no reply.
-  const int64_t opened_at = std::time(nullptr);
-  const nlohmann::json ticket = {{"id", "35436"},   {"organization_id", kOrg}, {"priority", "HIGH"},
-                                 {"status", "NEW"}, {"requester_id", "9001"},  {"via", {{"channel", "web_form"}}}};
-  EXPECT_EQ(PostZendesk(bridge_port, run + "-t1", "ticket.created", opened_at, ticket, nlohmann::json::object()), 200);
-  std::printf("[zendesk-e2e] ticket 35436 of organization %s opened at %s; tier-A target %d s\n", kOrg,
+  const int64_t opened_at = feed(bridge_port);
+  std::printf("[e2e] ticket of account %s opened at %s; tier-A target %d s\n", want.account.c_str(),
               events::FormatRfc3339(opened_at).c_str(), kTargetSeconds);
 
   nlohmann::json page;
@@ -252,22 +239,23 @@ TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
     return !alive();
   });
   ASSERT_TRUE(paged) << "no first-response breach reached the sink within 90 s" << logs();
-  EXPECT_EQ(page["labels"].value("account_owner", ""), "li.wei") << page.dump();
-  EXPECT_EQ(page["labels"].value("account_owner_email", ""), "li.wei@example.com") << page.dump();
+  EXPECT_EQ(page["labels"].value("account_owner", ""), want.owner) << page.dump();
+  EXPECT_EQ(page["labels"].value("account_owner_email", ""), want.owner_email) << page.dump();
   EXPECT_EQ(page["labels"].value("tier", ""), "A") << page.dump();
   const double latency = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
                          static_cast<double>(opened_at + kTargetSeconds);
   EXPECT_GE(latency, 0.0) << "paged before the target passed";
-  std::printf("[zendesk-e2e] li.wei paged (tier A, li.wei@example.com) %.1f s after the breach\n", latency);
+  std::printf("[e2e] %s paged (tier A, %s) %.1f s after the breach\n", want.owner.c_str(), want.owner_email.c_str(),
+              latency);
 
-  // The account as slamon holds it: every field came from the organization's webhooks.
+  // The account as slamon holds it: every field came from the webhooks.
   httplib::Client api("127.0.0.1", slamon_port);
-  auto card = api.Get("/api/v1/accounts/" + std::string(kOrg));
+  auto card = api.Get("/api/v1/accounts/" + want.account);
   ASSERT_TRUE(card && card->status == 200) << (card ? card->body : "no answer");
   const auto account = nlohmann::json::parse(card->body, nullptr, false);
   ASSERT_TRUE(account.is_object()) << card->body;
   EXPECT_EQ(account.value("tier", ""), "A") << card->body;
-  EXPECT_EQ(account.value("owner", ""), "li.wei") << card->body;
+  EXPECT_EQ(account.value("owner", ""), want.owner) << card->body;
 
   for (Process* p : {&bridge, &slamon}) {
     p->Signal(SIGTERM);
@@ -277,8 +265,75 @@ TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
   alertmanager.Signal(SIGTERM);
   EXPECT_TRUE(prometheus.Wait(seconds(30)).has_value());
   EXPECT_TRUE(alertmanager.Wait(seconds(30)).has_value());
-  std::printf("[zendesk-e2e] total %.1f s\n",
+  std::printf("[e2e] total %.1f s\n",
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count());
+}
+
+/// A new HIGH ticket of Zendesk organization `org`, no reply; when it opened.
+int64_t OpenZendeskTicket(int port, const std::string& run, const std::string& org) {
+  const int64_t opened_at = std::time(nullptr);
+  const nlohmann::json ticket = {{"id", "35436"},   {"organization_id", org}, {"priority", "HIGH"},
+                                 {"status", "NEW"}, {"requester_id", "9001"}, {"via", {{"channel", "web_form"}}}};
+  EXPECT_EQ(PostZendesk(port, run + "-t1", "ticket.created", opened_at, ticket, nlohmann::json::object()), 200);
+  return opened_at;
+}
+
+TEST(ZendeskE2eTest, OrganizationWebhooksMakeTheOwnerPagedOnABreach) {
+  // Exactly the organization keys a Zendesk shop writes (helpdesks.md).
+  const std::string sources = std::string("  zendesk:\n    kind: zendesk\n    secret: ") + kZendeskSecret +
+                              "\n    organization_tags: {tier_a: {tier: A}, tier_b: {tier: B}}\n"
+                              "    organization_fields: {\"360001234567\": owner, "
+                              "\"Account manager email\": owner_email}\n"
+                              "    owners: {\"9007001\": li.wei}\n";
+  PagedOnABreach(
+      sources,
+      [](int port) {
+        // The organization, from its webhooks alone, a minute before the ticket.
+        const int64_t now = std::time(nullptr);
+        const std::string run = UniqueName("e2e");
+        const nlohmann::json org = {
+            {"id", kOrg}, {"name", "Acme Corp"}, {"created_at", events::FormatRfc3339(now - 60)}};
+        auto field = [](const char* id, const char* title, const nlohmann::json& value) {
+          return nlohmann::json{{"current", value},
+                                {"custom_field", {{"id", id}, {"title", title}, {"type", "text"}}},
+                                {"previous", nullptr}};
+        };
+        EXPECT_EQ(PostZendesk(port, run + "-o1", "organization.created", now - 60, org, nlohmann::json::object()), 200);
+        EXPECT_EQ(PostZendesk(port, run + "-o2", "organization.tags_changed", now - 59, org,
+                              {{"added", {{"tags", {"tier_a"}}}}, {"removed", {{"tags", nlohmann::json::array()}}}}),
+                  200);
+        EXPECT_EQ(PostZendesk(port, run + "-o3", "organization.custom_field_changed", now - 58, org,
+                              field("360001234567", "Account manager", {{"id", "9007001"}})),
+                  200);
+        EXPECT_EQ(PostZendesk(port, run + "-o4", "organization.custom_field_changed", now - 57, org,
+                              field("360001234568", "Account manager email", "li.wei@example.com")),
+                  200);
+        return OpenZendeskTicket(port, run, kOrg);
+      },
+      {kOrg, "li.wei", "li.wei@example.com"});
+}
+
+// The same page with the account master data kept in a Jiandaoyun customer
+// form (客户, `form: accounts`): its push sets tier A (战略客户), the owner
+// (a member widget: li.wei) and the owner's e-mail (a text widget); the
+// tickets still come from Zendesk, whose organization 8447346622462 the
+// `organizations` map names acme, the customer code in the form.
+TEST(ZendeskE2eTest, JiandaoyunCustomerFormMakesTheOwnerPagedOnABreach) {
+  TempDir dir;
+  std::string customer = ReadFile(FixtureFiles("jiandaoyun-accounts").at(0));
+  const std::string code = "\"huadong-precision\"";
+  ASSERT_NE(customer.find(code), std::string::npos);
+  customer.replace(customer.find(code), code.size(), "\"acme\"");
+  const std::string push = dir.Sub("data-push_01_customer_acme.json");
+  WriteFile(push, customer);
+  PagedOnABreach(FixtureSourcesSection(),
+                 [&](int port) {
+                   const auto res = PostWebhook(port, "/webhooks/jiandaoyun-accounts",
+                                                SignedRequest("jiandaoyun-accounts", push), seconds(30));
+                   EXPECT_EQ(res.status, 200) << res.head << res.body;
+                   return OpenZendeskTicket(port, UniqueName("e2e-jdy"), kOrg);
+                 },
+                 {"acme", "li.wei", "li.wei@example.com"});
 }
 
 }  // namespace
