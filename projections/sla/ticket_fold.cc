@@ -20,7 +20,7 @@ class Folder {
  public:
   Folder(const FoldContext& ctx, TicketFold* out) : ctx_(ctx), out_(out) {}
 
-  size_t selections_used() const { return selections_used_; }
+  size_t SelectionsUsed() const { return selections_used_; }
 
   void Open(const EventRec& e) {
     out_->opened = true;
@@ -187,7 +187,7 @@ void FoldTicket(const std::vector<EventRec>& events, int64_t as_of, const FoldCo
     }
     folder.Apply(e);
   }
-  out->selections.resize(folder.selections_used());
+  out->selections.resize(folder.SelectionsUsed());
   std::stable_sort(out->instances.begin(), out->instances.end(), [](const InstanceSpan& a, const InstanceSpan& b) {
     return a.metric != b.metric ? a.metric < b.metric : a.cycle < b.cycle;
   });
