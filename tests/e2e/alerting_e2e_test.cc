@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "events/codec.h"
+#include "tests/e2e/e2e_util.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/event_json.h"
 #include "tests/support/files.h"
@@ -57,35 +58,6 @@ using SysClock = std::chrono::system_clock;
 constexpr int kTargetSeconds = 20;  // tier-A first_response target in the test config
 
 // ---------------------------------------------------------------- helpers
-
-/// A TCP port that was free a moment ago (bind 127.0.0.1:0, read it, close).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof(a);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-/// An executable from PATH, or empty.
-std::string Which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(ss, dir, ':');) {
-    std::string p = dir + "/" + name;
-    if (access(p.c_str(), X_OK) == 0) return p;
-  }
-  return {};
-}
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream f(path);

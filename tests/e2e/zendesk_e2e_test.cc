@@ -30,6 +30,7 @@
 
 #include "daemon/bridge/mapping_util.h"
 #include "events/codec.h"
+#include "tests/e2e/e2e_util.h"
 #include "tests/support/files.h"
 #include "tests/support/kafka_test_util.h"
 #include "tests/support/process.h"
@@ -43,32 +44,6 @@ using std::chrono::seconds;
 
 constexpr int kTargetSeconds = 20;  // tier-A first_response target
 constexpr const char* kOrg = "8447346622462";
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
-std::string Which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(ss, dir, ':');) {
-    std::string p = dir + "/" + name;
-    if (access(p.c_str(), X_OK) == 0) return p;
-  }
-  return {};
-}
 
 void WriteFile(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
