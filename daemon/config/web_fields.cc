@@ -17,9 +17,9 @@ using config::SectionCheck;
 using config::Str;
 using C = WebConfig;
 
-constexpr Apply kRestart = Apply::kRestart;
-// A reload re-reads the web config and hands the users and scopes to the
-// server (ConfigReloader); TLS is bound to the listening socket.
+// A reload re-reads the web config (certificates too) and hands it to the
+// server, which serves its users, scopes and TLS context from then on; only
+// turning TLS on or off waits for a restart (the listening socket's protocol).
 constexpr Apply kLive = Apply::kLive;
 
 // A user entry: the hash is never echoed (it may be a plaintext password
@@ -72,14 +72,16 @@ FieldTable<C> Tls() {
   const std::vector<std::pair<std::string, int>> versions = {
       {"TLS10", 0x0301}, {"TLS11", 0x0302}, {"TLS12", 0x0303}, {"TLS13", 0x0304}};
   return FieldTable<C>(
-             "tls_server_config", "TLS for the endpoints; certificates are read once, at start.",
+             "tls_server_config",
+             "TLS for the endpoints. The certificate, key and client CA files are read again when they change "
+             "(looked at, at most every 5 s, when a client connects) and on a reload; turning TLS on or off takes a "
+             "restart.",
              {
-                 Str("cert_file", At(&C::tls, &TlsServerSettings::cert_file), "", kRestart,
+                 Str("cert_file", At(&C::tls, &TlsServerSettings::cert_file), "", kLive,
                      "PEM certificate (leaf first, then intermediates), relative to the web config's folder.")
                      .Required(),
-                 Str("key_file", At(&C::tls, &TlsServerSettings::key_file), "", kRestart, "PEM private key.")
-                     .Required(),
-                 Str("client_ca_file", At(&C::tls, &TlsServerSettings::client_ca_file), "", kRestart,
+                 Str("key_file", At(&C::tls, &TlsServerSettings::key_file), "", kLive, "PEM private key.").Required(),
+                 Str("client_ca_file", At(&C::tls, &TlsServerSettings::client_ca_file), "", kLive,
                      "CA bundle client certificates are verified against."),
                  Choice("client_auth_type", At(&C::tls, &TlsServerSettings::client_auth), ClientAuth::kNoClientCert,
                         {{"NoClientCert", ClientAuth::kNoClientCert},
@@ -87,12 +89,12 @@ FieldTable<C> Tls() {
                          {"RequireAnyClientCert", ClientAuth::kRequireAnyClientCert},
                          {"VerifyClientCertIfGiven", ClientAuth::kVerifyClientCertIfGiven},
                          {"RequireAndVerifyClientCert", ClientAuth::kRequireAndVerifyClientCert}},
-                        kRestart,
+                        kLive,
                         "Who must show a client certificate; the two Verify ones need client_ca_file, and only "
                         "RequireAndVerifyClientCert authenticates clients."),
-                 Choice("min_version", At(&C::tls, &TlsServerSettings::min_version), 0x0303, versions, kRestart,
+                 Choice("min_version", At(&C::tls, &TlsServerSettings::min_version), 0x0303, versions, kLive,
                         "Oldest TLS version accepted."),
-                 Choice("max_version", At(&C::tls, &TlsServerSettings::max_version), 0x0304, versions, kRestart,
+                 Choice("max_version", At(&C::tls, &TlsServerSettings::max_version), 0x0304, versions, kLive,
                         "Newest TLS version accepted."),
              },
              {[](const C& c, SectionCheck& k) {

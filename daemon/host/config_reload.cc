@@ -11,6 +11,7 @@
 #include "daemon/config/daemon_fields.h"
 #include "daemon/config/yaml_reader.h"
 #include "daemon/host/projection_host.h"
+#include "daemon/http/rotating_tls_context.h"
 #include "daemon/http/web_config.h"
 #include "events/codec.h"
 #include "events/common/json_writer.h"
@@ -211,10 +212,17 @@ ReloadResult ConfigReloader::Reload() {
     }
   }
   if (loaded.daemon.log_level != running_.log_level) SetLogLevel(loaded.daemon.log_level);
-  if (web && web_ && (web->basic_auth_users != web_->basic_auth_users || web->scopes != web_->scopes)) {
-    if (on_web_users_) on_web_users_(web);
+  if (web && web_) {
+    if (web->basic_auth_users != web_->basic_auth_users || web->scopes != web_->scopes) {
+      result.changes.live.emplace_back("web config: basic_auth_users, scopes");
+    }
+    if (web->tls_enabled != started_.http.web->tls_enabled) {
+      result.changes.restart_only.emplace_back("web config: tls_server_config (TLS on or off)");
+    } else if (web->tls_enabled && !SameTlsSettings(web->tls, web_->tls)) {
+      result.changes.live.emplace_back("web config: tls_server_config");
+    }
+    if (on_web_config_) on_web_config_(web);  // certificates read anew even when no setting changed
     web_ = web;
-    result.changes.live.emplace_back("web config: basic_auth_users, scopes");
   }
 
   // The live parts now run with the new values; the restart-only ones keep theirs.

@@ -7,8 +7,10 @@
 // Every other setting (store, Kafka, HTTP, snapshots, ...) is bound to open
 // resources and marked restart: a change is reported as needing a restart and
 // keeps its running value. The web config file is re-read too: a bad one
-// (an unknown user in scopes, a bad scope, a bad hash) fails the reload, and
-// its users and scopes apply at once. An invalid file changes nothing.
+// (an unknown user in scopes, a bad scope, a bad hash, certificate files
+// that do not load) fails the reload; its users, scopes and TLS certificates
+// apply at once (turning TLS on or off takes a restart). An invalid file
+// changes nothing.
 #pragma once
 
 #include <prometheus/gauge.h>
@@ -92,13 +94,12 @@ class ConfigReloader {
   ConfigReloader(const ConfigReloader&) = delete;
   ConfigReloader& operator=(const ConfigReloader&) = delete;
 
-  /// Called by every successful reload whose web config file (the one the
-  /// daemon started with) gives other basic_auth_users or scopes than those in
-  /// force, with that file loaded: the daemon hands it to its HTTP server, so
-  /// that access changes without a restart. Before WatchSighup and the first
-  /// request.
-  void set_on_web_users(std::function<void(std::shared_ptr<const WebConfig>)> apply) {
-    on_web_users_ = std::move(apply);
+  /// Called by every successful reload with the web config file the daemon
+  /// started with, loaded anew (certificates read again): the daemon hands it
+  /// to its HTTP server, so that access and certificates change without a
+  /// restart. Before WatchSighup and the first request.
+  void set_on_web_config(std::function<void(std::shared_ptr<const WebConfig>)> apply) {
+    on_web_config_ = std::move(apply);
   }
 
   /// Reloads on every SIGHUP from now on: the signal handler only sets a
@@ -127,8 +128,8 @@ class ConfigReloader {
   mutable std::mutex mu_;
   DaemonConfig started_;  ///< restart-only settings are compared with these
   DaemonConfig running_;  ///< live settings as last applied
-  std::function<void(std::shared_ptr<const WebConfig>)> on_web_users_;
-  std::shared_ptr<const WebConfig> web_;  ///< users and scopes in force
+  std::function<void(std::shared_ptr<const WebConfig>)> on_web_config_;
+  std::shared_ptr<const WebConfig> web_;  ///< users, scopes and TLS settings in force
   prometheus::Gauge* last_successful_;
   prometheus::Gauge* last_success_timestamp_;
   prometheus::Gauge* restart_required_;

@@ -153,7 +153,7 @@ Status Daemon::Open() {
   RegisterApiRoutes(*p.http, ApiProviderFromViews(*p.projections));
   // Only the scope `all` may reload (Post's default access).
   p.http->Post("/-/reload", [&p](const HttpRequest& r) { return p.reloader->HandleHttp(r); });
-  p.reloader->set_on_web_users([&p](std::shared_ptr<const WebConfig> web) { p.http->SetWebUsers(std::move(web)); });
+  p.reloader->set_on_web_config([&p](std::shared_ptr<const WebConfig> web) { p.http->SetWebConfig(std::move(web)); });
   RegisterConsole(*p.http, ConsoleSourcesFromViews(*p.projections));
   RegisterTicketRoutes(*p.http, TicketSourceFromViews(*p.projections));
   RegisterTrendsRoutes(*p.http, TrendsSourceFromViews(*p.projections));

@@ -41,7 +41,10 @@ HttpServer::Impl::Impl(HttpSettings settings, ReadinessProbe ready)
       retry_timer_(ioc_),
       workers_(static_cast<size_t>(std::max(1, settings_.worker_threads))),
       access_(std::make_shared<AccessControl>(settings_, throttle_)) {
-  if (settings_.web && settings_.web->context) tls_ = settings_.web->context;
+  if (settings_.web && settings_.web->context) {
+    tls_ = std::make_shared<RotatingTlsContext>(settings_.web->tls, settings_.web->context);
+    collectables_.push_back(tls_->registry());
+  }
 }
 
 const HttpRoute* HttpServer::Impl::Find(const std::string& path) const {
@@ -235,7 +238,12 @@ void HttpServer::Post(std::string path, HttpHandler handler, RouteAccess access)
 
 void HttpServer::SetMaxBodyBytes(size_t bytes) { impl_->max_body_bytes_ = bytes; }
 
-void HttpServer::SetWebUsers(std::shared_ptr<const WebConfig> web) {
+void HttpServer::SetTlsCheckInterval(std::chrono::milliseconds interval) {
+  if (impl_->tls_) impl_->tls_->set_check_interval(interval);
+}
+
+void HttpServer::SetWebConfig(std::shared_ptr<const WebConfig> web) {
+  if (impl_->tls_ && web && web->context) impl_->tls_->Replace(web->tls, web->context);
   HttpSettings settings = impl_->settings_;
   settings.web = std::move(web);
   auto next = std::make_shared<AccessControl>(settings, impl_->throttle_);

@@ -19,6 +19,7 @@
 
 #include <prometheus/collectable.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -65,11 +66,18 @@ class HttpServer {
   /// reading still reads the 413, and a body far larger is cut off.
   /// Before Start() only.
   void SetMaxBodyBytes(size_t bytes);
-  /// Replaces the basic-auth users and scopes with those of `web` (a
-  /// reloaded web config; its TLS settings are not used: certificates are
-  /// read once). Requests already authenticated finish with their old scope;
-  /// failed-login counts carry over. Thread-safe; any time.
-  void SetWebUsers(std::shared_ptr<const WebConfig> web);
+  /// Puts a reloaded web config in force: its basic-auth users and scopes,
+  /// and, when this server serves TLS and `web` has a TLS context (its
+  /// loader read the certificate files anew), that context for new
+  /// connections. Turning TLS on or off takes a restart: a `web` that does is
+  /// used for its users only. Requests already authenticated finish with their
+  /// old scope, connections with their old certificate; failed-login counts
+  /// carry over. Thread-safe; any time.
+  void SetWebConfig(std::shared_ptr<const WebConfig> web);
+  /// How often, at most, a TLS handshake looks whether the certificate, key
+  /// and client CA files changed, to serve the new ones (default 5 s; see
+  /// rotating_tls_context.h). Before Start() only.
+  void SetTlsCheckInterval(std::chrono::milliseconds interval);
 
   /// Binds (SO_REUSEADDR, never SO_REUSEPORT: a second daemon on the same
   /// port must fail) and serves on a background thread. Fails with

@@ -25,6 +25,7 @@
 
 #include "daemon/http/access_control.h"
 #include "daemon/http/http_server.h"
+#include "daemon/http/rotating_tls_context.h"
 #include "daemon/http/tls_context.h"
 
 namespace slamon::daemon {
@@ -91,7 +92,7 @@ class HttpServer::Impl {
   bool SlowAuth(const HttpRequest& req, const HttpRoute* route) const {
     return CurrentAccess()->slow() && (route == nullptr || route->AccessFor(req.method) != RouteAccess::kOpen);
   }
-  /// The access control in force (SetWebUsers replaces it).
+  /// The access control in force (SetWebConfig replaces it).
   std::shared_ptr<AccessControl> CurrentAccess() const {
     std::lock_guard lock(access_mu_);
     return access_;
@@ -104,7 +105,7 @@ class HttpServer::Impl {
 
   HttpSettings settings_;
   ReadinessProbe ready_;
-  std::shared_ptr<TlsContext> tls_;  ///< null: plain HTTP
+  std::shared_ptr<RotatingTlsContext> tls_;  ///< null: plain HTTP
   std::vector<std::weak_ptr<prometheus::Collectable>> collectables_;
   std::map<std::string, HttpRoute> exact_;
   std::vector<std::pair<std::string, HttpRoute>> prefixes_;
@@ -125,7 +126,7 @@ class HttpServer::Impl {
   boost::asio::thread_pool workers_;
   std::shared_ptr<LoginThrottle> throttle_ = std::make_shared<LoginThrottle>();
   mutable std::mutex access_mu_;
-  std::shared_ptr<AccessControl> access_;  ///< after settings_ and throttle_; replaced by SetWebUsers
+  std::shared_ptr<AccessControl> access_;  ///< after settings_ and throttle_; replaced by SetWebConfig
   std::thread loop_;
 };
 

@@ -29,7 +29,9 @@ std::string Lowered(std::string_view s) {
 }  // namespace
 
 HttpServer::Impl::Session::Session(tcp::socket socket, Impl* server)
-    : stream_(std::move(socket), server->tls_ ? &server->tls_->native() : nullptr), server_(server) {
+    : tls_context_(server->tls_ ? server->tls_->Current() : nullptr),
+      stream_(std::move(socket), tls_context_ ? &tls_context_->native() : nullptr),
+      server_(server) {
   server_->connections_.fetch_add(1);
   std::lock_guard lock(server_->sessions_mu_);
   server_->sessions_.insert(this);

@@ -53,6 +53,9 @@ class HttpServer::Impl::Session : public std::enable_shared_from_this<Session> {
   void Linger();
   void Discard();
 
+  // Before stream_, which uses it: the certificate this connection was
+  // accepted with, kept alive however the server's changes meanwhile.
+  std::shared_ptr<TlsContext> tls_context_;
   HttpStream stream_;  // plain TCP, or TLS over it
   boost::beast::flat_buffer buffer_{kMaxHeaderBytes + kDefaultMaxBodyBytes};
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;

@@ -254,7 +254,7 @@ TEST(ScopedReloadTest, ABadScopeFailsTheReloadAndAGoodOneAppliesLive) {
   ASSERT_TRUE(server.Start().ok());
   prometheus::Registry registry;
   ConfigReloader reloader(config_file, {}, cfg, nullptr, nullptr, registry);
-  reloader.set_on_web_users([&server](std::shared_ptr<const WebConfig> web) { server.SetWebUsers(std::move(web)); });
+  reloader.set_on_web_config([&server](std::shared_ptr<const WebConfig> web) { server.SetWebConfig(std::move(web)); });
   auto at_risk = [&](const std::string& user) {
     httplib::Client client("127.0.0.1", server.port());
     client.set_basic_auth(user, kPassword);
