@@ -9,6 +9,7 @@ StatusOr<std::unique_ptr<Bridge>> Bridge::Create(BridgeConfig config, std::uniqu
   std::vector<std::string> names;
   for (const auto& [name, unused] : config.sources) names.push_back(name);
   b->metrics_ = std::make_unique<BridgeMetrics>(names);
+  for (const auto& [name, secrets] : config.secret_counts) b->metrics_->AddSource(name, secrets);
   if (sink) {
     b->sink_ = std::move(sink);
   } else {
@@ -18,6 +19,7 @@ StatusOr<std::unique_ptr<Bridge>> Bridge::Create(BridgeConfig config, std::uniqu
                }));
     b->sink_ = std::move(kafka);
   }
+  BridgeConfig settings = SettingsOf(config);  // before the sources move out
   b->receiver_ = std::make_unique<Receiver>(std::move(config.sources), b->sink_.get(), b->metrics_.get(),
                                             config.retry_after_seconds);
   EventSink* s = b->sink_.get();
@@ -25,8 +27,14 @@ StatusOr<std::unique_ptr<Bridge>> Bridge::Create(BridgeConfig config, std::uniqu
   b->http_->SetMaxBodyBytes(config.max_body_bytes);
   b->http_->AddCollectable(b->metrics_->registry());
   Receiver* receiver = b->receiver_.get();
-  b->http_->Post(std::string(kWebhookPrefix) + "*",
-                 [receiver](const daemon::HttpRequest& req) { return receiver->Handle(req); });
+  // A webhook proves itself by its signature: no basic auth on it, ever.
+  b->http_->Post(
+      std::string(kWebhookPrefix) + "*", [receiver](const daemon::HttpRequest& req) { return receiver->Handle(req); },
+      daemon::RouteAccess::kOpen);
+  b->reloader_ = std::make_unique<BridgeReloader>(std::move(settings), receiver, b->metrics_.get(), b->http_.get());
+  // As the daemon's: only the scope `all` may reload (Post's default access).
+  BridgeReloader* reloader = b->reloader_.get();
+  b->http_->Post("/-/reload", [reloader](const daemon::HttpRequest& req) { return reloader->HandleHttp(req); });
   return b;
 }
 

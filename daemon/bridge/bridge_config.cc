@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "daemon/bridge/mapping_util.h"
 #include "daemon/bridge/registry.h"
 
 namespace slamon::bridge {
@@ -17,6 +20,7 @@ using daemon::HttpSettings;
 using C = BridgeConfig;
 
 constexpr Apply kRestart = Apply::kRestart;
+constexpr Apply kLive = Apply::kLive;
 
 std::string ListenAddress(const std::string& v) {
   try {
@@ -28,20 +32,24 @@ std::string ListenAddress(const std::string& v) {
 }
 
 FieldTable<C> Http() {
-  return {"http",
-          "The webhook endpoint (`POST /webhooks/<source>`) and `/metrics`, `/healthz`, `/readyz`.",
-          {
-              Str("listen", At(&C::http, &HttpSettings::listen), "127.0.0.1:9465", kRestart,
-                  "Address of the endpoints; port 0 picks a free one.", {ListenAddress, "`host:port`, port 0..65535"}),
-              Int("max_body_bytes", At(&C::max_body_bytes), int64_t{1} << 20, {1024, int64_t{64} << 20, "bytes"},
-                  kRestart, "Larger requests are answered 413."),
-              Int("max_connections", At(&C::http, &HttpSettings::max_connections), 1024, {1, 100000}, kRestart,
-                  "Open connections at most."),
-              // Each handler waits for Kafka's acknowledgement, so more workers
-              // mean more requests in flight, not more CPU.
-              Int("worker_threads", At(&C::http, &HttpSettings::worker_threads), 16, {1, 256}, kRestart,
-                  "Requests in flight at once, each waiting for Kafka."),
-          }};
+  return {
+      "http",
+      "The webhook endpoint (`POST /webhooks/<source>`) and `/metrics`, `/healthz`, `/readyz`.",
+      {
+          Str("listen", At(&C::http, &HttpSettings::listen), "127.0.0.1:9465", kRestart,
+              "Address of the endpoints; port 0 picks a free one.", {ListenAddress, "`host:port`, port 0..65535"}),
+          Str("web_config_file", At(&C::http, &HttpSettings::web_config_file), "", kRestart,
+              "TLS and bcrypt basic-auth users for `/metrics`, `/readyz` and `POST /-/reload` ([the web config "
+              "file](#the-web-config-file)); webhooks are authenticated by their signatures, `/healthz` by nothing."),
+          Int("max_body_bytes", At(&C::max_body_bytes), int64_t{1} << 20, {1024, int64_t{64} << 20, "bytes"}, kRestart,
+              "Larger requests are answered 413."),
+          Int("max_connections", At(&C::http, &HttpSettings::max_connections), 1024, {1, 100000}, kRestart,
+              "Open connections at most."),
+          // Each handler waits for Kafka's acknowledgement, so more workers
+          // mean more requests in flight, not more CPU.
+          Int("worker_threads", At(&C::http, &HttpSettings::worker_threads), 16, {1, 256}, kRestart,
+              "Requests in flight at once, each waiting for Kafka."),
+      }};
 }
 
 FieldTable<C> Kafka() {
@@ -75,7 +83,7 @@ FieldTable<C> Log() {
       "log",
       "Logging.",
       {config::OneOf("level", At(&C::log_level), "info", {"trace", "debug", "info", "warn", "error", "critical", "off"},
-                     kRestart, "The lowest level logged.")}};
+                     kLive, "The lowest level logged.")}};
 }
 
 // sources.<name>: the keys every kind has. The kind's own keys are its
@@ -84,22 +92,36 @@ struct SourceCommon {
   std::string kind;
   std::string secret;
   std::string secret_env;
+  std::vector<std::string> secrets;
+  std::vector<std::string> secret_envs;
 };
+
+std::string NonEmpty(const std::string& v) { return v.empty() ? "must be a non-empty string" : ""; }
 
 FieldTable<SourceCommon> CommonTable() {
   using S = SourceCommon;
   std::string kinds;
   for (const auto& k : KnownKinds()) kinds += (kinds.empty() ? "" : ", ") + k;
-  return {
-      "sources.<name>",
-      "One webhook source per name; the name (`[a-z0-9_-]`, 1 to 64 characters) is the URL path "
-      "`POST /webhooks/<name>`.",
-      {
-          config::OneOf("kind", At(&S::kind), "", KnownKinds(), kRestart, "The helpdesk: " + kinds + ".").Required(),
-          Str("secret", At(&S::secret), "", kRestart, "The shared secret (or `secret_env`).").Secret(),
-          Str("secret_env", At(&S::secret_env), "", kRestart,
-              "The environment variable holding the secret (better than `secret`)."),
-      }};
+  return {"sources.<name>",
+          "One webhook source per name; the name (`[a-z0-9_-]`, 1 to 64 characters) is the URL path "
+          "`POST /webhooks/<name>`.",
+          {
+              config::OneOf("kind", At(&S::kind), "", KnownKinds(), kSourceApply, "The helpdesk: " + kinds + ".")
+                  .Required(),
+              Str("secret", At(&S::secret), "", kSourceApply,
+                  "The shared secret (or one of `secret_env`, `secrets`, `secret_envs`).")
+                  .Secret(),
+              Str("secret_env", At(&S::secret_env), "", kSourceApply,
+                  "The environment variable holding the secret (better than `secret`; read at start only)."),
+              config::List("secrets", At(&S::secrets), {},
+                           {1, "secret", NonEmpty, fmt::format("at most {}", kMaxSecrets)}, kSourceApply,
+                           "Several secrets, any of which verifies: the new and the old one during a rotation; "
+                           "`slamon_bridge_signature_matches_total{secret=\"<position>\"}` counts which one matched.")
+                  .Secret(),
+              config::List("secret_envs", At(&S::secret_envs), {},
+                           {1, "variable", NonEmpty, fmt::format("at most {}", kMaxSecrets)}, kSourceApply,
+                           "As `secrets`, each read from the environment variable named (at start only)."),
+          }};
 }
 
 bool ValidSourceName(const std::string& s) {
@@ -141,6 +163,7 @@ void ReadSource(config::YamlReader& r, const YAML::Node& key, const YAML::Node& 
       return;
     }
     cfg->sources.emplace(name, source.take());
+    cfg->secret_counts[name] = std::max<size_t>(1, common.secrets.size() + common.secret_envs.size());
   } catch (const YAML::Exception& e) {  // a value of the wrong shape deep in a mapping rule
     r.Problem(node, field, e.what());
   }
@@ -171,7 +194,19 @@ BridgeConfig ReadBridgeConfig(config::YamlReader& r) {
     return cfg;
   }
   for (const auto& kv : sources) ReadSource(r, kv.first, kv.second, &cfg);
+  cfg.sources_text = YAML::Dump(sources);
   return cfg;
+}
+
+BridgeConfig SettingsOf(const BridgeConfig& c) {
+  BridgeConfig out;
+  BridgeSchema().Copy(Apply::kRestart, c, out);
+  BridgeSchema().Copy(Apply::kLive, c, out);
+  out.file = c.file;
+  out.http.web = c.http.web;
+  out.secret_counts = c.secret_counts;
+  out.sources_text = c.sources_text;
+  return out;
 }
 
 BridgeConfig ParseBridgeConfig(const std::string& yaml_text, const std::string& file) {

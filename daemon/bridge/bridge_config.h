@@ -4,7 +4,8 @@
 // http, kafka and log; each source kind's own table for its section), and
 // every problem reads "FILE:LINE: section.key: problem"
 // ("bridge.yaml:12: sources.zd.kind: …"); they are thrown together as
-// daemon::ConfigError at start-up.
+// daemon::ConfigError at start-up. The sources' rows and log.level apply on
+// a reload (bridge_reload.h); http and kafka take a restart.
 #pragma once
 
 #include <chrono>
@@ -28,7 +29,16 @@ struct BridgeConfig {
   int retry_after_seconds = 5;  ///< Retry-After of a 503
   std::string log_level = "info";
   std::map<std::string, std::unique_ptr<WebhookSource>> sources;  ///< by name
+  /// How many secrets each source has (1, or the length of its secrets or
+  /// secret_envs list): the secret="<position>" series it gets.
+  std::map<std::string, size_t> secret_counts;
+  /// The sources section as read (YAML text): what a reload compares.
+  std::string sources_text;
 };
+
+/// Every setting of `c` but its sources (which are not copyable): a copy to
+/// compare a reloaded file with.
+BridgeConfig SettingsOf(const BridgeConfig& c);
 
 /// The tables of http, kafka and log (sources are read by their kinds' factories).
 const config::ConfigSchema<BridgeConfig>& BridgeSchema();

@@ -36,6 +36,11 @@ BridgeMetrics::BridgeMetrics(const std::vector<std::string>& sources)
                       .Name("slamon_bridge_signature_failures_total")
                       .Help("Webhook requests refused because their signature or secret did not verify")
                       .Register(*registry_)),
+      matches_(&prometheus::BuildCounter()
+                    .Name("slamon_bridge_signature_matches_total")
+                    .Help("Authentic webhook requests by source and the position (0 = first) of the secret in its "
+                          "secrets list that verified them")
+                    .Register(*registry_)),
       mapping_(&prometheus::BuildCounter()
                     .Name("slamon_bridge_mapping_errors_total")
                     .Help("Webhook payloads that could not be mapped to valid slamon events")
@@ -54,16 +59,46 @@ BridgeMetrics::BridgeMetrics(const std::vector<std::string>& sources)
                          .Name("slamon_bridge_kafka_errors_total")
                          .Help("Failed Kafka deliveries and requests answered 503 because Kafka was unavailable")
                          .Register(*registry_)
-                         .Add({})) {
-  for (const std::string& s : sources) {
-    for (Outcome o : kOutcomes) {
-      if (o != Outcome::kUnknownSource) requests_->Add({{"source", s}, {"outcome", OutcomeName(o)}});
-    }
-    signature_->Add({{"source", s}});
-    mapping_->Add({{"source", s}});
-    produced_->Add({{"source", s}});
-  }
+                         .Add({})),
+      reloads_(&prometheus::BuildCounter()
+                    .Name("slamon_bridge_config_reloads_total")
+                    .Help("Config reloads (SIGHUP, POST /-/reload) by result: success or failure")
+                    .Register(*registry_)) {
+  auto gauge = [this](const char* name, const char* help) {
+    return &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
+  };
+  last_successful_ = gauge("slamon_bridge_config_last_reload_successful",
+                           "1 when the last config load (start-up or reload) succeeded, 0 when it failed");
+  last_success_timestamp_ = gauge("slamon_bridge_config_last_reload_success_timestamp_seconds",
+                                  "When the config was last loaded successfully (Unix seconds)");
+  restart_required_ = gauge("slamon_bridge_config_restart_required",
+                            "1 when the loaded config changes settings only a restart applies");
+  reloads_->Add({{"result", "success"}});
+  reloads_->Add({{"result", "failure"}});
+  for (const std::string& s : sources) AddSource(s);
   requests_->Add({{"source", ""}, {"outcome", OutcomeName(Outcome::kUnknownSource)}});
+}
+
+void BridgeMetrics::AddSource(const std::string& source, size_t secrets) {
+  for (Outcome o : kOutcomes) {
+    if (o != Outcome::kUnknownSource) requests_->Add({{"source", source}, {"outcome", OutcomeName(o)}});
+  }
+  signature_->Add({{"source", source}});
+  for (size_t i = 0; i < secrets; ++i) matches_->Add({{"source", source}, {"secret", std::to_string(i)}});
+  mapping_->Add({{"source", source}});
+  produced_->Add({{"source", source}});
+}
+
+void BridgeMetrics::SignatureMatched(const std::string& source, size_t position) {
+  matches_->Add({{"source", source}, {"secret", std::to_string(position)}}).Increment();
+}
+
+void BridgeMetrics::ConfigLoaded(bool ok, bool restart_required, int64_t unix_s, bool reload) {
+  if (reload) reloads_->Add({{"result", ok ? "success" : "failure"}}).Increment();
+  last_successful_->Set(ok ? 1 : 0);
+  if (!ok) return;
+  last_success_timestamp_->Set(static_cast<double>(unix_s));
+  restart_required_->Set(restart_required ? 1 : 0);
 }
 
 void BridgeMetrics::Request(const std::string& source, Outcome outcome) {

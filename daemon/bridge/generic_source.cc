@@ -27,7 +27,7 @@ using generic::FieldSpec;
 using generic::Rule;
 
 struct GenericOptions {
-  std::string secret;
+  Secrets secrets;
   bool hmac = false;
   TokenLocation token;  // shared_secret: header or query; hmac: header
   std::string prefix;   // hmac: text before the digest
@@ -53,8 +53,8 @@ class GenericSource final : public WebhookSource {
 
   const std::string& Name() const override { return name_; }
 
-  bool Verify(const WebhookRequest& request, SourceError* error) const override {
-    if (!options_.hmac) return VerifySharedToken(request, options_.token, options_.secret, error);
+  bool Verify(const WebhookRequest& request, SourceError* error, size_t* matched) const override {
+    if (!options_.hmac) return VerifySharedToken(request, options_.token, options_.secrets, error, matched);
     auto it = request.headers.find(options_.token.header);
     if (it == request.headers.end()) {
       *error = {Rejection::kBadSignature, "missing header " + options_.token.header};
@@ -66,16 +66,19 @@ class GenericSource final : public WebhookSource {
       return false;
     }
     presented.remove_prefix(options_.prefix.size());
-    const std::string digest = HmacSha256(options_.secret, request.body);
-    std::string expected = options_.base64 ? Base64Encode(digest) : HexEncode(digest);
     std::string given(presented);
     if (!options_.base64) {
       for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    if (!ConstantTimeEquals(given, expected)) {
+    const auto match = MatchSecret(options_.secrets, given, [&](const std::string& secret) {
+      const std::string digest = HmacSha256(secret, request.body);
+      return options_.base64 ? Base64Encode(digest) : HexEncode(digest);
+    });
+    if (!match) {
       *error = {Rejection::kBadSignature, options_.token.header + " does not match the body"};
       return false;
     }
+    *matched = *match;
     return true;
   }
 
@@ -307,7 +310,7 @@ struct GenericConfig {
 const config::FieldTable<GenericConfig>& AuthTable() {
   using config::At;
   using C = GenericConfig;
-  constexpr auto kRestart = config::Apply::kRestart;
+  constexpr auto kLive = kSourceApply;
   auto token = [](std::string TokenLocation::*member) {
     return config::Via<C, std::string>([member](const C& c) { return c.options.token.*member; },
                                        [member](C& c, std::string v) { c.options.token.*member = std::move(v); });
@@ -315,17 +318,16 @@ const config::FieldTable<GenericConfig>& AuthTable() {
   static const config::FieldTable<C> kTable(
       "sources.<name>.auth", "How a request proves it comes from the sender.",
       {
-          config::OneOf("mode", At(&C::mode), "", {"shared_secret", "hmac_sha256"}, kRestart,
+          config::OneOf("mode", At(&C::mode), "", {"shared_secret", "hmac_sha256"}, kLive,
                         "shared_secret: the secret itself in a header or query parameter; hmac_sha256: an HMAC of "
                         "the body in a header.")
               .Required(),
-          config::Str("header", token(&TokenLocation::header), "", kRestart,
-                      "The header carrying the secret or digest."),
-          config::Str("query", token(&TokenLocation::query), "", kRestart,
+          config::Str("header", token(&TokenLocation::header), "", kLive, "The header carrying the secret or digest."),
+          config::Str("query", token(&TokenLocation::query), "", kLive,
                       "The query parameter carrying the secret (shared_secret only)."),
-          config::Str("prefix", config::At(&C::options, &GenericOptions::prefix), "", kRestart,
+          config::Str("prefix", config::At(&C::options, &GenericOptions::prefix), "", kLive,
                       "Text before the digest (\"sha256=\"; hmac_sha256 only)."),
-          config::OneOf("encoding", At(&C::encoding), "hex", {"hex", "base64"}, kRestart,
+          config::OneOf("encoding", At(&C::encoding), "hex", {"hex", "base64"}, kLive,
                         "The digest's encoding (hmac_sha256 only)."),
       },
       {[](const C& c, config::SectionCheck& k) {
@@ -344,7 +346,7 @@ const config::FieldTable<GenericConfig>& AuthTable() {
 const config::FieldTable<GenericConfig>& GenericTable() {
   using config::At;
   using C = GenericConfig;
-  constexpr auto kRestart = config::Apply::kRestart;
+  constexpr auto kLive = kSourceApply;
   static const config::FieldTable<C> kTable(
       "sources.<name>", "Any JSON webhook, mapped by declarative rules ([helpdesks.md](helpdesks.md)).",
       {
@@ -362,14 +364,14 @@ const config::FieldTable<GenericConfig>& GenericTable() {
               "roles", [](C& c) -> ValueMap& { return c.options.roles; }, RoleVocabulary(),
               "Vendor author role -> agent, customer or ignore.", "agent: agent, customer: customer"),
           config::OneOf("default_priority", At(&C::options, &GenericOptions::default_priority), "normal",
-                        PriorityVocabulary(), kRestart, "Priority of tickets opened without one."),
+                        PriorityVocabulary(), kLive, "Priority of tickets opened without one."),
           config::OneOf("unmatched",
                         config::Via<C, std::string>(
                             [](const C& c) { return std::string(c.reject_unmatched ? "reject" : "ignore"); },
                             [](C& c, const std::string& v) { c.reject_unmatched = v == "reject"; }),
-                        "reject", {"reject", "ignore"}, kRestart,
+                        "reject", {"reject", "ignore"}, kLive,
                         "A request no rule matches: rejected (422) or accepted without events."),
-          config::Str("utc_offset", At(&C::utc_offset), "+00:00", kRestart,
+          config::Str("utc_offset", At(&C::utc_offset), "+00:00", kLive,
                       "UTC offset of the sender's dates: a renewal_date sent as a UTC instant (epoch milliseconds) "
                       "is the date at this offset.",
                       {[](const std::string& v) { return ParseUtcOffset(v) ? std::string() : "must be Z or ±HH:MM"; },
@@ -383,7 +385,7 @@ const config::FieldTable<GenericConfig>& GenericTable() {
 StatusOr<std::unique_ptr<WebhookSource>> MakeGenericSource(const SourceSection& section) {
   GenericConfig c;
   GenericOptions& o = c.options;
-  GET_OR_RET(o.secret, LoadSecret(section));
+  GET_OR_RET(o.secrets, LoadSecrets(section));
   SLAMON_RETURN_IF_ERROR(section.Read(GenericTable(), &c));
   if (!section.At("auth").IsMap()) return section.Error(section.At("auth"), "auth", "must be a mapping");
   SLAMON_RETURN_IF_ERROR(section.Read(AuthTable(), &c, {}, "auth"));

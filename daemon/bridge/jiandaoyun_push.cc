@@ -7,7 +7,8 @@
 
 namespace slamon::bridge::jiandaoyun {
 
-bool Verify(const WebhookRequest& request, const std::string& secret, SourceError* error) {
+bool Verify(const WebhookRequest& request, const std::vector<std::string>& secrets, SourceError* error,
+            size_t* matched) {
   const std::string signature = request.Header("x-jdy-signature");
   auto nonce = request.query.find("nonce");
   auto timestamp = request.query.find("timestamp");
@@ -15,12 +16,14 @@ bool Verify(const WebhookRequest& request, const std::string& secret, SourceErro
     *error = {Rejection::kBadSignature, "missing X-JDY-Signature header or nonce/timestamp query parameter"};
     return false;
   }
-  const std::string expected =
-      HexEncode(Sha1(nonce->second + ":" + request.body + ":" + secret + ":" + timestamp->second));
-  if (!ConstantTimeEquals(signature, expected)) {
+  const auto match = MatchSecret(secrets, signature, [&](const std::string& secret) {
+    return HexEncode(Sha1(nonce->second + ":" + request.body + ":" + secret + ":" + timestamp->second));
+  });
+  if (!match) {
     *error = {Rejection::kBadSignature, "signature does not match"};
     return false;
   }
+  *matched = *match;
   return true;
 }
 

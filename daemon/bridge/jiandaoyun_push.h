@@ -13,8 +13,10 @@
 namespace slamon::bridge::jiandaoyun {
 
 /// Checks X-JDY-Signature = hex SHA-1 of "nonce:body:secret:timestamp", with
-/// nonce and timestamp from the query string, in constant time.
-bool Verify(const WebhookRequest& request, const std::string& secret, SourceError* error);
+/// nonce and timestamp from the query string, in constant time, for each of
+/// `secrets`: true with the position of the one that verified in `*matched`.
+bool Verify(const WebhookRequest& request, const std::vector<std::string>& secrets, SourceError* error,
+            size_t* matched);
 
 /// One data push of a record.
 struct Push {

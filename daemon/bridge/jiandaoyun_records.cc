@@ -43,10 +43,10 @@ struct RecordOptions {
 using config::At;
 using F = RecordFields;
 using O = RecordOptions;
-constexpr auto kRestart = config::Apply::kRestart;
+constexpr auto kLive = kSourceApply;
 
 config::Field<F> Widget(std::string key, std::string F::*member, std::string doc, std::string def = "") {
-  return config::Str(std::move(key), At(member), std::move(def), kRestart, std::move(doc));
+  return config::Str(std::move(key), At(member), std::move(def), kLive, std::move(doc));
 }
 
 config::StringRule OffsetRule() {
@@ -57,12 +57,12 @@ const config::FieldTable<O>& AccountsTable() {
   static const config::FieldTable<O> kTable(
       "sources.<name>", "A Jiandaoyun customer form (`form: accounts`) ([helpdesks.md](helpdesks.md)).",
       {
-          config::Map("tiers", At(&O::tiers), kRestart, "Tier widget value -> slamon tier (others pass as they are)."),
-          config::Str("default_tier", At(&O::default_tier), "", kRestart,
+          config::Map("tiers", At(&O::tiers), kLive, "Tier widget value -> slamon tier (others pass as they are)."),
+          config::Str("default_tier", At(&O::default_tier), "", kLive,
                       "Tier of customers whose tier widget is empty (none: such a push is refused)."),
-          config::List("churned_statuses", At(&O::churned_statuses), {}, {}, kRestart,
+          config::List("churned_statuses", At(&O::churned_statuses), {}, {}, kLive,
                        "Status widget values that mean the customer is lost (account.churned)."),
-          config::Str("utc_offset", At(&O::utc_offset), "+08:00", kRestart,
+          config::Str("utc_offset", At(&O::utc_offset), "+08:00", kLive,
                       "The form's UTC offset: a date widget sends its local midnight as a UTC instant.", OffsetRule()),
           config::Structured<O>("fields", "mapping", "Which form widget holds each slamon field (below).").Required(),
       });
@@ -92,7 +92,7 @@ const config::FieldTable<O>& OrdersTable() {
   static const config::FieldTable<O> kTable(
       "sources.<name>", "A Jiandaoyun order or contract form (`form: orders`) ([helpdesks.md](helpdesks.md)).",
       {
-          config::Str("currency", At(&O::currency), "", kRestart,
+          config::Str("currency", At(&O::currency), "", kLive,
                       "ISO 4217 code of orders without a currency widget value (none: the daemon's value currency).",
                       {[](const std::string& v) {
                          return NormalizeCurrency(v) == v ? std::string() : "must be an ISO 4217 code such as CNY";
@@ -120,11 +120,11 @@ const config::FieldTable<O>& FollowupsTable() {
   static const config::FieldTable<O> kTable(
       "sources.<name>", "A Jiandaoyun follow-up form (`form: followups`) ([helpdesks.md](helpdesks.md)).",
       {
-          config::Map("kinds", At(&O::kinds), kRestart, "Kind widget value -> call, meeting, email or qbr.",
+          config::Map("kinds", At(&O::kinds), kLive, "Kind widget value -> call, meeting, email or qbr.",
                       {InteractionKinds()}),
-          config::Map("directions", At(&O::directions), kRestart, "Direction widget value -> inbound or outbound.",
+          config::Map("directions", At(&O::directions), kLive, "Direction widget value -> inbound or outbound.",
                       {Directions()}),
-          config::OneOf("default_direction", At(&O::default_direction), "outbound", Directions(), kRestart,
+          config::OneOf("default_direction", At(&O::default_direction), "outbound", Directions(), kLive,
                         "Direction of records without a direction widget value."),
           config::Structured<O>("fields", "mapping", "Which form widget holds each slamon field (below).").Required(),
       });
@@ -156,9 +156,9 @@ FormTables TablesOf(const std::string& form) {
 
 class RecordSource final : public WebhookSource {
  public:
-  RecordSource(std::string name, std::string secret, std::string form, RecordFields fields, RecordOptions options)
+  RecordSource(std::string name, Secrets secrets, std::string form, RecordFields fields, RecordOptions options)
       : name_(std::move(name)),
-        secret_(std::move(secret)),
+        secrets_(std::move(secrets)),
         form_(std::move(form)),
         fields_(std::move(fields)),
         options_(std::move(options)),
@@ -166,8 +166,8 @@ class RecordSource final : public WebhookSource {
 
   const std::string& Name() const override { return name_; }
 
-  bool Verify(const WebhookRequest& request, SourceError* error) const override {
-    return jiandaoyun::Verify(request, secret_, error);
+  bool Verify(const WebhookRequest& request, SourceError* error, size_t* matched) const override {
+    return jiandaoyun::Verify(request, secrets_, error, matched);
   }
 
   bool Map(const WebhookRequest& request, std::vector<MappedEvent>* out, SourceError* error) const override {
@@ -284,7 +284,9 @@ class RecordSource final : public WebhookSource {
     return true;
   }
 
-  std::string name_, secret_, form_;
+  std::string name_;
+  Secrets secrets_;
+  std::string form_;
   RecordFields fields_;
   RecordOptions options_;
   int utc_offset_minutes_;
@@ -293,7 +295,7 @@ class RecordSource final : public WebhookSource {
 }  // namespace
 
 StatusOr<std::unique_ptr<WebhookSource>> MakeRecordSource(const SourceSection& section, const std::string& form) {
-  GET_OR_RET(std::string secret, LoadSecret(section));
+  GET_OR_RET(Secrets secrets, LoadSecrets(section));
   const FormTables tables = TablesOf(form);
   RecordOptions options;
   SLAMON_RETURN_IF_ERROR(section.Read(tables.main, &options, {"form"}));
@@ -303,7 +305,7 @@ StatusOr<std::unique_ptr<WebhookSource>> MakeRecordSource(const SourceSection& s
   RecordFields fields;
   SLAMON_RETURN_IF_ERROR(section.Read(tables.fields, &fields, {}, "fields"));
   return std::unique_ptr<WebhookSource>(
-      std::make_unique<RecordSource>(section.name(), std::move(secret), form, std::move(fields), std::move(options)));
+      std::make_unique<RecordSource>(section.name(), std::move(secrets), form, std::move(fields), std::move(options)));
 }
 
 std::vector<config::SectionInfo> RecordReference() {

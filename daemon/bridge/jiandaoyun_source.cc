@@ -34,8 +34,8 @@ class JiandaoyunSource : public WebhookSource {
  public:
   const std::string& Name() const override { return name_; }
 
-  bool Verify(const WebhookRequest& request, SourceError* error) const override {
-    return jiandaoyun::Verify(request, secret_, error);
+  bool Verify(const WebhookRequest& request, SourceError* error, size_t* matched) const override {
+    return jiandaoyun::Verify(request, secrets_, error, matched);
   }
 
   bool Map(const WebhookRequest& request, std::vector<MappedEvent>* out, SourceError* error) const override {
@@ -112,7 +112,7 @@ class JiandaoyunSource : public WebhookSource {
   static StatusOr<std::unique_ptr<WebhookSource>> Make(const SourceSection& section) {
     auto source = std::unique_ptr<JiandaoyunSource>(new JiandaoyunSource());
     source->name_ = section.name();
-    GET_OR_RET(source->secret_, LoadSecret(section));
+    GET_OR_RET(source->secrets_, LoadSecrets(section));
     Options o;
     SLAMON_RETURN_IF_ERROR(section.Read(Table(), &o));
     if (!section.At("fields").IsMap()) {
@@ -137,22 +137,22 @@ class JiandaoyunSource : public WebhookSource {
   static const config::FieldTable<Options>& Table() {
     using config::At;
     using O = Options;
-    constexpr auto kRestart = config::Apply::kRestart;
+    constexpr auto kLive = kSourceApply;
     static const config::FieldTable<O> kTable(
         "sources.<name>", "A Jiandaoyun form's data push ([helpdesks.md](helpdesks.md)).",
         {
-            config::OneOf("form", At(&O::form), "tickets", jiandaoyun::FormKinds(), kRestart,
+            config::OneOf("form", At(&O::form), "tickets", jiandaoyun::FormKinds(), kLive,
                           "What the form's records are: tickets, or accounts, orders, followups (each with keys "
                           "of its own, below)."),
-            config::Str("default_priority", At(&O::default_priority), "normal", kRestart,
+            config::Str("default_priority", At(&O::default_priority), "normal", kLive,
                         "Priority of tickets whose priority widget is empty."),
-            config::Map("statuses", At(&O::statuses), kRestart, "Status widget value -> slamon status.",
+            config::Map("statuses", At(&O::statuses), kLive, "Status widget value -> slamon status.",
                         {TicketStatuses()}),
-            config::Map("priorities", At(&O::priorities), kRestart, "Priority widget value -> slamon priority.",
+            config::Map("priorities", At(&O::priorities), kLive, "Priority widget value -> slamon priority.",
                         {TicketPriorities()}),
-            config::Map("authors", At(&O::authors), kRestart, "Reply author value -> agent or customer.",
+            config::Map("authors", At(&O::authors), kLive, "Reply author value -> agent or customer.",
                         {{"agent", "customer"}}),
-            config::Map("visibility", At(&O::visibility), kRestart, "Reply visibility value -> public or internal.",
+            config::Map("visibility", At(&O::visibility), kLive, "Reply visibility value -> public or internal.",
                         {{"public", "internal"}}),
             config::Structured<O>("fields", "mapping", "Which form widget holds each slamon field (below).").Required(),
         });
@@ -164,22 +164,22 @@ class JiandaoyunSource : public WebhookSource {
     using config::At;
     using config::Str;
     using F = Fields;
-    constexpr auto kRestart = config::Apply::kRestart;
+    constexpr auto kLive = kSourceApply;
     static const config::FieldTable<F> kTable(
         "sources.<name>.fields", "Form widgets, by the slamon field they hold.",
         {
-            Str("ticket_id", At(&F::ticket_id), "_id", kRestart, "The ticket id (the record id by default)."),
-            Str("account", At(&F::account), "", kRestart, "The account id.").Required(),
-            Str("status", At(&F::status), "", kRestart, "The ticket status."),
-            Str("previous_status", At(&F::previous_status), "", kRestart, "The status before this change."),
-            Str("priority", At(&F::priority), "", kRestart, "The priority."),
-            Str("channel", At(&F::channel), "", kRestart, "The channel."),
-            Str("score", At(&F::score), "", kRestart, "A satisfaction score (integer)."),
-            Str("replies", At(&F::replies), "", kRestart, "The replies subform (needs reply_author and reply_time)."),
-            Str("reply_id", At(&F::reply_id), "_id", kRestart, "A reply row's id."),
-            Str("reply_author", At(&F::reply_author), "", kRestart, "A reply row's author."),
-            Str("reply_public", At(&F::reply_public), "", kRestart, "A reply row's visibility."),
-            Str("reply_time", At(&F::reply_time), "", kRestart, "A reply row's time."),
+            Str("ticket_id", At(&F::ticket_id), "_id", kLive, "The ticket id (the record id by default)."),
+            Str("account", At(&F::account), "", kLive, "The account id.").Required(),
+            Str("status", At(&F::status), "", kLive, "The ticket status."),
+            Str("previous_status", At(&F::previous_status), "", kLive, "The status before this change."),
+            Str("priority", At(&F::priority), "", kLive, "The priority."),
+            Str("channel", At(&F::channel), "", kLive, "The channel."),
+            Str("score", At(&F::score), "", kLive, "A satisfaction score (integer)."),
+            Str("replies", At(&F::replies), "", kLive, "The replies subform (needs reply_author and reply_time)."),
+            Str("reply_id", At(&F::reply_id), "_id", kLive, "A reply row's id."),
+            Str("reply_author", At(&F::reply_author), "", kLive, "A reply row's author."),
+            Str("reply_public", At(&F::reply_public), "", kLive, "A reply row's visibility."),
+            Str("reply_time", At(&F::reply_time), "", kLive, "A reply row's time."),
         },
         {[](const F& f, config::SectionCheck& k) {
           if (!f.replies.empty() && (f.reply_author.empty() || f.reply_time.empty())) {
@@ -251,7 +251,8 @@ class JiandaoyunSource : public WebhookSource {
     return true;
   }
 
-  std::string name_, secret_, default_priority_;
+  std::string name_, default_priority_;
+  Secrets secrets_;
   Fields fields_;
   std::map<std::string, std::string> statuses_, priorities_, authors_, public_values_;
 };

@@ -54,7 +54,7 @@ ValueMap DefaultJiraPriorities() {
 }
 
 struct JiraOptions {
-  std::string secret;
+  Secrets secrets;
   bool ticket_id_is_key = true;
   std::string account_field = "customfield_10002";  // JSM "Organizations" on most sites
   std::string default_account;
@@ -87,7 +87,7 @@ class JiraSource final : public WebhookSource {
 
   const std::string& Name() const override { return name_; }
 
-  bool Verify(const WebhookRequest& request, SourceError* error) const override {
+  bool Verify(const WebhookRequest& request, SourceError* error, size_t* matched) const override {
     const std::string header = request.Header("x-hub-signature");
     if (header.empty()) {
       *error = {Rejection::kBadSignature, "missing header x-hub-signature"};
@@ -101,11 +101,14 @@ class JiraSource final : public WebhookSource {
     }
     std::string presented = header.substr(eq + 1);
     for (char& c : presented) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const std::string expected = HexEncode(HmacSha256(options_.secret, request.body));
-    if (!ConstantTimeEquals(presented, expected)) {
+    const auto match = MatchSecret(options_.secrets, presented, [&](const std::string& secret) {
+      return HexEncode(HmacSha256(secret, request.body));
+    });
+    if (!match) {
       *error = {Rejection::kBadSignature, "x-hub-signature does not match the body"};
       return false;
     }
+    *matched = *match;
     return true;
   }
 
@@ -339,31 +342,31 @@ namespace {
 const config::FieldTable<JiraOptions>& JiraTable() {
   using config::At;
   using O = JiraOptions;
-  constexpr auto kRestart = config::Apply::kRestart;
+  constexpr auto kLive = kSourceApply;
   auto ticket_id =
       config::Via<O, std::string>([](const O& o) { return std::string(o.ticket_id_is_key ? "key" : "id"); },
                                   [](O& o, const std::string& v) { o.ticket_id_is_key = v == "key"; });
   static const config::FieldTable<O> kTable(
       "sources.<name>", "A Jira Service Management webhook ([helpdesks.md](helpdesks.md)).",
       {
-          config::OneOf("ticket_id", ticket_id, "key", {"key", "id"}, kRestart,
+          config::OneOf("ticket_id", ticket_id, "key", {"key", "id"}, kLive,
                         "What becomes the ticket id: the issue key (SUP-12) or its numeric id."),
-          config::Str("account_field", At(&O::account_field), "customfield_10002", kRestart,
+          config::Str("account_field", At(&O::account_field), "customfield_10002", kLive,
                       "The issue field naming the account (JSM Organizations on most sites)."),
-          config::Str("default_account", At(&O::default_account), "", kRestart,
+          config::Str("default_account", At(&O::default_account), "", kLive,
                       "Account of issues whose account field is empty."),
           ValueMapRow<O>("statuses", &O::statuses, StatusVocabulary(), "Jira status -> slamon status.",
                          "Jira's usual statuses (helpdesks.md)"),
           ValueMapRow<O>("priorities", &O::priorities, PriorityVocabulary(), "Jira priority -> slamon priority.",
                          "Jira's usual priorities (helpdesks.md)"),
-          config::OneOf("default_priority", At(&O::default_priority), "normal", PriorityVocabulary(), kRestart,
+          config::OneOf("default_priority", At(&O::default_priority), "normal", PriorityVocabulary(), kLive,
                         "Priority of issues without one."),
           ValueMapRow<O>("roles", &O::roles, RoleVocabulary(),
                          "Comment author accountType -> agent, customer or ignore.",
                          "atlassian: agent, customer: customer, app: ignore"),
-          config::Bool("reporter_is_customer", At(&O::reporter_is_customer), true, kRestart,
+          config::Bool("reporter_is_customer", At(&O::reporter_is_customer), true, kLive,
                        "A comment by the issue's reporter is the customer's."),
-          config::Str("channel", At(&O::channel), "", kRestart, "The channel of the tickets (none when empty)."),
+          config::Str("channel", At(&O::channel), "", kLive, "The channel of the tickets (none when empty)."),
       });
   return kTable;
 }
@@ -372,7 +375,7 @@ const config::FieldTable<JiraOptions>& JiraTable() {
 
 StatusOr<std::unique_ptr<WebhookSource>> MakeJiraSource(const SourceSection& section) {
   JiraOptions o;
-  GET_OR_RET(o.secret, LoadSecret(section));
+  GET_OR_RET(o.secrets, LoadSecrets(section));
   SLAMON_RETURN_IF_ERROR(section.Read(JiraTable(), &o));
   return std::unique_ptr<WebhookSource>(std::make_unique<JiraSource>(section.name(), std::move(o)));
 }

@@ -276,25 +276,73 @@ std::string JsonTextAt(const nlohmann::json& root, std::string_view pointer) {
   }
 }
 
-StatusOr<std::string> LoadSecret(const SourceSection& section) {
-  const YAML::Node direct = section.At("secret");
-  const YAML::Node env = section.At("secret_env");
-  if (direct.IsDefined() && env.IsDefined())
-    return section.Error(env, "secret_env", "give secret or secret_env, not both");
-  if (direct.IsDefined()) {
-    if (!direct.IsScalar() || direct.Scalar().empty())
-      return section.Error(direct, "secret", "must be a non-empty string");
-    return direct.Scalar();
+namespace {
+
+// The secret named by environment variable `var`; the problem at `at` when unset.
+StatusOr<std::string> SecretFromEnv(const SourceSection& section, const YAML::Node& at, const std::string& key) {
+  if (!at.IsScalar() || at.Scalar().empty()) return section.Error(at, key, "must name a variable");
+  const char* value = std::getenv(at.Scalar().c_str());
+  if (value == nullptr || *value == '\0') {
+    return section.Error(at, key, "environment variable " + at.Scalar() + " is not set");
   }
-  if (env.IsDefined()) {
-    if (!env.IsScalar() || env.Scalar().empty()) return section.Error(env, "secret_env", "must name a variable");
-    const char* value = std::getenv(env.Scalar().c_str());
-    if (value == nullptr || *value == '\0') {
-      return section.Error(env, "secret_env", "environment variable " + env.Scalar() + " is not set");
+  return std::string(value);
+}
+
+// `secrets:` or `secret_envs:`: 1..kMaxSecrets entries, each a secret (or a set variable).
+StatusOr<Secrets> SecretList(const SourceSection& section, const std::string& key, bool env) {
+  const YAML::Node list = section.At(key);
+  if (!list.IsSequence() || list.size() == 0 || list.size() > kMaxSecrets) {
+    return section.Error(list, key, "must be a list of 1 to " + std::to_string(kMaxSecrets) + " entries");
+  }
+  Secrets out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string at = key + "[" + std::to_string(i) + "]";
+    if (env) {
+      GET_OR_RET(std::string value, SecretFromEnv(section, list[i], at));
+      out.push_back(std::move(value));
+    } else if (!list[i].IsScalar() || list[i].Scalar().empty()) {
+      return section.Error(list[i], at, "must be a non-empty string");
+    } else {
+      out.push_back(list[i].Scalar());
     }
-    return std::string(value);
   }
-  return section.Error(section.node(), "secret", "is required (give secret or secret_env)");
+  return out;
+}
+
+}  // namespace
+
+StatusOr<Secrets> LoadSecrets(const SourceSection& section) {
+  static const std::vector<std::string> kKeys = {"secret", "secret_env", "secrets", "secret_envs"};
+  std::vector<std::string> given;
+  for (const std::string& key : kKeys) {
+    if (section.At(key).IsDefined()) given.push_back(key);
+  }
+  if (given.empty()) {
+    return section.Error(section.node(), "secret", "is required (give secret, secret_env, secrets or secret_envs)");
+  }
+  if (given.size() > 1) {
+    return section.Error(section.At(given[1]), given[1],
+                         "give one of secret, secret_env, secrets and secret_envs, not " + given[0] + " too");
+  }
+  const std::string& key = given.front();
+  if (key == "secrets" || key == "secret_envs") return SecretList(section, key, key == "secret_envs");
+  const YAML::Node node = section.At(key);
+  if (key == "secret_env") {
+    GET_OR_RET(std::string value, SecretFromEnv(section, node, key));
+    return Secrets{std::move(value)};
+  }
+  if (!node.IsScalar() || node.Scalar().empty()) return section.Error(node, key, "must be a non-empty string");
+  return Secrets{node.Scalar()};
+}
+
+std::optional<size_t> MatchSecret(const Secrets& secrets, std::string_view presented,
+                                  const std::function<std::string(const std::string& secret)>& expected) {
+  std::optional<size_t> matched;
+  for (size_t i = 0; i < secrets.size(); ++i) {
+    // Every secret is tried, even after a match.
+    if (ConstantTimeEquals(presented, expected(secrets[i])) && !matched) matched = i;
+  }
+  return matched;
 }
 
 const std::vector<std::string>& TicketStatuses() {

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -134,11 +135,26 @@ std::string JsonText(const nlohmann::json& object, std::string_view key);
 /// pointer is malformed or resolves to nothing.
 std::string JsonTextAt(const nlohmann::json& root, std::string_view pointer);
 
-/// A source's secret: `secret:` in its section, or the environment variable
-/// named by `secret_env:`. Errors name the key, never the value:
-/// "bridge.yaml:7: sources.zd.secret_env: environment variable
-/// ZENDESK_SECRET is not set". An empty secret is an error.
-StatusOr<std::string> LoadSecret(const SourceSection& section);
+/// A source's secrets, in the order its config gives them.
+using Secrets = std::vector<std::string>;
+
+/// The most secrets one source may have (`secrets:`, `secret_envs:`): enough
+/// for a rotation, and a bound on the per-secret metric series.
+inline constexpr size_t kMaxSecrets = 8;
+
+/// A source's secrets: exactly one of `secret:`, `secret_env:` (the
+/// environment variable holding it), `secrets:` (a list) or `secret_envs:`
+/// (a list of variables) in its section; one secret for the first two. Errors
+/// name the key, never the value: "bridge.yaml:7: sources.zd.secret_env:
+/// environment variable ZENDESK_SECRET is not set",
+/// "bridge.yaml:9: sources.zd.secret_envs[1]: …". An empty secret is an error.
+StatusOr<Secrets> LoadSecrets(const SourceSection& section);
+
+/// Which of `secrets` produced `presented`: `expected(secret)` is computed and
+/// compared in constant time for every secret, so the time taken does not
+/// tell which one matched. The position of the first match, or nullopt.
+std::optional<size_t> MatchSecret(const Secrets& secrets, std::string_view presented,
+                                  const std::function<std::string(const std::string& secret)>& expected);
 
 /// slamon's ticket statuses and priorities, for the values of a mapping row.
 const std::vector<std::string>& TicketStatuses();

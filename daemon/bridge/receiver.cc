@@ -42,9 +42,8 @@ Outcome OutcomeOf(Rejection r) {
 
 }  // namespace
 
-Receiver::Receiver(std::map<std::string, std::unique_ptr<WebhookSource>> sources, EventSink* sink,
-                   BridgeMetrics* metrics, int retry_after_seconds, Clock clock)
-    : sources_(std::move(sources)),
+Receiver::Receiver(Sources sources, EventSink* sink, BridgeMetrics* metrics, int retry_after_seconds, Clock clock)
+    : sources_(std::make_shared<const Sources>(std::move(sources))),
       sink_(sink),
       metrics_(metrics),
       retry_after_seconds_(retry_after_seconds),
@@ -57,11 +56,23 @@ Receiver::Receiver(std::map<std::string, std::unique_ptr<WebhookSource>> sources
   }
 }
 
+void Receiver::ReplaceSources(Sources sources) {
+  auto next = std::make_shared<const Sources>(std::move(sources));
+  std::lock_guard lock(mu_);
+  sources_ = std::move(next);
+}
+
+std::shared_ptr<const Receiver::Sources> Receiver::CurrentSources() const {
+  std::lock_guard lock(mu_);
+  return sources_;
+}
+
 daemon::HttpResponse Receiver::Handle(const daemon::HttpRequest& http) const {
   const std::string name =
       http.path.starts_with(kWebhookPrefix) ? http.path.substr(kWebhookPrefix.size()) : std::string();
-  auto found = sources_.find(name);
-  if (found == sources_.end()) {
+  const std::shared_ptr<const Sources> sources = CurrentSources();  // kept for the whole request
+  auto found = sources->find(name);
+  if (found == sources->end()) {
     metrics_->Request("", Outcome::kUnknownSource);
     Log("bridge")->warn("POST {}: 404 no such source", http.path);
     return Answer(404, "error", "no such webhook source");
@@ -80,8 +91,11 @@ daemon::HttpResponse Receiver::Handle(const daemon::HttpRequest& http) const {
   request.received_unix_s = clock_();
 
   SourceError error{Rejection::kBadPayload, ""};
-  if (!source.Verify(request, &error))
+  size_t secret = 0;
+  if (!source.Verify(request, &error, &secret)) {
     return reject(HttpStatus(error.rejection), OutcomeOf(error.rejection), error.reason);
+  }
+  metrics_->SignatureMatched(name, secret);
   std::vector<MappedEvent> events;
   if (!source.Map(request, &events, &error)) {
     return reject(HttpStatus(error.rejection), OutcomeOf(error.rejection), error.reason);

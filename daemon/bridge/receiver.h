@@ -5,13 +5,16 @@
 //   400 bad JSON / shape    401 bad or missing signature, stale timestamp
 //   404 unknown source      422 unmappable payload or an invalid event
 //   503 + Retry-After       Kafka did not acknowledge in time
-// Every rejection is logged once with its reason (never a secret) and counted.
-// Thread-safe: handlers run concurrently.
+// Every rejection is logged once with its reason (never a secret) and counted,
+// every authentic request by the position of the secret that verified it.
+// Thread-safe: handlers run concurrently, and a reload replaces the sources
+// while they do.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "daemon/bridge/bridge_metrics.h"
@@ -26,14 +29,22 @@ inline constexpr std::string_view kWebhookPrefix = "/webhooks/";
 class Receiver {
  public:
   using Clock = std::function<int64_t()>;  ///< Unix seconds now
+  using Sources = std::map<std::string, std::unique_ptr<WebhookSource>>;
 
-  Receiver(std::map<std::string, std::unique_ptr<WebhookSource>> sources, EventSink* sink, BridgeMetrics* metrics,
-           int retry_after_seconds = 5, Clock clock = nullptr);
+  Receiver(Sources sources, EventSink* sink, BridgeMetrics* metrics, int retry_after_seconds = 5,
+           Clock clock = nullptr);
 
   daemon::HttpResponse Handle(const daemon::HttpRequest& request) const;
 
+  /// Serves `sources` from the next request on (a reload); requests already
+  /// running finish with the sources they started with.
+  void ReplaceSources(Sources sources);
+
  private:
-  std::map<std::string, std::unique_ptr<WebhookSource>> sources_;
+  std::shared_ptr<const Sources> CurrentSources() const;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const Sources> sources_;  ///< replaced whole, never changed
   EventSink* sink_;
   BridgeMetrics* metrics_;
   int retry_after_seconds_;

@@ -61,9 +61,17 @@ class WebhookSource {
   virtual ~WebhookSource() = default;
   /// The source's configured name (the URL path segment: POST /webhooks/<name>).
   virtual const std::string& Name() const = 0;
-  /// Checks the request's authenticity: true when authentic, else false with `error` set.
+  /// Checks the request's authenticity against the source's secrets (its
+  /// one `secret`, or each of its `secrets` in turn, mapping_util.h
+  /// LoadSecrets): true when one verifies, with its position in the list (0
+  /// for a single secret) in `*matched`; else false with `error` set.
   /// Implementations compare secrets and digests in constant time.
-  virtual bool Verify(const WebhookRequest& request, SourceError* error) const = 0;
+  virtual bool Verify(const WebhookRequest& request, SourceError* error, size_t* matched) const = 0;
+  /// The same, when which secret verified does not matter.
+  bool Verify(const WebhookRequest& request, SourceError* error) const {
+    size_t matched = 0;
+    return Verify(request, error, &matched);
+  }
   /// Maps a verified request to events (possibly none: e.g. an internal note);
   /// false with `error` set when it cannot.
   /// Event ids must be derived deterministically from the sender's delivery or
@@ -79,7 +87,7 @@ class WebhookSource {
 class SourceSection {
  public:
   /// The keys every kind has; its own table need not list them.
-  static const std::vector<std::string>& CommonKeys();  ///< kind, secret, secret_env
+  static const std::vector<std::string>& CommonKeys();  ///< kind, secret, secret_env, secrets, secret_envs
 
   SourceSection(const config::YamlReader& reader, std::string name, YAML::Node node)
       : reader_(reader), name_(std::move(name)), field_("sources." + name_), node_(std::move(node)) {}
@@ -118,6 +126,10 @@ class SourceSection {
   std::string field_;
   YAML::Node node_;
 };
+
+/// Every row of a source's section applies on a reload: the bridge rebuilds
+/// its sources from the reloaded file (bridge_reload.h).
+inline constexpr config::Apply kSourceApply = config::Apply::kLive;
 
 /// Builds a source from its section. Errors name the key, see SourceSection.
 using SourceFactory = StatusOr<std::unique_ptr<WebhookSource>> (*)(const SourceSection& section);

@@ -137,7 +137,7 @@ StatusOr<std::unique_ptr<WebhookSource>> BuildSource(SourceFactory factory, cons
 }
 
 const std::vector<std::string>& SourceSection::CommonKeys() {
-  static const std::vector<std::string> kKeys = {"kind", "secret", "secret_env"};
+  static const std::vector<std::string> kKeys = {"kind", "secret", "secret_env", "secrets", "secret_envs"};
   return kKeys;
 }
 
@@ -159,8 +159,8 @@ Status SourceSection::Problems(const config::YamlReader& reader, size_t from) {
   return joined.empty() ? Status::OK() : Status::Invalid(joined);
 }
 
-bool VerifySharedToken(const WebhookRequest& request, const TokenLocation& where, const std::string& secret,
-                       SourceError* error) {
+bool VerifySharedToken(const WebhookRequest& request, const TokenLocation& where,
+                       const std::vector<std::string>& secrets, SourceError* error, size_t* matched) {
   std::string presented;
   bool present = false;
   if (!where.header.empty()) {
@@ -175,10 +175,12 @@ bool VerifySharedToken(const WebhookRequest& request, const TokenLocation& where
     if (!present) *error = {Rejection::kBadSignature, "missing query parameter " + where.query};
   }
   if (!present) return false;
-  if (!ConstantTimeEquals(presented, secret)) {
+  const auto match = MatchSecret(secrets, presented, [](const std::string& secret) { return secret; });
+  if (!match) {
     *error = {Rejection::kBadSignature, "shared token does not match"};
     return false;
   }
+  *matched = *match;
   return true;
 }
 

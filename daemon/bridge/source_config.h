@@ -74,8 +74,8 @@ config::Field<O> ValueMapRow(std::string key, std::function<ValueMap&(O&)> map, 
   auto set = [map](O& o, std::map<std::string, std::string> entries) {
     for (const auto& [vendor, value] : entries) map(o).Set(vendor, value);
   };
-  return config::Map(std::move(key), config::Via<O, std::map<std::string, std::string>>(get, set),
-                     config::Apply::kRestart, std::move(doc), {std::move(allowed)})
+  return config::Map(std::move(key), config::Via<O, std::map<std::string, std::string>>(get, set), kSourceApply,
+                     std::move(doc), {std::move(allowed)})
       .DefaultDoc(std::move(default_doc));
 }
 /// The same for a ValueMap member of the options.
@@ -99,10 +99,11 @@ struct TokenLocation {
   std::string query;   ///< query parameter name, or ""
 };
 
-/// Compares the token at `where` with `secret` in constant time. False with a
-/// kBadSignature error ("missing header x-…" / "token does not match") otherwise.
-bool VerifySharedToken(const WebhookRequest& request, const TokenLocation& where, const std::string& secret,
-                       SourceError* error);
+/// Compares the token at `where` with each of `secrets` in constant time:
+/// true with the position of the one it equals in `*matched`, else false with
+/// a kBadSignature error ("missing header x-…" / "token does not match").
+bool VerifySharedToken(const WebhookRequest& request, const TokenLocation& where,
+                       const std::vector<std::string>& secrets, SourceError* error, size_t* matched);
 
 /// slamon's identifier rule (non-empty, at most 256 bytes): false with a
 /// kUnmappable error naming `field` otherwise.

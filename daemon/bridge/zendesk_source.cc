@@ -32,7 +32,7 @@ class ZendeskSource : public WebhookSource {
  public:
   const std::string& Name() const override { return name_; }
 
-  bool Verify(const WebhookRequest& request, SourceError* error) const override {
+  bool Verify(const WebhookRequest& request, SourceError* error, size_t* matched) const override {
     const std::string signature = request.Header("x-zendesk-webhook-signature");
     const std::string timestamp = request.Header("x-zendesk-webhook-signature-timestamp");
     if (signature.empty() || timestamp.empty()) {
@@ -41,8 +41,10 @@ class ZendeskSource : public WebhookSource {
     }
     // The signature is checked before the time: a forged request learns
     // nothing about the replay window.
-    const std::string expected = Base64Encode(HmacSha256(secret_, timestamp + request.body));
-    if (!ConstantTimeEquals(signature, expected)) {
+    const auto match = MatchSecret(secrets_, signature, [&](const std::string& secret) {
+      return Base64Encode(HmacSha256(secret, timestamp + request.body));
+    });
+    if (!match) {
       *error = {Rejection::kBadSignature, "signature does not match"};
       return false;
     }
@@ -57,6 +59,7 @@ class ZendeskSource : public WebhookSource {
                 "signature timestamp outside the replay window (" + std::to_string(skew) + " s off)"};
       return false;
     }
+    *matched = *match;
     return true;
   }
 
@@ -171,7 +174,7 @@ class ZendeskSource : public WebhookSource {
   static StatusOr<std::unique_ptr<WebhookSource>> Make(const SourceSection& section) {
     auto source = std::unique_ptr<ZendeskSource>(new ZendeskSource());
     source->name_ = section.name();
-    GET_OR_RET(source->secret_, LoadSecret(section));
+    GET_OR_RET(source->secrets_, LoadSecrets(section));
     ZendeskOptions o;
     SLAMON_RETURN_IF_ERROR(section.Read(Table(), &o));
     SLAMON_RETURN_IF_ERROR(ReadOrganizationTags(section, &o.organization.tags));
@@ -190,7 +193,7 @@ class ZendeskSource : public WebhookSource {
   static const config::FieldTable<ZendeskOptions>& Table() {
     using O = ZendeskOptions;
     using config::At;
-    constexpr auto kRestart = config::Apply::kRestart;
+    constexpr auto kLive = kSourceApply;
     auto priority = [](const std::string& p) {
       return NormalizePriority(p) ? "" : "'" + p + "' is not one of urgent, high, normal, low";
     };
@@ -203,31 +206,31 @@ class ZendeskSource : public WebhookSource {
     static const config::FieldTable<O> kTable(
         "sources.<name>", "A Zendesk event-subscription webhook ([helpdesks.md](helpdesks.md)).",
         {
-            config::Str("default_account", At(&O::default_account), "", kRestart,
+            config::Str("default_account", At(&O::default_account), "", kLive,
                         "Account of tickets without an organization."),
-            config::Str("default_priority", At(&O::default_priority), "normal", kRestart,
+            config::Str("default_priority", At(&O::default_priority), "normal", kLive,
                         "Priority of tickets created without one.", {priority, "urgent, high, normal, low"}),
-            config::Map("organizations", At(&O::organizations), kRestart,
+            config::Map("organizations", At(&O::organizations), kLive,
                         "Zendesk organization id -> slamon account id (otherwise the id itself)."),
-            config::Map("groups", At(&O::groups), kRestart, "Zendesk group id -> slamon group name."),
-            config::Map("statuses", At(&O::statuses), kRestart, "Custom Zendesk status -> slamon status.",
+            config::Map("groups", At(&O::groups), kLive, "Zendesk group id -> slamon group name."),
+            config::Map("statuses", At(&O::statuses), kLive, "Custom Zendesk status -> slamon status.",
                         {TicketStatuses()}),
-            config::Map("priorities", At(&O::priorities), kRestart, "Zendesk priority -> slamon priority.",
+            config::Map("priorities", At(&O::priorities), kLive, "Zendesk priority -> slamon priority.",
                         {TicketPriorities()}),
-            config::Int("replay_window_seconds", At(&O::replay_window_seconds), 300, {1, 86400, "seconds"}, kRestart,
+            config::Int("replay_window_seconds", At(&O::replay_window_seconds), 300, {1, 86400, "seconds"}, kLive,
                         "How far a signature's timestamp may be from the receive time."),
             config::Structured<O>("organization_tags", "mapping",
                                   "Organization tag -> the account fields it sets ({tier_a: {tier: A}}); fields: "
                                   "tier, owner, owner_email, team, calendar. A removed tag clears them."),
-            config::Map("organization_fields", At(&O::organization, &ZendeskOrganizationSettings::fields), kRestart,
+            config::Map("organization_fields", At(&O::organization, &ZendeskOrganizationSettings::fields), kLive,
                         "Organization custom field id or title -> the account field its value sets.",
                         {OrganizationFieldTargets()}),
-            config::Map("owners", At(&O::organization, &ZendeskOrganizationSettings::owners), kRestart,
+            config::Map("owners", At(&O::organization, &ZendeskOrganizationSettings::owners), kLive,
                         "Zendesk user id (the value of a lookup field mapped to owner) -> slamon owner id "
                         "(otherwise the user id itself).",
                         {{}, "keys: Zendesk user ids (digits)", owner}),
             config::OneOf("on_organization_deleted", At(&O::organization, &ZendeskOrganizationSettings::on_deleted),
-                          "ignore", {"ignore", "churn"}, kRestart,
+                          "ignore", {"ignore", "churn"}, kLive,
                           "What a deleted organization means: nothing, or account.churned."),
         },
         {[](const O& o, config::SectionCheck& check) {
@@ -270,7 +273,8 @@ class ZendeskSource : public WebhookSource {
     return NormalizePriority(raw);
   }
 
-  std::string name_, secret_, default_account_, default_priority_;
+  std::string name_, default_account_, default_priority_;
+  Secrets secrets_;
   std::map<std::string, std::string> groups_, statuses_, priorities_;
   std::shared_ptr<const ZendeskOrganizations> organizations_;
   int64_t replay_window_s_ = 300;

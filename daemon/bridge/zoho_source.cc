@@ -36,7 +36,7 @@ ValueMap DefaultZohoPriorities() {
 }
 
 struct ZohoOptions {
-  std::string secret;
+  Secrets secrets;
   TokenLocation token;
   std::vector<JsonPointer> account_pointers;
   std::string default_account;
@@ -52,8 +52,8 @@ class ZohoSource final : public WebhookSource {
 
   const std::string& Name() const override { return name_; }
 
-  bool Verify(const WebhookRequest& request, SourceError* error) const override {
-    return VerifySharedToken(request, options_.token, options_.secret, error);
+  bool Verify(const WebhookRequest& request, SourceError* error, size_t* matched) const override {
+    return VerifySharedToken(request, options_.token, options_.secrets, error, matched);
   }
 
   bool Map(const WebhookRequest& request, std::vector<MappedEvent>* events, SourceError* error) const override {
@@ -277,7 +277,7 @@ const config::FieldTable<ZohoConfig>& ZohoTable() {
   using config::At;
   using O = ZohoOptions;
   using C = ZohoConfig;
-  constexpr auto kRestart = config::Apply::kRestart;
+  constexpr auto kLive = kSourceApply;
   auto pointer = [](const std::string& text) {
     auto p = JsonPointer::Parse(text);
     return p.ok() ? std::string() : p.status().message();
@@ -289,15 +289,15 @@ const config::FieldTable<ZohoConfig>& ZohoTable() {
   static const config::FieldTable<C> kTable(
       "sources.<name>", "A Zoho Desk webhook ([helpdesks.md](helpdesks.md)).",
       {
-          config::Str("token_header", token(&TokenLocation::header), "", kRestart,
+          config::Str("token_header", token(&TokenLocation::header), "", kLive,
                       "The header carrying the shared secret (or token_query)."),
-          config::Str("token_query", token(&TokenLocation::query), "", kRestart,
+          config::Str("token_query", token(&TokenLocation::query), "", kLive,
                       "The query parameter carrying the shared secret (or token_header)."),
           config::List("account_pointers", At(&C::account_pointers),
                        {"/accountId", "/account/id", "/contact/accountId", "/contact/account/id"},
-                       {1, "JSON pointer", pointer, "JSON pointers"}, kRestart,
+                       {1, "JSON pointer", pointer, "JSON pointers"}, kLive,
                        "Where the account id is in the payload, first found wins."),
-          config::Str("default_account", At(&C::options, &O::default_account), "", kRestart,
+          config::Str("default_account", At(&C::options, &O::default_account), "", kLive,
                       "Account of tickets without one."),
           ValueMapRow<C>(
               "statuses", [](C& c) -> ValueMap& { return c.options.statuses; }, StatusVocabulary(),
@@ -306,7 +306,7 @@ const config::FieldTable<ZohoConfig>& ZohoTable() {
               "priorities", [](C& c) -> ValueMap& { return c.options.priorities; }, PriorityVocabulary(),
               "Zoho priority -> slamon priority.", "Zoho Desk's priorities (helpdesks.md)"),
           config::OneOf("default_priority", At(&C::options, &O::default_priority), "normal", PriorityVocabulary(),
-                        kRestart, "Priority of tickets without one."),
+                        kLive, "Priority of tickets without one."),
           ValueMapRow<C>(
               "roles", [](C& c) -> ValueMap& { return c.options.roles; }, RoleVocabulary(),
               "Thread author type -> agent, customer or ignore.",
@@ -325,7 +325,7 @@ const config::FieldTable<ZohoConfig>& ZohoTable() {
 
 StatusOr<std::unique_ptr<WebhookSource>> MakeZohoSource(const SourceSection& section) {
   ZohoConfig c;
-  GET_OR_RET(c.options.secret, LoadSecret(section));
+  GET_OR_RET(c.options.secrets, LoadSecrets(section));
   SLAMON_RETURN_IF_ERROR(section.Read(ZohoTable(), &c));
   ZohoOptions& o = c.options;
   for (char& ch : o.token.header) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

@@ -111,6 +111,7 @@ TEST(SystemdUnitTest, BridgeUnitIsHardenedAndReadsItsSecretsFromARootOnlyFile) {
   const UnitFile unit = ParseUnit(kBridgeUnit);
   EXPECT_EQ(One(unit, "Service", "ExecStart"), "/usr/bin/slamon bridge --config /etc/slamon/bridge.yaml");
   EXPECT_EQ(One(unit, "Service", "Type"), "exec");  // the bridge does not notify; exec fails a missing binary
+  EXPECT_EQ(One(unit, "Service", "ExecReload"), "/bin/kill -HUP $MAINPID");  // SIGHUP reloads the config
   // systemd reads the file as root before dropping to the dynamic user; "-": optional.
   EXPECT_EQ(One(unit, "Service", "EnvironmentFile"), "-/etc/slamon/bridge.env");
   for (const auto& [key, want] : SharedHardening()) EXPECT_EQ(One(unit, "Service", key), want) << key;

@@ -112,34 +112,79 @@ TEST(BridgeMappingUtilTest, ParsesBodiesAndReadsFields) {
   EXPECT_EQ(JsonText(j["a"], "b"), "7");
 }
 
-// The secret of a source section parsed alone, as "b.yaml".
-StatusOr<std::string> Secret(const std::string& yaml) {
+// The secrets of a source section parsed alone, as "b.yaml".
+StatusOr<Secrets> LoadedSecrets(const std::string& yaml) {
   const YAML::Node node = YAML::Load(yaml);
   const config::YamlReader reader(node, "b.yaml");
-  return LoadSecret(SourceSection(reader, "zd", node));
+  return LoadSecrets(SourceSection(reader, "zd", node));
 }
 
 TEST(BridgeMappingUtilTest, LoadsSecretsWithoutNamingThem) {
-  auto direct = Secret("secret: s3cr3t");
+  auto direct = LoadedSecrets("secret: s3cr3t");
   ASSERT_TRUE(direct.ok());
-  EXPECT_EQ(*direct, "s3cr3t");
+  EXPECT_EQ(*direct, Secrets{"s3cr3t"});
   setenv("SLAMON_TEST_BRIDGE_SECRET", "from-env", 1);
-  auto env = Secret("secret_env: SLAMON_TEST_BRIDGE_SECRET");
+  auto env = LoadedSecrets("secret_env: SLAMON_TEST_BRIDGE_SECRET");
   ASSERT_TRUE(env.ok());
-  EXPECT_EQ(*env, "from-env");
-  auto unset = Secret("secret_env: SLAMON_TEST_BRIDGE_UNSET_VAR");
+  EXPECT_EQ(*env, Secrets{"from-env"});
+  auto unset = LoadedSecrets("secret_env: SLAMON_TEST_BRIDGE_UNSET_VAR");
   ASSERT_FALSE(unset.ok());
   EXPECT_EQ(unset.status().message(),
             "b.yaml:1: sources.zd.secret_env: environment variable SLAMON_TEST_BRIDGE_UNSET_VAR is not set");
-  auto both = Secret("{secret: x, secret_env: Y}");
+  auto both = LoadedSecrets("{secret: x, secret_env: Y}");
   ASSERT_FALSE(both.ok());
-  EXPECT_EQ(both.status().message(), "b.yaml:1: sources.zd.secret_env: give secret or secret_env, not both");
-  auto none = Secret("kind: zendesk\n");
+  EXPECT_EQ(both.status().message(),
+            "b.yaml:1: sources.zd.secret_env: give one of secret, secret_env, secrets and secret_envs, not secret too");
+  auto none = LoadedSecrets("kind: zendesk\n");
   ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.status().message(), "b.yaml:1: sources.zd.secret: is required (give secret or secret_env)");
-  auto empty = Secret("kind: zendesk\nsecret: ''\n");
+  EXPECT_EQ(none.status().message(),
+            "b.yaml:1: sources.zd.secret: is required (give secret, secret_env, secrets or secret_envs)");
+  auto empty = LoadedSecrets("kind: zendesk\nsecret: ''\n");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().message(), "b.yaml:2: sources.zd.secret: must be a non-empty string");
+}
+
+TEST(BridgeMappingUtilTest, LoadsSecretListsInTheirOrder) {
+  auto list = LoadedSecrets("secrets: [new-one, old-one]");
+  ASSERT_TRUE(list.ok()) << list.status().message();
+  EXPECT_EQ(*list, (Secrets{"new-one", "old-one"}));
+  setenv("SLAMON_TEST_BRIDGE_NEW", "env-new", 1);
+  setenv("SLAMON_TEST_BRIDGE_OLD", "env-old", 1);
+  auto envs = LoadedSecrets("secret_envs: [SLAMON_TEST_BRIDGE_NEW, SLAMON_TEST_BRIDGE_OLD]");
+  ASSERT_TRUE(envs.ok()) << envs.status().message();
+  EXPECT_EQ(*envs, (Secrets{"env-new", "env-old"}));
+
+  auto unset =
+      LoadedSecrets("kind: zendesk\nsecret_envs:\n  - SLAMON_TEST_BRIDGE_NEW\n  - SLAMON_TEST_BRIDGE_UNSET_VAR\n");
+  ASSERT_FALSE(unset.ok());
+  EXPECT_EQ(unset.status().message(),
+            "b.yaml:4: sources.zd.secret_envs[1]: environment variable SLAMON_TEST_BRIDGE_UNSET_VAR is not set");
+  auto empty_item = LoadedSecrets("secrets:\n  - a\n  - ''\n");
+  ASSERT_FALSE(empty_item.ok());
+  EXPECT_EQ(empty_item.status().message(), "b.yaml:3: sources.zd.secrets[1]: must be a non-empty string");
+  auto empty_list = LoadedSecrets("secrets: []");
+  ASSERT_FALSE(empty_list.ok());
+  EXPECT_EQ(empty_list.status().message(), "b.yaml:1: sources.zd.secrets: must be a list of 1 to 8 entries");
+  auto too_many = LoadedSecrets("secrets: [a, b, c, d, e, f, g, h, i]");
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.status().message(), "b.yaml:1: sources.zd.secrets: must be a list of 1 to 8 entries");
+  auto mixed = LoadedSecrets("secret: a\nsecrets: [b]\n");
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_EQ(mixed.status().message(),
+            "b.yaml:2: sources.zd.secrets: give one of secret, secret_env, secrets and secret_envs, not secret too");
+}
+
+TEST(BridgeMappingUtilTest, MatchSecretNamesTheFirstThatVerifies) {
+  const Secrets secrets = {"new", "old", "old"};
+  auto upper = [](const std::string& s) {
+    std::string out = s;
+    for (char& c : out) c = static_cast<char>(c - 'a' + 'A');
+    return out;
+  };
+  EXPECT_EQ(MatchSecret(secrets, "NEW", upper), std::optional<size_t>(0));
+  EXPECT_EQ(MatchSecret(secrets, "OLD", upper), std::optional<size_t>(1));
+  EXPECT_EQ(MatchSecret(secrets, "new", upper), std::nullopt);
+  EXPECT_EQ(MatchSecret({}, "NEW", upper), std::nullopt);
 }
 
 }  // namespace

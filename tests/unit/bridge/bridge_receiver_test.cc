@@ -181,7 +181,7 @@ TEST(BridgeReceiverTest, ConfigErrorsNameFileLineAndField) {
   EXPECT_EQ(error_of(kafka + "sources:\n  zd: {kind: freshdesk}\n"),
             "b.yaml:3: sources.zd.kind: must be one of zendesk, jira, jiandaoyun, zoho, generic, not \"freshdesk\"");
   EXPECT_EQ(error_of(kafka + "sources:\n  zd: {kind: zendesk}\n"),
-            "b.yaml:3: sources.zd.secret: is required (give secret or secret_env)");
+            "b.yaml:3: sources.zd.secret: is required (give secret, secret_env, secrets or secret_envs)");
   EXPECT_EQ(error_of("sources:\n  zd: {kind: zendesk, secret: x}\n"),
             "b.yaml:1: kafka: is required (brokers and topic)");
   EXPECT_NE(error_of(kafka + "sources:\n  Zen Desk: {kind: zendesk, secret: x}\n").find("[a-z0-9_-]"),
