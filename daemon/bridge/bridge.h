@@ -29,6 +29,8 @@ class Bridge {
   /// Stops serving, then waits (bounded) for queued events to be delivered.
   void Stop();
   BridgeMetrics& metrics() { return *metrics_; }
+  /// The sink events are delivered to (a KafkaSink unless one was given).
+  EventSink& sink() { return *sink_; }
 
  private:
   Bridge() = default;

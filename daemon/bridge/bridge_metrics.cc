@@ -54,7 +54,23 @@ BridgeMetrics::BridgeMetrics(const std::vector<std::string>& sources)
                          .Name("slamon_bridge_kafka_errors_total")
                          .Help("Failed Kafka deliveries and requests answered 503 because Kafka was unavailable")
                          .Register(*registry_)
-                         .Add({})) {
+                         .Add({})),
+      recreated_(&prometheus::BuildCounter()
+                      .Name("slamon_bridge_producer_recreated_total")
+                      .Help("Kafka producers recreated after a fatal producer error")
+                      .Register(*registry_)
+                      .Add({})),
+      recreating_(&prometheus::BuildGauge()
+                       .Name("slamon_bridge_producer_recreating")
+                       .Help("1 while the Kafka producer is being recreated after a fatal error, else 0")
+                       .Register(*registry_)
+                       .Add({})),
+      resent_(
+          &prometheus::BuildCounter()
+               .Name("slamon_bridge_events_resent_total")
+               .Help("Events a recreated Kafka producer sent again because the failed one had not acknowledged them")
+               .Register(*registry_)
+               .Add({})) {
   for (const std::string& s : sources) {
     for (Outcome o : kOutcomes) {
       if (o != Outcome::kUnknownSource) requests_->Add({{"source", s}, {"outcome", OutcomeName(o)}});
@@ -83,5 +99,12 @@ void BridgeMetrics::Delivery(double seconds, bool failed) {
 }
 
 void BridgeMetrics::KafkaError() { kafka_errors_->Increment(); }
+
+void BridgeMetrics::ProducerRecreating(bool recreating) { recreating_->Set(recreating ? 1 : 0); }
+
+void BridgeMetrics::ProducerRecreated(size_t resent) {
+  recreated_->Increment();
+  resent_->Increment(static_cast<double>(resent));
+}
 
 }  // namespace slamon::bridge

@@ -5,11 +5,15 @@
 //   slamon_bridge_events_produced_total{source}     events acknowledged by Kafka
 //   slamon_bridge_produce_latency_seconds            produce-to-acknowledgement time per event
 //   slamon_bridge_kafka_errors_total                 failed deliveries and requests answered 503
+//   slamon_bridge_producer_recreated_total           producers recreated after a fatal error
+//   slamon_bridge_producer_recreating                1 while the producer is being recreated
+//   slamon_bridge_events_resent_total                events re-sent by a recreated producer
 // Sources are known at start-up, so every {source, outcome} series exists
 // from the first scrape. Thread-safe.
 #pragma once
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -33,6 +37,10 @@ class BridgeMetrics {
   void Produced(const std::string& source, size_t events);
   void Delivery(double seconds, bool failed);
   void KafkaError();
+  /// The Kafka producer is being recreated after a fatal error (true), or is back (false).
+  void ProducerRecreating(bool recreating);
+  /// A recreation ended with `resent` events re-sent.
+  void ProducerRecreated(size_t resent);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -42,6 +50,9 @@ class BridgeMetrics {
   prometheus::Family<prometheus::Counter>* produced_;
   prometheus::Histogram* latency_;
   prometheus::Counter* kafka_errors_;
+  prometheus::Counter* recreated_;
+  prometheus::Gauge* recreating_;
+  prometheus::Counter* resent_;
 };
 
 }  // namespace slamon::bridge
