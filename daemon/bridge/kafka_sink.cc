@@ -183,7 +183,7 @@ void KafkaSink::Finish(Entry* e, bool failed, const std::string& error) {
 }
 
 void KafkaSink::SetAside(Entry* e) {
-  if (++e->handovers > kMaxHandovers) {
+  if (++e->handovers >= kMaxHandovers) {
     Finish(e, true, "not acknowledged by " + std::to_string(kMaxHandovers) + " producers in a row");
     return;
   }

@@ -62,7 +62,8 @@ class KafkaSink : public EventSink {
  public:
   /// Called after every delivery report: latency of the event, and whether it failed.
   using DeliveryObserver = std::function<void(double seconds, bool failed)>;
-  /// Called from the background thread, never with a lock of the sink held.
+  /// Observers must not call back into the sink. `delivery` runs on whichever
+  /// thread serves the report; the others on the background thread.
   struct Observers {
     DeliveryObserver delivery;
     /// true when a fatal error starts a recreation, false when it ended.
