@@ -14,9 +14,11 @@ StatusOr<std::unique_ptr<Bridge>> Bridge::Create(BridgeConfig config, std::uniqu
     b->sink_ = std::move(sink);
   } else {
     BridgeMetrics* metrics = b->metrics_.get();
-    GET_OR_RET(auto kafka, KafkaSink::Create(config.kafka, [metrics](double seconds, bool failed) {
-                 metrics->Delivery(seconds, failed);
-               }));
+    KafkaSink::Observers observers;
+    observers.delivery = [metrics](double seconds, bool failed) { metrics->Delivery(seconds, failed); };
+    observers.recreating = [metrics](bool recreating) { metrics->ProducerRecreating(recreating); };
+    observers.recreated = [metrics](size_t resent) { metrics->ProducerRecreated(resent); };
+    GET_OR_RET(auto kafka, KafkaSink::Create(config.kafka, std::move(observers)));
     b->sink_ = std::move(kafka);
   }
   BridgeConfig settings = SettingsOf(config);  // before the sources move out

@@ -34,6 +34,8 @@ class Bridge {
   BridgeMetrics& metrics() { return *metrics_; }
   /// Reloads the config file (SIGHUP; POST /-/reload does the same). Thread-safe.
   BridgeReloadResult Reload() { return reloader_->Reload(); }
+  /// The sink events are delivered to (a KafkaSink unless one was given).
+  EventSink& sink() { return *sink_; }
 
  private:
   Bridge() = default;

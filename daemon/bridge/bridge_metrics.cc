@@ -63,7 +63,23 @@ BridgeMetrics::BridgeMetrics(const std::vector<std::string>& sources)
       reloads_(&prometheus::BuildCounter()
                     .Name("slamon_bridge_config_reloads_total")
                     .Help("Config reloads (SIGHUP, POST /-/reload) by result: success or failure")
-                    .Register(*registry_)) {
+                    .Register(*registry_)),
+      recreated_(&prometheus::BuildCounter()
+                      .Name("slamon_bridge_producer_recreated_total")
+                      .Help("Kafka producers recreated after a fatal producer error")
+                      .Register(*registry_)
+                      .Add({})),
+      recreating_(&prometheus::BuildGauge()
+                       .Name("slamon_bridge_producer_recreating")
+                       .Help("1 while the Kafka producer is being recreated after a fatal error, else 0")
+                       .Register(*registry_)
+                       .Add({})),
+      resent_(
+          &prometheus::BuildCounter()
+               .Name("slamon_bridge_events_resent_total")
+               .Help("Events a recreated Kafka producer sent again because the failed one had not acknowledged them")
+               .Register(*registry_)
+               .Add({})) {
   auto gauge = [this](const char* name, const char* help) {
     return &prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add({});
   };
@@ -118,5 +134,12 @@ void BridgeMetrics::Delivery(double seconds, bool failed) {
 }
 
 void BridgeMetrics::KafkaError() { kafka_errors_->Increment(); }
+
+void BridgeMetrics::ProducerRecreating(bool recreating) { recreating_->Set(recreating ? 1 : 0); }
+
+void BridgeMetrics::ProducerRecreated(size_t resent) {
+  recreated_->Increment();
+  resent_->Increment(static_cast<double>(resent));
+}
 
 }  // namespace slamon::bridge

@@ -7,6 +7,9 @@
 //   slamon_bridge_events_produced_total{source}     events acknowledged by Kafka
 //   slamon_bridge_produce_latency_seconds            produce-to-acknowledgement time per event
 //   slamon_bridge_kafka_errors_total                 failed deliveries and requests answered 503
+//   slamon_bridge_producer_recreated_total           producers recreated after a fatal error
+//   slamon_bridge_producer_recreating                1 while the producer is being recreated
+//   slamon_bridge_events_resent_total                events re-sent by a recreated producer
 //   slamon_bridge_config_reloads_total{result}       config reloads, success or failure
 //   slamon_bridge_config_last_reload_successful, …_success_timestamp_seconds,
 //   slamon_bridge_config_restart_required            as the daemon's slamon_config_* gauges
@@ -46,6 +49,10 @@ class BridgeMetrics {
   void Produced(const std::string& source, size_t events);
   void Delivery(double seconds, bool failed);
   void KafkaError();
+  /// The Kafka producer is being recreated after a fatal error (true), or is back (false).
+  void ProducerRecreating(bool recreating);
+  /// A recreation ended with `resent` events re-sent.
+  void ProducerRecreated(size_t resent);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -60,6 +67,9 @@ class BridgeMetrics {
   prometheus::Gauge* last_successful_;
   prometheus::Gauge* last_success_timestamp_;
   prometheus::Gauge* restart_required_;
+  prometheus::Counter* recreated_;
+  prometheus::Gauge* recreating_;
+  prometheus::Counter* resent_;
 };
 
 }  // namespace slamon::bridge

@@ -3,14 +3,19 @@
 // `slamon replay` shows the first response stopped by the agent's public reply
 // (not by the internal note before it), and re-POSTing every fixture stores
 // nothing new. The outage test stops its own broker (scripts/kafka, never the
-// shared one): the bridge answers 503 meanwhile and loses nothing.
+// shared one): the bridge answers 503 meanwhile and loses nothing. Fatal
+// producer errors under a steady stream of webhooks: the producer is
+// recreated, and every webhook answered 200 is in the topic and stored once.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "daemon/bridge/bridge.h"
+#include "daemon/bridge/kafka_sink.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/files.h"
 #include "tests/support/http_client.h"
@@ -21,6 +26,7 @@
 #include "tests/support/raw_http.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/webhook_fixtures.h"
+#include "tests/support/webhook_senders.h"
 
 namespace slamon::testing {
 namespace {
@@ -46,7 +52,7 @@ std::pair<int, std::string> PostFixture(int port, const std::string& vendor, con
 }
 
 std::string DaemonConfig(const TempDir& dir, const std::string& brokers, const std::string& topic) {
-  const std::string path = WriteConfig(dir.path(), brokers, topic, UniqueName("bridge-e2e"));
+  std::string path = WriteConfig(dir.path(), brokers, topic, UniqueName("bridge-e2e"));
   std::ofstream(path, std::ios::app) << "policies:\n  - name: all\n    calendar: 24x7\n"
                                         "    targets: {first_response: 1h, resolution: 8h}\n";
   return path;
@@ -187,6 +193,62 @@ TEST_F(BridgeE2eTest, BrokerDownIs503AndNothingIsLostAfterItReturns) {
   // Every event of the ticket exactly once, although the refused ones may
   // have reached Kafka twice (queued during the outage, then retried).
   EXPECT_EQ(IngestAndCount(dir_, config, "run.log"), 12u);
+}
+
+// Two fatal errors of the idempotent producer (fabricated through the sink's
+// test seam, as an out-of-order sequence number raises them) while four
+// senders post webhooks without pause: every webhook is answered 200 in the
+// end (a 503 is retried), each one answered 200 has its event in the topic,
+// and the daemon stores each event once although some were re-sent.
+TEST_F(BridgeE2eTest, FatalProducerErrorsUnderLoadLoseNoAcknowledgedWebhook) {
+  const std::string topic = NewTopic("bridge-fatal", 3);
+  const std::string yaml = "http: {listen: '127.0.0.1:0'}\nkafka:\n  brokers: '" + brokers_ + "'\n  topic: " + topic +
+                           "\n  delivery_wait_ms: 10000\n  retry_after_seconds: 1\nsources:\n" + kGenericSourceSection;
+  auto made = bridge::Bridge::Create(bridge::ParseBridgeConfig(yaml, "fatal.yaml"));
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  std::unique_ptr<bridge::Bridge> b = made.take();
+  ASSERT_TRUE(b->Start().ok());
+  auto* sink = dynamic_cast<bridge::KafkaSink*>(&b->sink());
+  ASSERT_NE(sink, nullptr);
+  auto metric = [&](const std::string& name) { return SumMetric(HttpGet(b->port(), "/metrics"), name); };
+  auto wait_for = [](auto done, std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    return done();
+  };
+
+  WebhookSenders senders(b->port(), 4);
+  for (int round = 1; round <= 2; ++round) {
+    const size_t before = senders.accepted_count();
+    ASSERT_TRUE(wait_for([&] { return senders.accepted_count() >= before + 300; }, 60s)) << "round " << round;
+    ASSERT_TRUE(sink->InjectFatalErrorForTesting("out of order sequence (integration test)").ok());
+    ASSERT_TRUE(wait_for([&] { return metric("slamon_bridge_producer_recreated_total") == round; }, 60s))
+        << "round " << round;
+  }
+  const size_t after = senders.accepted_count();
+  EXPECT_TRUE(wait_for([&] { return senders.accepted_count() >= after + 300; }, 60s));
+  senders.Stop();
+  EXPECT_EQ(metric("slamon_bridge_producer_recreated_total"), 2);
+  EXPECT_EQ(HttpGetFull(b->port(), "/readyz").status, 200);
+  b->Stop();
+  EXPECT_EQ(senders.refused(), std::vector<std::string>{});
+
+  std::set<std::string> in_topic;
+  size_t messages = 0;
+  for (const RawMessage& m : ReadTopic(brokers_, topic, 3)) {
+    in_topic.insert(nlohmann::json::parse(m.value).at("id").get<std::string>());
+    ++messages;
+  }
+  const std::vector<std::string> accepted = senders.accepted();
+  size_t missing = 0;
+  for (const std::string& id : accepted) missing += in_topic.count(GenEventId(id)) == 0;
+  EXPECT_EQ(missing, 0u) << "of " << accepted.size() << " webhooks answered 200";
+  // Every webhook was answered 200 in the end, so the topic holds their events and nothing else.
+  EXPECT_EQ(in_topic.size(), accepted.size());
+  const std::string config = DaemonConfig(dir_, brokers_, topic);
+  EXPECT_EQ(IngestAndCount(dir_, config, "run.log"), accepted.size()) << messages << " messages in the topic";
+  std::cout << accepted.size() << " webhooks accepted, " << senders.answered_503() << " answers 503 retried, "
+            << messages - in_topic.size() << " message(s) re-sent as copies\n";
 }
 
 }  // namespace
