@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "daemon/cli/as_of_options.h"
 #include "daemon/cli/cli_error.h"
 #include "daemon/cli/cli_output.h"
 #include "daemon/report/report_render.h"
@@ -28,6 +29,7 @@ struct ReportArgs {
   std::string to;
   std::string format = "md";
   std::string out;
+  std::string policy = "at-open";
   std::optional<double> objective;
 };
 
@@ -74,7 +76,13 @@ Status RunReport(const ReportArgs& args) {
   projections::HealthConfig health_config;
   SLAMON_RETURN_IF_ERROR(LoadProjectionConfigs(args.config, &sla_config, &health_config));
 
-  projections::ReportBuilder builder(sla_config, health_config);
+  // --policy at-open (the default, as for replay and accounts): each ticket
+  // under the store's policy version in force at its open, health under the
+  // version in force at the evaluation instant (to - 1 s).
+  GET_OR_RET(std::shared_ptr<const projections::PolicyHistory> history,
+             PolicyHistoryFor({.store = args.store, .config = args.config, .policy = args.policy}));
+  if (history) health_config = history->At(options.to - 1).health;
+  projections::ReportBuilder builder(sla_config, health_config, {.history = std::move(history)});
   SLAMON_RETURN_IF_ERROR(ReplayStore(args.store, "", [&](const events::Event& e) { builder.Apply(e); }));
   const projections::Report report = builder.Build(options);
   std::string text;
@@ -111,6 +119,10 @@ void AddReportCommand(CLI::App& app) {
   cmd->add_option("--format", args->format, "Output format: md (default), csv or html");
   cmd->add_option("--out", args->out, "Write the report to this file instead of stdout");
   cmd->add_option("--objective", args->objective, "SLA objective, % of instances met (default 95)");
+  cmd->add_option("--policy", args->policy,
+                  "at-open (default): each ticket under the policy version in force at its open (the store's "
+                  "policy history); current: everything under --config")
+      ->check(CLI::IsMember({"at-open", "current"}));
   OnRun(cmd, [args] { return RunReport(*args); });
 }
 

@@ -16,13 +16,10 @@
 namespace slamon {
 namespace {
 
-constexpr char kTextPattern[] = "%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%n] %v";
+// %L is the level under the config's names (LevelFlag below), not spdlog's %l.
+constexpr char kTextPattern[] = "%Y-%m-%dT%H:%M:%S.%eZ %^%L%$ [%n] %v";
 
 thread_local const LogFields* t_log_fields = nullptr;
-
-std::unique_ptr<spdlog::formatter> MakeTextFormatter() {
-  return std::make_unique<spdlog::pattern_formatter>(kTextPattern, spdlog::pattern_time_type::utc);
-}
 
 // The level names of the config's log.level (spdlog says "warning").
 std::string_view LevelName(spdlog::level::level_enum level) {
@@ -30,6 +27,22 @@ std::string_view LevelName(spdlog::level::level_enum level) {
                                                              "error", "critical", "off"};
   const auto i = static_cast<size_t>(level);
   return i < kNames.size() ? kNames[i] : "unknown";
+}
+
+// Text lines name the level as log.level and the JSON lines do ("warn").
+class LevelFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*tm*/, spdlog::memory_buf_t& dest) override {
+    const std::string_view name = LevelName(msg.level);
+    dest.append(name.data(), name.data() + name.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<LevelFlag>(); }
+};
+
+std::unique_ptr<spdlog::formatter> MakeTextFormatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+  formatter->add_flag<LevelFlag>('L').set_pattern(kTextPattern);
+  return formatter;
 }
 
 // RFC 3339 in UTC with milliseconds: 2026-01-05T09:00:00.123Z.

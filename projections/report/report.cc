@@ -115,8 +115,9 @@ std::vector<std::string> ReportNotes(const Report& report) {
   return notes;
 }
 
-ReportBuilder::ReportBuilder(std::shared_ptr<const SlaConfig> sla_config, HealthConfig health_config)
-    : sla_(std::move(sla_config)), health_(std::move(health_config)) {}
+ReportBuilder::ReportBuilder(std::shared_ptr<const SlaConfig> sla_config, HealthConfig health_config,
+                             SlaProjection::Options sla_options)
+    : sla_(std::move(sla_config), std::move(sla_options)), health_(std::move(health_config)) {}
 
 void ReportBuilder::Apply(const events::Event& e) {
   sla_.Apply(e);

@@ -153,7 +153,10 @@ std::vector<std::string> ReportNotes(const Report& report);
 /// Thread-safety: none for Apply(); Build() is const.
 class ReportBuilder {
  public:
-  ReportBuilder(std::shared_ptr<const SlaConfig> sla_config, HealthConfig health_config);
+  /// sla_options.history (`--policy at-open`) judges each ticket under the
+  /// policy version in force at its open, as `replay` does.
+  ReportBuilder(std::shared_ptr<const SlaConfig> sla_config, HealthConfig health_config,
+                SlaProjection::Options sla_options = {});
 
   void Apply(const events::Event& e);
   /// Requires options.to > options.from.

@@ -1,12 +1,13 @@
 // Policy history end to end, against a real broker: the daemon records a
 // policy version when it starts with a changed first-response target, and
-// `replay`/`accounts` judge each ticket under the version in force when it
+// `replay`/`accounts`/`report` judge each ticket under the version in force when it
 // opened (default) or under --config (`--policy current`).
 #include <gtest/gtest.h>
 
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -65,6 +66,26 @@ class PolicyHistoryTest : public BrokerTest {
     EXPECT_EQ(r.code, 0) << r.err;
     if (err) *err = r.err;
     return FirstResponsesByTicket(r.out);
+  }
+
+  // Tickets in the breach rows of `slamon report --format csv` over [from, to).
+  std::vector<std::string> ReportBreaches(const std::string& config, int64_t from, int64_t to,
+                                          const std::string& policy) {
+    std::vector<std::string> args = {SLAMON_BINARY, "report",   "--store", dir_.Sub("store"),
+                                     "--config",    config,     "--from",  events::FormatRfc3339(from),
+                                     "--to",        events::FormatRfc3339(to), "--format", "csv"};
+    if (!policy.empty()) args.insert(args.end(), {"--policy", policy});
+    const RunResult r = RunCapture(args, dir_.path());
+    EXPECT_EQ(r.code, 0) << r.err;
+    std::vector<std::string> tickets;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.starts_with("breach,")) continue;
+      for (const char* t : {"T-old", "T-new"}) {
+        if (line.find(t) != std::string::npos) tickets.emplace_back(t);
+      }
+    }
+    return tickets;
   }
 
   json Accounts(const std::string& config, int64_t as_of, const std::string& policy) {
@@ -157,6 +178,12 @@ TEST_F(PolicyHistoryTest, ReplayJudgesTicketsUnderThePolicyInForceAtTheirOpen) {
   // Under A for everything, T-new would have been in time.
   current = Replay(config_a, after, "current");
   EXPECT_EQ(current["T-new"].at("breached"), false);
+
+  // The compliance report judges the same way: at its open (default) only
+  // T-new is breached; everything under B breaches both.
+  EXPECT_EQ(ReportBreaches(config_a, t0 - 86400, after, ""), std::vector<std::string>{"T-new"});
+  EXPECT_EQ(ReportBreaches(config_b, t0 - 86400, after, "current"), (std::vector<std::string>{"T-old", "T-new"}));
+  EXPECT_TRUE(ReportBreaches(config_a, t0 - 86400, after, "current").empty());
 
   // Account health: the sla signal counts 1 of 2 breached as judged then, 2 of 2 now.
   const json then = Accounts(config_a, after, "at-open");

@@ -148,6 +148,18 @@ TEST(LogFormat, SetLogFormatSwitchesEveryLogger) {
       << lines[3];
 }
 
+TEST(LogFormat, TextLinesNameTheLevelAsTheConfigDoes) {
+  auto logger = Log("logfmt-levels");
+  ::testing::internal::CaptureStderr();
+  SetLogFormat(LogFormat::kText);
+  logger->warn("five");
+  logger->error("six");
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("Z warn [logfmt-levels] five"), std::string::npos) << err;
+  EXPECT_NE(err.find("Z error [logfmt-levels] six"), std::string::npos) << err;
+  EXPECT_EQ(err.find("warning"), std::string::npos) << err;
+}
+
 TEST(LogFormat, ParsesTheConfigNames) {
   EXPECT_EQ(ParseLogFormat("text"), LogFormat::kText);
   EXPECT_EQ(ParseLogFormat("json"), LogFormat::kJson);
