@@ -79,8 +79,11 @@ Status RunReport(const ReportArgs& args) {
   // --policy at-open (the default, as for replay and accounts): each ticket
   // under the store's policy version in force at its open, health under the
   // version in force at the evaluation instant (to - 1 s).
-  GET_OR_RET(std::shared_ptr<const projections::PolicyHistory> history,
-             PolicyHistoryFor({.store = args.store, .config = args.config, .policy = args.policy}));
+  AsOfArgs history_args;
+  history_args.store = args.store;
+  history_args.config = args.config;
+  history_args.policy = args.policy;
+  GET_OR_RET(std::shared_ptr<const projections::PolicyHistory> history, PolicyHistoryFor(history_args));
   if (history) health_config = history->At(options.to - 1).health;
   projections::ReportBuilder builder(sla_config, health_config, {.history = std::move(history)});
   SLAMON_RETURN_IF_ERROR(ReplayStore(args.store, "", [&](const events::Event& e) { builder.Apply(e); }));

@@ -62,7 +62,7 @@ Status LoadValue(const YAML::Node& value, const ConfigPositions& where, ValueCon
   for (auto it = value.begin(); it != value.end(); ++it) {
     const std::string key = KeyOf(it->first);
     const std::string field = "value." + key;
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> yields a temporary pair
     if (key == "currency") {
       const std::string s = v.IsScalar() ? v.Scalar() : std::string();
       const bool ok = s.size() == 3 && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; });
