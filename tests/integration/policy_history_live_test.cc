@@ -7,8 +7,8 @@
 #include <ctime>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -71,9 +71,12 @@ class PolicyHistoryTest : public BrokerTest {
   // Tickets in the breach rows of `slamon report --format csv` over [from, to).
   std::vector<std::string> ReportBreaches(const std::string& config, int64_t from, int64_t to,
                                           const std::string& policy) {
-    std::vector<std::string> args = {SLAMON_BINARY, "report",   "--store", dir_.Sub("store"),
-                                     "--config",    config,     "--from",  events::FormatRfc3339(from),
-                                     "--to",        events::FormatRfc3339(to), "--format", "csv"};
+    std::vector<std::string> args = {SLAMON_BINARY, "report",
+                                     "--store",     dir_.Sub("store"),
+                                     "--config",    config,
+                                     "--from",      events::FormatRfc3339(from),
+                                     "--to",        events::FormatRfc3339(to),
+                                     "--format",    "csv"};
     if (!policy.empty()) args.insert(args.end(), {"--policy", policy});
     const RunResult r = RunCapture(args, dir_.path());
     EXPECT_EQ(r.code, 0) << r.err;
