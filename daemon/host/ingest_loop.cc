@@ -74,6 +74,15 @@ IngestJob IngestLoop::Decode(const std::vector<events::Message>& batch) {
 
 void IngestLoop::Submit(IngestJob job) {
   if (job.items.empty()) return;
+  const events::SourcePos* last = nullptr;
+  int64_t* next = nullptr;
+  for (const auto& item : job.items) {
+    if (last == nullptr || item.pos.partition != last->partition || item.pos.topic != last->topic) {
+      next = &submitted_next_[{item.pos.topic, item.pos.partition}];  // one lookup per run of a partition
+      last = &item.pos;
+    }
+    *next = std::max(*next, item.pos.offset + 1);
+  }
   if (!counted_shared_) counted_shared_ = std::make_shared<const PartitionSet>(counted_);
   job.counted = counted_shared_;
   pipeline_->Submit(std::move(job));
@@ -259,10 +268,26 @@ Status IngestLoop::RebuildCounted(const PartitionSet* added_only) {
   return Status::OK();
 }
 
+// Whether the batches in flight alone keep a partition's lag (counted from
+// the store) above ready_max_lag: then they are waited for before the lags
+// are judged, or a loop that keeps up would never look caught up.
+bool IngestLoop::InFlightHidesCatchUp(events::MessageSource* source) const {
+  for (const auto& [topic, partition] : owned_) {
+    auto submitted = submitted_next_.find({topic, partition});
+    if (submitted == submitted_next_.end()) continue;
+    const int64_t hi = source->HighWatermark(topic, partition);
+    if (hi < 0) continue;
+    const int64_t stored = std::max<int64_t>(store_->NextOffset(topic, partition), 0);
+    if (hi - stored > ready_max_lag_ && hi - submitted->second <= ready_max_lag_) return true;
+  }
+  return false;
+}
+
 // Lag of every owned partition; restoring partitions whose lag dropped to
 // ready_max_lag become counted (one rebuild for all of them); readiness.
 Status IngestLoop::CheckPartitions(events::MessageSource* source) {
   SampleMemory();
+  if (InFlightHidesCatchUp(source)) DrainAndReap();
   int64_t remaining = 0, max_lag = 0;
   bool lag_unknown = false;
   PartitionSet restored;

@@ -124,6 +124,7 @@ class IngestLoop {
   void TellCoverage();
   void RetryFailedWrite(events::MessageSource* source);
   bool AtEndOfLog(bool exit_on_eof);
+  bool InFlightHidesCatchUp(events::MessageSource* source) const;
   void SetNotReady(std::string why);
 
   events::EventStore* store_;
@@ -138,8 +139,9 @@ class IngestLoop {
   std::atomic<bool> caught_up_{false};
 
   // Ingest thread only.
-  std::vector<events::BatchItem> retry_items_;  // the failed batch, while the store is failing
-  std::map<std::pair<std::string, int32_t>, int64_t> last_next_;
+  std::vector<events::BatchItem> retry_items_;                         // the failed batch, while the store is failing
+  std::map<std::pair<std::string, int32_t>, int64_t> last_next_;       // written: committed for visibility
+  std::map<std::pair<std::string, int32_t>, int64_t> submitted_next_;  // submitted to the writer (lag judgement)
   bool commit_due_ = false;
   PartitionSet owned_;
   PartitionSet counted_;
