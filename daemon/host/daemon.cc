@@ -1,6 +1,7 @@
 #include "daemon/host/daemon.h"
 
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -83,6 +84,26 @@ std::string NotReadyReason(const IngestLoop& ingest, const ProjectionHost& proje
   return why;
 }
 
+// The parts of the peak RSS that slamon can measure (docs/metrics.md,
+// slamon_memory_bytes), one line at shutdown for operators and the benchmarks.
+void LogMemoryPeaks(const IngestLoop& ingest, const events::KafkaSettings& kafka) {
+  const IngestMemoryPeaks peaks = ingest.memory_peaks();
+  std::string hwm = "unknown";
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) hwm = line.substr(line.find_first_not_of(" \t", 6));
+  }
+  const auto props = events::ConsumerProperties(kafka);
+  const auto queue = props.find("queued.max.messages.kbytes");
+  constexpr double kMiB = 1 << 20;
+  Log("main")->info(
+      "memory peaks: RSS {}; memtables {:.1f} MiB, block cache {:.1f} MiB (includes the memtables' charge), dedupe "
+      "table {:.1f} MiB, batches in flight {:.1f} MiB; librdkafka queued.max.messages.kbytes {}; RocksDB CRC32C: {}",
+      hwm, static_cast<double>(peaks.memtables) / kMiB, static_cast<double>(peaks.block_cache) / kMiB,
+      static_cast<double>(peaks.dedupe_table) / kMiB, static_cast<double>(peaks.batches_in_flight) / kMiB,
+      queue != props.end() ? queue->second : std::string("65536 (librdkafka default)"), events::RocksDbFastCrc32c());
+}
+
 }  // namespace
 
 Daemon::Daemon(DaemonConfig config, DaemonOptions options)
@@ -140,6 +161,7 @@ Status Daemon::Open() {
   p.projections = std::make_unique<ProjectionHost>(std::make_shared<const projections::SlaConfig>(sla_config.take()),
                                                    health_config.take());
   p.projections->set_snapshots(cfg.snapshots.every_events, cfg.snapshots.keep);
+  p.projections->set_on_published([&p](int64_t applied) { p.metrics->SetEventsApplied(applied); });
   p.business = std::make_shared<BusinessMetrics>(
       p.projections.get(),
       LabelBoundSettings{.tiers = cfg.metrics.tiers,
@@ -220,6 +242,7 @@ Status Daemon::Start() {
 Status Daemon::Run(const std::atomic<bool>& stop) {
   Status run = parts_->ingest->Run(parts_->source.get(), stop, options_.exit_on_eof);
   Log("main")->info("stopping: {}", run.ok() ? "requested" : run.message());
+  LogMemoryPeaks(*parts_->ingest, config_.kafka);
   if (parts_->systemd) parts_->systemd->Stopping();
   return run;
 }

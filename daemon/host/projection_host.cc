@@ -54,6 +54,7 @@ Status ProjectionHost::Rebuild(const events::EventStore& store, const PartitionS
   set->AdvanceTo(now);
   auto snap = std::make_shared<const projections::SlaSnapshot>(set->sla().Snapshot());
   uint64_t generation = 0;
+  int64_t applied = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (config_epoch_ != config_epoch) {
@@ -64,14 +65,17 @@ Status ProjectionHost::Rebuild(const events::EventStore& store, const PartitionS
     }
     std::lock_guard<std::mutex> pending_lock(stop_mu_);
     projections_ = std::move(set);
+    for (const auto& batch : pending_) live_applied_ += static_cast<int64_t>(batch.size());
     pending_.clear();  // stored before the scan began: included in it
     generation = ++generation_ + config_epoch_;
+    applied = live_applied_;
   }
   {
     std::lock_guard<std::mutex> lock(snap_mu_);
     snapshot_ = std::move(snap);
     snapshot_generation_ = generation;
   }
+  if (on_published_) on_published_(applied);
   RefreshHealth(now);
   if (events != nullptr) *events = n;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -134,21 +138,28 @@ int64_t ProjectionHost::PublishSlaSnapshot() {
   std::shared_ptr<projections::SlaSnapshot> snap;
   std::shared_ptr<const OwnerEmails> emails;
   uint64_t generation = 0;
+  int64_t applied = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    applied = live_applied_;
     // Before the SLA snapshot: a new owner's breach is labelled with the address at once.
     emails = OwnerEmailsLocked(now, false);
     projections_->AdvanceTo(now);
     snap = std::make_shared<projections::SlaSnapshot>(projections_->sla().Snapshot());
     generation = generation_ + config_epoch_;
   }
-  std::lock_guard<std::mutex> lock(snap_mu_);
-  if (emails) owner_emails_ = std::move(emails);
-  // A Rebuild() on another thread may have published newer projections meanwhile.
-  if (generation >= snapshot_generation_) {
-    snapshot_ = std::move(snap);
-    snapshot_generation_ = generation;
+  bool published = false;
+  {
+    std::lock_guard<std::mutex> lock(snap_mu_);
+    if (emails) owner_emails_ = std::move(emails);
+    // A Rebuild() on another thread may have published newer projections meanwhile.
+    if (generation >= snapshot_generation_) {
+      snapshot_ = std::move(snap);
+      snapshot_generation_ = generation;
+      published = true;
+    }
   }
+  if (published && on_published_) on_published_(applied);
   return now;
 }
 
@@ -247,6 +258,7 @@ void ProjectionHost::Start(std::chrono::milliseconds period) {
       std::optional<projections::Snapshot> snapshot;
       if (!work.empty()) {
         std::lock_guard<std::mutex> apply_lock(mu_);
+        for (const auto& batch : work) live_applied_ += static_cast<int64_t>(batch.size());
         // A Rebuild() since the work was taken scanned these events already.
         if (generation_ != taken_at) work.clear();
         for (size_t i = 0; i < work.size(); ++i) {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,8 +57,9 @@ class ProjectionHost final : public ProjectionViews {
   /// `partitions` only (a consumer-group member counts the partitions it
   /// owns, no others), and publishes their snapshots at once. Events handed
   /// over by OnStored() before the call and not applied yet are dropped: the
-  /// store scan includes them. Call from the thread that calls OnStored(),
-  /// with no store write in between. `*events` receives the number applied.
+  /// store scan includes them. Call with no OnStored() and no store write
+  /// running meanwhile (the ingest loop drains its store pipeline first).
+  /// `*events` receives the number applied.
   Status Rebuild(const events::EventStore& store, const PartitionSet& partitions, int64_t* events = nullptr);
   /// Adds the stored events of `partitions` (none of them held yet) to the
   /// projections, as live ingestion would (accounts live in one partition:
@@ -79,6 +81,11 @@ class ProjectionHost final : public ProjectionViews {
   void OnStored(std::vector<events::Event>&& stored);
   /// Events handed over but not applied yet.
   size_t backlog() const;
+  /// Called after each publication of an SLA snapshot with the number of
+  /// events handed over by OnStored() that it includes (cumulative since
+  /// start; events a Rebuild() dropped because its scan covered them count
+  /// as included). Exact: slamon_events_applied_total. Set before Start().
+  void set_on_published(std::function<void(int64_t applied)> h) { on_published_ = std::move(h); }
   /// Starts the host thread: applies handed-over events as they come, and
   /// every `period` AdvanceTo(now) and a new snapshot.
   void Start(std::chrono::milliseconds period = std::chrono::milliseconds(1000));
@@ -184,6 +191,8 @@ class ProjectionHost final : public ProjectionViews {
   const events::EventStore* store_ = nullptr;
   int64_t snapshot_every_ = 0;
   int snapshot_keep_ = 3;
+  int64_t live_applied_ = 0;  // handed-over events applied or covered by a Rebuild(), guarded by mu_
+  std::function<void(int64_t)> on_published_;
   int64_t applied_events_ = 0;   // guarded by mu_
   int64_t max_occurred_at_ = 0;  // guarded by mu_
   int64_t snapshot_events_ = 0;  // applied_events_ at the last snapshot, guarded by mu_

@@ -1,5 +1,7 @@
 #include "daemon/metrics/metrics.h"
 
+#include <algorithm>
+
 #include "daemon/metrics/build_info.h"
 
 namespace slamon::daemon {
@@ -24,12 +26,13 @@ PipelineMetrics::PipelineMetrics(std::shared_ptr<prometheus::Registry> registry)
                      .Help("Events dropped because their id was already stored.")
                      .Register(*registry_)
                      .Add({});
-  append_seconds_ = &prometheus::BuildHistogram()
-                         .Name("slamon_store_append_seconds")
-                         .Help("Time to decode, append and sync one consumed batch.")
-                         .Register(*registry_)
-                         .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                                          0.05, 0.1, 0.25, 0.5, 1, 2.5});
+  append_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("slamon_store_append_seconds")
+           .Help("Time to append and sync one consumed batch (its decode overlaps the previous batch's append).")
+           .Register(*registry_)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                            0.5, 1, 2.5});
   store_events_ = &prometheus::BuildGauge()
                        .Name("slamon_store_events")
                        .Help("Events in the event store.")
@@ -72,6 +75,22 @@ PipelineMetrics::PipelineMetrics(std::shared_ptr<prometheus::Registry> registry)
   store_write_failing_ =
       gauge("slamon_store_write_failing", "1 while event store writes fail (consumption paused, nothing committed).");
   ready_ = gauge("slamon_ready", "1 when /readyz answers 200: restored, caught up, store writable.");
+  applied_ = &prometheus::BuildCounter()
+                  .Name("slamon_events_applied_total")
+                  .Help(
+                      "Events handed over by the ingest loop that the projections applied and that the published "
+                      "SLA snapshot (the slamon_sla_* families) includes.")
+                  .Register(*registry_)
+                  .Add({});
+  auto& memory = prometheus::BuildGauge()
+                     .Name("slamon_memory_bytes")
+                     .Help(
+                         "Memory of the ingest path by part, sampled every half second: memtables, block_cache "
+                         "(includes the memtables' charge), dedupe_table, batches_in_flight.")
+                     .Register(*registry_);
+  for (const char* part : {"memtables", "block_cache", "dedupe_table", "batches_in_flight"}) {
+    memory_[part] = &memory.Add({{"part", part}});
+  }
   rebalances_ = &prometheus::BuildCounter()
                      .Name("slamon_rebalances_total")
                      .Help("Partition assignment changes seen by this consumer-group member.")
@@ -98,6 +117,16 @@ void PipelineMetrics::OnAppend(const events::AppendResult& result, double second
   if (result.last_occurred_at > last_event_ts_->Value()) {
     last_event_ts_->Set(static_cast<double>(result.last_occurred_at));
   }
+}
+
+void PipelineMetrics::SetEventsApplied(int64_t applied) {
+  std::lock_guard<std::mutex> lock(applied_mu_);
+  if (applied > applied_seen_) applied_->Increment(static_cast<double>(applied - applied_seen_));
+  applied_seen_ = std::max(applied_seen_, applied);
+}
+
+void PipelineMetrics::SetMemoryBytes(const std::string& part, uint64_t bytes) {
+  if (auto it = memory_.find(part); it != memory_.end()) it->second->Set(static_cast<double>(bytes));
 }
 
 void PipelineMetrics::SetLag(const std::string& topic, int32_t partition, int64_t lag) {

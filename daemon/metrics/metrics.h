@@ -1,6 +1,6 @@
 // Pipeline metrics of docs/metrics.md, registered in one prometheus-cpp Registry.
-// Updated by the ingest thread; prometheus-cpp's metric types are atomic, so
-// a scrape never blocks ingest.
+// Updated by the ingest thread, the store writer thread and the projection
+// host; prometheus-cpp's metric types are atomic, so a scrape never blocks ingest.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -27,6 +27,13 @@ class PipelineMetrics {
 
   /// Counts what one stored batch did and how long the append took.
   void OnAppend(const events::AppendResult& result, double seconds, int64_t store_events);
+  /// slamon_events_applied_total follows `applied`, the projection host's
+  /// cumulative count of handed-over events in the published snapshot (a
+  /// smaller value than one seen before is ignored). Any thread.
+  void SetEventsApplied(int64_t applied);
+  /// slamon_memory_bytes{part}: memtables, block_cache, dedupe_table or
+  /// batches_in_flight (other parts are ignored). Any thread.
+  void SetMemoryBytes(const std::string& part, uint64_t bytes);
   /// Lag of a partition: high watermark - next offset.
   void SetLag(const std::string& topic, int32_t partition, int64_t lag);
   void SetReplaySeconds(double seconds) { replay_seconds_->Set(seconds); }
@@ -73,6 +80,10 @@ class PipelineMetrics {
   prometheus::Gauge* store_write_failing_;
   prometheus::Gauge* ready_;
   prometheus::Family<prometheus::Gauge>* retention_family_;
+  prometheus::Counter* applied_;
+  std::mutex applied_mu_;
+  int64_t applied_seen_ = 0;                          // guarded by applied_mu_
+  std::map<std::string, prometheus::Gauge*> memory_;  // fixed at construction
   std::mutex lag_mu_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> restoring_;

@@ -315,6 +315,7 @@ StatusOr<uint16_t> EventStore::TopicId(std::string_view topic, bool create, std:
   if (!create) return Status::NotFound("unknown topic " + std::string(topic));
   if (topic_names_.size() >= kMaxTopics) return Status::Invalid("too many topics in one store");
   auto id = static_cast<uint16_t>(topic_names_.size());
+  std::unique_lock<std::shared_mutex> lock(topics_mu_);
   topic_names_.emplace_back(topic);
   topic_ids_.emplace(std::string(topic), id);
   *meta_put_key = std::string(kMetaTopicPrefix) + std::string(topic);
@@ -340,6 +341,7 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
     bool written = false;
     ~TopicRollback() {
       if (written) return;
+      std::unique_lock<std::shared_mutex> lock(store->topics_mu_);
       for (size_t id = before; id < store->topic_names_.size(); ++id) store->topic_ids_.erase(store->topic_names_[id]);
       store->topic_names_.resize(before);
     }
@@ -490,10 +492,15 @@ Status EventStore::AppendBatch(const std::vector<BatchItem>& batch, AppendResult
 }
 
 int64_t EventStore::NextOffset(std::string_view topic, int32_t partition) const {
-  auto it = topic_ids_.find(topic);
-  if (it == topic_ids_.end()) return -1;
+  uint16_t id = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(topics_mu_);
+    auto it = topic_ids_.find(topic);
+    if (it == topic_ids_.end()) return -1;
+    id = it->second;
+  }
   std::string v;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kOffsets), detail::OffsetKey(it->second, partition), &v);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(Cf::kOffsets), detail::OffsetKey(id, partition), &v);
   if (!s.ok() || v.size() != 8) return -1;
   return static_cast<int64_t>(detail::GetBe64(v.data()));
 }
@@ -505,6 +512,7 @@ std::map<std::string, std::map<int32_t, int64_t>> EventStore::AllOffsets() const
     if (it->key().size() != 6 || it->value().size() != 8) continue;
     uint16_t topic = detail::GetBe16(it->key().data());
     auto partition = static_cast<int32_t>(detail::GetBe32(it->key().data() + 2));
+    std::shared_lock<std::shared_mutex> lock(topics_mu_);
     if (topic >= topic_names_.size()) continue;
     out[topic_names_[topic]][partition] = static_cast<int64_t>(detail::GetBe64(it->value().data()));
   }

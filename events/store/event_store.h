@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -103,6 +104,18 @@ struct LayoutUpgrade {
   double seconds = 0;
 };
 
+/// The store's memory figures as RocksDB reports them (store_stats.cc).
+struct StoreMemory {
+  uint64_t memtables = 0;    ///< rocksdb.cur-size-all-mem-tables, every column family
+  uint64_t block_cache = 0;  ///< rocksdb.block-cache-usage: data blocks plus the memtables' charge
+  uint64_t block_cache_capacity = 0;
+};
+
+/// What Debian's RocksDB says of its CRC32C (the WAL's and the blocks'
+/// checksum): "Supported on x86" when it uses the SSE4.2 instruction, "Not
+/// supported on x86" when it computes it in software.
+std::string RocksDbFastCrc32c();
+
 struct StoreOptions {
   std::string path;
   bool create_if_missing = true;
@@ -139,8 +152,10 @@ class EventStore {
                      const std::vector<std::pair<std::string, std::string>>& meta = {});
 
   /// The offset to resume (topic, partition) from, or -1 if never consumed.
+  /// Safe concurrently with AppendBatch (the ingest pipeline's writer).
   int64_t NextOffset(std::string_view topic, int32_t partition) const;
-  /// All stored next offsets: topic -> partition -> next offset.
+  /// All stored next offsets: topic -> partition -> next offset. Safe
+  /// concurrently with AppendBatch.
   std::map<std::string, std::map<int32_t, int64_t>> AllOffsets() const;
 
   /// Calls `fn` for every stored event in store order (topic id, partition,
@@ -165,6 +180,8 @@ class EventStore {
   const std::optional<LayoutUpgrade>& Upgrade() const { return upgrade_; }
   /// Heap bytes of the in-memory dedupe table (0 on a read-only store).
   size_t DedupeMemoryBytes() const;
+  /// Memtables and block cache now (RocksDB properties; any thread).
+  StoreMemory Memory() const;
 
   /// Flushes the WAL with sync, destroys column families, closes the DB.
   /// Idempotent; the destructor calls it. After a failed AppendBatch (disk
@@ -219,6 +236,9 @@ class EventStore {
 
   rocksdb::DB* db_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // The topic registry grows only inside AppendBatch (one writer thread),
+  // under topics_mu_; other threads' lookups take it shared.
+  mutable std::shared_mutex topics_mu_;
   std::map<std::string, uint16_t, std::less<>> topic_ids_;
   std::vector<std::string> topic_names_;  // by id
   StoreOptions options_;

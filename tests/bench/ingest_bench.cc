@@ -1,7 +1,8 @@
 // Ingest benchmark (label bench): on one real broker, in the same run, a bare
 // librdkafka consumer reading topic X vs `slamon run` ingesting topic X (decode,
 // validate, dedupe, synced RocksDB batches), both from offset 0 through a
-// consumer group. Prints events/s, the ratio and slamon's peak RSS. Size:
+// consumer group. Prints events/s, the ratio, slamon's peak RSS and the parts
+// of it slamon measures itself. Size:
 // SLAMON_BENCH_INGEST_EVENTS (default 20000; scripts/bench uses 1000000).
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
@@ -103,6 +104,15 @@ TEST_F(IngestBench, BareConsumerVsSlamonRun) {
   std::printf("[bench ingest] slamon CPU:               %10.2f s = %.2f CPU-s per million events (target <= 3)\n",
               slamon.cpu_seconds(), slamon.cpu_seconds() * 1e6 / static_cast<double>(n));
   std::printf("[bench ingest] slamon peak RSS:          %10.1f MiB\n", slamon.max_rss_kib() / 1024.0);
+  // What of it slamon can measure itself: its "memory peaks:" line at shutdown
+  // (RocksDB memtables and block cache, dedupe table, decoded batches in
+  // flight, librdkafka's queue bound, RocksDB's CRC32C path).
+  const std::string log = ReadFile(dir_.Sub("run.log"));
+  if (const size_t at = log.rfind("memory peaks: "); at != std::string::npos) {
+    std::printf("[bench ingest] slamon %s\n", log.substr(at, log.find('\n', at) - at).c_str());
+  } else {
+    ADD_FAILURE() << "slamon logged no memory peaks line";
+  }
   std::fflush(stdout);
 }
 

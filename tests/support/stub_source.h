@@ -1,10 +1,12 @@
 // A MessageSource without Kafka: per-partition logs of payloads delivered in
 // batches, with the consumer-group behaviour the ingest loop relies on
-// (assignment, end of log, pause, resume from a looked-up offset). For unit
-// tests of the ingest loop's logic.
+// (assignment, end of log, pause, resume from a looked-up offset, a revoke
+// that flushes what the poll gathered). For unit tests of the ingest loop's logic.
 #pragma once
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -22,17 +24,36 @@ class StubSource final : public events::MessageSource {
     for (const auto& [p, log] : logs_) next_[p] = 0;
   }
 
+  /// Flush callback of a revoke, as KafkaSource's: called inside Poll with
+  /// the messages gathered so far, which must be stored before it returns.
+  using Flush = std::function<void(std::vector<events::Message>& pending)>;
+  /// At poll number `poll` (1-based), after gathering, revokes `partition`:
+  /// `flush` gets the gathered messages, then the partition leaves the
+  /// assignment (a new generation) and is never delivered again.
+  void RevokeAtPoll(int poll, int32_t partition, Flush flush) {
+    revoke_poll_ = poll;
+    revoke_partition_ = partition;
+    flush_ = std::move(flush);
+  }
+
   events::PollStatus Poll(std::vector<events::Message>* out) override {
     out->clear();
-    ++polls_;
+    const int poll = ++polls_;
     if (generation_ == 0) generation_ = 1;  // the first poll brings the assignment
     if (paused_) return events::PollStatus::kIdle;
     for (auto& [p, next] : next_) {
+      if (revoked_.count(p)) continue;
       const auto& log = logs_.at(p);
       while (next < static_cast<int64_t>(log.size()) && out->size() < batch_) {
         out->push_back(events::Message::Owned(topic_, p, next, log[static_cast<size_t>(next)]));
         ++next;
       }
+    }
+    if (poll == revoke_poll_ && flush_) {
+      flush_(*out);
+      out->clear();
+      revoked_.insert(revoke_partition_);
+      ++generation_;
     }
     return out->empty() ? events::PollStatus::kIdle : events::PollStatus::kMessages;
   }
@@ -41,13 +62,16 @@ class StubSource final : public events::MessageSource {
   }
   bool AllAssignedAtEof() const override {
     if (generation_ == 0 || paused_) return false;
-    return std::all_of(next_.begin(), next_.end(),
-                       [this](const auto& e) { return e.second >= static_cast<int64_t>(logs_.at(e.first).size()); });
+    return std::all_of(next_.begin(), next_.end(), [this](const auto& e) {
+      return revoked_.count(e.first) || e.second >= static_cast<int64_t>(logs_.at(e.first).size());
+    });
   }
   std::set<std::pair<std::string, int32_t>> Assignment() const override {
     std::set<std::pair<std::string, int32_t>> out;
     if (generation_ == 0) return out;
-    for (const auto& [p, log] : logs_) out.emplace(topic_, p);
+    for (const auto& [p, log] : logs_) {
+      if (!revoked_.count(p)) out.emplace(topic_, p);
+    }
     return out;
   }
   int64_t HighWatermark(const std::string&, int32_t partition) const override {
@@ -66,6 +90,10 @@ class StubSource final : public events::MessageSource {
   }
   bool paused() const override { return paused_; }
 
+  /// Polls so far (any thread).
+  int polls() const { return polls_; }
+  /// The next offset to deliver of a partition (what was delivered so far).
+  int64_t delivered(int32_t partition) const { return next_.at(partition); }
   int pauses() const { return pauses_; }
   int resumes() const { return resumes_; }
   const std::map<std::pair<std::string, int32_t>, int64_t>& committed() const { return committed_; }
@@ -77,7 +105,12 @@ class StubSource final : public events::MessageSource {
   std::map<int32_t, int64_t> next_;
   uint64_t generation_ = 0;
   bool paused_ = false;
-  int pauses_ = 0, resumes_ = 0, polls_ = 0;
+  int pauses_ = 0, resumes_ = 0;
+  std::atomic<int> polls_{0};
+  int revoke_poll_ = 0;
+  int32_t revoke_partition_ = 0;
+  Flush flush_;
+  std::set<int32_t> revoked_;
   std::map<std::pair<std::string, int32_t>, int64_t> committed_;
 };
 
