@@ -18,6 +18,7 @@ ProjectionHost::ProjectionHost(std::shared_ptr<const projections::SlaConfig> sla
     : sla_config_(std::move(sla_config)),
       health_config_(std::make_shared<const projections::HealthConfig>(std::move(health_config))),
       projections_(std::make_unique<projections::ProjectionSet>(ConfigsLocked())),
+      histogram_bounds_(projections_->sla().histogram_bounds()),
       health_period_(health_period),
       resolution_bounds_(ResolutionBounds(sla_config_->AllTargets())) {}
 

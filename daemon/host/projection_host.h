@@ -129,8 +129,11 @@ class ProjectionHost final : public ProjectionViews {
   /// the projections' lock meanwhile (API calls wait; scrapes do not). Any thread.
   Status ReplaceConfig(std::shared_ptr<const projections::SlaConfig> sla_config,
                        projections::HealthConfig health_config);
-  /// First-response histogram bounds (fixed at construction).
-  const std::vector<int64_t>& histogram_bounds() const override { return projections_->sla().histogram_bounds(); }
+  /// First-response histogram bounds of the config at construction, for the
+  /// series of tiers without data (tiers with data carry their snapshot's
+  /// bounds). A copy: scrapes read it without the lock under which a rebuild
+  /// or a reload swaps the projections.
+  const std::vector<int64_t>& histogram_bounds() const override { return histogram_bounds_; }
   double replay_seconds() const { return replay_seconds_; }
   bool replayed() const { return replayed_; }
 
@@ -165,6 +168,7 @@ class ProjectionHost final : public ProjectionViews {
   std::shared_ptr<const projections::HealthConfig> health_config_;
   std::atomic<uint64_t> config_epoch_{0};  // ReplaceConfig() calls; changed under mu_ and config_mu_
   std::unique_ptr<projections::ProjectionSet> projections_;
+  const std::vector<int64_t> histogram_bounds_;  // projections_'s at construction; read without a lock
   std::chrono::seconds health_period_;
   std::vector<int64_t> resolution_bounds_;  // from the SLA config's targets
   std::chrono::steady_clock::time_point last_health_{};
